@@ -1,0 +1,81 @@
+// One config schema, read once from the environment (and explicit overrides from the
+// command line), then frozen. Nothing else in the code reads process.env.
+import path from 'node:path';
+import { VamcoError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+
+export interface Config {
+  instance: string;
+  dataDir: string;
+  databaseUrl?: string;
+  gatewayHost: string;
+  gatewayPort: number;
+  adminHost: string;
+  adminPort: number;
+  /** Hosts or CIDR ranges an operator allows as backends although they are internal. */
+  backendAllow: readonly string[];
+  maxBodyBytes: number;
+  /** Responses up to this size are held so their digest is in the record before they are sent. */
+  logBufferBytes: number;
+  defaultTimeoutMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  tokenTtlSeconds: number;
+  checkpointIntervalMs: number;
+  snapshotPollMs: number;
+  logLevel: string;
+  demo: boolean;
+  demoBackendPort: number;
+  redisUrl?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new VamcoError('VALIDATION_FAILED', `${name}=${raw} is not an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function dur(env: Env, name: string, dflt: string): number {
+  return parseDuration(env[name] || dflt);
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const instance = env.VAMCO_INSTANCE || 'DEV';
+  if (!/^[A-Za-z0-9'()+,\-.=?]{1,255}$/.test(instance)) {
+    throw new VamcoError('VALIDATION_FAILED', `VAMCO_INSTANCE=${instance} is not a valid X-Road instance code`);
+  }
+  const cfg: Config = {
+    instance,
+    dataDir: path.resolve(env.VAMCO_DATA_DIR || './data'),
+    databaseUrl: env.VAMCO_DATABASE_URL || undefined,
+    gatewayHost: env.VAMCO_GATEWAY_HOST || '0.0.0.0',
+    gatewayPort: int(env, 'VAMCO_GATEWAY_PORT', 8080, 0, 65535),
+    adminHost: env.VAMCO_ADMIN_HOST || '127.0.0.1',
+    adminPort: int(env, 'VAMCO_ADMIN_PORT', 4000, 0, 65535),
+    backendAllow: (env.VAMCO_BACKEND_ALLOW || '').split(',').map((s) => s.trim()).filter(Boolean),
+    maxBodyBytes: int(env, 'VAMCO_MAX_BODY_BYTES', 50 * 1024 * 1024, 1),
+    logBufferBytes: int(env, 'VAMCO_LOG_BUFFER_BYTES', 1024 * 1024, 0),
+    defaultTimeoutMs: dur(env, 'VAMCO_DEFAULT_TIMEOUT', '30s'),
+    connectTimeoutMs: dur(env, 'VAMCO_CONNECT_TIMEOUT', '5s'),
+    headersTimeoutMs: dur(env, 'VAMCO_HEADERS_TIMEOUT', '10s'),
+    requestTimeoutMs: dur(env, 'VAMCO_REQUEST_TIMEOUT', '120s'),
+    keepAliveTimeoutMs: dur(env, 'VAMCO_KEEPALIVE_TIMEOUT', '5s'),
+    tokenTtlSeconds: int(env, 'VAMCO_TOKEN_TTL', 300, 10, 86400),
+    checkpointIntervalMs: dur(env, 'VAMCO_CHECKPOINT_INTERVAL', '10s'),
+    snapshotPollMs: dur(env, 'VAMCO_SNAPSHOT_POLL', '250ms'),
+    logLevel: env.VAMCO_LOG_LEVEL || 'info',
+    demo: env.VAMCO_DEMO !== '0',
+    demoBackendPort: int(env, 'VAMCO_DEMO_BACKEND_PORT', 8090, 0, 65535),
+    redisUrl: env.VAMCO_REDIS_URL || undefined,
+    ...overrides,
+  };
+  return Object.freeze({ ...cfg, backendAllow: Object.freeze([...cfg.backendAllow]) });
+}

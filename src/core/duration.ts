@@ -1,0 +1,23 @@
+import { VamcoError } from './errors.js';
+
+/** Parses "30s", "500ms", "2m" or a bare number of milliseconds. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === 'number') return text;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) throw new VamcoError('VALIDATION_FAILED', `"${text}" is not a duration (e.g. 500ms, 30s, 2m)`);
+  const n = Number(m[1]);
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Math.round(n * mult);
+}
+
+export interface RateLimit { points: number; perSeconds: number }
+
+/** Parses "50/s", "600/m", "1000/h". */
+export function parseRateLimit(text: string): RateLimit {
+  const m = /^\s*(\d+)\s*\/\s*(s|sec|second|m|min|minute|h|hour)\s*$/.exec(text);
+  if (!m || Number(m[1]) < 1) throw new VamcoError('VALIDATION_FAILED', `"${text}" is not a rate limit (e.g. 50/s, 600/m)`);
+  const unit = m[2][0];
+  return { points: Number(m[1]), perSeconds: unit === 's' ? 1 : unit === 'm' ? 60 : 3600 };
+}
+
+export const formatRateLimit = (r: RateLimit): string => `${r.points}/${r.perSeconds === 1 ? 's' : r.perSeconds === 60 ? 'm' : 'h'}`;

@@ -1,0 +1,75 @@
+// The one catalogue of domain errors. Each code is stable: clients and tests match on it.
+// `xroad` carries X-Road's fault type so clients written for X-Road keep working.
+
+export const ERRORS = {
+  BAD_REQUEST:            { status: 400, title: 'Bad request', xroad: 'Client.BadRequest' },
+  INVALID_IDENTIFIER:     { status: 400, title: 'Invalid identifier', xroad: 'Client.InvalidIdentifier' },
+  INVALID_PATH:           { status: 400, title: 'Invalid request path', xroad: 'Client.InvalidPath' },
+  MISSING_CLIENT:         { status: 400, title: 'X-Road-Client header missing or malformed', xroad: 'Client.MissingClient' },
+  VALIDATION_FAILED:      { status: 400, title: 'Validation failed', xroad: 'Client.BadRequest' },
+  BACKEND_URL_REFUSED:    { status: 400, title: 'Backend URL refused', xroad: 'Client.BadRequest' },
+  UNAUTHENTICATED:        { status: 401, title: 'Unauthenticated', xroad: 'Client.InvalidCredentials' },
+  INVALID_CLIENT:         { status: 401, title: 'Invalid client credentials', xroad: 'Client.InvalidCredentials' },
+  ACCESS_DENIED:          { status: 403, title: 'Access denied', xroad: 'Server.ServerProxy.AccessDenied' },
+  FORBIDDEN:              { status: 403, title: 'Forbidden', xroad: 'Client.Forbidden' },
+  NOT_FOUND:              { status: 404, title: 'Not found', xroad: 'Client.NotFound' },
+  SERVICE_NOT_FOUND:      { status: 404, title: 'Unknown service', xroad: 'Server.ServerProxy.UnknownService' },
+  METHOD_NOT_ALLOWED:     { status: 405, title: 'Method not allowed', xroad: 'Client.BadRequest' },
+  CONFLICT:               { status: 409, title: 'Conflict', xroad: 'Client.Conflict' },
+  ALREADY_EXISTS:         { status: 409, title: 'Already exists', xroad: 'Client.Conflict' },
+  PAYLOAD_TOO_LARGE:      { status: 413, title: 'Payload too large', xroad: 'Client.PayloadTooLarge' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', xroad: 'Client.BadRequest' },
+  RATE_LIMITED:           { status: 429, title: 'Too many requests', xroad: 'Server.ServerProxy.RateLimited' },
+  INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
+  UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },
+  UPSTREAM_BAD_RESPONSE:  { status: 502, title: 'Service backend failed', xroad: 'Server.ServerProxy.ServiceFailed' },
+  CIRCUIT_OPEN:           { status: 503, title: 'Service backend temporarily unavailable', xroad: 'Server.ServerProxy.ServiceUnavailable' },
+  NOT_READY:              { status: 503, title: 'Not ready', xroad: 'Server.NotReady' },
+  UPSTREAM_TIMEOUT:       { status: 504, title: 'Service backend timed out', xroad: 'Server.ServerProxy.Timeout' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class VamcoError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+  constructor(code: ErrorCode, detail?: string, opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(detail ?? ERRORS[code].title, opts.cause ? { cause: opts.cause } : undefined);
+    this.name = 'VamcoError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = opts.extra;
+    this.headers = opts.headers;
+  }
+}
+
+export const PROBLEM_TYPE_BASE = 'https://vamco.dev/problems/';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  xroadType: string;
+  requestId?: string;
+  [k: string]: unknown;
+}
+
+/** RFC 9457 problem body for an error; unknown errors become INTERNAL without leaking details. */
+export function toProblem(err: unknown, requestId?: string): Problem {
+  const e = err instanceof VamcoError ? err : new VamcoError('INTERNAL', 'The platform failed to handle the request');
+  const def = ERRORS[e.code];
+  return {
+    type: PROBLEM_TYPE_BASE + e.code.toLowerCase().replace(/_/g, '-'),
+    title: def.title,
+    status: def.status,
+    detail: e.message,
+    code: e.code,
+    xroadType: def.xroad,
+    ...(requestId ? { requestId } : {}),
+    ...(e.extra ?? {}),
+  };
+}

@@ -1,0 +1,50 @@
+// X-Road identifiers. Every part uses X-Road's allowed characters; Vamco writes them
+// without the instance on the command line and in the admin API, and with it on the wire.
+import { VamcoError } from './errors.js';
+
+const PART = /^[A-Za-z0-9'()+,\-.=?]{1,255}$/;
+
+export interface MemberRef { memberClass: string; memberCode: string }
+export interface SubsystemRef extends MemberRef { subsystemCode: string }
+export interface ServiceRef extends SubsystemRef { serviceCode: string }
+
+export function isValidPart(s: string): boolean {
+  return PART.test(s);
+}
+
+function parts(text: string, n: number, what: string): string[] {
+  const p = String(text ?? '').trim().split(/[/:]/);
+  if (p.length !== n || !p.every(isValidPart)) {
+    throw new VamcoError('INVALID_IDENTIFIER',
+      `"${text}" is not a valid ${what} identifier: expected ${n} parts separated by "/", each of A-Z a-z 0-9 ' ( ) + , - . = ?`);
+  }
+  return p;
+}
+
+export function parseMemberId(text: string): MemberRef {
+  const [memberClass, memberCode] = parts(text, 2, 'member (CLASS/CODE)');
+  return { memberClass, memberCode };
+}
+
+export function parseSubsystemId(text: string): SubsystemRef {
+  const [memberClass, memberCode, subsystemCode] = parts(text, 3, 'subsystem (CLASS/MEMBER/SUBSYSTEM)');
+  return { memberClass, memberCode, subsystemCode };
+}
+
+export function parseServiceId(text: string): ServiceRef {
+  const [memberClass, memberCode, subsystemCode, serviceCode] = parts(text, 4, 'service (CLASS/MEMBER/SUBSYSTEM/SERVICE)');
+  return { memberClass, memberCode, subsystemCode, serviceCode };
+}
+
+/** A client header carries the instance: INSTANCE/CLASS/MEMBER/SUBSYSTEM. */
+export function parseClientHeader(text: string): SubsystemRef & { instance: string } {
+  const [instance, memberClass, memberCode, subsystemCode] = parts(text, 4, 'client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)');
+  return { instance, memberClass, memberCode, subsystemCode };
+}
+
+export const memberId = (r: MemberRef): string => `${r.memberClass}/${r.memberCode}`;
+export const subsystemId = (r: SubsystemRef): string => `${r.memberClass}/${r.memberCode}/${r.subsystemCode}`;
+export const serviceId = (r: ServiceRef): string => `${subsystemId(r)}/${r.serviceCode}`;
+
+/** Metaservice names are reserved service codes, as in X-Road. */
+export const RESERVED_SERVICE_CODES = new Set(['listClients', 'listMethods', 'allowedMethods', 'getOpenAPI']);

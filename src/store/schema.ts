@@ -1,0 +1,97 @@
+// Table types for Kysely. Times are ISO-8601 UTC text and booleans 0/1 on both engines,
+// so the same queries and the same hash-chain bytes work on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export interface RegistryStateTable { id: number; version: number; updated_at: string }
+export interface MemberTable { id: Generated<number>; member_class: string; member_code: string; name: string; created_at: string }
+export interface SubsystemTable { id: Generated<number>; member_id: number; subsystem_code: string; name: string | null; created_at: string }
+export interface ServiceTable {
+  id: Generated<number>;
+  subsystem_id: number;
+  service_code: string;
+  service_type: string; // REST | OPENAPI
+  url: string;
+  timeout_ms: number | null;
+  connect_timeout_ms: number | null;
+  rate_limit: string | null; // "50/s"
+  openapi: string | null;
+  log_bodies: number;
+  backend_auth: string | null; // JSON: {"header": "...", "value": "..."}
+  created_at: string;
+  updated_at: string;
+}
+export interface EndpointTable { id: Generated<number>; service_id: number; method: string; path: string; operation_id: string | null }
+export interface AccessRightTable {
+  id: Generated<number>;
+  service_id: number;
+  client_subsystem_id: number;
+  /** 0 for a service-level right (not NULL, so uniqueness works the same on both engines). */
+  endpoint_id: number;
+  created_at: string;
+}
+export interface ApiKeyTable {
+  id: Generated<number>;
+  subsystem_id: number;
+  key_hash: string;
+  prefix: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+export interface SecretTable { name: string; value: string }
+export interface NodeTable { node_id: string; public_key: string; created_at: string }
+
+export interface MessageLogTable {
+  node_id: string;
+  seq: number;
+  message_id: string;
+  request_id: string;
+  at: string;
+  client: string | null;
+  service: string | null;
+  method: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  request_size: number;
+  response_size: number;
+  request_digest: string | null;
+  response_digest: string | null;
+  user_id: string | null;
+  issue: string | null;
+  error_code: string | null;
+  request_body: string | null;
+  response_body: string | null;
+  prev_hash: string;
+  hash: string;
+}
+export interface CheckpointTable { node_id: string; chain: string; seq: number; hash: string; at: string; signature: string }
+export interface AdminAuditTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  address: string | null;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+export interface MigrationTable { name: string; applied_at: string }
+
+export interface Schema {
+  registry_state: RegistryStateTable;
+  members: MemberTable;
+  subsystems: SubsystemTable;
+  services: ServiceTable;
+  service_endpoints: EndpointTable;
+  access_rights: AccessRightTable;
+  api_keys: ApiKeyTable;
+  secrets: SecretTable;
+  nodes: NodeTable;
+  message_log: MessageLogTable;
+  log_checkpoints: CheckpointTable;
+  admin_audit: AdminAuditTable;
+  schema_migrations: MigrationTable;
+}
