@@ -1,0 +1,219 @@
+// The login flow end to end on a small fastify app wired like the admin server: authenticators
+// in a hook, routes under /api/v1, errors as problem+json.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { toProblem, VamcoError } from '../core/errors.js';
+import { createTestStore, testEngines, type TestStore } from '../store/testing.js';
+import type { Authenticator } from '../admin/principal.js';
+import { accountsContext, accountsRoutes, apiTokenAuthenticator, ensureFirstAdmin, sessionAuthenticator, cliResetPassword, base32Decode, totp, type AccountsCtx, type TrailEntry } from './index.js';
+
+interface Client { cookie: string; csrf: string }
+
+async function buildApp(ctx: AccountsCtx): Promise<FastifyInstance> {
+  const app = Fastify();
+  const auths: Authenticator[] = [sessionAuthenticator(ctx), apiTokenAuthenticator(ctx)];
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req) => {
+    for (const a of auths) {
+      const p = await a(req);
+      if (p) { req.principal = p; break; }
+    }
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const e = err instanceof VamcoError ? err : (err as { validation?: unknown }).validation ? new VamcoError('VALIDATION_FAILED', (err as Error).message) : err;
+    const p = toProblem(e);
+    if (e instanceof VamcoError && e.headers) reply.headers(e.headers);
+    reply.code(p.status).type('application/problem+json').send(p);
+  });
+  await app.register(accountsRoutes, { prefix: '/api/v1', ctx });
+  return app;
+}
+
+describe.each(testEngines())('accounts on %s', (engine) => {
+  let t: TestStore;
+  let app: FastifyInstance;
+  let ctx: AccountsCtx;
+  let clock = Date.parse('2026-03-01T08:00:00Z');
+  const trail: TrailEntry[] = [];
+  let adminPassword = '';
+  let totpSecret = '';
+
+  beforeAll(async () => {
+    t = await createTestStore(engine);
+    ctx = accountsContext(t.store, { now: () => clock, trail: async (_db, e) => { trail.push(e); } });
+    app = await buildApp(ctx);
+    await t.store.db.insertInto('members').values({ member_class: 'GOV', member_code: 'H59', name: 'Sở Tư pháp', created_at: new Date().toISOString() }).execute();
+  });
+  afterAll(async () => { await app?.close(); await t?.cleanup(); });
+
+  const call = (method: string, url: string, c?: Client | null, payload?: unknown, extra: Record<string, string> = {}) =>
+    app.inject({ method: method as 'GET', url: '/api/v1' + url, payload: payload as object,
+      headers: { ...(c ? { cookie: c.cookie, 'x-csrf-token': c.csrf } : {}), ...extra } });
+
+  function clientFrom(res: { headers: Record<string, unknown>; json(): any }): Client {
+    const set = ([] as string[]).concat(res.headers['set-cookie'] as string[]);
+    const cookie = set.map((s) => s.split(';')[0]).join('; ');
+    return { cookie, csrf: res.json().csrfToken };
+  }
+  const code = (secret: string) => totp(base32Decode(secret), clock);
+
+  it('creates the first admin once, with a one-time password', async () => {
+    const first = await ensureFirstAdmin(t.store);
+    expect(first?.username).toBe('admin');
+    expect(first?.oneTimePassword).toHaveLength(16);
+    adminPassword = first!.oneTimePassword;
+    expect(await ensureFirstAdmin(t.store)).toBeNull();
+  });
+
+  it('walks the first login: password → TOTP enrolment → new password → full session', async () => {
+    const r1 = await call('POST', '/auth/login', null, { username: 'admin', password: adminPassword });
+    expect(r1.statusCode).toBe(200);
+    expect(r1.json().stage).toBe('totp_enrol');
+    const setCookie = String(r1.headers['set-cookie']);
+    expect(setCookie).toMatch(/vamco_session=[^;]+; Path=\/; SameSite=Strict; Max-Age=\d+; HttpOnly/);
+    const c = clientFrom(r1);
+    // Not yet a principal: admin routes refuse.
+    expect((await call('GET', '/users', c)).statusCode).toBe(401);
+    const enrol = await call('POST', '/auth/totp/enrol', c);
+    expect(enrol.statusCode).toBe(200);
+    totpSecret = enrol.json().secret;
+    expect(enrol.json().otpauthUri).toMatch(/^otpauth:\/\/totp\/Vamco%3Aadmin\?secret=/);
+    expect((await call('POST', '/auth/totp/confirm', c, { code: '000000' })).statusCode).toBe(401);
+    const conf = await call('POST', '/auth/totp/confirm', c, { code: code(totpSecret) });
+    expect(conf.json().stage).toBe('password_change');
+    expect((await call('POST', '/auth/password', c, { newPassword: 'short' })).json().code).toBe('VALIDATION_FAILED');
+    const pw = await call('POST', '/auth/password', c, { newPassword: 'Một mật khẩu mới 2026' });
+    expect(pw.json().stage).toBe('full');
+    adminPassword = 'Một mật khẩu mới 2026';
+    const me = await call('GET', '/auth/me', c);
+    expect(me.json()).toMatchObject({ stage: 'full', user: { username: 'admin', role: 'platform_admin', totpEnabled: true, mustChangePassword: false } });
+    expect((await call('GET', '/users', c)).json().total).toBe(1);
+    expect(trail.map((e) => e.action)).toEqual(['user.totp_enable', 'user.change_password', 'auth.login']);
+    expect(trail.every((e) => e.actor === 'user:admin')).toBe(true);
+  });
+
+  it('asks platform admins for the code at every later login and refuses a replayed code', async () => {
+    clock += 60_000;
+    const r1 = await call('POST', '/auth/login', null, { username: 'ADMIN', password: adminPassword });
+    expect(r1.json().stage).toBe('totp');
+    const c = clientFrom(r1);
+    const good = code(totpSecret);
+    expect((await call('POST', '/auth/totp/verify', c, { code: good })).json().stage).toBe('full');
+    const r2 = await call('POST', '/auth/login', null, { username: 'admin', password: adminPassword });
+    const replay = await call('POST', '/auth/totp/verify', clientFrom(r2), { code: good });
+    expect(replay.statusCode).toBe(401);
+    clock += 30_000;
+    expect((await call('POST', '/auth/totp/verify', clientFrom(r2), { code: code(totpSecret) })).json().stage).toBe('full');
+  });
+
+  async function adminClient(): Promise<Client> {
+    clock += 30_000;
+    const r = await call('POST', '/auth/login', null, { username: 'admin', password: adminPassword });
+    const c = clientFrom(r);
+    await call('POST', '/auth/totp/verify', c, { code: code(totpSecret) });
+    return c;
+  }
+
+  it('requires the CSRF header on cookie-authenticated writes', async () => {
+    const c = await adminClient();
+    const noCsrf = await call('POST', '/users', { cookie: c.cookie, csrf: '' }, { username: 'ana', role: 'auditor' });
+    expect(noCsrf.statusCode).toBe(403);
+    expect(noCsrf.json().reason).toBe('csrf');
+    const wrong = await call('POST', '/users', { cookie: c.cookie, csrf: 'x'.repeat(c.csrf.length) }, { username: 'ana', role: 'auditor' });
+    expect(wrong.statusCode).toBe(403);
+    const ok = await call('POST', '/users', c, { username: 'ana', displayName: 'Nguyễn Thị An', role: 'auditor' });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().oneTimePassword).toHaveLength(16);
+  });
+
+  it('manages users: agency needs a registered member, the last admin stays, reset gives a one-time password', async () => {
+    const c = await adminClient();
+    expect((await call('POST', '/users', c, { username: 'bao', role: 'agency_admin' })).json().code).toBe('VALIDATION_FAILED');
+    expect((await call('POST', '/users', c, { username: 'bao', role: 'agency_admin', memberId: 'GOV/NOPE' })).statusCode).toBe(404);
+    const bao = await call('POST', '/users', c, { username: 'bao', role: 'agency_admin', memberId: 'GOV:H59', password: 'Mật khẩu của Bảo 1' });
+    expect(bao.json().user).toMatchObject({ role: 'agency_admin', memberId: 'GOV/H59', mustChangePassword: false });
+    expect((await call('POST', '/users', c, { username: 'bao', role: 'auditor' })).statusCode).toBe(409);
+    expect((await call('PATCH', '/users/admin', c, { disabled: true })).statusCode).toBe(409);
+    const reset = await call('POST', '/users/ana/reset-password', c);
+    expect(reset.json().oneTimePassword).toHaveLength(16);
+    expect(reset.json().user.mustChangePassword).toBe(true);
+  });
+
+  it('lets agency admins log in without a second factor, and refuses them the users API', async () => {
+    const r = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    expect(r.json().stage).toBe('full');
+    const c = clientFrom(r);
+    expect((await call('GET', '/users', c)).statusCode).toBe(403);
+    expect((await call('GET', '/auth/me', c)).json().principal).toMatchObject({ actor: 'user:bao', role: 'agency_admin', memberId: 'GOV/H59' });
+  });
+
+  it('backs off, then locks after repeated failures; an admin unlocks', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await call('POST', '/auth/login', null, { username: 'bao', password: 'wrong password' });
+      codes.push(r.statusCode);
+    }
+    // Three free failures start a back-off: the fourth try is refused unchecked, even with the right password.
+    expect(codes).toEqual([401, 401, 401, 429]);
+    const refused = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    for (let i = 0; i < 7; i++) {
+      clock += 20 * 60_000;
+      await call('POST', '/auth/login', null, { username: 'bao', password: 'wrong password' });
+    }
+    const locked = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().detail).toMatch(/locked/);
+    expect(trail.some((e) => e.action === 'auth.locked' && e.target === 'user:bao')).toBe(true);
+    const c = await adminClient();
+    expect((await call('POST', '/users/bao/unlock', c)).json().lockedUntil).toBeNull();
+    expect((await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' })).json().stage).toBe('full');
+  });
+
+  it('ends sessions after the idle time and after the absolute lifetime', async () => {
+    const r = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    const c = clientFrom(r);
+    clock += 29 * 60_000;
+    expect((await call('GET', '/auth/me', c)).statusCode).toBe(200);
+    clock += 31 * 60_000;
+    expect((await call('GET', '/auth/me', c)).statusCode).toBe(401);
+    const r2 = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    const c2 = clientFrom(r2);
+    for (let i = 0; i < 25; i++) {
+      clock += 29 * 60_000;
+      await call('GET', '/auth/me', c2);
+    }
+    expect((await call('GET', '/auth/me', c2)).statusCode).toBe(401);
+  });
+
+  it('logs out, and a disabled user loses sessions and tokens at once', async () => {
+    const r = await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' });
+    const c = clientFrom(r);
+    const tok = await call('POST', '/tokens', c, { label: 'CI' });
+    expect(tok.statusCode).toBe(201);
+    const token = tok.json().token as string;
+    expect(token).toMatch(/^vut_/);
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await call('GET', '/auth/me', null, undefined, bearer)).json().principal).toMatchObject({ kind: 'api-token', actor: 'user:bao' });
+    expect((await call('GET', '/tokens', null, undefined, bearer)).json().items[0]).toMatchObject({ label: 'CI', revokedAt: null });
+    const admin = await adminClient();
+    expect((await call('PATCH', '/users/bao', admin, { disabled: true })).json().disabled).toBe(true);
+    expect((await call('GET', '/auth/me', c)).statusCode).toBe(401);
+    expect((await call('GET', '/tokens', null, undefined, bearer)).statusCode).toBe(401);
+    await call('PATCH', '/users/bao', admin, { disabled: false });
+    const again = await call('GET', '/tokens', null, undefined, bearer);
+    expect(again.statusCode).toBe(200);
+    expect((await call('DELETE', `/tokens/${tok.json().id}`, admin)).statusCode).toBe(204);
+    expect((await call('GET', '/tokens', null, undefined, bearer)).statusCode).toBe(401);
+    expect((await call('POST', '/auth/logout', admin)).statusCode).toBe(204);
+    expect((await call('GET', '/auth/me', admin)).statusCode).toBe(401);
+  });
+
+  it('resets a password from the command line', async () => {
+    const r = await cliResetPassword(t.store, 'bao', { actor: 'cli:root' });
+    const login = await call('POST', '/auth/login', null, { username: 'bao', password: r.oneTimePassword });
+    expect(login.json().stage).toBe('password_change');
+    expect((await call('POST', '/auth/login', null, { username: 'nobody', password: 'whatever' })).statusCode).toBe(401);
+  });
+});
