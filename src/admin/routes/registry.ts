@@ -1,0 +1,167 @@
+// Registry resources of the admin API. Every write checks the caller may act for the owning
+// member; agency admins see their own credentials and rights only.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import * as reg from '../../registry/index.js';
+import { authorize, visibleMember } from '../principal.js';
+import { idParam, intParam, memberOf } from '../params.js';
+import type { AdminDeps } from '../types.js';
+
+const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
+const list = <T>(items: T[]) => ({ items, total: items.length });
+const Str = (o: object = {}) => Type.String({ minLength: 1, maxLength: 2048, ...o });
+const IdParams = Type.Object({ id: Str() });
+type IdP = { Params: { id: string } };
+
+export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
+  const ctx = { store: deps.store, config: deps.config };
+
+  // ---- members
+  app.get('/members', { schema: { tags: ['registry'], summary: 'List members (organisations)' } }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listMembers(ctx));
+  });
+  app.post<{ Body: { memberClass: string; memberCode: string; name: string } }>('/members', {
+    schema: { tags: ['registry'], summary: 'Register a member', body: Type.Object({ memberClass: Str(), memberCode: Str(), name: Str() }) },
+  }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    reply.code(201);
+    return reg.addMember(ctx, req.body, who(req));
+  });
+  app.get<IdP>('/members/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req) => {
+    authorize(req, 'read');
+    return reg.getMember(ctx, idParam(req.params.id));
+  });
+  app.delete<IdP>('/members/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    await reg.removeMember(ctx, idParam(req.params.id), who(req));
+    reply.code(204);
+  });
+
+  // ---- subsystems
+  app.get<{ Querystring: { member?: string } }>('/subsystems', {
+    schema: { tags: ['registry'], querystring: Type.Object({ member: Type.Optional(Str()) }) },
+  }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listSubsystems(ctx, { member: req.query.member }));
+  });
+  app.post<{ Body: { id: string; name?: string } }>('/subsystems', {
+    schema: { tags: ['registry'], summary: 'Register a subsystem (information system) of a member', body: Type.Object({ id: Str(), name: Type.Optional(Type.String({ maxLength: 500 })) }) },
+  }, async (req, reply) => {
+    authorize(req, 'write', [memberOf(idParam(req.body.id))]);
+    reply.code(201);
+    return reg.addSubsystem(ctx, { id: idParam(req.body.id), name: req.body.name }, who(req));
+  });
+  app.delete<IdP>('/subsystems/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    await reg.removeSubsystem(ctx, id, who(req));
+    reply.code(204);
+  });
+
+  // ---- services
+  const ServiceBody = Type.Object({
+    url: Type.Optional(Str()),
+    openapi: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()])),
+    timeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
+    connectTimeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
+    rateLimit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    logBodies: Type.Optional(Type.Boolean()),
+  });
+  app.get<{ Querystring: { provider?: string; member?: string } }>('/services', {
+    schema: { tags: ['registry'], summary: 'The service catalogue', querystring: Type.Object({ provider: Type.Optional(Str()), member: Type.Optional(Str()) }) },
+  }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listServices(ctx, req.query));
+  });
+  app.post<{ Body: reg.ServiceInput }>('/services', {
+    schema: { tags: ['registry'], summary: 'Publish a service', body: Type.Intersect([Type.Object({ id: Str(), url: Str() }), ServiceBody]) },
+  }, async (req, reply) => {
+    const id = idParam(req.body.id);
+    authorize(req, 'write', [memberOf(id)]);
+    reply.code(201);
+    return reg.addService(ctx, { ...req.body, id }, who(req));
+  });
+  app.get<IdP>('/services/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req) => {
+    authorize(req, 'read');
+    return reg.getService(ctx, idParam(req.params.id));
+  });
+  app.patch<IdP & { Body: Partial<reg.ServiceInput> }>('/services/:id', { schema: { tags: ['registry'], params: IdParams, body: ServiceBody } }, async (req) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    return reg.updateService(ctx, id, req.body, who(req));
+  });
+  app.delete<IdP>('/services/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    await reg.removeService(ctx, id, who(req));
+    reply.code(204);
+  });
+  app.get<IdP>('/services/:id/openapi', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
+    authorize(req, 'read');
+    const doc = await reg.getServiceOpenApi(ctx, idParam(req.params.id));
+    if (!doc) return reply.code(404).type('application/problem+json').send({ type: 'https://vamco.dev/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'This service has no OpenAPI document', requestId: req.id });
+    return doc;
+  });
+  app.post<IdP & { Body: { method: string; path: string } }>('/services/:id/endpoints', {
+    schema: { tags: ['registry'], params: IdParams, body: Type.Object({ method: Str(), path: Str() }) },
+  }, async (req, reply) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    reply.code(201);
+    return reg.addEndpoint(ctx, id, req.body, who(req));
+  });
+  app.delete<{ Params: { id: string; endpointId: string } }>('/services/:id/endpoints/:endpointId', { schema: { tags: ['registry'] } }, async (req, reply) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    await reg.removeEndpoint(ctx, id, intParam(req.params.endpointId, 'endpointId'), who(req));
+    reply.code(204);
+  });
+
+  // ---- access rights
+  app.get<{ Querystring: { service?: string; client?: string } }>('/access-rights', {
+    schema: { tags: ['access'], querystring: Type.Object({ service: Type.Optional(Str()), client: Type.Optional(Str()) }) },
+  }, async (req) => {
+    authorize(req, 'read');
+    const q = { service: req.query.service && idParam(req.query.service), client: req.query.client && idParam(req.query.client), member: visibleMember(req) };
+    return list(await reg.listAccessRights(ctx, q));
+  });
+  app.post<{ Body: reg.GrantInput }>('/access-rights', {
+    schema: {
+      tags: ['access'], summary: 'Grant a client subsystem access to a service or one endpoint',
+      body: Type.Object({ service: Str(), client: Str(), endpoint: Type.Optional(Type.Union([Type.Null(), Type.Object({ method: Str(), path: Str() })])) }),
+    },
+  }, async (req, reply) => {
+    const service = idParam(req.body.service);
+    authorize(req, 'write', [memberOf(service)]);
+    reply.code(201);
+    return reg.grantAccess(ctx, { ...req.body, service, client: idParam(req.body.client) }, who(req));
+  });
+  app.delete<IdP>('/access-rights/:id', { schema: { tags: ['access'], params: IdParams } }, async (req, reply) => {
+    const right = await reg.getAccessRight(ctx, intParam(req.params.id));
+    authorize(req, 'write', [memberOf(right.serviceId)]);
+    await reg.revokeAccess(ctx, { id: right.id }, who(req));
+    reply.code(204);
+  });
+
+  // ---- API keys
+  app.get<{ Querystring: { subsystem?: string } }>('/keys', {
+    schema: { tags: ['credentials'], querystring: Type.Object({ subsystem: Type.Optional(Str()) }) },
+  }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listKeys(ctx, { subsystem: req.query.subsystem && idParam(req.query.subsystem), member: visibleMember(req) }));
+  });
+  app.post<{ Body: { subsystem: string; label?: string } }>('/keys', {
+    schema: { tags: ['credentials'], summary: 'Create an API key (returned once)', body: Type.Object({ subsystem: Str(), label: Type.Optional(Type.String({ maxLength: 200 })) }) },
+  }, async (req, reply) => {
+    const subsystem = idParam(req.body.subsystem);
+    authorize(req, 'write', [memberOf(subsystem)]);
+    reply.code(201).header('cache-control', 'no-store');
+    return reg.createKey(ctx, { subsystem, label: req.body.label }, who(req));
+  });
+  app.delete<IdP>('/keys/:id', { schema: { tags: ['credentials'], params: IdParams } }, async (req) => {
+    const key = await reg.getKey(ctx, intParam(req.params.id));
+    authorize(req, 'write', [memberOf(key.subsystemId)]);
+    return reg.revokeKey(ctx, key.id, who(req));
+  });
+};

@@ -1,0 +1,95 @@
+// The admin HTTP API (fastify, port 4000): /api/v1, its OpenAPI document, health, metrics.
+import crypto from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import { VamcoError, toProblem } from '../core/errors.js';
+import type { Principal } from './principal.js';
+import type { AdminDeps } from './types.js';
+import { registryRoutes } from './routes/registry.js';
+import { auditRoutes } from './routes/audit.js';
+
+export interface AdminServerOptions {
+  /** Extra route plugins mounted under /api/v1 (other wings: accounts, publicadmin, …). */
+  plugins?: FastifyPluginAsync<AdminDeps>[];
+  /** Plugins mounted at the root (e.g. the web console). */
+  rootPlugins?: FastifyPluginAsync<AdminDeps>[];
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+export async function createAdminServer(deps: AdminDeps, opts: AdminServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 5 * 1024 * 1024,
+    genReqId: () => crypto.randomUUID(),
+    connectionTimeout: deps.config.requestTimeoutMs,
+    // Slow clients: see the gateway; same reason.
+    http: { headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1000 } as never,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let e: unknown = err;
+    const fe = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (fe.validation) e = new VamcoError('VALIDATION_FAILED', fe.message);
+    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new VamcoError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new VamcoError('UNSUPPORTED_MEDIA_TYPE', fe.message);
+    else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) e = new VamcoError('BAD_REQUEST', 'The body is not valid JSON');
+    else if (!(err instanceof VamcoError) && fe.statusCode && fe.statusCode < 500) e = new VamcoError('BAD_REQUEST', fe.message);
+    else if (!(err instanceof VamcoError)) req.log.error({ err }, 'admin error');
+    const p = toProblem(e, req.id);
+    reply.code(p.status).type('application/problem+json').headers((e as VamcoError).headers ?? {}).send(p);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const p = toProblem(new VamcoError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`), req.id);
+    reply.code(404).type('application/problem+json').send(p);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vamco admin API', version: '1', description: 'Registry, access rights, credentials and audit of a Vamco exchange platform' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const ready = deps.isReady();
+    reply.code(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not ready' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (req) => {
+      if (req.url.startsWith('/api/v1/openapi.json')) return;
+      const auth = req.headers.authorization;
+      let p: Principal | null = null;
+      if (typeof auth === 'string' && /^bearer /i.test(auth) && tokenMatches(auth.slice(7).trim(), deps.adminToken)) {
+        p = { kind: 'admin-token', actor: 'admin-token', name: 'Platform admin token', role: 'platform_admin' };
+      }
+      for (const a of deps.authenticators ?? []) {
+        if (p) break;
+        p = await a(req);
+      }
+      if (p) req.principal = p;
+      else if (!req.url.startsWith('/api/v1/auth/')) throw new VamcoError('UNAUTHENTICATED', 'Send Authorization: Bearer <admin token> or log in');
+    });
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await api.register(registryRoutes, deps);
+    await api.register(auditRoutes, deps);
+    for (const p of opts.plugins ?? []) await api.register(p, deps);
+  }, { prefix: '/api/v1' });
+  for (const p of opts.rootPlugins ?? []) await app.register(p, deps);
+  return app;
+}

@@ -1,0 +1,14 @@
+import type { Config } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { Metrics } from '../monitoring/index.js';
+import type { Authenticator } from './principal.js';
+
+export interface AdminDeps {
+  config: Readonly<Config>;
+  store: Store;
+  metrics: Metrics;
+  adminToken: string;
+  /** Tried in order after the built-in admin-token check. */
+  authenticators?: Authenticator[];
+  isReady(): boolean;
+}

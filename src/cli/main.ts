@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// The `vamco` command line. Registry commands act on the same data dir / database as a
+// running platform; the gateway sees each change within a second (snapshot polling).
+import os from 'node:os';
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../config/index.js';
+import { openStore, migrate, type Store } from '../store/index.js';
+import * as reg from '../registry/index.js';
+import { verifyStore, verifyExportFile, exportLog, type VerifyResult } from '../audit/index.js';
+import { VamcoError } from '../core/errors.js';
+import { startPlatform } from '../platform/index.js';
+import { printBanner } from './banner.js';
+
+const program = new Command();
+program.name('vamco').description('Vamco: the provincial data-exchange platform (LGSP)').version('0.1.0');
+
+const who = () => ({ actor: `cli:${safeUser()}` });
+function safeUser(): string {
+  try { return os.userInfo().username; } catch { return 'unknown'; }
+}
+
+/** Runs an action with an open, migrated store and closes it after. */
+async function withStore<T>(fn: (ctx: reg.RegistryCtx) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store: Store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  try {
+    await migrate(store.db, store.engine);
+    return await fn({ store, config });
+  } finally {
+    await store.close();
+  }
+}
+
+function out(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+const member = program.command('member').description('Members: the organisations (agencies) of the platform');
+member.command('add <class> <code>').description('register a member, e.g. GOV 000.00.00.H59').requiredOption('--name <name>', 'the member\'s name')
+  .action((cls: string, code: string, o: { name: string }) => withStore(async (ctx) => {
+    const m = await reg.addMember(ctx, { memberClass: cls, memberCode: code, name: o.name }, who());
+    out(m.id);
+  }));
+member.command('list').description('list members').action(() => withStore(async (ctx) => {
+  for (const m of await reg.listMembers(ctx)) out(`${m.id}\t${m.name}`);
+}));
+member.command('remove <id>').description('remove a member and everything under it').action((id: string) => withStore(async (ctx) => {
+  await reg.removeMember(ctx, id, who());
+}));
+
+const subsystem = program.command('subsystem').description('Subsystems: the information systems of a member');
+subsystem.command('add <id>').description('register a subsystem, e.g. GOV/000.00.00.H59/hotich').option('--name <name>')
+  .action((id: string, o: { name?: string }) => withStore(async (ctx) => { out((await reg.addSubsystem(ctx, { id, name: o.name }, who())).id); }));
+subsystem.command('list').option('--member <id>').action((o: { member?: string }) => withStore(async (ctx) => {
+  for (const s of await reg.listSubsystems(ctx, o)) out(s.id);
+}));
+subsystem.command('remove <id>').action((id: string) => withStore(async (ctx) => { await reg.removeSubsystem(ctx, id, who()); }));
+
+const service = program.command('service').description('Services published by provider subsystems');
+service.command('add <id>').description('publish a service, e.g. GOV/000.00.00.H59/hotich/khaisinh')
+  .requiredOption('--url <url>', 'backend base URL (http or https)')
+  .option('--openapi <file>', 'OpenAPI 3 document (JSON); its operations become endpoints')
+  .option('--timeout <duration>', 'total timeout, e.g. 30s')
+  .option('--connect-timeout <duration>', 'connect timeout, e.g. 5s')
+  .option('--rate-limit <rate>', 'per-client limit, e.g. 50/s or 600/m')
+  .option('--log-bodies', 'keep request and response bodies in the message log (personal data!)')
+  .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean }) => withStore(async (ctx) => {
+    const s = await reg.addService(ctx, {
+      id, url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: o.timeout, connectTimeout: o.connectTimeout,
+      rateLimit: o.rateLimit, logBodies: !!o.logBodies,
+    }, who());
+    out(s.id);
+  }));
+service.command('update <id>').description('change a service')
+  .option('--url <url>').option('--openapi <file>').option('--timeout <duration>').option('--connect-timeout <duration>')
+  .option('--rate-limit <rate>', 'per-client limit, or "none"')
+  .action((id: string, o: { url?: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string }) => withStore(async (ctx) => {
+    await reg.updateService(ctx, id, {
+      url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: o.timeout, connectTimeout: o.connectTimeout,
+      rateLimit: o.rateLimit === 'none' ? null : o.rateLimit,
+    }, who());
+  }));
+service.command('list').description('one full service id per line').option('--provider <subsystem>')
+  .action((o: { provider?: string }) => withStore(async (ctx) => { for (const s of await reg.listServices(ctx, o)) out(s.id); }));
+service.command('show <id>').action((id: string) => withStore(async (ctx) => { out(JSON.stringify(await reg.getService(ctx, id), null, 2)); }));
+service.command('remove <id>').action((id: string) => withStore(async (ctx) => { await reg.removeService(ctx, id, who()); }));
+service.command('endpoint-add <id> <method> <path>').description('add an endpoint (method + path pattern) to a service')
+  .action((id: string, method: string, path: string) => withStore(async (ctx) => { await reg.addEndpoint(ctx, id, { method, path }, who()); }));
+
+const access = program.command('access').description('Access rights: default deny');
+const endpointOpt = new Option('--endpoint <endpoint>', 'one endpoint only, as "METHOD /path"');
+function parseEndpoint(e?: string): { method: string; path: string } | undefined {
+  if (!e) return undefined;
+  const m = /^\s*(\S+)\s+(\/\S*)\s*$/.exec(e);
+  if (!m) throw new VamcoError('VALIDATION_FAILED', `--endpoint must look like "GET /path", not "${e}"`);
+  return { method: m[1], path: m[2] };
+}
+access.command('grant <service> <client>').description('let a client subsystem call a service').addOption(endpointOpt)
+  .action((service: string, client: string, o: { endpoint?: string }) => withStore(async (ctx) => {
+    await reg.grantAccess(ctx, { service, client, endpoint: parseEndpoint(o.endpoint) }, who());
+  }));
+access.command('revoke <service> <client>').description('remove an access right').addOption(endpointOpt)
+  .action((service: string, client: string, o: { endpoint?: string }) => withStore(async (ctx) => {
+    await reg.revokeAccess(ctx, { service, client, endpoint: parseEndpoint(o.endpoint) }, who());
+  }));
+access.command('list').option('--service <id>').option('--client <id>').action((o: { service?: string; client?: string }) => withStore(async (ctx) => {
+  for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
+}));
+
+const key = program.command('key').description('API keys of client subsystems');
+key.command('create <subsystem>').description('create a key; prints it, alone, on stdout (shown once)').option('--label <label>')
+  .action((subsystem: string, o: { label?: string }) => withStore(async (ctx) => { out((await reg.createKey(ctx, { subsystem, label: o.label }, who())).key); }));
+key.command('list').option('--subsystem <id>').action((o: { subsystem?: string }) => withStore(async (ctx) => {
+  for (const k of await reg.listKeys(ctx, o)) out(`${k.id}\t${k.subsystemId}\t${k.prefix}…\t${k.revokedAt ? 'revoked ' + k.revokedAt : 'active'}\t${k.label ?? ''}`);
+}));
+key.command('revoke <id>').action((id: string) => withStore(async (ctx) => { await reg.revokeKey(ctx, Number(id), who()); }));
+
+const audit = program.command('audit').description('The message log and admin trail');
+audit.command('verify').description('prove the log intact, or name the first bad record').option('--file <export>', 'verify an export offline')
+  .action(async (o: { file?: string }) => {
+    const r = o.file ? await verifyExportFile(o.file) : await withStore((ctx) => verifyStore(ctx.store));
+    report(r);
+  });
+audit.command('export').description('write records, checkpoints and public keys as JSON Lines').requiredOption('--out <file>')
+  .action((o: { out: string }) => withStore(async (ctx) => {
+    const r = await exportLog(ctx.store, o.out);
+    out(`exported ${r.records} records, ${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records to ${o.out}`);
+  }));
+
+program.command('migrate').description('apply database migrations').action(() => withStore(async () => { out('migrations applied'); }));
+
+program.command('start').description('run every role in one process').option('--no-demo', 'do not register or run the demo')
+  .action(async (o: { demo: boolean }) => {
+    const config: Readonly<Config> = loadConfig(process.env, o.demo ? {} : { demo: false });
+    const platform = await startPlatform(config);
+    printBanner(platform);
+    let stopping = false;
+    const shutdown = async (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      platform.logger.info({ sig }, 'stopping');
+      await platform.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+function readFile(f: string): string {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch (e) {
+    throw new VamcoError('VALIDATION_FAILED', `Cannot read ${f}: ${(e as Error).message}`);
+  }
+}
+
+function report(r: VerifyResult): void {
+  if (r.ok) {
+    out(`OK: ${r.records} records verified (${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records)`);
+    return;
+  }
+  const b = r.firstBad!;
+  const where = b.chain === 'message' ? `message-log record ${b.nodeId}#${b.seq}${b.messageId ? ` (message ${b.messageId})` : ''}` : `admin-trail record #${b.seq}`;
+  process.stderr.write(`FAILED: ${where}${b.line ? ` at line ${b.line}` : ''}: ${b.reason}\n`);
+  process.stdout.write(`verified ${r.records} records before the first bad one\n`);
+  process.exitCode = 1;
+}
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof VamcoError) process.stderr.write(`error: ${e.message} (${e.code})\n`);
+  else process.stderr.write(`error: ${(e as Error)?.message ?? e}\n`);
+  process.exit(2);
+});

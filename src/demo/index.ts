@@ -1,0 +1,2 @@
+export { startDemoBackend } from './backend.js';
+export { ensureDemo, DEMO } from './register.js';

@@ -1,0 +1,50 @@
+// Counts and hashes a body as it streams, enforcing the size limit without holding it whole.
+import crypto from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { VamcoError } from '../core/errors.js';
+
+export const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex');
+
+export class Meter extends Transform {
+  size = 0;
+  tooLarge = false;
+  done = false;
+  private hash = crypto.createHash('sha256');
+  private kept: Buffer[] | null;
+  private keptSize = 0;
+
+  constructor(private limit: number, keepUpTo = 0) {
+    super();
+    this.kept = keepUpTo > 0 ? [] : null;
+    this.keepUpTo = keepUpTo;
+  }
+  private keepUpTo: number;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.tooLarge = true;
+      cb(new VamcoError('PAYLOAD_TOO_LARGE', `The request body is larger than ${this.limit} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    if (this.kept && this.keptSize + chunk.length <= this.keepUpTo) {
+      this.kept.push(chunk);
+      this.keptSize += chunk.length;
+    } else this.kept = null; // too big to log whole: log none of it
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.done = true;
+    cb();
+  }
+
+  digest(): string | null {
+    return this.done ? this.hash.copy().digest('hex') : null;
+  }
+
+  keptBase64(): string | null {
+    return this.done && this.kept ? Buffer.concat(this.kept).toString('base64') : null;
+  }
+}

@@ -1,0 +1,69 @@
+// Splits and normalises the request target once, before authorisation; the same
+// normalised path is what the backend receives, so the path that was authorised is the
+// path that is served.
+import { VamcoError } from '../core/errors.js';
+
+export interface ParsedTarget {
+  /** Raw path segments after "/r1/" (still percent-encoded). */
+  segments: string[];
+  query: string; // including the leading "?" or ""
+}
+
+export function splitTarget(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q === -1 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q) };
+}
+
+function decode(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw new VamcoError('INVALID_PATH', 'The request path has malformed percent-encoding');
+  }
+}
+
+// Re-encoding each decoded segment canonically means "%7e", "~" and "%7E" all authorise and
+// forward as the same path.
+const SAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g;
+const encodeSegment = (s: string): string => s.replace(SAFE, (c) => encodeURIComponent(c));
+
+export interface NormalisedPath {
+  /** Decoded path used for endpoint matching, e.g. "/pets/1". */
+  decoded: string;
+  /** Canonical percent-encoded path forwarded to the backend ("" when none). */
+  encoded: string;
+}
+
+/**
+ * Normalises the service-relative path. Rejects ".." and "." segments, encoded slashes and
+ * backslashes, NUL, and empty segments in the middle (a "//" smuggles a different path past
+ * prefix-matching backends).
+ */
+export function normaliseServicePath(rawSegments: string[]): NormalisedPath {
+  if (rawSegments.length === 0) return { decoded: '/', encoded: '' };
+  const decoded: string[] = [];
+  const encoded: string[] = [];
+  for (let i = 0; i < rawSegments.length; i++) {
+    const raw = rawSegments[i];
+    if (raw === '' && i < rawSegments.length - 1) throw new VamcoError('INVALID_PATH', 'The request path has an empty segment ("//")');
+    if (/%2f|%5c/i.test(raw) || raw.includes('\\')) throw new VamcoError('INVALID_PATH', 'Encoded slashes and backslashes are not allowed in the path');
+    const d = decode(raw);
+    if (d === '.' || d === '..') throw new VamcoError('INVALID_PATH', 'Dot segments ("." and "..") are not allowed in the path');
+    if (d.includes('\u0000')) throw new VamcoError('INVALID_PATH', 'NUL is not allowed in the path');
+    decoded.push(d);
+    encoded.push(encodeSegment(d));
+  }
+  return { decoded: '/' + decoded.join('/'), encoded: '/' + encoded.join('/') };
+}
+
+/** Decodes one identifier part of /r1/{instance}/{class}/{member}/{subsystem}/{service}. */
+export function decodeIdPart(raw: string): string {
+  if (/%2f/i.test(raw)) throw new VamcoError('INVALID_PATH', 'Encoded slashes are not allowed in identifiers');
+  return decode(raw);
+}
+
+export function validateQuery(query: string): string {
+  // The query goes through as it came; only reject control characters Node would not.
+  if (/[\u0000-\u001f\u007f]/.test(query)) throw new VamcoError('INVALID_PATH', 'Control characters in the query string');
+  return query;
+}

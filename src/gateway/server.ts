@@ -1,0 +1,134 @@
+// The gateway's HTTP server: /r1 exchanges, POST /token, /listClients, health.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { VamcoError } from '../core/errors.js';
+import { splitTarget } from './path.js';
+import { sendProblem } from './problem.js';
+import { createExchangeHandler } from './exchange.js';
+import { listClients } from './metaservices.js';
+import { hashApiKey } from '../registry/index.js';
+import type { GatewayDeps } from './types.js';
+
+const TOKEN_BODY_LIMIT = 8 * 1024;
+
+function readSmallBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new VamcoError('PAYLOAD_TOO_LARGE', `The body is larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function createGatewayServer(deps: GatewayDeps): http.Server {
+  const exchange = createExchangeHandler(deps);
+  const { config } = deps;
+
+  async function token(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    if (req.method !== 'POST') throw new VamcoError('METHOD_NOT_ALLOWED', 'Use POST /token');
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const raw = await readSmallBody(req, TOKEN_BODY_LIMIT);
+    let params: Record<string, string | undefined>;
+    if (type === 'application/x-www-form-urlencoded') params = Object.fromEntries(new URLSearchParams(raw));
+    else if (type === 'application/json') {
+      try {
+        params = JSON.parse(raw || '{}');
+      } catch {
+        throw new VamcoError('BAD_REQUEST', 'The body is not valid JSON');
+      }
+    } else throw new VamcoError('UNSUPPORTED_MEDIA_TYPE', 'Send application/x-www-form-urlencoded (RFC 6749) or application/json');
+    let clientId = params.client_id;
+    let secret = params.client_secret;
+    const basic = req.headers.authorization;
+    if (typeof basic === 'string' && /^basic /i.test(basic)) {
+      const [u, p] = Buffer.from(basic.slice(6).trim(), 'base64').toString('utf8').split(':');
+      clientId = decodeURIComponent(u ?? '');
+      secret = decodeURIComponent(p ?? '');
+    }
+    if (params.grant_type !== 'client_credentials') {
+      throw new VamcoError('BAD_REQUEST', 'grant_type must be client_credentials', { extra: { error: 'unsupported_grant_type' } });
+    }
+    if (!clientId || !secret) throw new VamcoError('INVALID_CLIENT', 'client_id and client_secret are required', { extra: { error: 'invalid_client' } });
+    const snap = deps.snapshots.current;
+    const keyHash = hashApiKey(String(secret));
+    const subId = snap.keys.get(keyHash);
+    const sub = subId === undefined ? undefined : [...snap.subsystems.values()].find((s) => s.id === subId);
+    const want = clientId.startsWith(config.instance + '/') ? clientId.slice(config.instance.length + 1) : clientId;
+    if (!sub || sub.key !== want) {
+      throw new VamcoError('INVALID_CLIENT', 'Unknown client or wrong secret', { extra: { error: 'invalid_client' }, headers: { 'www-authenticate': 'Basic realm="vamco"' } });
+    }
+    const issued = await deps.tokens.issue(`${config.instance}/${sub.key}`, keyHash);
+    json(res, 200, { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, { 'cache-control': 'no-store', 'x-road-request-id': requestId });
+  }
+
+  const server = http.createServer({
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks header/request timeouts only every 30 s by default; slow-loris clients
+    // would hold sockets that long.
+    connectionsCheckingInterval: 1000,
+    maxHeaderSize: 16 * 1024,
+    insecureHTTPParser: false,
+  }, (req, res) => {
+    const t0 = performance.now();
+    const url = req.url ?? '/';
+    if (url.startsWith('/r1/') && !url.startsWith('/r1/listClients')) {
+      void exchange(req, res, t0);
+      return;
+    }
+    const requestId = crypto.randomUUID();
+    const { path, query } = splitTarget(url);
+    (async () => {
+      if (path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/readyz') {
+        const ready = deps.isReady();
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', registryVersion: deps.snapshots.current?.version });
+      }
+      if (path === '/token') return token(req, res, requestId);
+      if (path === '/listClients' || path === '/r1/listClients') {
+        if (req.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listClients answers GET only');
+        const inst = new URLSearchParams(query.slice(1)).get('xRoadInstance') ?? undefined;
+        return json(res, 200, listClients(deps.snapshots.current, config, inst));
+      }
+      throw new VamcoError('NOT_FOUND', 'Not a gateway route: call /r1/{instance}/{class}/{member}/{subsystem}/{service}/…');
+    })().catch((err) => {
+      if (!(err instanceof VamcoError)) deps.logger.error({ err, requestId }, 'gateway error');
+      sendProblem(res, err, requestId, req.complete ? {} : { connection: 'close' });
+    });
+  });
+  // A malformed request never reaches the handler; answer it with a problem, not a bare close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ type: 'https://vamco.dev/problems/bad-request', title: 'Bad request', status, code: 'BAD_REQUEST', detail: `Malformed HTTP request (${err.code ?? 'parse error'})` });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  return server;
+}
+
+export function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,80 @@
+// Connection pools to service backends (undici), one per service so each gets its own
+// connect timeout, plus a small circuit breaker: after repeated connection failures the
+// gateway answers 503 at once for a while instead of making every consumer wait.
+import { Pool } from 'undici';
+import type { SnapService } from '../registry/index.js';
+
+interface Circuit { failures: number; openUntil: number; probing: boolean }
+
+const FAILURE_THRESHOLD = 5;
+const OPEN_MS = 10_000;
+
+export class Upstreams {
+  private pools = new Map<number, { origin: string; connectTimeout: number; pool: Pool }>();
+  private circuits = new Map<number, Circuit>();
+
+  constructor(private defaults: { connectTimeoutMs: number; defaultTimeoutMs: number }) {}
+
+  pool(svc: SnapService): Pool {
+    const connectTimeout = svc.connectTimeoutMs ?? this.defaults.connectTimeoutMs;
+    const have = this.pools.get(svc.id);
+    if (have && have.origin === svc.url.origin && have.connectTimeout === connectTimeout) return have.pool;
+    if (have) void have.pool.close().catch(() => {});
+    const pool = new Pool(svc.url.origin, {
+      connections: 128,
+      pipelining: 1,
+      connect: { timeout: connectTimeout },
+      keepAliveTimeout: 4_000,
+      // The gateway enforces its own per-request timeouts; these are upper bounds.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.pools.set(svc.id, { origin: svc.url.origin, connectTimeout, pool });
+    return pool;
+  }
+
+  timeoutMs(svc: SnapService): number {
+    return svc.timeoutMs ?? this.defaults.defaultTimeoutMs;
+  }
+
+  /** False when the circuit is open (answer 503 without trying). */
+  allow(serviceId: number, now = Date.now()): boolean {
+    const c = this.circuits.get(serviceId);
+    if (!c || c.openUntil === 0) return true;
+    if (now < c.openUntil) return false;
+    if (c.probing) return false;
+    c.probing = true; // half-open: one request probes the backend
+    return true;
+  }
+
+  success(serviceId: number): void {
+    const c = this.circuits.get(serviceId);
+    if (c) this.circuits.delete(serviceId);
+  }
+
+  failure(serviceId: number, now = Date.now()): void {
+    const c = this.circuits.get(serviceId) ?? { failures: 0, openUntil: 0, probing: false };
+    c.failures++;
+    if (c.probing || c.failures >= FAILURE_THRESHOLD) {
+      c.openUntil = now + OPEN_MS;
+      c.probing = false;
+    }
+    this.circuits.set(serviceId, c);
+  }
+
+  /** Drops pools of services that no longer exist. */
+  prune(live: Set<number>): void {
+    for (const [id, p] of this.pools) {
+      if (!live.has(id)) {
+        void p.pool.close().catch(() => {});
+        this.pools.delete(id);
+        this.circuits.delete(id);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.pool.destroy().catch(() => {})));
+    this.pools.clear();
+  }
+}

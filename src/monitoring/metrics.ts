@@ -1,0 +1,33 @@
+// Prometheus metrics: per-service request counts by status class and latency histograms.
+import client from 'prom-client';
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly requests: client.Counter<'service' | 'status_class'>;
+  readonly duration: client.Histogram<'service'>;
+  readonly logBatch: client.Histogram<string>;
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'vamco_process_' });
+    this.requests = new client.Counter({
+      name: 'vamco_requests_total', help: 'Exchanges through the gateway, by service and status class',
+      labelNames: ['service', 'status_class'], registers: [this.registry],
+    });
+    this.duration = new client.Histogram({
+      name: 'vamco_request_duration_seconds', help: 'Time from request to response through the gateway',
+      labelNames: ['service'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.logBatch = new client.Histogram({
+      name: 'vamco_message_log_commit_seconds', help: 'Time requests waited for their message-log commit',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [this.registry],
+    });
+  }
+
+  private static CLASSES = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+  observe(service: string, status: number, seconds: number): void {
+    this.requests.inc({ service, status_class: Metrics.CLASSES[Math.floor(status / 100)] ?? 'other' });
+    this.duration.observe({ service }, seconds);
+  }
+}

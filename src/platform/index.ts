@@ -1,0 +1,2 @@
+export { startPlatform, type Platform, type StartOptions } from './platform.js';
+export { loadOrCreateAdminToken } from './admin-token.js';

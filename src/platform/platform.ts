@@ -1,0 +1,105 @@
+// Assembles every role in one process: store, registry snapshot, message log, gateway,
+// admin API, demo. `vamco start` and the end-to-end tests both start the platform here.
+import type http from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { openStore, migrate, ping, type Store } from '../store/index.js';
+import { SnapshotHolder } from '../registry/index.js';
+import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
+import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { createAdminServer, type AdminServerOptions } from '../admin/index.js';
+import { Metrics } from '../monitoring/index.js';
+import { startDemoBackend, ensureDemo } from '../demo/index.js';
+import { loadOrCreateAdminToken } from './admin-token.js';
+
+export interface Platform {
+  config: Readonly<Config>;
+  store: Store;
+  nodeKey: NodeKey;
+  messageLog: MessageLog;
+  snapshots: SnapshotHolder;
+  gatewayUrl: string;
+  adminUrl: string;
+  adminToken: string;
+  adminTokenCreated: boolean;
+  demoKey: string | null;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  admin?: AdminServerOptions;
+}
+
+export async function startPlatform(config: Readonly<Config>, opts: StartOptions = {}): Promise<Platform> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    cleanups.push(() => store.close());
+    await migrate(store.db, store.engine);
+    const nodeKey = await loadOrCreateNodeKey(store, config.dataDir);
+    const admin = loadOrCreateAdminToken(config.dataDir);
+    const metrics = new Metrics();
+    const ctx = { store, config };
+
+    let demoKey: string | null = null;
+    if (config.demo) {
+      const backend = await startDemoBackend(config.demoBackendPort);
+      cleanups.push(() => backend.close());
+      demoKey = await ensureDemo(ctx, backend.url);
+    }
+
+    const messageLog = await MessageLog.open(store, nodeKey, { checkpointIntervalMs: config.checkpointIntervalMs });
+    cleanups.push(() => messageLog.close());
+    const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
+    await snapshots.start();
+    cleanups.push(() => snapshots.stop());
+    const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
+    cleanups.push(() => upstreams.close());
+    snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
+    const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
+
+    let dbUp = true;
+    const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
+    health.unref();
+    cleanups.push(() => clearInterval(health));
+    // Ready while the snapshot is loaded and the message log can commit: without a durable
+    // log the gateway must not answer exchanges.
+    const isReady = () => !!snapshots.current && dbUp;
+
+    const gateway = createGatewayServer({ config, snapshots, log: messageLog, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
+    const gatewayPort = await listen(gateway, config.gatewayPort, config.gatewayHost);
+    cleanups.push(() => closeServer(gateway));
+
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady }, opts.admin);
+    await adminApp.listen({ port: config.adminPort, host: config.adminHost });
+    cleanups.push(() => adminApp.close());
+    const adminPort = (adminApp.server.address() as { port: number }).port;
+
+    const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+    return {
+      config, store, nodeKey, messageLog, snapshots, logger,
+      gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
+      adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey,
+      stop,
+    };
+  } catch (e) {
+    await stop().catch(() => {});
+    throw e;
+  }
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}

@@ -1,0 +1,97 @@
+// Which backend URLs a service may point at. Loopback, link-local and cloud metadata
+// addresses are refused (they let a registered "service" reach the platform's own host),
+// unless the operator allows them by host or CIDR in VAMCO_BACKEND_ALLOW. The platform's own
+// ports stay refused even then. Private ranges (10/8, 192.168/16…) are where agency backends
+// live in a provincial data centre, so they are allowed.
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import { VamcoError } from '../core/errors.js';
+
+const blocked = new net.BlockList();
+blocked.addSubnet('127.0.0.0', 8, 'ipv4');
+blocked.addSubnet('0.0.0.0', 8, 'ipv4');
+blocked.addSubnet('169.254.0.0', 16, 'ipv4'); // link-local, incl. 169.254.169.254 metadata
+blocked.addAddress('100.100.100.200', 'ipv4'); // a cloud metadata address
+blocked.addAddress('::1', 'ipv6');
+blocked.addAddress('::', 'ipv6');
+blocked.addSubnet('fe80::', 10, 'ipv6');
+blocked.addAddress('fd00:ec2::254', 'ipv6');
+
+const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
+
+function family(addr: string): 'ipv4' | 'ipv6' {
+  return net.isIPv6(addr) ? 'ipv6' : 'ipv4';
+}
+
+/** Maps ::ffff:a.b.c.d to a.b.c.d so IPv4 rules apply to mapped addresses too. */
+function unmap(addr: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  return m ? m[1] : addr;
+}
+
+export function isInternalAddress(addr: string): boolean {
+  const a = unmap(addr.replace(/^\[|\]$/g, ''));
+  return blocked.check(a, family(a));
+}
+
+export interface BackendPolicy {
+  allow: readonly string[];
+  ownPorts: readonly number[];
+}
+
+function allowList(entries: readonly string[]): { hosts: Set<string>; ranges: net.BlockList } {
+  const hosts = new Set<string>();
+  const ranges = new net.BlockList();
+  for (const e of entries) {
+    const [ip, bits] = e.split('/');
+    if (bits !== undefined && net.isIP(ip)) ranges.addSubnet(ip, Number(bits), family(ip));
+    else if (net.isIP(e)) ranges.addAddress(e, family(e));
+    else hosts.add(e.toLowerCase());
+  }
+  return { hosts, ranges };
+}
+
+/**
+ * Validates a backend URL. WHATWG URL parsing already canonicalises odd IPv4 forms
+ * ("127.1", "0x7f000001", "2130706433") to dotted quads, so checks run on the real address.
+ */
+export async function checkBackendUrl(raw: string, policy: BackendPolicy): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new VamcoError('BACKEND_URL_REFUSED', `"${raw}" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new VamcoError('BACKEND_URL_REFUSED', `Backend URLs must be http or https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) {
+    throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not carry credentials; set backend authentication instead');
+  }
+  if (url.hash) throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not have a #fragment');
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const { hosts, ranges } = allowList(policy.allow);
+  let addrs: string[];
+  if (net.isIP(host)) addrs = [host];
+  else {
+    if (METADATA_HOSTS.has(host)) throw new VamcoError('BACKEND_URL_REFUSED', `${host} is a cloud metadata host`);
+    try {
+      addrs = (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    } catch {
+      throw new VamcoError('BACKEND_URL_REFUSED', `The backend host ${host} does not resolve`);
+    }
+  }
+  const internal = addrs.filter(isInternalAddress);
+  if (internal.length > 0) {
+    if (policy.ownPorts.includes(port)) {
+      throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`);
+    }
+    const allowed = hosts.has(host) || internal.every((a) => ranges.check(unmap(a), family(unmap(a))));
+    if (!allowed) {
+      throw new VamcoError('BACKEND_URL_REFUSED',
+        `${host} resolves to an internal address (${internal[0]}); allow it with VAMCO_BACKEND_ALLOW if intended`);
+    }
+  }
+  return url;
+}

@@ -1,0 +1,481 @@
+// Members, subsystems, services, endpoints, access rights and API keys. Every change runs in
+// one transaction that also bumps the registry version (gateways poll it to reload their
+// snapshot) and appends the admin-trail record, so a change and its trail commit together.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Config } from '../config/index.js';
+import type { Store, Schema } from '../store/index.js';
+import { VamcoError } from '../core/errors.js';
+import {
+  parseMemberId, parseSubsystemId, parseServiceId, memberId, subsystemId, serviceId,
+  RESERVED_SERVICE_CODES,
+} from '../core/ids.js';
+import { parseDuration, parseRateLimit, formatRateLimit } from '../core/duration.js';
+import { recordAdminAction } from '../audit/index.js';
+import { checkBackendUrl } from './backend-policy.js';
+import { parseOpenApi, normaliseMethod, compilePathPattern } from './openapi.js';
+import { newApiKey } from './keys.js';
+
+export interface RegistryCtx { store: Store; config: Readonly<Config> }
+export interface Actor { actor: string; address?: string | null }
+
+type Trx = Transaction<Schema>;
+const now = () => new Date().toISOString();
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || /UNIQUE constraint failed/.test(String(err?.message));
+}
+
+/** Runs one registry change: version bump first (takes SQLite's write lock at once), then the change, then the trail. */
+async function mutate<T>(ctx: RegistryCtx, who: Actor, action: string, target: string,
+  fn: (trx: Trx) => Promise<{ result: T; before?: unknown; after?: unknown }>): Promise<T> {
+  try {
+    return await ctx.store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('registry_state').set({ version: sql`version + 1`, updated_at: now() }).where('id', '=', 1).execute();
+      const r = await fn(trx);
+      await recordAdminAction(trx as unknown as Kysely<Schema>, ctx.store.engine, {
+        actor: who.actor, action, target, address: who.address ?? null, before: r.before ?? null, after: r.after ?? null,
+      });
+      return r.result;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new VamcoError('ALREADY_EXISTS', `${target} already exists`);
+    throw e;
+  }
+}
+
+// ---------- lookups ----------
+async function memberRow(db: Kysely<Schema>, id: string) {
+  const ref = parseMemberId(id);
+  const row = await db.selectFrom('members').selectAll()
+    .where('member_class', '=', ref.memberClass).where('member_code', '=', ref.memberCode).executeTakeFirst();
+  if (!row) throw new VamcoError('NOT_FOUND', `Member ${memberId(ref)} is not registered`);
+  return row;
+}
+
+async function subsystemRow(db: Kysely<Schema>, id: string) {
+  const ref = parseSubsystemId(id);
+  const row = await db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
+    .select(['subsystems.id', 'subsystems.member_id', 'subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'members.member_class', 'members.member_code'])
+    .where('members.member_class', '=', ref.memberClass).where('members.member_code', '=', ref.memberCode)
+    .where('subsystems.subsystem_code', '=', ref.subsystemCode).executeTakeFirst();
+  if (!row) throw new VamcoError('NOT_FOUND', `Subsystem ${subsystemId(ref)} is not registered`);
+  return row;
+}
+
+async function serviceRow(db: Kysely<Schema>, id: string) {
+  const ref = parseServiceId(id);
+  const sub = await subsystemRow(db, subsystemId(ref)).catch(() => null);
+  const row = sub && await db.selectFrom('services').selectAll()
+    .where('subsystem_id', '=', sub.id).where('service_code', '=', ref.serviceCode).executeTakeFirst();
+  if (!sub || !row) throw new VamcoError('NOT_FOUND', `Service ${serviceId(ref)} is not registered`);
+  return { ...row, ref };
+}
+
+// ---------- views ----------
+export interface MemberView { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
+export interface SubsystemView { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
+export interface EndpointView { id: number; method: string; path: string; operationId?: string | null }
+export interface ServiceView {
+  id: string; providerId: string; memberId: string; serviceCode: string; type: string; url: string;
+  timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean;
+  hasOpenApi: boolean; endpoints: EndpointView[]; createdAt: string; updatedAt: string;
+}
+export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
+export interface KeyView { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
+
+const memberView = (r: Schema['members'] & { id: number }): MemberView => ({
+  id: `${r.member_class}/${r.member_code}`, memberClass: r.member_class, memberCode: r.member_code, name: r.name, createdAt: r.created_at,
+});
+
+// ---------- members ----------
+export async function addMember(ctx: RegistryCtx, input: { memberClass: string; memberCode: string; name: string }, who: Actor): Promise<MemberView> {
+  const id = `${input.memberClass}/${input.memberCode}`;
+  parseMemberId(id);
+  const name = String(input.name ?? '').normalize('NFC').trim();
+  if (!name) throw new VamcoError('VALIDATION_FAILED', 'A member needs a name');
+  return mutate(ctx, who, 'member.add', id, async (trx) => {
+    const row = { member_class: input.memberClass, member_code: input.memberCode, name, created_at: now() };
+    const r = await trx.insertInto('members').values(row).returning('id').executeTakeFirstOrThrow();
+    const view = memberView({ ...row, id: Number(r.id) } as never);
+    return { result: view, after: view };
+  });
+}
+
+export async function removeMember(ctx: RegistryCtx, id: string, who: Actor): Promise<void> {
+  const row = await memberRow(ctx.store.db, id);
+  await mutate(ctx, who, 'member.remove', memberId(parseMemberId(id)), async (trx) => {
+    await trx.deleteFrom('members').where('id', '=', row.id).execute();
+    return { result: undefined, before: memberView(row as never) };
+  });
+}
+
+export async function listMembers(ctx: RegistryCtx): Promise<MemberView[]> {
+  const rows = await ctx.store.db.selectFrom('members').selectAll().orderBy('member_class').orderBy('member_code').execute();
+  return rows.map((r) => memberView(r as never));
+}
+
+export async function getMember(ctx: RegistryCtx, id: string): Promise<MemberView> {
+  return memberView(await memberRow(ctx.store.db, id) as never);
+}
+
+// ---------- subsystems ----------
+export async function addSubsystem(ctx: RegistryCtx, input: { id: string; name?: string | null }, who: Actor): Promise<SubsystemView> {
+  const ref = parseSubsystemId(input.id);
+  const member = await memberRow(ctx.store.db, memberId(ref));
+  const id = subsystemId(ref);
+  return mutate(ctx, who, 'subsystem.add', id, async (trx) => {
+    const name = input.name ? String(input.name).normalize('NFC').trim() : null;
+    const created = now();
+    await trx.insertInto('subsystems').values({ member_id: member.id, subsystem_code: ref.subsystemCode, name, created_at: created }).execute();
+    const view: SubsystemView = { id, memberId: memberId(ref), subsystemCode: ref.subsystemCode, name, createdAt: created };
+    return { result: view, after: view };
+  });
+}
+
+export async function removeSubsystem(ctx: RegistryCtx, id: string, who: Actor): Promise<void> {
+  const row = await subsystemRow(ctx.store.db, id);
+  await mutate(ctx, who, 'subsystem.remove', subsystemId(parseSubsystemId(id)), async (trx) => {
+    await trx.deleteFrom('subsystems').where('id', '=', row.id).execute();
+    return { result: undefined, before: { id: subsystemId(parseSubsystemId(id)), name: row.name } };
+  });
+}
+
+export async function listSubsystems(ctx: RegistryCtx, filter: { member?: string } = {}): Promise<SubsystemView[]> {
+  let q = ctx.store.db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
+    .select(['subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'members.member_class', 'members.member_code']);
+  if (filter.member) {
+    const m = parseMemberId(filter.member);
+    q = q.where('members.member_class', '=', m.memberClass).where('members.member_code', '=', m.memberCode);
+  }
+  const rows = await q.orderBy('members.member_class').orderBy('members.member_code').orderBy('subsystems.subsystem_code').execute();
+  return rows.map((r) => ({
+    id: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, memberId: `${r.member_class}/${r.member_code}`,
+    subsystemCode: r.subsystem_code, name: r.name, createdAt: r.created_at,
+  }));
+}
+
+// ---------- services ----------
+export interface ServiceInput {
+  id: string;
+  url: string;
+  openapi?: unknown;
+  timeout?: string | number | null;
+  connectTimeout?: string | number | null;
+  rateLimit?: string | null;
+  logBodies?: boolean;
+  backendAuth?: { header: string; value: string } | null;
+}
+
+export interface ServiceOptions { trustedBackend?: boolean }
+
+function ownPorts(cfg: Readonly<Config>): number[] {
+  return [cfg.gatewayPort, cfg.adminPort, 8443].filter((p) => p > 0);
+}
+
+async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInput>, opts: ServiceOptions) {
+  const out: Partial<Omit<Schema['services'], 'id'>> = {};
+  let endpoints: { method: string; path: string; operationId: string | null }[] | undefined;
+  if (input.url !== undefined) {
+    const url = opts.trustedBackend ? new URL(input.url) : await checkBackendUrl(input.url, { allow: ctx.config.backendAllow, ownPorts: ownPorts(ctx.config) });
+    out.url = url.toString().replace(/\/$/, '');
+  }
+  if (input.timeout !== undefined) out.timeout_ms = input.timeout === null ? null : positive(parseDuration(input.timeout), 'timeout');
+  if (input.connectTimeout !== undefined) out.connect_timeout_ms = input.connectTimeout === null ? null : positive(parseDuration(input.connectTimeout), 'connect timeout');
+  if (input.rateLimit !== undefined) out.rate_limit = input.rateLimit === null || input.rateLimit === '' ? null : formatRateLimit(parseRateLimit(input.rateLimit));
+  if (input.logBodies !== undefined) out.log_bodies = input.logBodies ? 1 : 0;
+  if (input.backendAuth !== undefined) {
+    if (input.backendAuth && (!/^[A-Za-z0-9-]+$/.test(input.backendAuth.header) || !input.backendAuth.value)) {
+      throw new VamcoError('VALIDATION_FAILED', 'backendAuth needs a header name and a value');
+    }
+    out.backend_auth = input.backendAuth ? JSON.stringify(input.backendAuth) : null;
+  }
+  if (input.openapi !== undefined && input.openapi !== null) {
+    const parsed = parseOpenApi(input.openapi);
+    out.openapi = JSON.stringify(parsed.doc);
+    out.service_type = 'OPENAPI';
+    endpoints = parsed.endpoints;
+  }
+  return { fields: out, endpoints };
+}
+
+function positive(ms: number, what: string): number {
+  if (ms <= 0 || ms > 3_600_000) throw new VamcoError('VALIDATION_FAILED', `The ${what} must be between 1 ms and 1 h`);
+  return ms;
+}
+
+export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Actor, opts: ServiceOptions = {}): Promise<ServiceView> {
+  const ref = parseServiceId(input.id);
+  if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) throw new VamcoError('VALIDATION_FAILED', `${ref.serviceCode} is a reserved metaservice name`);
+  if (!input.url) throw new VamcoError('VALIDATION_FAILED', 'A service needs a backend url');
+  const sub = await subsystemRow(ctx.store.db, subsystemId(ref));
+  const { fields, endpoints } = await validateServiceFields(ctx, input, opts);
+  const id = serviceId(ref);
+  await mutate(ctx, who, 'service.add', id, async (trx) => {
+    const t = now();
+    const r = await trx.insertInto('services').values({
+      subsystem_id: sub.id, service_code: ref.serviceCode, service_type: 'REST', url: fields.url!,
+      timeout_ms: null, connect_timeout_ms: null, rate_limit: null, openapi: null, log_bodies: 0, backend_auth: null,
+      created_at: t, updated_at: t, ...fields,
+    }).returning('id').executeTakeFirstOrThrow();
+    if (endpoints?.length) await insertEndpoints(trx, Number(r.id), endpoints);
+    return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0 } };
+  });
+  return getService(ctx, id);
+}
+
+async function insertEndpoints(trx: Trx, serviceIdNum: number, endpoints: { method: string; path: string; operationId: string | null }[]) {
+  const seen = new Set<string>();
+  const rows = endpoints.filter((e) => !seen.has(e.method + ' ' + e.path) && seen.add(e.method + ' ' + e.path))
+    .map((e) => ({ service_id: serviceIdNum, method: e.method, path: e.path, operation_id: e.operationId }));
+  if (rows.length) await trx.insertInto('service_endpoints').values(rows).execute();
+}
+
+export async function updateService(ctx: RegistryCtx, id: string, patch: Partial<Omit<ServiceInput, 'id'>>, who: Actor, opts: ServiceOptions = {}): Promise<ServiceView> {
+  const row = await serviceRow(ctx.store.db, id);
+  const before = await getService(ctx, id);
+  const { fields, endpoints } = await validateServiceFields(ctx, patch, opts);
+  await mutate(ctx, who, 'service.update', serviceId(row.ref), async (trx) => {
+    await trx.updateTable('services').set({ ...fields, updated_at: now() }).where('id', '=', row.id).execute();
+    if (endpoints) {
+      // Re-importing OpenAPI keeps endpoints that still exist (their grants stay valid).
+      const existing = await trx.selectFrom('service_endpoints').selectAll().where('service_id', '=', row.id).execute();
+      const wanted = new Set(endpoints.map((e) => e.method + ' ' + e.path));
+      const stale = existing.filter((e) => !wanted.has(e.method + ' ' + e.path)).map((e) => e.id);
+      if (stale.length) {
+        await trx.deleteFrom('access_rights').where('endpoint_id', 'in', stale).execute();
+        await trx.deleteFrom('service_endpoints').where('id', 'in', stale).execute();
+      }
+      const have = new Set(existing.map((e) => e.method + ' ' + e.path));
+      await insertEndpoints(trx, row.id, endpoints.filter((e) => !have.has(e.method + ' ' + e.path)));
+    }
+    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs }, after: { ...patch, openapi: patch.openapi ? '(document)' : undefined } };
+  });
+  return getService(ctx, id);
+}
+
+export async function removeService(ctx: RegistryCtx, id: string, who: Actor): Promise<void> {
+  const row = await serviceRow(ctx.store.db, id);
+  await mutate(ctx, who, 'service.remove', serviceId(row.ref), async (trx) => {
+    await trx.deleteFrom('services').where('id', '=', row.id).execute();
+    return { result: undefined, before: { id: serviceId(row.ref), url: row.url } };
+  });
+}
+
+function serviceQuery(db: Kysely<Schema>) {
+  return db.selectFrom('services').innerJoin('subsystems', 'subsystems.id', 'services.subsystem_id')
+    .innerJoin('members', 'members.id', 'subsystems.member_id')
+    .select(['services.id', 'services.service_code', 'services.service_type', 'services.url', 'services.timeout_ms',
+      'services.connect_timeout_ms', 'services.rate_limit', 'services.log_bodies', 'services.openapi', 'services.created_at', 'services.updated_at',
+      'subsystems.subsystem_code', 'members.member_class', 'members.member_code']);
+}
+
+async function toServiceViews(db: Kysely<Schema>, rows: Awaited<ReturnType<ReturnType<typeof serviceQuery>['execute']>>): Promise<ServiceView[]> {
+  const ids = rows.map((r) => Number(r.id));
+  const eps = ids.length ? await db.selectFrom('service_endpoints').selectAll().where('service_id', 'in', ids).orderBy('path').orderBy('method').execute() : [];
+  return rows.map((r) => {
+    const provider = `${r.member_class}/${r.member_code}/${r.subsystem_code}`;
+    return {
+      id: `${provider}/${r.service_code}`, providerId: provider, memberId: `${r.member_class}/${r.member_code}`, serviceCode: r.service_code,
+      type: r.service_type, url: r.url, timeoutMs: r.timeout_ms, connectTimeoutMs: r.connect_timeout_ms, rateLimit: r.rate_limit,
+      logBodies: !!r.log_bodies, hasOpenApi: !!r.openapi,
+      endpoints: eps.filter((e) => Number(e.service_id) === Number(r.id)).map((e) => ({ id: Number(e.id), method: e.method, path: e.path, operationId: e.operation_id })),
+      createdAt: r.created_at, updatedAt: r.updated_at,
+    };
+  });
+}
+
+export async function listServices(ctx: RegistryCtx, filter: { provider?: string; member?: string } = {}): Promise<ServiceView[]> {
+  let q = serviceQuery(ctx.store.db);
+  if (filter.provider) {
+    const s = parseSubsystemId(filter.provider);
+    q = q.where('members.member_class', '=', s.memberClass).where('members.member_code', '=', s.memberCode).where('subsystems.subsystem_code', '=', s.subsystemCode);
+  }
+  if (filter.member) {
+    const m = parseMemberId(filter.member);
+    q = q.where('members.member_class', '=', m.memberClass).where('members.member_code', '=', m.memberCode);
+  }
+  const rows = await q.orderBy('members.member_class').orderBy('members.member_code').orderBy('subsystems.subsystem_code').orderBy('services.service_code').execute();
+  return toServiceViews(ctx.store.db, rows);
+}
+
+export async function getService(ctx: RegistryCtx, id: string): Promise<ServiceView> {
+  const ref = parseServiceId(id);
+  const rows = await serviceQuery(ctx.store.db)
+    .where('members.member_class', '=', ref.memberClass).where('members.member_code', '=', ref.memberCode)
+    .where('subsystems.subsystem_code', '=', ref.subsystemCode).where('services.service_code', '=', ref.serviceCode).execute();
+  if (!rows.length) throw new VamcoError('NOT_FOUND', `Service ${serviceId(ref)} is not registered`);
+  return (await toServiceViews(ctx.store.db, rows))[0];
+}
+
+export async function getServiceOpenApi(ctx: RegistryCtx, id: string): Promise<Record<string, unknown> | null> {
+  const row = await serviceRow(ctx.store.db, id);
+  return row.openapi ? JSON.parse(row.openapi) : null;
+}
+
+export async function addEndpoint(ctx: RegistryCtx, id: string, input: { method: string; path: string }, who: Actor): Promise<EndpointView> {
+  const row = await serviceRow(ctx.store.db, id);
+  const method = normaliseMethod(input.method);
+  const path = validEndpointPath(input.path);
+  return mutate(ctx, who, 'endpoint.add', `${serviceId(row.ref)} ${method} ${path}`, async (trx) => {
+    const r = await trx.insertInto('service_endpoints').values({ service_id: row.id, method, path, operation_id: null }).returning('id').executeTakeFirstOrThrow();
+    const view = { id: Number(r.id), method, path };
+    return { result: view, after: view };
+  });
+}
+
+export async function removeEndpoint(ctx: RegistryCtx, id: string, endpointId: number, who: Actor): Promise<void> {
+  const row = await serviceRow(ctx.store.db, id);
+  const ep = await ctx.store.db.selectFrom('service_endpoints').selectAll().where('id', '=', endpointId).where('service_id', '=', row.id).executeTakeFirst();
+  if (!ep) throw new VamcoError('NOT_FOUND', `Endpoint ${endpointId} is not an endpoint of ${serviceId(row.ref)}`);
+  await mutate(ctx, who, 'endpoint.remove', `${serviceId(row.ref)} ${ep.method} ${ep.path}`, async (trx) => {
+    await trx.deleteFrom('access_rights').where('endpoint_id', '=', ep.id).execute();
+    await trx.deleteFrom('service_endpoints').where('id', '=', ep.id).execute();
+    return { result: undefined, before: { method: ep.method, path: ep.path } };
+  });
+}
+
+function validEndpointPath(p: string): string {
+  const path = String(p ?? '').trim();
+  if (!path.startsWith('/') || /\s/.test(path) || path.split('/').some((s) => s === '..' || s === '.')) {
+    throw new VamcoError('VALIDATION_FAILED', `"${p}" is not an endpoint path (e.g. /pets/{id} or /reports/*)`);
+  }
+  compilePathPattern(path);
+  return path;
+}
+
+// ---------- access rights ----------
+export interface GrantInput { service: string; client: string; endpoint?: { method: string; path: string } | null }
+
+export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<AccessRightView> {
+  const svc = await serviceRow(ctx.store.db, input.service);
+  const client = await subsystemRow(ctx.store.db, input.client);
+  let endpoint: EndpointView | null = null;
+  if (input.endpoint) {
+    const method = normaliseMethod(input.endpoint.method);
+    const ep = await ctx.store.db.selectFrom('service_endpoints').selectAll()
+      .where('service_id', '=', svc.id).where('method', '=', method).where('path', '=', input.endpoint.path).executeTakeFirst();
+    if (!ep) throw new VamcoError('NOT_FOUND', `${serviceId(svc.ref)} has no endpoint ${method} ${input.endpoint.path}`);
+    endpoint = { id: Number(ep.id), method: ep.method, path: ep.path };
+  }
+  const clientId = subsystemId(parseSubsystemId(input.client));
+  const target = `${serviceId(svc.ref)}${endpoint ? ` ${endpoint.method} ${endpoint.path}` : ''} -> ${clientId}`;
+  return mutate(ctx, who, 'access.grant', target, async (trx) => {
+    const created = now();
+    const r = await trx.insertInto('access_rights').values({ service_id: svc.id, client_subsystem_id: client.id, endpoint_id: endpoint?.id ?? 0, created_at: created })
+      .returning('id').executeTakeFirstOrThrow();
+    const view: AccessRightView = { id: Number(r.id), serviceId: serviceId(svc.ref), clientId, endpoint, createdAt: created };
+    return { result: view, after: view };
+  });
+}
+
+export async function revokeAccess(ctx: RegistryCtx, input: GrantInput | { id: number }, who: Actor): Promise<void> {
+  const rights = await listAccessRights(ctx, 'id' in input ? {} : { service: input.service, client: input.client });
+  const match = 'id' in input
+    ? rights.find((r) => r.id === input.id)
+    : rights.find((r) => (input.endpoint
+      ? r.endpoint?.method === normaliseMethod(input.endpoint.method) && r.endpoint?.path === input.endpoint.path
+      : r.endpoint === null));
+  if (!match) throw new VamcoError('NOT_FOUND', 'No such access right');
+  await mutate(ctx, who, 'access.revoke', `${match.serviceId}${match.endpoint ? ` ${match.endpoint.method} ${match.endpoint.path}` : ''} -> ${match.clientId}`, async (trx) => {
+    await trx.deleteFrom('access_rights').where('id', '=', match.id).execute();
+    return { result: undefined, before: match };
+  });
+}
+
+export async function getAccessRight(ctx: RegistryCtx, id: number): Promise<AccessRightView> {
+  const r = (await listAccessRights(ctx, {})).find((x) => x.id === id);
+  if (!r) throw new VamcoError('NOT_FOUND', `Access right ${id} does not exist`);
+  return r;
+}
+
+export async function listAccessRights(ctx: RegistryCtx, filter: { service?: string; client?: string; member?: string }): Promise<AccessRightView[]> {
+  const db = ctx.store.db;
+  let q = db.selectFrom('access_rights as a')
+    .innerJoin('services as s', 's.id', 'a.service_id')
+    .innerJoin('subsystems as ps', 'ps.id', 's.subsystem_id')
+    .innerJoin('members as pm', 'pm.id', 'ps.member_id')
+    .innerJoin('subsystems as cs', 'cs.id', 'a.client_subsystem_id')
+    .innerJoin('members as cm', 'cm.id', 'cs.member_id')
+    .leftJoin('service_endpoints as e', 'e.id', 'a.endpoint_id')
+    .select(['a.id', 'a.created_at', 's.service_code', 'ps.subsystem_code as p_sub', 'pm.member_class as p_class', 'pm.member_code as p_code',
+      'cs.subsystem_code as c_sub', 'cm.member_class as c_class', 'cm.member_code as c_code', 'e.id as e_id', 'e.method as e_method', 'e.path as e_path']);
+  if (filter.service) {
+    const r = parseServiceId(filter.service);
+    q = q.where('pm.member_class', '=', r.memberClass).where('pm.member_code', '=', r.memberCode).where('ps.subsystem_code', '=', r.subsystemCode).where('s.service_code', '=', r.serviceCode);
+  }
+  if (filter.client) {
+    const r = parseSubsystemId(filter.client);
+    q = q.where('cm.member_class', '=', r.memberClass).where('cm.member_code', '=', r.memberCode).where('cs.subsystem_code', '=', r.subsystemCode);
+  }
+  if (filter.member) {
+    const m = parseMemberId(filter.member);
+    q = q.where((eb) => eb.or([
+      eb.and([eb('pm.member_class', '=', m.memberClass), eb('pm.member_code', '=', m.memberCode)]),
+      eb.and([eb('cm.member_class', '=', m.memberClass), eb('cm.member_code', '=', m.memberCode)]),
+    ]));
+  }
+  const rows = await q.orderBy('a.id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    serviceId: `${r.p_class}/${r.p_code}/${r.p_sub}/${r.service_code}`,
+    clientId: `${r.c_class}/${r.c_code}/${r.c_sub}`,
+    endpoint: r.e_id ? { id: Number(r.e_id), method: r.e_method!, path: r.e_path! } : null,
+    createdAt: r.created_at,
+  }));
+}
+
+// ---------- API keys ----------
+export async function createKey(ctx: RegistryCtx, input: { subsystem: string; label?: string | null }, who: Actor): Promise<KeyView & { key: string }> {
+  const sub = await subsystemRow(ctx.store.db, input.subsystem);
+  const sid = subsystemId(parseSubsystemId(input.subsystem));
+  const k = newApiKey();
+  return mutate(ctx, who, 'key.create', sid, async (trx) => {
+    const created = now();
+    const label = input.label ? String(input.label).normalize('NFC').slice(0, 200) : null;
+    const r = await trx.insertInto('api_keys').values({ subsystem_id: sub.id, key_hash: k.hash, prefix: k.prefix, label, created_at: created, revoked_at: null })
+      .returning('id').executeTakeFirstOrThrow();
+    const view: KeyView = { id: Number(r.id), subsystemId: sid, prefix: k.prefix, label, createdAt: created, revokedAt: null };
+    // The trail holds the key's prefix, never the key.
+    return { result: { ...view, key: k.key }, after: view };
+  });
+}
+
+export async function revokeKey(ctx: RegistryCtx, id: number, who: Actor): Promise<KeyView> {
+  const key = await getKey(ctx, id);
+  if (key.revokedAt) return key;
+  await mutate(ctx, who, 'key.revoke', `${key.subsystemId} ${key.prefix}…`, async (trx) => {
+    await trx.updateTable('api_keys').set({ revoked_at: now() }).where('id', '=', id).execute();
+    return { result: undefined, before: key };
+  });
+  return getKey(ctx, id);
+}
+
+export async function listKeys(ctx: RegistryCtx, filter: { subsystem?: string; member?: string } = {}): Promise<KeyView[]> {
+  let q = ctx.store.db.selectFrom('api_keys as k').innerJoin('subsystems as s', 's.id', 'k.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
+    .select(['k.id', 'k.prefix', 'k.label', 'k.created_at', 'k.revoked_at', 's.subsystem_code', 'm.member_class', 'm.member_code']);
+  if (filter.subsystem) {
+    const r = parseSubsystemId(filter.subsystem);
+    q = q.where('m.member_class', '=', r.memberClass).where('m.member_code', '=', r.memberCode).where('s.subsystem_code', '=', r.subsystemCode);
+  }
+  if (filter.member) {
+    const m = parseMemberId(filter.member);
+    q = q.where('m.member_class', '=', m.memberClass).where('m.member_code', '=', m.memberCode);
+  }
+  const rows = await q.orderBy('k.id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id), subsystemId: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, prefix: r.prefix, label: r.label,
+    createdAt: r.created_at, revokedAt: r.revoked_at,
+  }));
+}
+
+export async function getKey(ctx: RegistryCtx, id: number): Promise<KeyView> {
+  const k = (await listKeys(ctx)).find((x) => x.id === id);
+  if (!k) throw new VamcoError('NOT_FOUND', `API key ${id} does not exist`);
+  return k;
+}
+
+export async function registryVersion(store: Store): Promise<number> {
+  const r = await store.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(r.version);
+}

@@ -1,0 +1,172 @@
+// The gateway's whole routing and authorisation picture, built from the database in one go
+// and swapped atomically. The hot path reads only this: no query per request.
+import type { Store } from '../store/index.js';
+import { parseRateLimit, type RateLimit } from '../core/duration.js';
+import { compilePathPattern } from './openapi.js';
+
+export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
+
+export interface SnapService {
+  id: number;
+  /** CLASS/MEMBER/SUBSYSTEM/SERVICE */
+  key: string;
+  memberClass: string; memberCode: string; subsystemCode: string; serviceCode: string;
+  providerKey: string;
+  type: string;
+  url: URL;
+  timeoutMs: number | null;
+  connectTimeoutMs: number | null;
+  rateLimit: RateLimit | null;
+  rateLimitText: string | null;
+  logBodies: boolean;
+  backendAuth: { header: string; value: string } | null;
+  openapi: string | null;
+  endpoints: SnapEndpoint[];
+}
+
+export interface SnapSubsystem { id: number; key: string; memberClass: string; memberCode: string; subsystemCode: string; name: string | null }
+export interface SnapMember { memberClass: string; memberCode: string; name: string }
+
+export interface Grant { all: boolean; endpoints: SnapEndpoint[] }
+
+export interface Snapshot {
+  version: number;
+  builtAt: number;
+  services: Map<string, SnapService>;
+  servicesByProvider: Map<string, SnapService[]>;
+  subsystems: Map<string, SnapSubsystem>;
+  members: SnapMember[];
+  /** sha256(key) hex → subsystem id */
+  keys: Map<string, number>;
+  /** service id → client subsystem id → grant */
+  grants: Map<number, Map<number, Grant>>;
+}
+
+export async function buildSnapshot(store: Store): Promise<Snapshot> {
+  const db = store.db;
+  // One read transaction, so the picture is consistent.
+  return db.transaction().execute(async (trx) => {
+    const version = Number((await trx.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version);
+    const members = await trx.selectFrom('members').selectAll().execute();
+    const subs = await trx.selectFrom('subsystems').selectAll().execute();
+    const svcs = await trx.selectFrom('services').selectAll().execute();
+    const eps = await trx.selectFrom('service_endpoints').selectAll().execute();
+    const rights = await trx.selectFrom('access_rights').selectAll().execute();
+    const keys = await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute();
+
+    const memberById = new Map(members.map((m) => [Number(m.id), m]));
+    const subsystems = new Map<string, SnapSubsystem>();
+    const subById = new Map<number, SnapSubsystem>();
+    for (const s of subs) {
+      const m = memberById.get(Number(s.member_id))!;
+      const snap: SnapSubsystem = {
+        id: Number(s.id), key: `${m.member_class}/${m.member_code}/${s.subsystem_code}`,
+        memberClass: m.member_class, memberCode: m.member_code, subsystemCode: s.subsystem_code, name: s.name,
+      };
+      subsystems.set(snap.key, snap);
+      subById.set(snap.id, snap);
+    }
+    const epById = new Map<number, SnapEndpoint>();
+    const epsByService = new Map<number, SnapEndpoint[]>();
+    for (const e of eps) {
+      const se: SnapEndpoint = { id: Number(e.id), method: e.method, path: e.path, pattern: compilePathPattern(e.path) };
+      epById.set(se.id, se);
+      const list = epsByService.get(Number(e.service_id)) ?? [];
+      list.push(se);
+      epsByService.set(Number(e.service_id), list);
+    }
+    const services = new Map<string, SnapService>();
+    const servicesByProvider = new Map<string, SnapService[]>();
+    for (const s of svcs) {
+      const sub = subById.get(Number(s.subsystem_id))!;
+      const snap: SnapService = {
+        id: Number(s.id), key: `${sub.key}/${s.service_code}`,
+        memberClass: sub.memberClass, memberCode: sub.memberCode, subsystemCode: sub.subsystemCode, serviceCode: s.service_code,
+        providerKey: sub.key, type: s.service_type, url: new URL(s.url),
+        timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
+        rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
+        logBodies: !!s.log_bodies, backendAuth: s.backend_auth ? JSON.parse(s.backend_auth) : null,
+        openapi: s.openapi, endpoints: epsByService.get(Number(s.id)) ?? [],
+      };
+      services.set(snap.key, snap);
+      const list = servicesByProvider.get(sub.key) ?? [];
+      list.push(snap);
+      servicesByProvider.set(sub.key, list);
+    }
+    const grants = new Map<number, Map<number, Grant>>();
+    for (const r of rights) {
+      const sid = Number(r.service_id);
+      const byClient = grants.get(sid) ?? new Map<number, Grant>();
+      grants.set(sid, byClient);
+      const g = byClient.get(Number(r.client_subsystem_id)) ?? { all: false, endpoints: [] };
+      byClient.set(Number(r.client_subsystem_id), g);
+      const eid = Number(r.endpoint_id);
+      if (eid === 0) g.all = true;
+      else {
+        const ep = epById.get(eid);
+        if (ep) g.endpoints.push(ep);
+      }
+    }
+    return {
+      version, builtAt: Date.now(), services, servicesByProvider, subsystems,
+      members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
+      keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
+      grants,
+    };
+  });
+}
+
+/** May this client call this method and path of the service? Default deny. */
+export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemId: number, method: string, path: string): boolean {
+  const g = snap.grants.get(service.id)?.get(clientSubsystemId);
+  if (!g) return false;
+  if (g.all) return true;
+  for (const ep of g.endpoints) {
+    if ((ep.method === '*' || ep.method === method) && ep.pattern.test(path)) return true;
+  }
+  return false;
+}
+
+/**
+ * Holds the current snapshot and reloads it when the registry version moves. Polling one
+ * integer every 250 ms costs nothing and works across processes on both engines; if the
+ * database goes away the gateway keeps serving the last snapshot.
+ */
+export class SnapshotHolder {
+  current!: Snapshot;
+  private timer?: NodeJS.Timeout;
+  private loading = false;
+  lastError: unknown = null;
+  private listeners: ((s: Snapshot) => void)[] = [];
+
+  constructor(private store: Store, private pollMs: number) {}
+
+  async start(): Promise<void> {
+    this.current = await buildSnapshot(this.store);
+    this.timer = setInterval(() => void this.poll(), this.pollMs);
+    this.timer.unref();
+  }
+
+  onChange(fn: (s: Snapshot) => void): void { this.listeners.push(fn); }
+
+  async poll(): Promise<void> {
+    if (this.loading) return;
+    this.loading = true;
+    try {
+      const r = await this.store.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+      if (Number(r.version) !== this.current.version) {
+        this.current = await buildSnapshot(this.store);
+        for (const l of this.listeners) l(this.current);
+      }
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = e;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
