@@ -1,0 +1,70 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createTestStore, testEngines, type TestStore } from '../store/testing.js';
+import { traffic } from './traffic.js';
+
+const NOW = Date.parse('2026-03-01T08:30:30Z');
+
+function row(i: number, at: number, client: string, service: string, status: number, duration: number) {
+  return {
+    node_id: 'n1', seq: i, message_id: `m${i}`, request_id: `r${i}`, at: new Date(at).toISOString(), client, service,
+    method: 'GET', path: '/', status, duration_ms: duration, request_size: 0, response_size: 0, request_digest: null, response_digest: null,
+    user_id: null, issue: null, error_code: null, request_body: null, response_body: null, prev_hash: 'x', hash: 'y',
+  };
+}
+
+describe.each(testEngines())('dashboard traffic on %s', (engine) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore(engine);
+    const rows = [];
+    // 100 calls A→B over the last hour: latency 1..100 ms, every 10th a 500.
+    for (let i = 0; i < 100; i++) rows.push(row(i, NOW - i * 30_000, 'DEV/GOV/A/app', 'DEV/GOV/B/api/svc', i % 10 === 0 ? 500 : 200, i + 1));
+    // 20 calls C→C, 403s, and one old record outside the week.
+    for (let i = 0; i < 20; i++) rows.push(row(100 + i, NOW - i * 60_000, 'DEV/GOV/C/x', 'DEV/GOV/C/y/z', 403, 2));
+    rows.push(row(200, NOW - 8 * 86_400_000, 'DEV/GOV/A/app', 'DEV/GOV/B/api/svc', 200, 1));
+    await t.store.db.insertInto('message_log').values(rows).execute();
+  });
+  afterAll(async () => { await t?.cleanup(); });
+
+  it('aggregates per bucket, service and client with percentiles from the histogram', async () => {
+    const r = await traffic(t.store, { range: 'hour', instance: 'DEV', now: NOW });
+    expect(r.buckets).toHaveLength(60);
+    expect(r.bucketSeconds).toBe(60);
+    const total = r.buckets.reduce((s, b) => s + b.requests, 0);
+    expect(total).toBe(r.totals.requests);
+    // The last hour: records from now back to 59.5 minutes, minus what falls before the first bucket.
+    expect(r.totals.requests).toBeGreaterThan(100);
+    const svc = r.services.find((s) => s.key === 'DEV/GOV/B/api/svc')!;
+    expect(svc.serverErrors).toBe(10);
+    // The exact median of 1..100 ms is 50.5; the histogram is within one bin (25%).
+    expect(svc.p50!).toBeGreaterThan(40);
+    expect(svc.p50!).toBeLessThan(63);
+    expect(svc.p95!).toBeGreaterThan(76);
+    expect(svc.p95!).toBeLessThan(119);
+    expect(r.clients.find((c) => c.key === 'DEV/GOV/C/x')!.clientErrors).toBe(20);
+  });
+
+  it('scopes to one agency as client or provider', async () => {
+    const a = await traffic(t.store, { range: 'week', instance: 'DEV', member: 'GOV/A', now: NOW });
+    expect(a.services.map((s) => s.key)).toEqual(['DEV/GOV/B/api/svc']);
+    expect(a.totals.requests).toBe(100);
+    const b = await traffic(t.store, { range: 'day', instance: 'DEV', member: 'GOV/B', now: NOW });
+    expect(b.totals.requests).toBe(100);
+    expect(b.buckets).toHaveLength(144);
+    const lower = await traffic(t.store, { range: 'week', instance: 'DEV', member: 'GOV/a', now: NOW });
+    expect(lower.totals.requests).toBe(0);
+    expect(lower.totals.p50).toBeNull();
+  });
+
+  it('stays fast on a busy week (measured)', async () => {
+    const rows = [];
+    for (let i = 0; i < 100_000; i++) rows.push(row(1000 + i, NOW - (i % 10080) * 60_000, `DEV/GOV/M${i % 7}/c`, `DEV/GOV/P${i % 5}/s/v`, i % 50 ? 200 : 502, (i % 997) / 3));
+    for (let i = 0; i < rows.length; i += 1000) await t.store.db.insertInto('message_log').values(rows.slice(i, i + 1000)).execute();
+    const t0 = performance.now();
+    const r = await traffic(t.store, { range: 'week', instance: 'DEV', now: NOW });
+    const ms = performance.now() - t0;
+    console.log(`dashboard week over ${r.totals.requests} records on ${engine}: ${ms.toFixed(0)} ms`);
+    expect(r.totals.requests).toBeGreaterThan(99_000);
+    expect(ms).toBeLessThan(5000);
+  });
+});
