@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createTestStore, testEngines, type TestStore } from '../store/testing.js';
+import { exchange } from './fixtures.js';
+import { MessageLog, exportLog, loadOrCreateNodeKey, recordAdminAction, verifyExportFile, verifyStore } from './index.js';
+
+describe.each(testEngines())('audit export on %s', (engine) => {
+  let t: TestStore;
+  let file: string;
+  let lines: string[];
+
+  beforeAll(async () => {
+    t = await createTestStore(engine);
+    const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+    const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
+    for (let i = 1; i <= 6; i++) {
+      // Record 4 carries a control character (exported as a \u escape), Vietnamese text and a body.
+      void log.append(exchange(i, i === 4 ? { issue: 'Hồ sơ \u001f bổ sung', requestBody: 'eyJhIjoxfQ==', userId: 'cán-bộ-1' } : {}));
+    }
+    await log.checkpoint();
+    for (let i = 7; i <= 9; i++) void log.append(exchange(i));
+    await t.store.db.transaction().execute((trx) => recordAdminAction(trx, engine, { actor: 'alice', action: 'grant', target: 'svc', before: null, after: { x: 'ă' } }));
+    await log.close();
+    file = path.join(t.dataDir, 'export.jsonl');
+  });
+  afterAll(async () => { await t.cleanup(); });
+
+  it('writes a file that verifies offline with the same counts as the database', async () => {
+    const counts = await exportLog(t.store, file);
+    expect(counts).toEqual({ records: 9, checkpoints: 3, adminRecords: 1 });
+    lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const types = lines.map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types).toEqual(['header', 'node', ...Array(6).fill('record'), 'checkpoint', ...Array(3).fill('record'), 'checkpoint', 'admin', 'checkpoint', 'end']);
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'header', format: 'vamco-audit-export', version: 1 });
+    const fromDb = await verifyStore(t.store);
+    const fromFile = await verifyExportFile(file);
+    expect(fromFile).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1 });
+    expect(fromFile).toEqual(fromDb);
+  });
+
+  it('fails naming the record for every single changed byte of a record line', async () => {
+    const at = lines.findIndex((l) => l.includes('"messageId":"msg-4"'));
+    const lineNo = at + 1;
+    const original = Buffer.from(lines[at], 'utf8');
+    const tampered = path.join(t.dataDir, 'tampered.jsonl');
+    const before = Buffer.from(lines.slice(0, at).join('\n') + '\n', 'utf8');
+    const after = Buffer.from('\n' + lines.slice(at + 1).join('\n') + '\n', 'utf8');
+    let checked = 0;
+    for (let i = 0; i < original.length; i++) {
+      for (const mask of [0x01, 0x20]) {
+        const changed = Buffer.from(original);
+        changed[i] ^= mask;
+        if (changed[i] === 0x0a || changed[i] === 0x0d) continue; // that splits the line: a different test
+        fs.writeFileSync(tampered, Buffer.concat([before, changed, after]));
+        const v = await verifyExportFile(tampered);
+        if (v.ok || v.firstBad?.line !== lineNo) {
+          throw new Error(`byte ${i} ^ ${mask} of line ${lineNo} went unnoticed: ${JSON.stringify(v)}`);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(original.length);
+    // A readable change names the record itself.
+    fs.writeFileSync(tampered, Buffer.concat([before, Buffer.from(lines[at].replace('"status":200', '"status":201')), after]));
+    expect((await verifyExportFile(tampered)).firstBad).toMatchObject({ chain: 'message', seq: 4, messageId: 'msg-4', line: lineNo });
+    // Unparsable JSON names the line.
+    fs.writeFileSync(tampered, Buffer.concat([before, Buffer.from(lines[at].replace('"status":200', '"status":2x0')), after]));
+    const v = await verifyExportFile(tampered);
+    expect(v.firstBad).toMatchObject({ line: lineNo, seq: 4 });
+    expect(v.firstBad!.reason).toMatch(/not valid JSON/);
+  });
+
+  it('detects removed lines, a cut-short file and a tampered checkpoint or admin record', async () => {
+    const tampered = path.join(t.dataDir, 'tampered2.jsonl');
+    const write = (ls: string[]) => fs.writeFileSync(tampered, ls.join('\n') + '\n');
+    const recordAt = (seq: number) => lines.findIndex((l) => l.startsWith('{"type":"record"') && l.includes(`"seq":${seq},`));
+
+    write(lines.filter((_, i) => i !== recordAt(3)));
+    expect((await verifyExportFile(tampered)).firstBad).toMatchObject({ chain: 'message', seq: 3, line: recordAt(3) + 1 });
+
+    // Records 7-9 and their checkpoint removed with it: still the end line's counts disagree.
+    write(lines.filter((_, i) => i < recordAt(7) || i > recordAt(9) + 1));
+    expect((await verifyExportFile(tampered)).firstBad!.reason).toMatch(/end line counts/);
+
+    // Only records 7-9 removed: the checkpoint at 9 shows it.
+    write(lines.filter((_, i) => i < recordAt(7) || i > recordAt(9)));
+    expect((await verifyExportFile(tampered)).firstBad).toMatchObject({ seq: 7 });
+
+    write(lines.slice(0, -1));
+    expect((await verifyExportFile(tampered)).firstBad!.reason).toMatch(/cut short/);
+
+    const cp = lines.findIndex((l) => l.startsWith('{"type":"checkpoint"'));
+    write(lines.map((l, i) => (i === cp ? l.replace(/"signature":"(.)/, (_m, c: string) => `"signature":"${c === 'A' ? 'B' : 'A'}`) : l)));
+    expect((await verifyExportFile(tampered)).firstBad).toMatchObject({ chain: 'message', seq: 6 });
+
+    const admin = lines.findIndex((l) => l.startsWith('{"type":"admin"'));
+    write(lines.map((l, i) => (i === admin ? l.replace('"actor":"alice"', '"actor":"mallo"') : l)));
+    expect((await verifyExportFile(tampered)).firstBad).toMatchObject({ chain: 'admin', seq: 1, line: admin + 1 });
+  });
+});

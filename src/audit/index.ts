@@ -1,0 +1,11 @@
+// The audit wing: the hash-chained, signed message log and the admin trail.
+export type {
+  ExchangeRecord, NodeKey, MessageLogOptions, MessageLogStats, AdminAction, VerifyResult, MessageQuery,
+  LoggedMessage, LoggedMessageDetail, AdminTrailItem,
+} from './types.js';
+export { loadOrCreateNodeKey } from './node-key.js';
+export { MessageLog } from './message-log.js';
+export { recordAdminAction, listAdminTrail } from './admin-trail.js';
+export { verifyStore } from './verify.js';
+export { exportLog, verifyExportFile } from './export-file.js';
+export { searchMessages, getMessage } from './search.js';

@@ -1,0 +1,115 @@
+// Chain checking shared by the database and the export file: both feed the same events
+// (each chain's records in seq order, each checkpoint right after the record it signs).
+import crypto from 'node:crypto';
+import { checkpointSignatureOk, GENESIS, nodeIdFor } from './chain.js';
+import type { ChainName } from './checkpoints.js';
+import type { VerifyResult } from './types.js';
+
+export type FirstBad = NonNullable<VerifyResult['firstBad']>;
+
+export interface RecordEvent { seq: number; prevHash: string; hash: string; recomputed: string; messageId?: string }
+export interface CheckpointEvent { chain: string; nodeId: string; seq: number; hash: string; at: string; signature: string }
+
+interface ChainState { lastSeq: number; lastHash: string; lastMessageId?: string }
+
+export class ChainVerifier {
+  records = 0;
+  checkpoints = 0;
+  adminRecords = 0;
+  bad: FirstBad | undefined;
+  private readonly chains = new Map<string, ChainState>();
+  private readonly keys = new Map<string, crypto.KeyObject>();
+  private readonly badKeys = new Set<string>();
+
+  /** Registers a node's public key; returns a reason when it cannot be trusted. */
+  addNode(nodeId: string, publicKeyPem: string): string | undefined {
+    let key: crypto.KeyObject;
+    try {
+      key = crypto.createPublicKey(publicKeyPem);
+    } catch {
+      this.badKeys.add(nodeId);
+      return `node ${nodeId} has a public key that cannot be read`;
+    }
+    if (key.asymmetricKeyType !== 'ed25519' || nodeIdFor(key) !== nodeId) {
+      this.badKeys.add(nodeId);
+      return `node ${nodeId} has a public key that does not belong to that node id`;
+    }
+    this.keys.set(nodeId, key);
+    return undefined;
+  }
+
+  fail(bad: FirstBad): false {
+    this.bad ??= bad;
+    return false;
+  }
+
+  private state(chain: ChainName, nodeId: string | undefined): ChainState {
+    const k = chain === 'admin' ? 'admin' : `message\u0000${nodeId}`;
+    let s = this.chains.get(k);
+    if (!s) { s = { lastSeq: 0, lastHash: GENESIS }; this.chains.set(k, s); }
+    return s;
+  }
+
+  /** Feeds the next record of a chain; false when it is bad (and `bad` names it). */
+  record(chain: ChainName, nodeId: string | undefined, r: RecordEvent, line?: number): boolean {
+    if (this.bad) return false;
+    const s = this.state(chain, nodeId);
+    const where = { chain, ...(chain === 'message' ? { nodeId } : {}), ...(line ? { line } : {}) };
+    const named = { ...where, seq: r.seq, ...(r.messageId !== undefined ? { messageId: r.messageId } : {}) };
+    const expected = s.lastSeq + 1;
+    if (r.seq > expected) {
+      return this.fail({ ...where, seq: expected, reason: `Record ${expected} is missing: the chain goes from ${s.lastSeq} to ${r.seq}.` });
+    }
+    if (r.seq < expected) {
+      return this.fail({ ...named, reason: `Record ${r.seq} appears again after record ${s.lastSeq}: records were duplicated or reordered.` });
+    }
+    if (r.recomputed !== r.hash) {
+      return this.fail({ ...named, reason: `Record ${r.seq} was altered: its content does not match its hash.` });
+    }
+    if (r.prevHash !== s.lastHash) {
+      return this.fail({ ...named, reason: `Record ${r.seq} does not link to record ${s.lastSeq}: records were removed, reordered or replaced.` });
+    }
+    s.lastSeq = r.seq;
+    s.lastHash = r.hash;
+    s.lastMessageId = r.messageId;
+    if (chain === 'admin') this.adminRecords++;
+    else this.records++;
+    return true;
+  }
+
+  /** Feeds a checkpoint, which must come right after the record it signs (or after the chain's end). */
+  checkpoint(cp: CheckpointEvent, line?: number): boolean {
+    if (this.bad) return false;
+    if (cp.chain !== 'message' && cp.chain !== 'admin') {
+      return this.fail({ chain: 'message', nodeId: cp.nodeId, seq: cp.seq, reason: `Checkpoint names an unknown chain "${cp.chain}".`, ...(line ? { line } : {}) });
+    }
+    const chain: ChainName = cp.chain;
+    const s = this.state(chain, cp.nodeId);
+    const where = { chain, ...(chain === 'message' ? { nodeId: cp.nodeId } : {}), ...(line ? { line } : {}) };
+    const what = `The ${chain} chain's checkpoint at record ${cp.seq} signed by ${cp.nodeId}`;
+    const key = this.keys.get(cp.nodeId);
+    if (!key) {
+      const why = this.badKeys.has(cp.nodeId) ? 'whose registered key is not valid' : 'which is not a registered node';
+      return this.fail({ ...where, seq: cp.seq, reason: `${what} cannot be checked: the signer is a node ${why}.` });
+    }
+    if (!checkpointSignatureOk(key, { chain, node_id: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: cp.signature })) {
+      return this.fail({ ...where, seq: cp.seq, reason: `${what} has an invalid signature.` });
+    }
+    if (cp.seq > s.lastSeq) {
+      return this.fail({ ...where, seq: s.lastSeq + 1, reason: `Records ${s.lastSeq + 1} to ${cp.seq} are missing: ${what.charAt(0).toLowerCase() + what.slice(1)} covers them.` });
+    }
+    if (cp.seq < s.lastSeq) {
+      return this.fail({ ...where, seq: cp.seq, reason: `${what} is out of place (after record ${s.lastSeq}).` });
+    }
+    if (cp.hash !== s.lastHash) {
+      return this.fail({ ...where, seq: cp.seq, ...(s.lastMessageId !== undefined ? { messageId: s.lastMessageId } : {}),
+        reason: `Record ${cp.seq} does not match ${what.charAt(0).toLowerCase() + what.slice(1)}: the chain was rewritten.` });
+    }
+    this.checkpoints++;
+    return true;
+  }
+
+  result(): VerifyResult {
+    return { ok: !this.bad, records: this.records, checkpoints: this.checkpoints, adminRecords: this.adminRecords, ...(this.bad ? { firstBad: this.bad } : {}) };
+  }
+}

@@ -1,0 +1,120 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { createTestStore, testEngines, type TestStore } from '../store/testing.js';
+import type { Engine } from '../store/index.js';
+import { hashAdmin, hashMessage } from './chain.js';
+import { exchange } from './fixtures.js';
+import { MessageLog, loadOrCreateNodeKey, recordAdminAction, verifyStore, type NodeKey } from './index.js';
+
+// A chain of 20 records, checkpointed at 10 and at 20, and an admin trail of 3.
+async function seed(t: TestStore, engine: Engine): Promise<NodeKey> {
+  const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+  const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
+  for (let i = 1; i <= 10; i++) void log.append(exchange(i));
+  await log.checkpoint();
+  for (let i = 11; i <= 20; i++) void log.append(exchange(i));
+  for (let i = 1; i <= 3; i++) {
+    await t.store.db.transaction().execute((trx) => recordAdminAction(trx, engine, { actor: 'alice', action: 'grant', target: `svc-${i}`, after: { n: i } }));
+  }
+  await log.close();
+  return key;
+}
+
+describe.each(testEngines())('audit verify on %s', (engine) => {
+  let t: TestStore;
+  let key: NodeKey;
+  beforeEach(async () => { t = await createTestStore(engine); key = await seed(t, engine); });
+  afterEach(async () => { await t.cleanup(); });
+
+  const msg = () => t.store.db.updateTable('message_log').where('node_id', '=', key.nodeId);
+
+  it('passes an intact log', async () => {
+    expect(await verifyStore(t.store)).toEqual({ ok: true, records: 20, checkpoints: 3, adminRecords: 3 });
+  });
+
+  it('names a record whose column was changed', async () => {
+    await msg().set({ status: 500 }).where('seq', '=', 7).execute();
+    const v = await verifyStore(t.store);
+    expect(v.ok).toBe(false);
+    expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 7, messageId: 'msg-7' });
+    expect(v.firstBad!.reason).toMatch(/altered/);
+  });
+
+  it('names a deleted record in the middle', async () => {
+    await t.store.db.deleteFrom('message_log').where('seq', '=', 7).execute();
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 7 });
+    expect(v.firstBad!.reason).toMatch(/missing/);
+  });
+
+  it('detects records deleted from the end when a checkpoint covers them', async () => {
+    await t.store.db.deleteFrom('message_log').where('seq', '>', 15).execute();
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 16 });
+    expect(v.firstBad!.reason).toMatch(/16 to 20 are missing/);
+  });
+
+  it('detects a chain rewritten with fresh hashes through the signed checkpoint', async () => {
+    const rows = await t.store.db.selectFrom('message_log').selectAll().where('seq', '>=', 12).orderBy('seq').execute();
+    let prev = (await t.store.db.selectFrom('message_log').select('hash').where('seq', '=', 11).executeTakeFirstOrThrow()).hash;
+    for (const r of rows) {
+      const row = { ...r, seq: Number(r.seq), prev_hash: prev, status: r.seq === 12 ? 403 : r.status };
+      row.hash = hashMessage(row);
+      prev = row.hash;
+      await msg().set({ status: row.status, prev_hash: row.prev_hash, hash: row.hash }).where('seq', '=', row.seq).execute();
+    }
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', seq: 20, messageId: 'msg-20' });
+    expect(v.firstBad!.reason).toMatch(/rewritten/);
+  });
+
+  it('detects two records whose contents were swapped', async () => {
+    const [a, b] = await t.store.db.selectFrom('message_log').selectAll().where('seq', 'in', [5, 6]).orderBy('seq').execute();
+    const content = (r: typeof a) => { const { node_id: _n, seq: _s, ...rest } = r; return rest; };
+    await msg().set(content(b)).where('seq', '=', 5).execute();
+    await msg().set(content(a)).where('seq', '=', 6).execute();
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', seq: 5, messageId: 'msg-6' });
+  });
+
+  it('detects a checkpoint whose signature does not verify', async () => {
+    await t.store.db.updateTable('log_checkpoints').set({ at: '2020-01-01T00:00:00.000Z' }).where('chain', '=', 'message').where('seq', '=', 10).execute();
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 10 });
+    expect(v.firstBad!.reason).toMatch(/invalid signature/);
+  });
+
+  it('detects a checkpoint by a node that is not registered', async () => {
+    await t.store.db.deleteFrom('nodes').execute();
+    const v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'message', seq: 10 });
+    expect(v.firstBad!.reason).toMatch(/not a registered node/);
+  });
+
+  it('names an altered or deleted admin trail record', async () => {
+    await t.store.db.updateTable('admin_audit').set({ actor: 'mallory' }).where('seq', '=', 2).execute();
+    let v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'admin', seq: 2 });
+    expect(v.firstBad!.reason).toMatch(/altered/);
+
+    // Repaired by a forger who recomputes the hash: the next record no longer links.
+    const r = await t.store.db.selectFrom('admin_audit').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
+    await t.store.db.updateTable('admin_audit').set({ hash: hashAdmin({ ...r, seq: 2 }) }).where('seq', '=', 2).execute();
+    v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'admin', seq: 3 });
+    expect(v.firstBad!.reason).toMatch(/does not link/);
+
+    await t.store.db.deleteFrom('admin_audit').where('seq', '=', 3).execute();
+    v = await verifyStore(t.store);
+    expect(v.firstBad).toMatchObject({ chain: 'admin', seq: 3 });
+    expect(v.firstBad!.reason).toMatch(/missing/);
+  });
+
+  it('pages through chains longer than one page', async () => {
+    const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
+    await Promise.all(Array.from({ length: 2100 }, (_, i) => log.append(exchange(100 + i))));
+    await log.close();
+    expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 2120, checkpoints: 4 });
+    await msg().set({ path: '/x' }).where('seq', '=', 2050).execute();
+    expect((await verifyStore(t.store)).firstBad).toMatchObject({ seq: 2050 });
+  });
+});
