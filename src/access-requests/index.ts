@@ -2,3 +2,4 @@
 export { accessRequestsContext, createRequest, getRequest, listRequests, approveRequest, rejectRequest, withdrawRequest, STATES,
   type AccessRequestsCtx, type AccessRequestView, type GrantFn, type GrantInput, type NewRequest, type RequestState } from './requests.js';
 export { accessRequestRoutes, type AccessRequestRoutesOptions } from './routes.js';
+export { accessRequestsPlugin } from './plugin.js';

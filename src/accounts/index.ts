@@ -11,3 +11,4 @@ export { totp, hotp, verifyTotp, base32Encode, base32Decode, otpauthUri } from '
 export { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies.js';
 export { TOKEN_PREFIX } from './tokens.js';
 export type { AccountsSchema } from './schema.js';
+export { accountsPlugin, accountsAuthenticators, platformAccounts, auditTrail } from './plugin.js';

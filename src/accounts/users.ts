@@ -10,6 +10,10 @@ import type { AccountsSchema, UserTable } from './schema.js';
 import { checkPasswordStrength, generatePassword, hashPassword } from './passwords.js';
 import type { Store } from '../store/index.js';
 import type { Selectable } from 'kysely';
+import { recordAdminAction } from '../audit/index.js';
+
+/** The command line and first start write to the real admin trail unless told otherwise. */
+const cliContext = (store: Store, opts: AccountsOptions) => accountsContext(store, { trail: (db, e) => recordAdminAction(db, store.engine, e), ...opts });
 
 export type UserRow = Selectable<UserTable>;
 export const ROLES: readonly Role[] = ['platform_admin', 'agency_admin', 'auditor'];
@@ -222,7 +226,7 @@ export const FIRST_ADMIN = 'admin';
  * password for the start banner; returns null on every later start.
  */
 export async function ensureFirstAdmin(store: Store, opts: AccountsOptions = {}): Promise<{ username: string; oneTimePassword: string } | null> {
-  const ctx = accountsContext(store, opts);
+  const ctx = cliContext(store, opts);
   const any = await ctx.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   try {
@@ -237,14 +241,14 @@ export async function ensureFirstAdmin(store: Store, opts: AccountsOptions = {})
 
 /** `vamco user add USERNAME --role ROLE [--member CLASS/CODE] [--name NAME]` */
 export async function cliAddUser(store: Store, input: { username: string; role: Role; memberId?: string | null; displayName?: string }, opts: AccountsOptions & { actor?: string } = {}): Promise<{ username: string; oneTimePassword: string }> {
-  const ctx = accountsContext(store, opts);
+  const ctx = cliContext(store, opts);
   const r = await createUser(ctx, { ...input }, { actor: opts.actor ?? 'cli' });
   return { username: r.user.username, oneTimePassword: r.oneTimePassword! };
 }
 
 /** `vamco user reset-password USERNAME` (also unlocks; `--totp` also removes the second factor). */
 export async function cliResetPassword(store: Store, username: string, opts: AccountsOptions & { actor?: string; resetTotp?: boolean } = {}): Promise<{ username: string; oneTimePassword: string }> {
-  const ctx = accountsContext(store, opts);
+  const ctx = cliContext(store, opts);
   const who = { actor: opts.actor ?? 'cli' };
   const r = await resetPassword(ctx, username, who);
   if (opts.resetTotp) await resetTotp(ctx, username, who);
