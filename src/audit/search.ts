@@ -1,4 +1,5 @@
 // Message-log queries for the admin API and CLI: the same Kysely on both engines.
+import { sql } from 'kysely';
 import { VamcoError } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import { fromRow, isoTime } from './chain.js';
@@ -39,6 +40,13 @@ export async function searchMessages(store: Store, q: MessageQuery): Promise<{ i
   if (q.from !== undefined) query = query.where('at', '>=', isoTime(q.from, 'from'));
   if (q.to !== undefined) query = query.where('at', '<', isoTime(q.to, 'to'));
   if (q.client !== undefined) query = query.where('client', '=', q.client);
+  if (q.member !== undefined) {
+    // Records where the member's subsystems are client or provider ("INSTANCE/CLASS/CODE").
+    // substr, not LIKE: SQLite's LIKE ignores case, and member codes are case-sensitive.
+    const prefix = q.member + '/';
+    const head = (col: 'client' | 'service') => sql<string>`substr(${sql.ref(col)}, 1, ${prefix.length})`;
+    query = query.where((eb) => eb.or([eb(head('client'), '=', prefix), eb(head('service'), '=', prefix)]));
+  }
   if (q.service !== undefined) query = query.where('service', '=', q.service);
   if (q.messageId !== undefined) query = query.where('message_id', '=', q.messageId);
   if (q.status !== undefined) {

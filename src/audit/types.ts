@@ -75,6 +75,8 @@ export interface MessageQuery {
   /** An exact status (200 or "200") or a class ("4xx"). */
   status?: number | string;
   messageId?: string;
+  /** Only records where this member ("INSTANCE/CLASS/CODE") is client or provider. */
+  member?: string;
   limit?: number;
   cursor?: string;
 }

@@ -19,7 +19,7 @@ export const auditRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
   app.get<{ Querystring: MessageQuery }>('/messages', { schema: { tags: ['audit'], summary: 'Search the message log (newest first)', querystring: Q } }, async (req) => {
     authorize(req, 'read');
     const member = visibleMember(req);
-    return searchMessages(deps.store, { ...req.query, member: member ? `${deps.config.instance}/${member}` : undefined } as MessageQuery);
+    return searchMessages(deps.store, { ...req.query, member: member ? `${deps.config.instance}/${member}` : undefined });
   });
   app.get<{ Params: { nodeId: string; seq: string } }>('/messages/:nodeId/:seq', { schema: { tags: ['audit'] } }, async (req) => {
     authorize(req, 'read');
