@@ -1,0 +1,64 @@
+// Kysely types of the publicadmin tables (migration 003_publicadmin). They live with the wing
+// rather than in the core schema; `padb()` gives a query builder that knows both.
+import type { Generated, Kysely } from 'kysely';
+import type { Store } from '../store/index.js';
+import type { Schema } from '../store/schema.js';
+
+export type PublicAdminTables = {
+  publicadmin_meta: { key: string; value: string };
+  publicadmin_units: {
+    id: Generated<number>; code: string; level: string; type: string; name: string; short_name: string;
+    province_code: string | null; province_name: string | null; district_name: string | null;
+    valid_from: string | null; valid_to: string | null; search_key: string; source: string;
+  };
+  publicadmin_unit_mappings: {
+    id: Generated<number>; old_code: string; old_name: string | null; old_district_name: string | null;
+    old_province_name: string | null; old_province_code: string | null; new_code: string; new_name: string | null;
+    new_province_code: string | null; kind: string; effective_from: string; source: string;
+  };
+  publicadmin_agencies: {
+    code: string; name: string; short_name: string | null; parent_code: string | null; level: number;
+    unit_code: string | null; address: string | null; email: string | null; phone: string | null;
+    created_at: string; updated_at: string;
+  };
+  publicadmin_procedures: {
+    code: string; name: string; field_code: string | null; field_name: string | null; level: string | null;
+    processing_days: number | null; processing_note: string | null; fees: string; documents: string;
+    agencies: string; results: string; legal_basis: string; publishing_agency: string | null; source: string; updated_at: string;
+  };
+  publicadmin_holiday_rules: {
+    id: Generated<number>; rule_key: string | null; kind: string; name: string; month: number | null; day: number | null;
+    date: string | null; offset_days: number; length_days: number; compensate: number; from_year: number | null;
+    to_year: number | null; enabled: number; builtin: number; created_at: string;
+  };
+  publicadmin_dossier_counters: { agency_code: string; day: string; last: number };
+  publicadmin_dossiers: {
+    code: string; agency_code: string; procedure_code: string; status: number; applicant: string; summary: string | null;
+    channel: string | null; documents: string; fees: string; processing_days: number; received_at: string;
+    due_at: string | null; paused_at: string | null; finished_at: string | null; returned_at: string | null;
+    last_note: string | null; created_at: string; updated_at: string;
+  };
+  publicadmin_dossier_events: {
+    id: Generated<number>; dossier_code: string; at: string; kind: string; from_status: number | null; to_status: number;
+    client: string | null; user_id: string | null; note: string | null; due_at: string | null;
+  };
+  publicadmin_dossier_reads: {
+    id: Generated<number>; dossier_code: string; at: string; client: string | null; user_id: string | null;
+    request_id: string | null; issue: string | null; format: string;
+  };
+};
+
+export type PaDb = Kysely<Schema & PublicAdminTables>;
+export const padb = (store: Store): PaDb => store.db.withTables<PublicAdminTables>();
+
+/** Inserts rows in chunks small enough for either engine's bound-parameter limit. */
+export async function insertChunked<T extends keyof PublicAdminTables>(db: PaDb, table: T, rows: readonly object[], size = 500): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) {
+    await db.insertInto(table).values(rows.slice(i, i + size) as any).execute();
+  }
+}
+
+export const parseJson = <T>(s: string | null | undefined, dflt: T): T => {
+  if (!s) return dflt;
+  try { return JSON.parse(s) as T; } catch { return dflt; }
+};
