@@ -1,7 +1,6 @@
 // Every wing adds its migrations here, in order. Names never change once released.
 import type { Migration } from '../migrate.js';
 import { m001core } from './001_core.js';
-import { m003publicadmin } from './003_publicadmin.js';
 import { m002audit } from './002_audit.js';
 import { m003publicadmin } from './003_publicadmin.js';
 import { m004accounts } from './004_accounts.js';
