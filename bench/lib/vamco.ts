@@ -1,0 +1,66 @@
+// Vamco as an operator runs it: `vamco start --no-demo` as its own process, registered with
+// the `vamco` CLI, full pipeline on (API key, access check, rate limit, durable log, metrics).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { CLI, mustRun, start, waitHttp, type Proc } from './proc.js';
+
+export const PROVIDER = 'GOV/000.00.00.B01/backend';
+export const SERVICE = `${PROVIDER}/echo`;
+export const CLIENT = 'GOV/000.00.00.B02/consumer';
+
+export interface VamcoSetup { dataDir: string; key: string; env: Record<string, string> }
+
+/** Registers provider, service (rate limit far above any load here), consumer, grant and key. */
+export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: Record<string, string> = {}): Promise<VamcoSetup> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const env: Record<string, string> = {
+    ...process.env as Record<string, string>, VAMCO_DATA_DIR: dataDir, VAMCO_BACKEND_ALLOW: '127.0.0.1', VAMCO_LOG_LEVEL: 'warn', ...extraEnv,
+  };
+  const cli = (...args: string[]) => mustRun(process.execPath, [CLI, ...args], { env });
+  await cli('member', 'add', 'GOV', '000.00.00.B01', '--name', 'Bench provider');
+  await cli('subsystem', 'add', PROVIDER);
+  await cli('service', 'add', SERVICE, '--url', backendUrl, '--rate-limit', '100000000/s');
+  await cli('member', 'add', 'GOV', '000.00.00.B02', '--name', 'Bench consumer');
+  await cli('subsystem', 'add', CLIENT);
+  await cli('access', 'grant', SERVICE, CLIENT);
+  const key = (await cli('key', 'create', CLIENT)).trim();
+  return { dataDir, key, env };
+}
+
+export interface Vamco { proc: Proc; url: string; headers: Record<string, string>; readyMs: number; stop(signal?: NodeJS.Signals): Promise<unknown> }
+
+export interface VamcoStartOptions { gatewayPort: number; adminPort: number; workers?: number; cpuProfDir?: string; instance?: string }
+
+export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<Vamco> {
+  const env: Record<string, string> = {
+    ...s.env, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: String(o.gatewayPort), VAMCO_ADMIN_PORT: String(o.adminPort),
+    VAMCO_WORKERS: String(o.workers ?? 1),
+  };
+  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
+  const proc = start('vamco', process.execPath, [...nodeArgs, CLI, 'start', '--no-demo'], { env });
+  const base = `http://127.0.0.1:${o.gatewayPort}`;
+  const readyMs = await waitHttp(base + '/readyz', { proc, timeoutMs: 30_000 });
+  const headers = { 'x-road-client': `${o.instance ?? 'DEV'}/${CLIENT}`, 'x-api-key': s.key };
+  const url = `${base}/r1/${o.instance ?? 'DEV'}/${SERVICE}/item/1`;
+  // The snapshot is loaded before readiness; one call proves the whole path works.
+  await waitHttp(url, { proc, headers, timeoutMs: 10_000 });
+  return { proc, url, headers, readyMs, stop: (sig) => proc.stop(sig) };
+}
+
+/** Message-log records, read straight from the SQLite file (WAL readers do not block the writer). */
+export function countRecords(dataDir: string): number {
+  const db = new Database(path.join(dataDir, 'vamco.db'), { readonly: true, fileMustExist: true });
+  try {
+    return Number((db.prepare('select count(*) as n from message_log').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+/** `vamco audit verify`: integrity of every chain and the number of records it proved. */
+export async function auditVerify(s: VamcoSetup): Promise<{ ok: boolean; records: number; text: string }> {
+  const out = await mustRun(process.execPath, [CLI, 'audit', 'verify'], { env: s.env }).catch((e: Error) => e.message);
+  const m = /OK: (\d+) records verified/.exec(out);
+  return { ok: !!m, records: m ? Number(m[1]) : -1, text: out.trim() };
+}

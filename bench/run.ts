@@ -1,0 +1,259 @@
+// `npm run bench`: one reproducible loopback run. Every target gets the same load generator
+// (wrk), the same connections and the same duration, in the same run, so ratios between them
+// hold even on a noisy machine. Settings (environment):
+//   BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_THREADS=2 BENCH_ROUNDS=1
+//   BENCH_RATE=2000 BENCH_RATE_SECONDS=10 BENCH_WORKERS=1,2 BENCH_LOG_SECONDS=2
+//   BENCH_PROFILE=1 (Vamco runs under --cpu-prof; summaries in bench/results/profiles/)
+//   BENCH_SKIP=eg,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, CLI, freePort, mustRun, start, waitHttp, which, sleep } from './lib/proc.js';
+import { wrk, type LoadResult } from './lib/wrk.js';
+import { startNginx, BODY } from './lib/nginx.js';
+import { startEg } from './lib/eg.js';
+import { setupVamco, startVamco, countRecords, auditVerify, type Vamco, type VamcoSetup } from './lib/vamco.js';
+import { logWriteSuite, type LogWriteResult } from './log-write.js';
+import { summarise } from './profile.js';
+
+const env = (k: string, d: string) => process.env[k] || d;
+const S = {
+  seconds: Number(env('BENCH_SECONDS', '10')),
+  warmup: Number(env('BENCH_WARMUP', '2')),
+  connections: Number(env('BENCH_CONNECTIONS', '50')),
+  threads: Number(env('BENCH_THREADS', '2')),
+  rounds: Number(env('BENCH_ROUNDS', '1')),
+  rate: Number(env('BENCH_RATE', '2000')),
+  rateSeconds: Number(env('BENCH_RATE_SECONDS', '10')),
+  workers: env('BENCH_WORKERS', '1,2').split(',').map(Number).filter((n) => n >= 1),
+  logSeconds: Number(env('BENCH_LOG_SECONDS', '2')),
+  profile: env('BENCH_PROFILE', '') === '1',
+  skip: new Set(env('BENCH_SKIP', '').split(',').filter(Boolean)),
+};
+const RESULTS = path.join(ROOT, 'bench/results');
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface Target { name: string; url: string; headers: Record<string, string>; vamco?: { setup: VamcoSetup; proc: Vamco } }
+interface Completeness { answered: number; records: number; missing: number; extra: number }
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+function loadAvg(): string { return os.loadavg().map((x) => x.toFixed(2)).join(' '); }
+
+async function paced(url: string, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  const args = [path.join(ROOT, 'dist/bench/paced.js'), '--url', url, '--rate', String(S.rate), '--seconds', String(S.rateSeconds)];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  return JSON.parse(await mustRun(process.execPath, args));
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['nginx', 'wrk']) {
+    if (!which(tool)) throw new Error(`${tool} is missing: apt-get install -y nginx wrk`);
+  }
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm run bench builds first)`);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-bench-'));
+  const stops: (() => Promise<unknown>)[] = [];
+  const started = new Date().toISOString();
+  log(`bench: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, load ${loadAvg()}, tmp ${tmp}`);
+  try {
+    const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length);
+    stops.push(() => ng.stop());
+    const targets: Target[] = [
+      { name: 'backend direct (nginx return 200)', url: ng.backendUrl + '/item/1', headers: {} },
+      { name: 'nginx reverse proxy', url: ng.proxyUrl + '/item/1', headers: {} },
+    ];
+    if (!S.skip.has('eg')) {
+      const eg = await startEg(path.join(tmp, 'eg'), await freePort(), await freePort(), ng.backendUrl);
+      stops.push(() => eg.stop());
+      targets.push({ name: 'express-gateway (key-auth, rate-limit)', url: eg.url, headers: eg.headers });
+    }
+    const vamcos: Target[] = [];
+    for (const w of S.workers) {
+      const setup = await setupVamco(path.join(tmp, `vamco-w${w}`), ng.backendUrl);
+      const profDir = S.profile ? path.join(RESULTS, 'profiles', `w${w}`) : undefined;
+      if (profDir) fs.rmSync(profDir, { recursive: true, force: true });
+      const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), workers: w, cpuProfDir: profDir });
+      stops.push(() => v.stop());
+      const t: Target = { name: `Vamco full pipeline${w > 1 ? `, ${w} workers` : ''}`, url: v.url, headers: v.headers, vamco: { setup, proc: v } };
+      targets.push(t);
+      vamcos.push(t);
+      log(`bench: Vamco (${w} worker${w > 1 ? 's' : ''}) ready in ${v.readyMs} ms`);
+    }
+    // All targets receive the same headers (harmless where unused), so request size is equal.
+    const same = { 'x-road-client': vamcos[0]?.headers['x-road-client'] ?? 'DEV/GOV/x/y', 'x-api-key': vamcos[0]?.headers['x-api-key'] ?? 'x' };
+
+    const runs = new Map<string, LoadResult[]>();
+    const complete = new Map<string, Completeness[]>();
+    for (let round = 1; round <= S.rounds; round++) {
+      for (const t of targets) {
+        const headers = { ...same, ...t.headers };
+        if (S.warmup > 0) await wrk({ url: t.url, headers, connections: S.connections, threads: S.threads, seconds: S.warmup });
+        const before = t.vamco ? countRecords(t.vamco.setup.dataDir) : 0;
+        log(`bench: round ${round}/${S.rounds} ${t.name} (load ${loadAvg()})`);
+        const r = await wrk({ url: t.url, headers, connections: S.connections, threads: S.threads, seconds: S.seconds });
+        runs.set(t.name, [...(runs.get(t.name) ?? []), r]);
+        if (t.vamco) {
+          await sleep(300); // requests cut off when wrk stopped still commit their records
+          const records = countRecords(t.vamco.setup.dataDir) - before;
+          complete.set(t.name, [...(complete.get(t.name) ?? []), {
+            answered: r.answered, records, missing: Math.max(0, r.answered - records), extra: Math.max(0, records - r.answered),
+          }]);
+        }
+      }
+    }
+
+    const table = targets.map((t) => {
+      const rs = runs.get(t.name)!;
+      return {
+        target: t.name, rps: Math.round(median(rs.map((r) => r.rps))), p50Ms: r2(median(rs.map((r) => r.p50Ms))), p99Ms: r2(median(rs.map((r) => r.p99Ms))),
+        errors: rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0), rounds: rs,
+      };
+    });
+    const byName = (prefix: string) => table.find((r) => r.target.startsWith(prefix));
+    const nginxProxy = byName('nginx reverse proxy')!;
+    const eg = byName('express-gateway');
+    // Per-round ratios: each pair was measured minutes apart at most, under the same load.
+    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; perRoundVsNginx: number[] }> = {};
+    for (const v of vamcos) {
+      const vr = runs.get(v.name)!;
+      const perRound = vr.map((r, i) => r2(r.rps / runs.get(nginxProxy.target)![i].rps));
+      ratios[v.name] = {
+        vsNginx: r2(median(perRound)),
+        vsExpressGateway: eg ? r2(median(vr.map((r, i) => r.rps / runs.get(eg.target)![i].rps))) : null,
+        perRoundVsNginx: perRound,
+      };
+    }
+
+    let fixedRate: Record<string, unknown> | undefined;
+    if (!S.skip.has('rate')) {
+      log(`bench: fixed rate ${S.rate} req/s, ${S.rateSeconds} s each`);
+      const direct = await paced(targets[0].url, same);
+      const proxy = await paced(targets[1].url, same);
+      const per: Record<string, unknown> = { direct, nginxProxy: proxy };
+      const added: Record<string, { p50Ms: number; p99Ms: number }> = {};
+      for (const v of vamcos) {
+        const r = await paced(v.url, v.headers) as { p50Ms: number; p99Ms: number };
+        per[v.name] = r;
+        added[v.name] = { p50Ms: r2(r.p50Ms - (direct.p50Ms as number)), p99Ms: r2(r.p99Ms - (direct.p99Ms as number)) };
+      }
+      fixedRate = { rate: S.rate, seconds: S.rateSeconds, results: per, addedOverDirect: added };
+    }
+
+    // Stop Vamco gracefully, then prove the log: every chain verifies, and its count matches.
+    const verify: Record<string, unknown> = {};
+    for (const v of vamcos) {
+      await v.vamco!.proc.stop('SIGTERM');
+      const counted = countRecords(v.vamco!.setup.dataDir);
+      const av = await auditVerify(v.vamco!.setup);
+      verify[v.name] = { ok: av.ok, verifiedRecords: av.records, countedRecords: counted, output: av.text };
+    }
+
+    let logBench: LogWriteResult[] | undefined;
+    if (!S.skip.has('log')) {
+      log('bench: message-log write benchmark');
+      logBench = await logWriteSuite(S.logSeconds);
+    }
+
+    let idle: Record<string, unknown> | undefined;
+    if (!S.skip.has('idle')) idle = await idleFootprint(path.join(tmp, 'idle'));
+
+    let profiles: Record<string, unknown> | undefined;
+    if (S.profile) {
+      profiles = {};
+      for (const w of S.workers) {
+        const dir = path.join(RESULTS, 'profiles', `w${w}`);
+        for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')) : []) {
+          const s = summarise(path.join(dir, f), 20);
+          profiles[`w${w}/${f}`] = s;
+        }
+      }
+    }
+
+    const result = {
+      started, finished: new Date().toISOString(),
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), node: process.version, loadAvgAtEnd: os.loadavg() },
+      settings: { ...S, skip: [...S.skip], tool: 'wrk', bodyBytes: Buffer.byteLength(BODY) },
+      table: table.map(({ rounds: _r, ...row }) => row),
+      rounds: Object.fromEntries(table.map((r) => [r.target, r.rounds])),
+      ratios, completeness: Object.fromEntries(complete), verify, fixedRate, logBench, idle, profiles,
+      targets: {
+        vsNginx: 0.3, vsExpressGateway: 2, addedP50Ms: 0.5, addedP99Ms: 3, idleRssMb: 150, coldStartMs: 2000,
+      },
+    };
+    fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    printReport(result);
+  } finally {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Idle RSS and cold start of `vamco start` with the demo, as a new user runs it. */
+async function idleFootprint(dir: string): Promise<Record<string, unknown>> {
+  const port = await freePort();
+  const envFor = async () => ({
+    ...process.env, VAMCO_DATA_DIR: dir, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: String(port),
+    VAMCO_ADMIN_PORT: String(await freePort()), VAMCO_DEMO_BACKEND_PORT: String(await freePort()), VAMCO_LOG_LEVEL: 'warn',
+  });
+  const ready = async () => {
+    const t0 = Date.now();
+    const p = start('vamco-demo', process.execPath, [CLI, 'start'], { env: await envFor() });
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/readyz`, { proc: p });
+    } catch (e) {
+      await p.stop();
+      throw e;
+    }
+    return { p, ms: Date.now() - t0 };
+  };
+  // The first start creates keys, migrates and registers the demo; a restart is the usual case.
+  const first = await ready();
+  await first.p.stop();
+  const again = await ready();
+  try {
+    await sleep(3000);
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${again.p.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    return { coldStartFirstRunMs: first.ms, coldStartMs: again.ms, idleRssMb: Math.round(rss) };
+  } finally {
+    await again.p.stop();
+  }
+}
+
+function printReport(r: any): void {
+  const out: string[] = [];
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const lpad = (s: string, n: number) => s.padStart(n);
+  out.push('', `Loopback, wrk -t${S.threads} -c${S.connections} -d${S.seconds}s, ${r.settings.bodyBytes}-byte JSON answers, median of ${S.rounds} round(s); ${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}`, '');
+  out.push(`| ${pad('target', 44)} | ${lpad('req/s', 8)} | ${lpad('p50 ms', 7)} | ${lpad('p99 ms', 7)} | ${lpad('errors', 6)} |`);
+  out.push(`|${'-'.repeat(46)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|${'-'.repeat(8)}|`);
+  for (const t of r.table) out.push(`| ${pad(t.target, 44)} | ${lpad(String(t.rps), 8)} | ${lpad(t.p50Ms.toFixed(2), 7)} | ${lpad(t.p99Ms.toFixed(2), 7)} | ${lpad(String(t.errors), 6)} |`);
+  out.push('');
+  for (const [name, x] of Object.entries<any>(r.ratios)) {
+    out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 2)` : ''}`);
+  }
+  for (const [name, cs] of Object.entries<Completeness[]>(r.completeness)) {
+    const c = cs.reduce((a, b) => ({ answered: a.answered + b.answered, records: a.records + b.records, missing: a.missing + b.missing, extra: a.extra + b.extra }));
+    const v = r.verify[name];
+    out.push(`${name}: answered ${c.answered}, logged ${c.records}, missing ${c.missing} (extra ${c.extra}: cut off by wrk's stop after commit); audit verify ${v.ok ? 'OK' : 'FAILED'} ${v.verifiedRecords} records = counted ${v.countedRecords}`);
+  }
+  if (r.fixedRate) {
+    const f = r.fixedRate;
+    out.push('', `Fixed rate ${f.rate} req/s for ${f.seconds} s (own paced client, latency from dispatch):`);
+    for (const [name, x] of Object.entries<any>(f.results)) out.push(`  ${pad(name, 40)} p50 ${x.p50Ms} ms  p99 ${x.p99Ms} ms  p99.9 ${x.p999Ms} ms  errors ${x.errors}`);
+    for (const [name, a] of Object.entries<any>(f.addedOverDirect)) out.push(`  added by ${name}: p50 ${a.p50Ms} ms (target <= 0.5), p99 ${a.p99Ms} ms (target <= 3)`);
+  }
+  if (r.logBench) {
+    out.push('', 'Message-log writes (durable, group commit):');
+    for (const x of r.logBench) out.push(`  ${x.engine} in-flight ${lpad(String(x.inFlight), 3)}: ${lpad(String(x.recordsPerSec), 7)} records/s, mean batch ${x.meanBatch}, commit wait p50 ${x.waitP50Ms} ms p99 ${x.waitP99Ms} ms`);
+  }
+  if (r.idle) out.push('', `Idle RSS with the demo: ${r.idle.idleRssMb} MB (target <= 150); cold start to ready: ${r.idle.coldStartMs} ms (first run ${r.idle.coldStartFirstRunMs} ms; target <= 2000)`);
+  out.push('', `Written to bench/results/latest.json`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});
