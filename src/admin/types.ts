@@ -11,4 +11,6 @@ export interface AdminDeps {
   /** Tried in order after the built-in admin-token check. */
   authenticators?: Authenticator[];
   isReady(): boolean;
+  /** Ports the platform listens on, filled in once bound; backends may not point at them. */
+  ownPorts?: number[];
 }

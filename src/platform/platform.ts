@@ -77,10 +77,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const gatewayPort = await listen(gateway, config.gatewayPort, config.gatewayHost);
     cleanups.push(() => closeServer(gateway));
 
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady }, opts.admin);
+    const ownPorts = [gatewayPort];
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts }, opts.admin);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;
+    ownPorts.push(adminPort);
 
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     return {

@@ -15,7 +15,12 @@ import { checkBackendUrl } from './backend-policy.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern } from './openapi.js';
 import { newApiKey } from './keys.js';
 
-export interface RegistryCtx { store: Store; config: Readonly<Config> }
+export interface RegistryCtx {
+  store: Store;
+  config: Readonly<Config>;
+  /** Ports this process actually listens on (port 0 in config resolves at bind time). */
+  ownPorts?: readonly number[];
+}
 export interface Actor { actor: string; address?: string | null }
 
 type Trx = Transaction<Schema>;
@@ -169,15 +174,15 @@ export interface ServiceInput {
 
 export interface ServiceOptions { trustedBackend?: boolean }
 
-function ownPorts(cfg: Readonly<Config>): number[] {
-  return [cfg.gatewayPort, cfg.adminPort, 8443].filter((p) => p > 0);
+function ownPorts(ctx: RegistryCtx): number[] {
+  return [ctx.config.gatewayPort, ctx.config.adminPort, 8443, ...(ctx.ownPorts ?? [])].filter((p) => p > 0);
 }
 
 async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInput>, opts: ServiceOptions) {
   const out: Partial<Omit<Schema['services'], 'id'>> = {};
   let endpoints: { method: string; path: string; operationId: string | null }[] | undefined;
   if (input.url !== undefined) {
-    const url = opts.trustedBackend ? new URL(input.url) : await checkBackendUrl(input.url, { allow: ctx.config.backendAllow, ownPorts: ownPorts(ctx.config) });
+    const url = opts.trustedBackend ? new URL(input.url) : await checkBackendUrl(input.url, { allow: ctx.config.backendAllow, ownPorts: ownPorts(ctx) });
     out.url = url.toString().replace(/\/$/, '');
   }
   if (input.timeout !== undefined) out.timeout_ms = input.timeout === null ? null : positive(parseDuration(input.timeout), 'timeout');

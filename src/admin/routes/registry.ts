@@ -14,7 +14,7 @@ const IdParams = Type.Object({ id: Str() });
 type IdP = { Params: { id: string } };
 
 export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
-  const ctx = { store: deps.store, config: deps.config };
+  const ctx = { store: deps.store, config: deps.config, ownPorts: deps.ownPorts };
 
   // ---- members
   app.get('/members', { schema: { tags: ['registry'], summary: 'List members (organisations)' } }, async (req) => {
