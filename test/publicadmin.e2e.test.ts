@@ -28,7 +28,7 @@ describe.each(testEngines())('publicadmin through the gateway (%s)', (engine) =>
   };
 
   beforeAll(async () => {
-    p = await startTestPlatform({ engine });
+    p = await startTestPlatform({ engine, env: { VAMCO_PUBLICADMIN: '1' } });
     const ids = (await p.cli(['service', 'list'])).stdout.trim().split('\n')
       .filter((s) => /\/publicadmin\/(admin-units|agencies|procedures|dossiers)$/.test(s));
     for (const id of ids) svc[id.split('/').pop()!] = id;

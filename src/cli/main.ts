@@ -11,6 +11,8 @@ import { verifyStore, verifyExportFile, exportLog, type VerifyResult } from '../
 import { VamcoError } from '../core/errors.js';
 import { startPlatform } from '../platform/index.js';
 import { printBanner } from './banner.js';
+import { importAgencies, importProcedures } from '../publicadmin/index.js';
+import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 
 const program = new Command();
 program.name('vamco').description('Vamco: the provincial data-exchange platform (LGSP)').version('0.1.0');
@@ -128,11 +130,26 @@ audit.command('export').description('write records, checkpoints and public keys 
     out(`exported ${r.records} records, ${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records to ${o.out}`);
   }));
 
+const agency = program.command('agency').description('The province\'s agencies (public-administration data)');
+agency.command('import <file>').description('import agencies from JSON (see docs/publicadmin.md)')
+  .action((file: string) => withStore(async (ctx) => { out(`imported ${(await importAgencies(ctx.store, file)).imported} agencies`); }));
+const procedure = program.command('procedure').description('The administrative-procedure catalogue');
+procedure.command('import <file>').description('import procedures in the national portal\'s LayThuTuc shape')
+  .action((file: string) => withStore(async (ctx) => { out(`imported ${(await importProcedures(ctx.store, file)).imported} procedures`); }));
+
 program.command('migrate').description('apply database migrations').action(() => withStore(async () => { out('migrations applied'); }));
 
 program.command('start').description('run every role in one process').option('--no-demo', 'do not register or run the demo')
   .action(async (o: { demo: boolean }) => {
     const config: Readonly<Config> = loadConfig(process.env, o.demo ? {} : { demo: false });
+    if (isGatewayWorker()) {
+      // A forked gateway (VAMCO_WORKERS > 1): the primary stops it with SIGTERM; Ctrl-C reaches
+      // the whole process group, and the primary decides the order of shutdown.
+      const worker = await startGatewayWorker(config);
+      process.on('SIGINT', () => {});
+      process.once('SIGTERM', () => void worker.stop().finally(() => process.exit(0)));
+      return;
+    }
     const platform = await startPlatform(config);
     printBanner(platform);
     let stopping = false;

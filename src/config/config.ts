@@ -1,5 +1,6 @@
 // One config schema, read once from the environment (and explicit overrides from the
 // command line), then frozen. Nothing else in the code reads process.env.
+import os from 'node:os';
 import path from 'node:path';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
@@ -29,6 +30,15 @@ export interface Config {
   demo: boolean;
   demoBackendPort: number;
   redisUrl?: string;
+  /** Gateway processes: 1 serves everything in one process; N > 1 forks N gateway workers. */
+  workers: number;
+  /** The platform operator's member ("CLASS/CODE"): provider of the publicadmin services. */
+  operatorMember: string;
+  operatorName: string;
+  publicAdmin: boolean;
+  publicAdminPort: number;
+  /** An operator-supplied administrative-units file (docs/publicadmin.md). */
+  unitsFile?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +85,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demo: env.VAMCO_DEMO !== '0',
     demoBackendPort: int(env, 'VAMCO_DEMO_BACKEND_PORT', 8090, 0, 65535),
     redisUrl: env.VAMCO_REDIS_URL || undefined,
+    operatorMember: env.VAMCO_OPERATOR_MEMBER || 'GOV/LGSP',
+    operatorName: (env.VAMCO_OPERATOR_NAME || 'Đơn vị vận hành LGSP').normalize('NFC'),
+    publicAdmin: env.VAMCO_PUBLICADMIN !== '0',
+    publicAdminPort: int(env, 'VAMCO_PUBLICADMIN_PORT', 8091, 0, 65535),
+    unitsFile: env.VAMCO_UNITS_FILE || undefined,
+    workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };
   return Object.freeze({ ...cfg, backendAllow: Object.freeze([...cfg.backendAllow]) });

@@ -3,21 +3,12 @@
 // a worker's throughput (DESIGN.md, measured).
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Store } from '../store/index.js';
+import { loadOrCreateSecret, type Store } from '../store/index.js';
 
 export interface TokenClaims { sub: string; kh: string; exp: number }
 
-export async function loadTokenSecret(store: Store): Promise<Buffer> {
-  const name = 'jwt-hs256';
-  const existing = await store.db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirst();
-  if (existing) return Buffer.from(existing.value, 'base64');
-  const value = crypto.randomBytes(32).toString('base64');
-  // Two processes starting together: the first insert wins, both read it back.
-  try {
-    await store.db.insertInto('secrets').values({ name, value }).execute();
-  } catch { /* another process inserted it */ }
-  const row = await store.db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-  return Buffer.from(row.value, 'base64');
+export function loadTokenSecret(store: Store): Promise<Buffer> {
+  return loadOrCreateSecret(store, 'jwt-hs256');
 }
 
 export class TokenService {

@@ -12,6 +12,9 @@ import { createAdminServer, type AdminServerOptions } from '../admin/index.js';
 import { Metrics } from '../monitoring/index.js';
 import { startDemoBackend, ensureDemo } from '../demo/index.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
+import { forkGatewayWorkers } from './cluster.js';
+import { startPublicAdminWing } from './publicadmin.js';
+import { publicAdminAdminPlugin } from './publicadmin-admin.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -55,6 +58,11 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       demoKey = await ensureDemo(ctx, backend.url);
     }
 
+    if (config.publicAdmin) {
+      const wing = await startPublicAdminWing(ctx);
+      cleanups.push(() => wing.close());
+    }
+
     const messageLog = await MessageLog.open(store, nodeKey, { checkpointIntervalMs: config.checkpointIntervalMs });
     cleanups.push(() => messageLog.close());
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
@@ -73,12 +81,21 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     // log the gateway must not answer exchanges.
     const isReady = () => !!snapshots.current && dbUp;
 
-    const gateway = createGatewayServer({ config, snapshots, log: messageLog, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
-    const gatewayPort = await listen(gateway, config.gatewayPort, config.gatewayHost);
-    cleanups.push(() => closeServer(gateway));
+    let gatewayPort: number;
+    if (config.workers > 1) {
+      // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
+      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics);
+      cleanups.push(() => workers.stop());
+      gatewayPort = workers.port;
+    } else {
+      const gateway = createGatewayServer({ config, snapshots, log: messageLog, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
+      gatewayPort = await listen(gateway, config.gatewayPort, config.gatewayHost);
+      cleanups.push(() => closeServer(gateway));
+    }
 
     const ownPorts = [gatewayPort];
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts }, opts.admin);
+    const adminOpts = { ...opts.admin, plugins: [...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])] };
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;

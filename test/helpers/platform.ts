@@ -40,6 +40,9 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
     VAMCO_DEMO_BACKEND_PORT: '0',
     VAMCO_SNAPSHOT_POLL: '100ms',
     VAMCO_LOG_LEVEL: 'silent',
+    // The publicadmin wing seeds ~14,000 unit rows per fresh data dir; only its own tests need it.
+    VAMCO_PUBLICADMIN: '0',
+    VAMCO_PUBLICADMIN_PORT: '0',
     ...opts.env,
   };
   if (opts.engine === 'postgres') {

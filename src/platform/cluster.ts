@@ -1,0 +1,164 @@
+// Worker mode (VAMCO_WORKERS=N > 1): N gateway processes share the gateway port through
+// node:cluster, so every core serves exchanges; the primary keeps the admin API, the demo,
+// and the one message log.
+//
+// One coherent log: a worker sends its records to the primary over IPC (one message per
+// event-loop turn, however many exchanges finished in it) and answers an exchange only after
+// the primary acknowledges that the record's batch committed. The alternative, a chain per
+// worker, would have N processes queueing on SQLite's single write lock (its busy handler
+// sleeps whole milliseconds) and smaller batches each; one writer batches across workers, and
+// its fsync never blocks a process that is serving requests.
+import cluster, { type Worker } from 'node:cluster';
+import type http from 'node:http';
+import pino, { type Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import { VamcoError } from '../core/errors.js';
+import { openStore, ping } from '../store/index.js';
+import { SnapshotHolder } from '../registry/index.js';
+import type { ExchangeRecord, MessageLog } from '../audit/index.js';
+import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { Metrics } from '../monitoring/index.js';
+
+interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
+interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: string }[] }
+type Pending = { resolve(): void; reject(e: unknown): void };
+
+/** Worker side: `append` resolves once the primary has committed the record. */
+export class IpcLog {
+  private queue: ExchangeRecord[] = [];
+  private queued: Pending[] = [];
+  private waiting = new Map<number, Pending[]>();
+  private nextId = 1;
+  private scheduled = false;
+
+  constructor() {
+    process.on('message', (m: LogAck) => {
+      if (m?.vamco !== 'ack') return;
+      const ws = this.waiting.get(m.id);
+      if (!ws) return;
+      this.waiting.delete(m.id);
+      const bad = new Map(m.failed.map((f) => [f.i, f.message]));
+      ws.forEach((w, i) => (bad.has(i) ? w.reject(new VamcoError('NOT_READY', bad.get(i))) : w.resolve()));
+    });
+  }
+
+  append(rec: ExchangeRecord): Promise<void> {
+    if (!process.connected) return Promise.reject(new VamcoError('NOT_READY', 'The message log (primary process) is gone'));
+    return new Promise((resolve, reject) => {
+      this.queue.push(rec);
+      this.queued.push({ resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Everything appended in this turn of the event loop travels in one message.
+        setImmediate(() => this.send());
+      }
+    });
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    const id = this.nextId++;
+    const msg: LogBatch = { vamco: 'log', id, recs: this.queue };
+    this.waiting.set(id, this.queued);
+    this.queue = [];
+    this.queued = [];
+    process.send!(msg, undefined, undefined, (err) => {
+      if (!err) return;
+      const ws = this.waiting.get(id);
+      this.waiting.delete(id);
+      ws?.forEach((w) => w.reject(new VamcoError('NOT_READY', 'Could not reach the message log', { cause: err })));
+    });
+  }
+
+  get pending(): number { return this.waiting.size; }
+}
+
+/** Primary side: appends a worker's records (they join the log's current group commit). */
+function serveLog(worker: Worker, log: MessageLog): void {
+  worker.on('message', (m: LogBatch) => {
+    if (m?.vamco !== 'log') return;
+    void Promise.allSettled(m.recs.map((r) => log.append(r))).then((rs) => {
+      const failed: LogAck['failed'] = [];
+      rs.forEach((r, i) => { if (r.status === 'rejected') failed.push({ i, message: (r.reason as Error)?.message ?? 'not committed' }); });
+      if (worker.isConnected()) worker.send({ vamco: 'ack', id: m.id, failed } satisfies LogAck);
+    });
+  });
+}
+
+export interface GatewayWorkers { port: number; stop(): Promise<void> }
+
+/** Forks the gateway workers and waits until they all listen; re-forks a worker that dies. */
+export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics): Promise<GatewayWorkers> {
+  // Structured clone instead of JSON for the record batches.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const aggregator = new AggregatorRegistry();
+  // /metrics on the admin port answers for all workers together.
+  metrics.registry.metrics = () => aggregator.clusterMetrics();
+  let stopping = false;
+  let port = 0;
+  const fork = (): Worker => {
+    const w = cluster.fork();
+    serveLog(w, log);
+    w.on('exit', (code, signal) => {
+      if (stopping) return;
+      logger.error({ pid: w.process.pid, code, signal }, 'gateway worker died; starting another');
+      setTimeout(fork, 500).unref();
+    });
+    return w;
+  };
+  const workers = Array.from({ length: config.workers }, fork);
+  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+    w.once('listening', (addr) => { port = addr.port; resolve(); });
+    w.once('exit', (code) => reject(new Error(`gateway worker exited (${code}) before listening`)));
+  })));
+  return {
+    port,
+    async stop() {
+      stopping = true;
+      const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+      await Promise.all(live.map((w) => new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        // The worker drains: stops accepting, waits for its records' acks, then exits.
+        w.process.kill('SIGTERM');
+        setTimeout(() => w.process.kill('SIGKILL'), 5000).unref();
+      })));
+    },
+  };
+}
+
+/** A gateway worker: snapshot, credentials, limits, pools and the HTTP server; no writes. */
+export async function startGatewayWorker(config: Readonly<Config>, logger: Logger = pino({ level: config.logLevel })): Promise<{ stop(): Promise<void> }> {
+  const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
+  await snapshots.start();
+  const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
+  snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
+  const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
+  const metrics = new Metrics();
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  new AggregatorRegistry(); // answers the primary's metric requests
+  const log = new IpcLog();
+  let dbUp = true;
+  const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
+  health.unref();
+  const isReady = () => !!snapshots.current && dbUp && process.connected;
+  const server: http.Server = createGatewayServer({ config, snapshots, log, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
+  await listen(server, config.gatewayPort, config.gatewayHost);
+  // Without the primary no record can become durable: stop at once rather than answer.
+  process.on('disconnect', () => process.exit(1));
+  const stop = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+    clearInterval(health);
+    snapshots.stop();
+    await upstreams.close();
+    await store.close();
+  };
+  return { stop };
+}
+
+export const isGatewayWorker = (): boolean => cluster.isWorker;

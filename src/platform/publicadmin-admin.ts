@@ -1,0 +1,32 @@
+// Mounts the publicadmin admin routes behind the admin API's roles, and writes their changes
+// to the admin trail: platform admins change agencies and holiday rules; auditors and
+// platform admins read the dossier read log (personal data); every authenticated role reads
+// the rest.
+import type { FastifyPluginAsync } from 'fastify';
+import { publicAdminAdminRoutes } from '../publicadmin/index.js';
+import { authorize } from '../admin/index.js';
+import type { AdminDeps } from '../admin/index.js';
+import { recordAdminAction } from '../audit/index.js';
+import { VamcoError } from '../core/errors.js';
+
+export const publicAdminAdminPlugin: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/v1/publicadmin/')) return;
+    if (req.method === 'GET') {
+      const p = authorize(req, 'read');
+      if (req.url.startsWith('/api/v1/publicadmin/dossier-reads') && p.role === 'agency_admin') {
+        throw new VamcoError('FORBIDDEN', 'The dossier read log is for auditors and platform administrators');
+      }
+    } else authorize(req, 'write', [], { adminOnly: true });
+  });
+  // onSend, not onResponse: the change is in the trail before the caller hears it succeeded.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.method === 'GET' || reply.statusCode >= 400 || !req.url.startsWith('/api/v1/publicadmin/')) return;
+    await deps.store.db.transaction().execute((trx) => recordAdminAction(trx, deps.store.engine, {
+      actor: req.principal?.actor ?? 'unknown', action: `publicadmin.${req.method.toLowerCase()}`,
+      target: req.url.split('?')[0].replace('/api/v1/publicadmin/', ''), address: req.ip,
+      after: req.method === 'DELETE' ? null : (req.body ?? null),
+    }));
+  });
+  await app.register(publicAdminAdminRoutes, { store: deps.store });
+};

@@ -1,0 +1,45 @@
+// Registers the publicadmin wing on every start: reference data seeded, its backend started on
+// loopback, and its four services published under the operator's member like any agency's,
+// reachable only through the gateway (the backend checks a shared secret the gateway adds).
+import * as reg from '../registry/index.js';
+import { loadOrCreateSecret } from '../store/index.js';
+import { parseMemberId } from '../core/ids.js';
+import {
+  PUBLICADMIN_SUBSYSTEM, PUBLICADMIN_SERVICES, startPublicAdminBackend, seedPublicAdmin,
+} from '../publicadmin/index.js';
+
+const SECRET_HEADER = 'X-Vamco-Backend-Secret';
+const actor = { actor: 'system:publicadmin' };
+
+export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ close(): Promise<void> }> {
+  const { store, config } = ctx;
+  await seedPublicAdmin(store, { demo: config.demo, unitsFile: config.unitsFile });
+  const secret = (await loadOrCreateSecret(store, 'publicadmin-backend')).toString('base64url');
+  let backend;
+  try {
+    backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: config.publicAdminPort });
+  } catch {
+    backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: 0 }); // fixed port taken
+  }
+  const op = parseMemberId(config.operatorMember);
+  const memberId = `${op.memberClass}/${op.memberCode}`;
+  if (!(await reg.listMembers(ctx)).some((m) => m.id === memberId)) {
+    await reg.addMember(ctx, { memberClass: op.memberClass, memberCode: op.memberCode, name: config.operatorName }, actor);
+  }
+  const subsystem = `${memberId}/${PUBLICADMIN_SUBSYSTEM}`;
+  if (!(await reg.listSubsystems(ctx, { member: memberId })).some((s) => s.id === subsystem)) {
+    await reg.addSubsystem(ctx, { id: subsystem, name: 'Khung CSDL hành chính công' }, actor);
+  }
+  const existing = new Map((await reg.listServices(ctx, { provider: subsystem })).map((s) => [s.serviceCode, s]));
+  for (const s of PUBLICADMIN_SERVICES) {
+    const id = `${subsystem}/${s.code}`;
+    const url = `${backend.url}/${s.code}`;
+    const input = { url, openapi: s.openapi, backendAuth: { header: SECRET_HEADER, value: secret } };
+    const have = existing.get(s.code);
+    if (!have) await reg.addService(ctx, { id, ...input }, actor, { trustedBackend: true });
+    else if (have.url !== url || JSON.stringify(await reg.getServiceOpenApi(ctx, id)) !== JSON.stringify(s.openapi)) {
+      await reg.updateService(ctx, id, input, actor, { trustedBackend: true });
+    }
+  }
+  return backend;
+}
