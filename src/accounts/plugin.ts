@@ -24,5 +24,8 @@ export function accountsAuthenticators(store: Store, opts: { instance?: string }
 
 /** Route plugin for AdminServerOptions.plugins: /auth/*, /users, /tokens. */
 export const accountsPlugin: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
-  await app.register(accountsRoutes, { ctx: platformAccounts(deps.store, { instance: deps.config.instance }) });
+  await app.register(accountsRoutes, {
+    ctx: platformAccounts(deps.store, { instance: deps.config.instance }),
+    platform: { instance: deps.config.instance, gatewayPort: deps.config.gatewayPort },
+  });
 };

@@ -10,7 +10,11 @@ import { csrfMatches, endSession, lookupSession, type LiveSession, type Stage } 
 import { createToken, getToken, listTokens, revokeToken } from './tokens.js';
 import { createUser, getUser, listUsers, resetPassword, resetTotp, unlockUser, updateUser, userView, type UserRow } from './users.js';
 
-export interface AccountsRoutesOptions { ctx: AccountsCtx }
+export interface AccountsRoutesOptions {
+  ctx: AccountsCtx;
+  /** Shown to the console so it can print ready-to-paste gateway calls. */
+  platform?: { instance: string; gatewayPort: number };
+}
 
 const meta = (req: FastifyRequest): Meta => ({ address: req.ip, userAgent: req.headers['user-agent'] ?? null });
 const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
@@ -115,10 +119,10 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
     const p = req.principal;
     if (p && p.kind !== 'session') {
       const user = p.actor.startsWith('user:') ? await getUser(ctx, p.actor.slice(5)).catch(() => null) : null;
-      return { stage: 'full', principal: p, user: user ? userView(user, ctx.now()) : null, csrfToken: null };
+      return { stage: 'full', principal: p, user: user ? userView(user, ctx.now()) : null, csrfToken: null, platform: opts.platform ?? null };
     }
     const live = await session(req, { csrf: false });
-    return { ...(await state(live, live.session.stage as Stage)), principal: p ?? null };
+    return { ...(await state(live, live.session.stage as Stage)), principal: p ?? null, platform: live.session.stage === 'full' ? opts.platform ?? null : null };
   });
 
   // ---------- users (platform admins) ----------

@@ -1,0 +1,27 @@
+// Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
+import { adminOnly, matrix, ownWrite, readAll, type Case } from './world.js';
+
+const cases: Case[] = [
+  { name: 'GET /members', req: async () => ({ method: 'GET', path: '/members' }), expect: readAll() },
+  { name: 'POST /members', req: async (w) => ({ method: 'POST', path: '/members', body: { memberClass: 'GOV', memberCode: w.fresh('M'), name: 'x' } }), expect: adminOnly(201) },
+  { name: 'GET /members/{id}', req: async () => ({ method: 'GET', path: '/members/GOV:A' }), expect: readAll() },
+  { name: 'DELETE /members/{id}', req: async (w) => { const c = w.fresh('D'); await w.admin('POST', '/members', { memberClass: 'GOV', memberCode: c, name: 'x' }); return { method: 'DELETE', path: `/members/GOV:${c}` }; }, expect: adminOnly(204) },
+  { name: 'GET /subsystems', req: async () => ({ method: 'GET', path: '/subsystems' }), expect: readAll() },
+  { name: 'POST /subsystems (own agency)', req: async (w) => ({ method: 'POST', path: '/subsystems', body: { id: `GOV/A/${w.fresh('s')}` } }), expect: ownWrite(201) },
+  { name: 'DELETE /subsystems/{id}', req: async (w) => { const id = `GOV/A/${w.fresh('d')}`; await w.admin('POST', '/subsystems', { id }); return { method: 'DELETE', path: `/subsystems/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
+  { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll() },
+  { name: 'POST /services', req: async (w) => ({ method: 'POST', path: '/services', body: { id: `GOV/A/app/${w.fresh('v')}`, url: 'http://127.0.0.1:9/x' } }), expect: ownWrite(201) },
+  { name: 'GET /services/{id}', req: async () => ({ method: 'GET', path: '/services/GOV:A:app:svc' }), expect: readAll() },
+  { name: 'PATCH /services/{id}', req: async () => ({ method: 'PATCH', path: '/services/GOV:A:app:svc', body: { rateLimit: '100/s' } }), expect: ownWrite(200) },
+  { name: 'DELETE /services/{id}', req: async (w) => { const id = `GOV/A/app/${w.fresh('x')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x' }); return { method: 'DELETE', path: `/services/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
+  { name: 'POST /services/{id}/endpoints', req: async (w) => ({ method: 'POST', path: '/services/GOV:A:app:svc/endpoints', body: { method: 'GET', path: `/${w.fresh('e')}` } }), expect: ownWrite(201) },
+  { name: 'DELETE /services/{id}/endpoints/{endpointId}', req: async (w) => { const e = await w.admin('POST', '/services/GOV:A:app:svc/endpoints', { method: 'GET', path: `/${w.fresh('de')}` }); return { method: 'DELETE', path: `/services/GOV:A:app:svc/endpoints/${e.id}` }; }, expect: ownWrite(204) },
+  { name: 'GET /access-rights', req: async () => ({ method: 'GET', path: '/access-rights' }), expect: readAll() },
+  { name: 'POST /access-rights (on own service)', req: async (w) => { const client = `GOV/B/${w.fresh('c')}`; await w.admin('POST', '/subsystems', { id: client }); return { method: 'POST', path: '/access-rights', body: { service: 'GOV/A/app/svc', client } }; }, expect: ownWrite(201) },
+  { name: 'DELETE /access-rights/{id}', req: async (w) => { const client = `GOV/B/${w.fresh('r')}`; await w.admin('POST', '/subsystems', { id: client }); const g = await w.admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client }); return { method: 'DELETE', path: `/access-rights/${g.id}` }; }, expect: ownWrite(204) },
+  { name: 'GET /keys', req: async () => ({ method: 'GET', path: '/keys' }), expect: readAll() },
+  { name: 'POST /keys', req: async () => ({ method: 'POST', path: '/keys', body: { subsystem: 'GOV/A/app' } }), expect: ownWrite(201) },
+  { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
+];
+
+matrix('registry security matrix', cases);

@@ -1,0 +1,94 @@
+// The world every security matrix runs in: agencies A, B and C, each with a system and a
+// service; users for every role with personal API tokens; and helpers to make fresh objects so
+// every allowed write in a matrix has something of its own to change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsolePlatform, type ConsolePlatform } from './console-platform.js';
+
+export type Who = 'anon' | 'platform' | 'agencyA' | 'agencyB' | 'auditor';
+export const WHO: Who[] = ['anon', 'platform', 'agencyA', 'agencyB', 'auditor'];
+
+export interface Res { status: number; body: any }
+
+export interface World {
+  cp: ConsolePlatform;
+  bearer: Record<Who, string | null>;
+  call(who: Who, method: string, path: string, body?: unknown): Promise<Res>;
+  /** As the platform admin token; fails the test on an error status. */
+  admin(method: string, path: string, body?: unknown): Promise<any>;
+  fresh(prefix: string): string;
+}
+
+const PASSWORD = 'Mật khẩu thử nghiệm 1';
+
+export async function createWorld(): Promise<World> {
+  const cp = await startConsolePlatform();
+  let n = 0;
+  const raw = async (token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res & { headers: Headers }> => {
+    const res = await fetch(cp.url + '/api/v1' + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = text ? JSON.parse(text) : null; } catch { /* keep text */ }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await raw(cp.adminToken, method, path, body);
+    if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  for (const m of ['A', 'B', 'C']) {
+    await admin('POST', '/members', { memberClass: 'GOV', memberCode: m, name: `Cơ quan ${m}` });
+    await admin('POST', '/subsystems', { id: `GOV/${m}/app` });
+    await admin('POST', '/services', { id: `GOV/${m}/app/svc`, url: 'http://127.0.0.1:9/api' });
+  }
+  const users: [Who, string, string, string | null][] = [['agencyA', 'a-admin', 'agency_admin', 'GOV/A'], ['agencyB', 'b-admin', 'agency_admin', 'GOV/B'], ['auditor', 'auditor', 'auditor', null]];
+  const bearer: Record<Who, string | null> = { anon: null, platform: cp.adminToken, agencyA: null, agencyB: null, auditor: null };
+  for (const [who, username, role, memberId] of users) {
+    await admin('POST', '/users', { username, role, memberId, password: PASSWORD });
+    const login = await raw(null, 'POST', '/auth/login', { username, password: PASSWORD });
+    expect(login.body.stage).toBe('full');
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const tok = await raw(null, 'POST', '/tokens', { label: 'matrix' }, { cookie, 'x-csrf-token': login.body.csrfToken });
+    expect(tok.status).toBe(201);
+    bearer[who] = tok.body.token;
+  }
+  return {
+    cp, bearer, admin,
+    call: (who, method, path, body) => raw(bearer[who], method, path, body),
+    fresh: (prefix) => `${prefix}${++n}`,
+  };
+}
+
+/** One row of a matrix: a route, how to build a request for one cell, and the status each role must get. */
+export interface Case {
+  name: string;
+  /** Builds the request for one cell (may first create the object it acts on, as the platform admin). */
+  req(w: World, who: Who): Promise<{ method: string; path: string; body?: unknown }>;
+  expect: Record<Who, number>;
+}
+
+/** Statuses for the common shapes: `ok` for the allowed roles, 403 for the rest, 401 for anonymous. */
+export const readAll = (ok = 200): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: ok, agencyB: ok, auditor: ok });
+export const ownWrite = (ok: number): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: ok, agencyB: 403, auditor: 403 });
+export const ownRead = (ok = 200): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: ok, agencyB: 403, auditor: ok });
+export const adminOnly = (ok: number): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: 403, agencyB: 403, auditor: 403 });
+
+/** Runs every route × role cell; agency A owns the objects, agency B is the other agency. */
+export function matrix(title: string, cases: Case[], setup?: (w: World) => Promise<void>): void {
+  describe(title, () => {
+    let w: World;
+    beforeAll(async () => { w = await createWorld(); if (setup) await setup(w); }, 120_000);
+    afterAll(async () => { await w?.cp.stop(); });
+    for (const c of cases) {
+      it.each(WHO)(`${c.name} as %s`, async (who) => {
+        const r = await c.req(w, who);
+        const res = await w.call(who, r.method, r.path, r.body);
+        expect({ status: res.status, body: res.status >= 400 ? res.body?.code : undefined }).toMatchObject({ status: c.expect[who] });
+        if (res.status >= 400) expect(res.body).toMatchObject({ status: res.status, code: expect.any(String) });
+      });
+    }
+  });
+}

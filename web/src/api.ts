@@ -1,0 +1,77 @@
+// The console talks only to /api/v1 with the session cookie; writes carry the CSRF token.
+// Errors arrive as problem+json and surface as ApiError with the problem's `detail`.
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number, readonly code: string, readonly problem?: Record<string, unknown>) {
+    super(message);
+  }
+}
+
+let onUnauthenticated: (() => void) | null = null;
+export const setUnauthenticatedHandler = (fn: () => void) => { onUnauthenticated = fn; };
+
+function csrf(): string {
+  const m = /(?:^|;\s*)vamco_csrf=([^;]+)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+/** Identifiers go into paths with ":" between parts, which needs no escaping. */
+export const idPath = (id: string): string => encodeURIComponent(id.replace(/\//g, ':')).replace(/%3A/g, ':');
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch('/api/v1' + path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method !== 'GET' ? { 'x-csrf-token': csrf() } : {}),
+        accept: 'application/json',
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError('network', 0, 'NETWORK');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: any = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    if (res.status === 401 && !opts.quiet401 && onUnauthenticated) onUnauthenticated();
+    throw new ApiError(data?.detail ?? data?.title ?? `HTTP ${res.status}`, res.status, data?.code ?? 'HTTP', data ?? undefined);
+  }
+  return data as T;
+}
+
+export const get = <T,>(path: string) => api<T>('GET', path);
+export const post = <T,>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+export const patch = <T,>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const del = <T,>(path: string) => api<T>('DELETE', path);
+
+export const qs = (o: Record<string, string | number | undefined | null>): string => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? '?' + s : '';
+};
+
+// ---- shapes of the admin API
+export type Role = 'platform_admin' | 'agency_admin' | 'auditor';
+export interface User { id: number; username: string; displayName: string; role: Role; memberId: string | null; disabled: boolean; totpEnabled: boolean; mustChangePassword: boolean; lockedUntil: string | null; failedLogins: number; lastLoginAt: string | null; createdAt: string }
+export interface Principal { kind: string; actor: string; name: string; role: Role; memberId?: string }
+export interface AuthState { stage: 'totp' | 'totp_enrol' | 'password_change' | 'full'; user: User | null; principal?: Principal | null; csrfToken: string | null; platform?: { instance: string; gatewayPort: number } }
+export interface List<T> { items: T[]; total: number }
+export interface Member { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
+export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
+export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
+export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string }
+export interface AccessRight { id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
+export interface Key { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
+export interface AccessRequest { id: number; service: string; providerMember: string; client: string; clientMember: string; endpoint: { method: string; path: string } | null; reason: string; state: 'pending' | 'approved' | 'rejected' | 'withdrawn'; requestedBy: string; requestedAt: string; decidedBy: string | null; decidedAt: string | null; decisionNote: string | null; grantId: number | null }
+export interface Message { nodeId: string; seq: number; messageId: string; requestId: string; at: string; client: string | null; service: string | null; method: string; path: string; status: number; durationMs: number; requestSize: number; responseSize: number; requestDigest: string | null; responseDigest: string | null; userId: string | null; issue: string | null; errorCode: string | null; hash: string; prevHash?: string }
+export interface TrailItem { seq: number; at: string; actor: string; action: string; target: string; address: string | null; before: unknown; after: unknown }
+export interface VerifyResult { ok: boolean; records: number; checkpoints: number; adminRecords: number; firstBad?: { chain: string; nodeId?: string; seq: number; messageId?: string; reason: string } }
+export interface Stats { requests: number; clientErrors: number; serverErrors: number; errorRate: number; p50: number | null; p95: number | null }
+export interface Traffic { range: string; from: string; to: string; bucketSeconds: number; totals: Stats; buckets: (Stats & { t: string })[]; services: (Stats & { key: string })[]; clients: (Stats & { key: string })[] }
+export interface Token { id: number; username: string; prefix: string; label: string | null; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null }

@@ -1,0 +1,120 @@
+// Small building blocks every page uses: loading/empty/error states, copy fields, confirms.
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
+import { IconAlertTriangle, IconCheck, IconCopy, IconInbox } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api';
+
+export function errorText(e: unknown, t: (k: string) => string): string {
+  if (e instanceof ApiError) return e.code === 'NETWORK' ? t('error.network') : e.message;
+  return t('common.error');
+}
+
+export function ErrorAlert({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  if (!error) return null;
+  return (
+    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={t('common.error')} data-testid="error">
+      {errorText(error, t)}
+    </Alert>
+  );
+}
+
+export function EmptyState({ children, action }: { children: ReactNode; action?: ReactNode }) {
+  return (
+    <Paper withBorder p="xl" radius="md" data-testid="empty">
+      <Stack align="center" gap="sm">
+        <ThemeIcon size={48} radius="xl" variant="light" color="gray"><IconInbox size={26} /></ThemeIcon>
+        <Text c="dimmed" ta="center" maw={560}>{children}</Text>
+        {action}
+      </Stack>
+    </Paper>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <Group justify="space-between" mb="md" wrap="wrap">
+      <Title order={2}>{title}</Title>
+      <Group gap="xs">{children}</Group>
+    </Group>
+  );
+}
+
+export function Loading() {
+  const { t } = useTranslation();
+  return <Group justify="center" p="xl"><Loader size="sm" /><Text c="dimmed">{t('common.loading')}</Text></Group>;
+}
+
+export function CopyField({ value, testId }: { value: string; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group gap="xs" wrap="nowrap" align="flex-start">
+      <Code block style={{ flex: 1, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid={testId}>{value}</Code>
+      <CopyButton value={value}>
+        {({ copied, copy }) => (
+          <Tooltip label={copied ? t('common.copied') : t('common.copy')} withArrow>
+            <ActionIcon variant="light" color={copied ? 'teal' : 'blue'} onClick={copy} aria-label={t('common.copy')} size="lg">
+              {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
+            </ActionIcon>
+          </Tooltip>
+        )}
+      </CopyButton>
+    </Group>
+  );
+}
+
+/** Loads data on mount and when `deps` change; `reload` re-runs it after a change. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []) {
+  const [data, setData] = useState<T | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const reload = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await fnRef.current());
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => { void reload(); }, deps);
+  return { data, error, loading, reload, setData };
+}
+
+/** Runs an action, keeping its busy flag and error for the form that started it. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, setError };
+}
+
+export function ConfirmButton({ label, question, onConfirm, color = 'red', size = 'xs', variant = 'light', testId }: { label: string; question: string; onConfirm: () => void; color?: string; size?: string; variant?: string; testId?: string }) {
+  const { t } = useTranslation();
+  const [asking, setAsking] = useState(false);
+  if (!asking) return <Button size={size} variant={variant} color={color} onClick={() => setAsking(true)} data-testid={testId}>{label}</Button>;
+  return (
+    <Group gap={4} wrap="nowrap">
+      <Text size="xs" c="dimmed" maw={260}>{question}</Text>
+      <Button size={size} color={color} onClick={() => { setAsking(false); onConfirm(); }} data-testid={testId ? testId + '-confirm' : undefined}>{t('common.confirm')}</Button>
+      <Button size={size} variant="default" onClick={() => setAsking(false)}>{t('common.cancel')}</Button>
+    </Group>
+  );
+}

@@ -1,0 +1,113 @@
+// Members (agencies) and their information systems (subsystems).
+import { useState } from 'react';
+import { Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { del, get, idPath, post, type List, type Member, type Subsystem } from '../api';
+import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { dateTime, nfc } from '../format';
+import { useRole } from '../session';
+
+export function MembersPage() {
+  const { t } = useTranslation();
+  const { isAdmin, canWrite, member: myMember } = useRole();
+  const { data, error, loading, reload } = useLoad(async () => {
+    const [m, s] = await Promise.all([get<List<Member>>('/members'), get<List<Subsystem>>('/subsystems')]);
+    return { members: m.items, subsystems: s.items };
+  });
+  const [addMember, setAddMember] = useState(false);
+  const [addSub, setAddSub] = useState<string | null>(null);
+  const act = useAction();
+
+  return (
+    <>
+      <PageHeader title={t('members.title')}>
+        {isAdmin && <Button leftSection={<IconPlus size={16} />} onClick={() => setAddMember(true)} data-testid="add-member">{t('members.add')}</Button>}
+        {!isAdmin && myMember && <Button leftSection={<IconPlus size={16} />} onClick={() => setAddSub(myMember)} data-testid="add-subsystem">{t('members.addSubsystem')}</Button>}
+      </PageHeader>
+      <ErrorAlert error={error ?? act.error} />
+      {loading && !data && <Loading />}
+      {data && data.members.length === 0 && <EmptyState action={isAdmin && <Button onClick={() => setAddMember(true)}>{t('members.add')}</Button>}>{t('members.empty')}</EmptyState>}
+      <Stack>
+        {data?.members.map((m) => {
+          const subs = data.subsystems.filter((s) => s.memberId === m.id);
+          return (
+            <Card withBorder radius="md" key={m.id} data-testid={`member-${m.id}`}>
+              <Group justify="space-between" mb="xs">
+                <Group gap="sm">
+                  <Badge variant="light" size="lg">{m.memberClass}</Badge>
+                  <Stack gap={0}>
+                    <Text fw={700}>{m.name}</Text>
+                    <Text size="sm" c="dimmed" ff="monospace">{m.id}</Text>
+                  </Stack>
+                </Group>
+                <Group gap="xs">
+                  {canWrite(m.id) && <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={() => setAddSub(m.id)}>{t('members.addSubsystem')}</Button>}
+                  {isAdmin && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: m.id })} onConfirm={() => void act.run(async () => { await del(`/members/${idPath(m.id)}`); await reload(); })} />}
+                </Group>
+              </Group>
+              {subs.length === 0 ? <Text size="sm" c="dimmed">{t('members.noSubsystems')}</Text> : (
+                <Table>
+                  <Table.Thead><Table.Tr><Table.Th>{t('members.subsystemCode')}</Table.Th><Table.Th>{t('common.name')}</Table.Th><Table.Th>{t('common.created')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+                  <Table.Tbody>
+                    {subs.map((s) => (
+                      <Table.Tr key={s.id}>
+                        <Table.Td><Text ff="monospace" size="sm">{s.subsystemCode}</Text></Table.Td>
+                        <Table.Td>{s.name ?? '—'}</Table.Td>
+                        <Table.Td>{dateTime(s.createdAt)}</Table.Td>
+                        <Table.Td ta="right">{canWrite(m.id) && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: s.id })} onConfirm={() => void act.run(async () => { await del(`/subsystems/${idPath(s.id)}`); await reload(); })} />}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+            </Card>
+          );
+        })}
+      </Stack>
+      <AddMember opened={addMember} onClose={() => setAddMember(false)} onDone={reload} />
+      <AddSubsystem member={addSub} members={data?.members ?? []} onClose={() => setAddSub(null)} onDone={reload} />
+    </>
+  );
+}
+
+function AddMember({ opened, onClose, onDone }: { opened: boolean; onClose: () => void; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [cls, setCls] = useState('GOV');
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const { busy, error, run } = useAction();
+  return (
+    <Modal opened={opened} onClose={onClose} title={t('members.add')}>
+      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/members', { memberClass: cls, memberCode: code.trim(), name: nfc(name) }); await onDone(); setCode(''); setName(''); onClose(); }); }}>
+        <Stack>
+          <Select label={t('members.class')} data={['GOV', 'COM', 'ORG', 'NGO', 'EDU']} value={cls} onChange={(v) => setCls(v ?? 'GOV')} allowDeselect={false} />
+          <TextInput label={t('members.code')} description={t('members.codeHint')} value={code} onChange={(e) => setCode(e.currentTarget.value)} required data-testid="member-code" />
+          <TextInput label={t('common.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required data-testid="member-name" />
+          <ErrorAlert error={error} />
+          <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} data-testid="member-submit">{t('common.create')}</Button></Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function AddSubsystem({ member, members, onClose, onDone }: { member: string | null; members: Member[]; onClose: () => void; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const { busy, error, run } = useAction();
+  return (
+    <Modal opened={!!member} onClose={onClose} title={t('members.addSubsystem')}>
+      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/subsystems', { id: `${member}/${code.trim()}`, name: nfc(name) || undefined }); await onDone(); setCode(''); setName(''); onClose(); }); }}>
+        <Stack>
+          <TextInput label={t('members.member')} value={`${member ?? ''} — ${members.find((m) => m.id === member)?.name ?? ''}`} readOnly />
+          <TextInput label={t('members.subsystemCode')} placeholder="motcua" value={code} onChange={(e) => setCode(e.currentTarget.value)} required data-testid="subsystem-code" />
+          <TextInput label={t('common.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="subsystem-name" />
+          <ErrorAlert error={error} />
+          <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} data-testid="subsystem-submit">{t('common.create')}</Button></Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,116 @@
+// Message log search, one record's detail, and the integrity check.
+import { useEffect, useState } from 'react';
+import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { IconShieldCheck } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { get, post, qs, type Message, type VerifyResult } from '../api';
+import { EmptyState, ErrorAlert, Loading, PageHeader, useAction } from '../components/ui';
+import { dateTime, localInputToIso, num } from '../format';
+import { useRole } from '../session';
+
+const statusColor = (s: number) => (s >= 500 ? 'red' : s >= 400 ? 'orange' : 'green');
+
+export function MessagesPage() {
+  const { t } = useTranslation();
+  const { role } = useRole();
+  const [f, setF] = useState({ from: '', to: '', client: '', service: '', status: '', messageId: '' });
+  const [items, setItems] = useState<Message[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [detail, setDetail] = useState<Message | null>(null);
+  const search = useAction();
+  const verify = useAction();
+  const [result, setResult] = useState<VerifyResult | null>(null);
+  const [elapsed, setElapsed] = useState(0);
+
+  const load = (more: boolean) => search.run(async () => {
+    const r = await get<{ items: Message[]; nextCursor: string | null }>('/messages' + qs({
+      from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim(), limit: 50, cursor: more ? cursor : undefined,
+    }));
+    setItems((prev) => (more && prev ? [...prev, ...r.items] : r.items));
+    setCursor(r.nextCursor);
+  });
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => { void load(false); }, []);
+  useEffect(() => {
+    if (!verify.busy) return;
+    const start = Date.now();
+    const timer = setInterval(() => setElapsed((Date.now() - start) / 1000), 200);
+    return () => clearInterval(timer);
+  }, [verify.busy]);
+
+  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF({ ...f, [k]: e.currentTarget.value });
+  return (
+    <>
+      <PageHeader title={t('messages.title')}>
+        {role !== 'agency_admin' && <Button leftSection={<IconShieldCheck size={16} />} variant="light" loading={verify.busy} data-testid="verify" onClick={() => { setResult(null); void verify.run(async () => setResult(await post<VerifyResult>('/audit/verify'))); }}>{t('messages.verify')}</Button>}
+      </PageHeader>
+      {verify.busy && (
+        <Card withBorder mb="md"><Text size="sm" mb={6}>{t('messages.verifying')} {elapsed.toFixed(1)} s</Text><Progress value={100} animated striped /></Card>
+      )}
+      <ErrorAlert error={verify.error} />
+      {result && (
+        <Alert mb="md" color={result.ok ? 'green' : 'red'} variant="light" data-testid="verify-result" title={t('messages.verify')}>
+          {result.ok ? t('messages.verifyOk', { records: result.records, checkpoints: result.checkpoints, adminRecords: result.adminRecords }) : t('messages.verifyBad', { where: `${result.firstBad?.chain} ${result.firstBad?.nodeId ?? ''} #${result.firstBad?.seq}`, reason: result.firstBad?.reason })}
+        </Alert>
+      )}
+      <Card withBorder radius="md" mb="md">
+        <form onSubmit={(e) => { e.preventDefault(); void load(false); }}>
+          <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }}>
+            <TextInput type="datetime-local" label={t('messages.from')} value={f.from} onChange={set('from')} />
+            <TextInput type="datetime-local" label={t('messages.to')} value={f.to} onChange={set('to')} />
+            <TextInput label={t('messages.client')} placeholder="DEV/GOV/…/motcua" value={f.client} onChange={set('client')} />
+            <TextInput label={t('messages.service')} placeholder="DEV/GOV/…/hotich/khaisinh" value={f.service} onChange={set('service')} />
+            <TextInput label={t('messages.status')} placeholder={t('messages.statusHint')} value={f.status} onChange={set('status')} />
+            <TextInput label={t('messages.messageId')} value={f.messageId} onChange={set('messageId')} />
+          </SimpleGrid>
+          <Group justify="flex-end" mt="sm">
+            <Button variant="default" onClick={() => setF({ from: '', to: '', client: '', service: '', status: '', messageId: '' })}>{t('common.reset')}</Button>
+            <Button type="submit" loading={search.busy} data-testid="search">{t('common.search')}</Button>
+          </Group>
+        </form>
+      </Card>
+      <ErrorAlert error={search.error} />
+      {items === null && search.busy && <Loading />}
+      {items && items.length === 0 && <EmptyState>{t('messages.empty')}</EmptyState>}
+      {items && items.length > 0 && (
+        <Card withBorder radius="md" p={0}>
+          <Table.ScrollContainer minWidth={900}>
+            <Table highlightOnHover verticalSpacing="xs" fz="sm">
+              <Table.Thead><Table.Tr><Table.Th>{t('messages.time')}</Table.Th><Table.Th>{t('messages.client')}</Table.Th><Table.Th>{t('messages.service')}</Table.Th><Table.Th>{t('services.method')}</Table.Th><Table.Th>{t('services.path')}</Table.Th><Table.Th>{t('messages.status')}</Table.Th><Table.Th ta="right">{t('messages.duration')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {items.map((m) => (
+                  <Table.Tr key={`${m.nodeId}/${m.seq}`} style={{ cursor: 'pointer' }} onClick={() => void get<Message>(`/messages/${encodeURIComponent(m.nodeId)}/${m.seq}`).then(setDetail).catch(() => setDetail(m))} data-testid="message-row">
+                    <Table.Td>{dateTime(m.at)}</Table.Td>
+                    <Table.Td ff="monospace">{m.client ?? '—'}</Table.Td>
+                    <Table.Td ff="monospace">{m.service ?? '—'}</Table.Td>
+                    <Table.Td>{m.method}</Table.Td>
+                    <Table.Td ff="monospace">{m.path}</Table.Td>
+                    <Table.Td><Badge color={statusColor(m.status)} variant="light">{m.status}</Badge>{m.errorCode && <Text span size="xs" c="dimmed"> {m.errorCode}</Text>}</Table.Td>
+                    <Table.Td ta="right">{num(m.durationMs, 1)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          {cursor && <Group justify="center" p="sm"><Button variant="default" loading={search.busy} onClick={() => void load(true)}>{t('common.loadMore')}</Button></Group>}
+        </Card>
+      )}
+      <Drawer opened={!!detail} onClose={() => setDetail(null)} position="right" size="lg" title={t('messages.detail')}>
+        {detail && (
+          <Stack gap="xs" data-testid="message-detail">
+            {([
+              ['messages.time', dateTime(detail.at)], ['messages.messageId', detail.messageId], ['Request id', detail.requestId],
+              ['messages.client', detail.client], ['messages.service', detail.service], ['services.method', detail.method], ['services.path', detail.path],
+              ['messages.status', `${detail.status}${detail.errorCode ? ' ' + detail.errorCode : ''}`], ['messages.duration', num(detail.durationMs, 3)],
+              ['messages.size', `${num(detail.requestSize)} B → ${num(detail.responseSize)} B`], ['X-Road-UserId', detail.userId], ['X-Road-Issue', detail.issue],
+              [`${t('messages.digest')} (request)`, detail.requestDigest], [`${t('messages.digest')} (response)`, detail.responseDigest],
+              ['Node / seq', `${detail.nodeId} / ${detail.seq}`], [`${t('messages.hash')} (prev)`, detail.prevHash], [t('messages.hash'), detail.hash],
+            ] as [string, string | null | undefined][]).map(([k, v]) => (
+              <div key={k}><Text size="xs" c="dimmed">{k.includes('.') ? t(k) : k}</Text><Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{v ?? '—'}</Code></div>
+            ))}
+          </Stack>
+        )}
+      </Drawer>
+    </>
+  );
+}

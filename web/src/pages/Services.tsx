@@ -1,0 +1,256 @@
+// The service catalogue, registering a service (with an OpenAPI import), and one service's
+// settings, endpoints, rendered documentation and a ready curl.
+import { useState } from 'react';
+import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { IconPlus, IconUpload } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { del, get, idPath, patch, post, qs, type List, type Service, type Subsystem } from '../api';
+import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { dateTime } from '../format';
+import { navigate } from '../router';
+import { memberOf, useRole, useSession } from '../session';
+
+const METHOD_COLORS: Record<string, string> = { GET: 'blue', POST: 'green', PUT: 'orange', PATCH: 'yellow', DELETE: 'red' };
+export const MethodBadge = ({ m }: { m: string }) => <Badge color={METHOD_COLORS[m] ?? 'gray'} variant="light" w={70}>{m}</Badge>;
+
+function parseOpenApi(text: string): object | undefined {
+  if (!text.trim()) return undefined;
+  return JSON.parse(text) as object;
+}
+
+export function ServicesPage() {
+  const { t } = useTranslation();
+  const { isAdmin, role, member } = useRole();
+  const [mine, setMine] = useState(role === 'agency_admin' ? 'mine' : 'all');
+  const { data, error, loading, reload } = useLoad(() => get<List<Service>>('/services' + qs({ member: mine === 'mine' ? member : undefined })), [mine]);
+  const [adding, setAdding] = useState(false);
+  const canAdd = isAdmin || role === 'agency_admin';
+  return (
+    <>
+      <PageHeader title={t('services.title')}>
+        {role === 'agency_admin' && <Select size="sm" value={mine} onChange={(v) => setMine(v ?? 'all')} allowDeselect={false} data={[{ value: 'mine', label: member ?? '' }, { value: 'all', label: t('common.all') }]} w={200} />}
+        {canAdd && <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-service">{t('services.add')}</Button>}
+      </PageHeader>
+      <ErrorAlert error={error} />
+      {loading && !data && <Loading />}
+      {data && data.items.length === 0 && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t('services.empty')}</EmptyState>}
+      {data && data.items.length > 0 && (
+        <Card withBorder radius="md" p={0}>
+          <Table.ScrollContainer minWidth={700}>
+            <Table highlightOnHover verticalSpacing="sm">
+              <Table.Thead><Table.Tr><Table.Th>{t('access.service')}</Table.Th><Table.Th>{t('services.url')}</Table.Th><Table.Th>{t('services.endpoints')}</Table.Th><Table.Th>{t('services.rateLimit')}</Table.Th><Table.Th>{t('common.created')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {data.items.map((s) => (
+                  <Table.Tr key={s.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/services/${encodeURIComponent(s.id)}`)} data-testid={`service-${s.id}`}>
+                    <Table.Td><Anchor ff="monospace" size="sm">{s.id}</Anchor></Table.Td>
+                    <Table.Td><Text size="sm" c="dimmed" truncate maw={280}>{s.url}</Text></Table.Td>
+                    <Table.Td>{s.endpoints.length || '—'}</Table.Td>
+                    <Table.Td>{s.rateLimit ?? '—'}</Table.Td>
+                    <Table.Td>{dateTime(s.createdAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Card>
+      )}
+      <AddService opened={adding} onClose={() => setAdding(false)} onDone={reload} />
+    </>
+  );
+}
+
+function AddService({ opened, onClose, onDone }: { opened: boolean; onClose: () => void; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { isAdmin, member } = useRole();
+  const subs = useLoad(() => get<List<Subsystem>>('/subsystems' + qs({ member: isAdmin ? undefined : member })), [opened]);
+  const [provider, setProvider] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [url, setUrl] = useState('');
+  const [timeout, setTimeoutS] = useState<number | string>('');
+  const [rate, setRate] = useState('');
+  const [openapi, setOpenapi] = useState('');
+  const { busy, error, run, setError } = useAction();
+  return (
+    <Modal opened={opened} onClose={onClose} title={t('services.add')} size="lg">
+      <form onSubmit={(e) => {
+        e.preventDefault();
+        let doc: object | undefined;
+        try { doc = parseOpenApi(openapi); } catch (err) { setError(err); return; }
+        void run(async () => {
+          const id = `${provider}/${code.trim()}`;
+          await post('/services', { id, url: url.trim(), ...(timeout !== '' ? { timeout: `${timeout}s` } : {}), ...(rate.trim() ? { rateLimit: rate.trim() } : {}), ...(doc ? { openapi: doc } : {}) });
+          await onDone();
+          onClose();
+          navigate(`/services/${encodeURIComponent(id)}`);
+        });
+      }}>
+        <Stack>
+          <Select label={t('services.provider')} data={(subs.data?.items ?? []).map((s) => ({ value: s.id, label: s.id + (s.name ? ` — ${s.name}` : '') }))} value={provider} onChange={setProvider} required searchable data-testid="service-provider" />
+          <TextInput label={t('services.code')} placeholder="khaisinh" value={code} onChange={(e) => setCode(e.currentTarget.value)} required data-testid="service-code" />
+          <TextInput label={t('services.url')} placeholder="https://hotich.tinh.gov.vn/api" value={url} onChange={(e) => setUrl(e.currentTarget.value)} required data-testid="service-url" />
+          <Group grow>
+            <NumberInput label={`${t('services.timeout')} (s)`} value={timeout} onChange={setTimeoutS} min={1} max={600} placeholder="30" />
+            <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate} onChange={(e) => setRate(e.currentTarget.value)} />
+          </Group>
+          <OpenApiInput value={openapi} onChange={setOpenapi} />
+          <ErrorAlert error={error} />
+          <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} disabled={!provider} data-testid="service-submit">{t('common.create')}</Button></Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function OpenApiInput({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <Stack gap={4}>
+      <Group justify="space-between">
+        <Text size="sm" fw={500}>{t('services.openapi')}</Text>
+        <FileButton accept="application/json,.json" onChange={(f) => { if (f) void f.text().then(onChange); }}>
+          {(props) => <Button {...props} size="xs" variant="light" leftSection={<IconUpload size={14} />}>{t('services.file')}</Button>}
+        </FileButton>
+      </Group>
+      <Textarea description={t('services.openapiHint')} value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={3} maxRows={10} styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} data-testid="openapi" />
+    </Stack>
+  );
+}
+
+type Op = { method: string; path: string; summary?: string; description?: string; parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: { type?: string } }[]; requestBody?: unknown; responses?: Record<string, { description?: string }>; tags?: string[] };
+
+function operations(doc: any): Op[] {
+  const out: Op[] = [];
+  for (const [p, item] of Object.entries<any>(doc?.paths ?? {})) {
+    for (const m of ['get', 'post', 'put', 'patch', 'delete', 'head', 'options']) {
+      if (item?.[m]) out.push({ method: m.toUpperCase(), path: p, ...item[m], parameters: [...(item.parameters ?? []), ...(item[m].parameters ?? [])] });
+    }
+  }
+  return out;
+}
+
+function ApiDocs({ doc }: { doc: any }) {
+  const { t } = useTranslation();
+  const ops = operations(doc);
+  return (
+    <Stack data-testid="api-docs">
+      <div>
+        <Title order={4}>{doc?.info?.title ?? ''} <Text span c="dimmed" size="sm">{doc?.info?.version ? `v${doc.info.version}` : ''}</Text></Title>
+        {doc?.info?.description && <Text size="sm" c="dimmed">{doc.info.description}</Text>}
+      </div>
+      {ops.map((o) => (
+        <Card withBorder radius="md" key={o.method + o.path} padding="sm">
+          <Group gap="sm"><MethodBadge m={o.method} /><Text ff="monospace" fw={600}>{o.path}</Text><Text size="sm" c="dimmed">{o.summary}</Text></Group>
+          {o.description && <Text size="sm" mt={4}>{o.description}</Text>}
+          {o.parameters && o.parameters.length > 0 && (
+            <Table mt="xs" fz="sm">
+              <Table.Thead><Table.Tr><Table.Th>{t('services.parameters')}</Table.Th><Table.Th>in</Table.Th><Table.Th>type</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+              <Table.Tbody>{o.parameters.map((p) => <Table.Tr key={p.in + p.name}><Table.Td ff="monospace">{p.name}{p.required ? ' *' : ''}</Table.Td><Table.Td>{p.in}</Table.Td><Table.Td>{p.schema?.type ?? ''}</Table.Td><Table.Td>{p.description ?? ''}</Table.Td></Table.Tr>)}</Table.Tbody>
+            </Table>
+          )}
+          {o.responses && (
+            <Group gap="xs" mt="xs">
+              <Text size="xs" c="dimmed">{t('services.responses')}:</Text>
+              {Object.entries(o.responses).map(([code, r]) => <Badge key={code} variant="outline" color={code.startsWith('2') ? 'green' : code.startsWith('4') ? 'orange' : 'gray'} title={r?.description}>{code} {r?.description ?? ''}</Badge>)}
+            </Group>
+          )}
+        </Card>
+      ))}
+    </Stack>
+  );
+}
+
+export function ServiceDetailPage({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const { canWrite } = useRole();
+  const { auth } = useSession();
+  const { data, error, loading, reload } = useLoad(async () => {
+    const s = await get<Service>(`/services/${idPath(id)}`);
+    const doc = await get<object>(`/services/${idPath(id)}/openapi`).catch(() => null);
+    return { s, doc };
+  }, [id]);
+  const act = useAction();
+  const [url, setUrl] = useState<string | null>(null);
+  const [rate, setRate] = useState<string | null>(null);
+  const [logBodies, setLogBodies] = useState<boolean | null>(null);
+  const [method, setMethod] = useState<string | null>('GET');
+  const [path, setPath] = useState('');
+  const [openapi, setOpenapi] = useState('');
+  if (loading && !data) return <Loading />;
+  if (!data) return <ErrorAlert error={error} />;
+  const s = data.s;
+  const writable = canWrite(memberOf(s.id));
+  const instance = auth.platform?.instance ?? 'DEV';
+  const gw = `${location.protocol}//${location.hostname}:${auth.platform?.gatewayPort ?? 8080}`;
+  const curl = `curl -H 'X-Road-Client: ${instance}/GOV/<member>/<system>' \\\n     -H 'X-API-Key: <key>' \\\n     ${gw}/r1/${instance}/${s.id}${s.endpoints[0]?.path && !s.endpoints[0].path.includes('{') ? s.endpoints[0].path : '/'}`;
+  return (
+    <>
+      <PageHeader title={s.id}>
+        <Button variant="default" onClick={() => navigate('/services')}>← {t('services.title')}</Button>
+        {writable && <ConfirmButton size="sm" label={t('common.delete')} question={t('common.confirmDelete', { what: s.id })} onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}`); navigate('/services'); })} />}
+      </PageHeader>
+      <ErrorAlert error={error ?? act.error} />
+      <Tabs defaultValue="settings" keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="settings">{t('services.settings')}</Tabs.Tab>
+          <Tabs.Tab value="endpoints">{t('services.endpoints')} ({s.endpoints.length})</Tabs.Tab>
+          <Tabs.Tab value="docs" data-testid="tab-docs">{t('services.docs')}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="settings">
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 7 }}>
+              <Card withBorder radius="md">
+                <Stack>
+                  <TextInput label={t('services.url')} value={url ?? s.url} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} />
+                  <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate ?? s.rateLimit ?? ''} onChange={(e) => setRate(e.currentTarget.value)} readOnly={!writable} />
+                  <Text size="sm">{t('services.timeout')}: {s.timeoutMs ? `${s.timeoutMs / 1000} s` : '—'} · {t('services.type')}: {s.type} · {t('common.created')}: {dateTime(s.createdAt)}</Text>
+                  <Switch label={t('services.logBodies')} description={t('services.logBodiesHint')} checked={logBodies ?? s.logBodies} onChange={(e) => setLogBodies(e.currentTarget.checked)} disabled={!writable} />
+                  {writable && <Group justify="flex-end"><Button loading={act.busy} onClick={() => void act.run(async () => {
+                    await patch(`/services/${idPath(s.id)}`, { ...(url !== null ? { url } : {}), ...(rate !== null ? { rateLimit: rate.trim() || null } : {}), ...(logBodies !== null ? { logBodies } : {}) });
+                    setUrl(null); setRate(null); setLogBodies(null); await reload();
+                  })}>{t('common.save')}</Button></Group>}
+                </Stack>
+              </Card>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 5 }}>
+              <Card withBorder radius="md">
+                <Title order={5} mb="xs">{t('services.howToCall')}</Title>
+                <CopyField value={curl} />
+              </Card>
+            </Grid.Col>
+          </Grid>
+        </Tabs.Panel>
+        <Tabs.Panel value="endpoints">
+          <Card withBorder radius="md">
+            {s.endpoints.length === 0 ? <Text c="dimmed" size="sm">{t('services.noEndpoints')}</Text> : (
+              <Table>
+                <Table.Thead><Table.Tr><Table.Th>{t('services.method')}</Table.Th><Table.Th>{t('services.path')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+                <Table.Tbody>{s.endpoints.map((e) => (
+                  <Table.Tr key={e.id}><Table.Td><MethodBadge m={e.method} /></Table.Td><Table.Td ff="monospace">{e.path}</Table.Td>
+                    <Table.Td ta="right">{writable && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: `${e.method} ${e.path}` })} onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}/endpoints/${e.id}`); await reload(); })} />}</Table.Td></Table.Tr>
+                ))}</Table.Tbody>
+              </Table>
+            )}
+            {writable && (
+              <Group mt="md" align="flex-end">
+                <Select label={t('services.method')} data={['GET', 'POST', 'PUT', 'PATCH', 'DELETE']} value={method} onChange={setMethod} w={120} allowDeselect={false} />
+                <TextInput label={t('services.path')} placeholder="/records/{id}" value={path} onChange={(e) => setPath(e.currentTarget.value)} style={{ flex: 1 }} />
+                <Button leftSection={<IconPlus size={14} />} loading={act.busy} onClick={() => void act.run(async () => { await post(`/services/${idPath(s.id)}/endpoints`, { method, path }); setPath(''); await reload(); })}>{t('services.addEndpoint')}</Button>
+              </Group>
+            )}
+          </Card>
+        </Tabs.Panel>
+        <Tabs.Panel value="docs">
+          <Stack>
+            {data.doc ? <ApiDocs doc={data.doc} /> : <EmptyState>{t('services.noDocs')}</EmptyState>}
+            {writable && (
+              <Card withBorder radius="md">
+                <OpenApiInput value={openapi} onChange={setOpenapi} />
+                <Group justify="flex-end" mt="sm"><Button loading={act.busy} disabled={!openapi.trim()} onClick={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { openapi: parseOpenApi(openapi) }); setOpenapi(''); await reload(); })} data-testid="import-openapi">{t('services.import')}</Button></Group>
+              </Card>
+            )}
+          </Stack>
+        </Tabs.Panel>
+      </Tabs>
+    </>
+  );
+}

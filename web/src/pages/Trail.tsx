@@ -1,0 +1,63 @@
+// The admin trail: who did what, when, from where, with before/after.
+import { Fragment, useEffect, useState } from 'react';
+import { ActionIcon, Button, Card, Code, Group, SimpleGrid, Table, Text } from '@mantine/core';
+import { IconChevronDown, IconChevronRight } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { get, qs, type TrailItem } from '../api';
+import { EmptyState, ErrorAlert, Loading, PageHeader, useAction } from '../components/ui';
+import { dateTime } from '../format';
+
+const json = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v, null, 2));
+
+export function TrailPage() {
+  const { t } = useTranslation();
+  const [items, setItems] = useState<TrailItem[] | null>(null);
+  const [before, setBefore] = useState<number | null>(null);
+  const [open, setOpen] = useState<number | null>(null);
+  const { busy, error, run } = useAction();
+  const load = (more: boolean) => run(async () => {
+    const r = await get<{ items: TrailItem[]; nextBefore: number | null }>('/admin-trail' + qs({ limit: 50, before: more ? before : undefined }));
+    setItems((p) => (more && p ? [...p, ...r.items] : r.items));
+    setBefore(r.nextBefore);
+  });
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => { void load(false); }, []);
+  return (
+    <>
+      <PageHeader title={t('trail.title')}><Button variant="default" onClick={() => void load(false)}>{t('common.refresh')}</Button></PageHeader>
+      <ErrorAlert error={error} />
+      {!items && busy && <Loading />}
+      {items && items.length === 0 && <EmptyState>{t('trail.empty')}</EmptyState>}
+      {items && items.length > 0 && (
+        <Card withBorder radius="md" p={0}>
+          <Table.ScrollContainer minWidth={800}>
+            <Table verticalSpacing="xs" fz="sm" highlightOnHover>
+              <Table.Thead><Table.Tr><Table.Th w={30} /><Table.Th>#</Table.Th><Table.Th>{t('messages.time')}</Table.Th><Table.Th>{t('trail.actor')}</Table.Th><Table.Th>{t('trail.action')}</Table.Th><Table.Th>{t('trail.target')}</Table.Th><Table.Th>{t('trail.address')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {items.map((i) => (
+                  <Fragment key={i.seq}>
+                    <Table.Tr style={{ cursor: 'pointer' }} onClick={() => setOpen(open === i.seq ? null : i.seq)} data-testid="trail-row">
+                      <Table.Td><ActionIcon variant="subtle" size="sm">{open === i.seq ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}</ActionIcon></Table.Td>
+                      <Table.Td>{i.seq}</Table.Td><Table.Td>{dateTime(i.at)}</Table.Td>
+                      <Table.Td ff="monospace">{i.actor}</Table.Td><Table.Td><Text size="sm" fw={600}>{i.action}</Text></Table.Td>
+                      <Table.Td ff="monospace">{i.target}</Table.Td><Table.Td>{i.address ?? '—'}</Table.Td>
+                    </Table.Tr>
+                    {open === i.seq && (
+                      <Table.Tr><Table.Td colSpan={7}>
+                        <SimpleGrid cols={2}>
+                          <div><Text size="xs" c="dimmed">{t('trail.before')}</Text><Code block>{json(i.before)}</Code></div>
+                          <div><Text size="xs" c="dimmed">{t('trail.after')}</Text><Code block>{json(i.after)}</Code></div>
+                        </SimpleGrid>
+                      </Table.Td></Table.Tr>
+                    )}
+                  </Fragment>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          {before !== null && <Group justify="center" p="sm"><Button variant="default" loading={busy} onClick={() => void load(true)}>{t('common.loadMore')}</Button></Group>}
+        </Card>
+      )}
+    </>
+  );
+}
