@@ -44,7 +44,9 @@ export class IpcLog {
   }
 
   append(rec: ExchangeRecord): Promise<void> {
-    if (!process.connected) return Promise.reject(new VamcoError('NOT_READY', 'The message log (primary process) is gone'));
+    // The primary is gone: no record can become durable, and a 503 sent now would be an
+    // answer without a record. Stop before anything else is written.
+    if (!process.connected) process.exit(1);
     return new Promise((resolve, reject) => {
       this.queue.push(rec);
       this.queued.push({ resolve, reject });

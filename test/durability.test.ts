@@ -1,0 +1,69 @@
+// Kill -9 during load: every exchange that got an answer must have its record in the message
+// log after the restart (records are committed before the answer is written). A real process,
+// a bounded number of requests, generous timeouts: it must hold on a loaded two-core machine.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../src/store/testing.js';
+import { startBackend, type TestBackend } from './helpers/backend.js';
+import { CLI } from './helpers/platform.js';
+import { register, startVamco, load, loggedIds, childPids, type VamcoProcess } from './helpers/vamco-process.js';
+
+const run = promisify(execFile);
+
+describe.each([1, 2])('kill -9 of the gateway during load (VAMCO_WORKERS=%i)', (workers) => {
+  let backend: TestBackend | undefined;
+  let procs: VamcoProcess[] = [];
+  let dataDir = '';
+  afterEach(async () => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await backend?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    procs = [];
+  });
+
+  it('keeps the record of every answered exchange, and the chain verifies after restart', async () => {
+    backend = await startBackend();
+    dataDir = tempDir('vamco-durability-');
+    const key = await register(dataDir, backend.url);
+    const env = { VAMCO_WORKERS: String(workers) };
+    const v = await startVamco(dataDir, env);
+    procs.push(v);
+    const workerPids = workers > 1 ? childPids(v.child.pid!) : [];
+    expect(workerPids.length).toBe(workers > 1 ? workers : 0);
+
+    // Kill while 16 requests are in flight; those answered before death must be logged.
+    let killed = false;
+    const r = await load(v.gatewayUrl, key, {
+      connections: 16, prefix: `kill${workers}`,
+      stop: (answered) => {
+        if (!killed && answered >= 300) { killed = true; v.child.kill('SIGKILL'); }
+        return killed;
+      },
+    });
+    await v.exited;
+    // Gateway workers must not outlive the primary (nothing could make their records durable).
+    const deadline = Date.now() + 10_000;
+    while (workerPids.some((p) => fs.existsSync(`/proc/${p}`)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(workerPids.filter((p) => fs.existsSync(`/proc/${p}`))).toEqual([]);
+    expect(r.answered.length).toBeGreaterThanOrEqual(300);
+    expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
+
+    // Restart on the same data: the chain resumes from the durable head and serves again.
+    const v2 = await startVamco(dataDir, env);
+    procs.push(v2);
+    const after = await load(v2.gatewayUrl, key, { connections: 1, prefix: `after${workers}`, stop: (n) => n >= 1 });
+    expect(after.answered.map((a) => a.status)).toEqual([200]);
+    v2.child.kill('SIGTERM');
+    expect(await v2.exited).toBe(0);
+
+    const ids = loggedIds(dataDir);
+    const missing = [...r.answered, ...after.answered].filter((a) => !ids.has(a.id)).map((a) => a.id);
+    expect(missing).toEqual([]);
+    const verify = await run(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, VAMCO_DATA_DIR: dataDir } });
+    const m = /OK: (\d+) records verified/.exec(verify.stdout);
+    expect(m, verify.stdout + verify.stderr).not.toBeNull();
+    expect(Number(m![1])).toBe(ids.size);
+  });
+});

@@ -1,0 +1,148 @@
+// Vamco as a real child process (`vamco start --no-demo`), for tests that must kill it, and a
+// small load client that remembers which requests were answered.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Pool } from 'undici';
+import { loadConfig } from '../../src/config/index.js';
+import { openStore, migrate } from '../../src/store/index.js';
+import * as reg from '../../src/registry/index.js';
+import { CLI } from './platform.js';
+
+export const SERVICE = 'GOV/000.00.00.T01/provider/echo';
+export const CLIENT = 'GOV/000.00.00.T02/consumer';
+const who = { actor: 'test' };
+
+/** Registers a provider service on `backendUrl`, a consumer with access, and returns its key. */
+export async function register(dataDir: string, backendUrl: string): Promise<string> {
+  const config = loadConfig({ VAMCO_DATA_DIR: dataDir, VAMCO_BACKEND_ALLOW: '127.0.0.1' });
+  const store = openStore({ dataDir });
+  try {
+    await migrate(store.db, store.engine);
+    const ctx = { store, config };
+    await reg.addMember(ctx, { memberClass: 'GOV', memberCode: '000.00.00.T01', name: 'Provider' }, who);
+    await reg.addSubsystem(ctx, { id: 'GOV/000.00.00.T01/provider' }, who);
+    await reg.addService(ctx, { id: SERVICE, url: backendUrl, rateLimit: '1000000/s' }, who);
+    await reg.addMember(ctx, { memberClass: 'GOV', memberCode: '000.00.00.T02', name: 'Consumer' }, who);
+    await reg.addSubsystem(ctx, { id: CLIENT }, who);
+    await reg.grantAccess(ctx, { service: SERVICE, client: CLIENT }, who);
+    return (await reg.createKey(ctx, { subsystem: CLIENT }, who)).key;
+  } finally {
+    await store.close();
+  }
+}
+
+export interface VamcoProcess { child: ChildProcess; gatewayUrl: string; output(): string; exited: Promise<number | null> }
+
+/** Starts `vamco start --no-demo` on free ports and resolves when its banner names the gateway. */
+export function startVamco(dataDir: string, env: Record<string, string> = {}): Promise<VamcoProcess> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test builds first)`);
+  const child = spawn(process.execPath, [CLI, 'start', '--no-demo'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env, VAMCO_DATA_DIR: dataDir, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: '0', VAMCO_ADMIN_PORT: '0',
+      VAMCO_BACKEND_ALLOW: '127.0.0.1', VAMCO_LOG_LEVEL: 'warn', VAMCO_SNAPSHOT_POLL: '100ms', ...env,
+    },
+  });
+  let out = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`vamco did not start in 30 s:\n${out}`)); }, 30_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /Gateway\s+(http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, gatewayUrl: m[1], output: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    void exited.then((code) => { clearTimeout(t); reject(new Error(`vamco exited (${code}) before starting:\n${out}`)); });
+  });
+}
+
+export interface Answered { id: string; status: number }
+
+/**
+ * `connections` loops send GETs with their own X-Road-Id until `stop()` says so; a request
+ * counts as answered only when its whole response was read.
+ */
+export async function load(gatewayUrl: string, key: string, opts: { connections: number; stop(answered: number): boolean; prefix: string }):
+  Promise<{ answered: Answered[]; failed: number }> {
+  const pool = new Pool(gatewayUrl, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const answered: Answered[] = [];
+  let failed = 0;
+  let n = 0;
+  const path = `/r1/DEV/${SERVICE}/item/1`;
+  try {
+    await Promise.all(Array.from({ length: opts.connections }, async () => {
+      while (!opts.stop(answered.length)) {
+        const id = `${opts.prefix}-${++n}`;
+        try {
+          const r = await pool.request({
+            path, method: 'GET', headersTimeout: 15_000, bodyTimeout: 15_000,
+            headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key, 'x-road-id': id },
+          });
+          await r.body.text();
+          answered.push({ id, status: r.statusCode });
+        } catch {
+          failed++;
+          if (opts.stop(answered.length)) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    }));
+  } finally {
+    await pool.destroy();
+  }
+  return { answered, failed };
+}
+
+/** Message ids in the log, read from the SQLite file (after the process has stopped). */
+export function loggedIds(dataDir: string): Set<string> {
+  const db = new Database(path.join(dataDir, 'vamco.db'));
+  try {
+    return new Set((db.prepare('select message_id from message_log').all() as { message_id: string }[]).map((r) => r.message_id));
+  } finally {
+    db.close();
+  }
+}
+
+/** Pids of a process's children (Linux /proc), e.g. the gateway workers of a primary. */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/** Established TCP connections to `port` whose socket is held by `pid` (Linux /proc). */
+export function connectionsHeldBy(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const localPort = parseInt(f[1].split(':')[1], 16);
+      if (localPort === port && f[3] === '01') inodes.add(f[9]); // 01 = ESTABLISHED
+    }
+  }
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && inodes.has(m[1])) n++;
+    } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
