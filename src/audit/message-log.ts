@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
+import { sqliteThreadWriter } from './sqlite-writer.js';
 import type { ExchangeRecord, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
 const COLUMNS = [
@@ -18,11 +19,13 @@ const MAX_BATCH = Math.floor(65535 / COLUMNS.length);
 
 type Fields = ReturnType<typeof toRowFields>;
 interface Waiter { fields: Fields; resolve(): void; reject(e: unknown): void }
-type Writer = (rows: MessageRow[]) => Promise<void>;
+type Writer = ((rows: MessageRow[]) => Promise<void>) & { close?(): Promise<void> };
+
+const SQLITE_INSERT = `insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => '@' + c).join(', ')})`;
 
 function sqliteWriter(store: Store): Writer {
   const sqlite = store.sqlite!;
-  const insert = sqlite.prepare(`insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => '@' + c).join(', ')})`);
+  const insert = sqlite.prepare(SQLITE_INSERT);
   const tx = sqlite.transaction((rows: MessageRow[]) => { for (const r of rows) insert.run(r); });
   return async (rows) => {
     // Holding Kysely's connection keeps our raw transaction out of any Kysely transaction
@@ -96,7 +99,9 @@ export class MessageLog {
       .where('chain', '=', 'message').where('node_id', '=', key.nodeId)
       .orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
-    const write = store.engine === 'sqlite' ? sqliteWriter(store) : postgresWriter(store);
+    // SQLite files commit on a writer thread (sqlite-writer.ts): fsync no longer stalls the gateway.
+    const write = store.engine === 'postgres' ? postgresWriter(store)
+      : store.sqlite!.memory ? sqliteWriter(store) : sqliteThreadWriter(store.sqlite!.name, SQLITE_INSERT);
     const log = new MessageLog(store, key, write, maxBatch, head, cp ? Number(cp.seq) : 0);
     const interval = opts.checkpointIntervalMs ?? 10_000;
     if (interval > 0) {
@@ -226,6 +231,7 @@ export class MessageLog {
     let error: unknown;
     await this.flush().catch((e) => { error = e; });
     await this.checkpoint().catch((e) => { error ??= e; });
+    await this.write.close?.();
     if (error) throw error;
   }
 }
