@@ -230,7 +230,7 @@ export async function ensureFirstAdmin(store: Store, opts: AccountsOptions = {})
   const any = await ctx.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   try {
-    const r = await createUser(ctx, { username: FIRST_ADMIN, displayName: 'Platform administrator', role: 'platform_admin' }, { actor: 'system:first-start' });
+    const r = await createUser(ctx, { username: FIRST_ADMIN, displayName: 'Quản trị nền tảng', role: 'platform_admin' }, { actor: 'system:first-start' });
     return { username: r.user.username, oneTimePassword: r.oneTimePassword! };
   } catch (e) {
     // Another process of the same platform won the race: it prints the banner.

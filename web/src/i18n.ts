@@ -72,7 +72,10 @@ const vi: Dict = {
   'account.tokens': 'Mã truy cập API cá nhân', 'account.tokensHint': 'Dùng cho tự động hóa: gửi "Authorization: Bearer <mã>" tới API quản trị. Mã có quyền như tài khoản của bạn.',
   'account.newToken': 'Tạo mã', 'account.expires': 'Hết hạn', 'account.lastUsed': 'Dùng lần cuối', 'account.noTokens': 'Chưa có mã truy cập nào.',
   'account.passwordChanged': 'Đã đổi mật khẩu.', 'lang.vi': 'Tiếng Việt', 'lang.en': 'English',
-  'error.unauthenticated': 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.', 'error.network': 'Không kết nối được máy chủ.',
+  'error.unauthenticated': 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.',
+  'problem.UNAUTHENTICATED': 'Chưa xác thực', 'problem.FORBIDDEN': 'Không có quyền', 'problem.NOT_FOUND': 'Không tìm thấy', 'problem.VALIDATION_FAILED': 'Dữ liệu chưa hợp lệ',
+  'problem.INVALID_IDENTIFIER': 'Mã định danh không hợp lệ', 'problem.ALREADY_EXISTS': 'Đã tồn tại', 'problem.CONFLICT': 'Xung đột', 'problem.RATE_LIMITED': 'Quá nhiều lần thử',
+  'problem.BACKEND_URL_REFUSED': 'Địa chỉ backend bị từ chối', 'error.network': 'Không kết nối được máy chủ.',
 };
 
 const en: Dict = {
@@ -143,7 +146,10 @@ const en: Dict = {
   'account.tokens': 'Personal API tokens', 'account.tokensHint': 'For automation: send "Authorization: Bearer <token>" to the admin API. A token has your account\'s rights.',
   'account.newToken': 'Create token', 'account.expires': 'Expires', 'account.lastUsed': 'Last used', 'account.noTokens': 'No tokens yet.',
   'account.passwordChanged': 'Password changed.', 'lang.vi': 'Tiếng Việt', 'lang.en': 'English',
-  'error.unauthenticated': 'Your session has ended. Please log in again.', 'error.network': 'Cannot reach the server.',
+  'error.unauthenticated': 'Your session has ended. Please log in again.',
+  'problem.UNAUTHENTICATED': 'Not authenticated', 'problem.FORBIDDEN': 'Not allowed', 'problem.NOT_FOUND': 'Not found', 'problem.VALIDATION_FAILED': 'Invalid input',
+  'problem.INVALID_IDENTIFIER': 'Invalid identifier', 'problem.ALREADY_EXISTS': 'Already exists', 'problem.CONFLICT': 'Conflict', 'problem.RATE_LIMITED': 'Too many attempts',
+  'problem.BACKEND_URL_REFUSED': 'Backend URL refused', 'error.network': 'Cannot reach the server.',
 };
 
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;

@@ -13,8 +13,9 @@ export function errorText(e: unknown, t: (k: string) => string): string {
 export function ErrorAlert({ error }: { error: unknown }) {
   const { t } = useTranslation();
   if (!error) return null;
+  const code = error instanceof ApiError ? error.code : '';
   return (
-    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={t('common.error')} data-testid="error">
+    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={t(`problem.${code}`, { defaultValue: t('common.error') })} data-testid="error">
       {errorText(error, t)}
     </Alert>
   );

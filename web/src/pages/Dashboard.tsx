@@ -51,6 +51,8 @@ export function DashboardPage() {
   const options = useMemo(() => {
     if (!data) return null;
     const x = data.buckets.map((b) => shortTime(b.t, range === 'week'));
+    // A lone point has no line to draw: show the symbols when points are few.
+    const fewPoints = data.buckets.filter((b) => b.p50 !== null).length < 3;
     const common = { tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 48, right: 16, top: 36, bottom: 28 }, xAxis: { type: 'category', data: x } };
     return {
       traffic: {
@@ -64,8 +66,8 @@ export function DashboardPage() {
       latency: {
         ...common, yAxis: { type: 'value', name: 'ms' },
         series: [
-          { name: 'p50', type: 'line', smooth: true, showSymbol: false, connectNulls: true, color: '#1971c2', data: data.buckets.map((b) => b.p50) },
-          { name: 'p95', type: 'line', smooth: true, showSymbol: false, connectNulls: true, color: '#ae3ec9', data: data.buckets.map((b) => b.p95) },
+          { name: 'p50', type: 'line', smooth: true, showSymbol: fewPoints, connectNulls: true, color: '#1971c2', data: data.buckets.map((b) => b.p50) },
+          { name: 'p95', type: 'line', smooth: true, showSymbol: fewPoints, connectNulls: true, color: '#ae3ec9', data: data.buckets.map((b) => b.p95) },
         ],
       },
     };

@@ -1,0 +1,198 @@
+// The console in a real browser on a real platform, as a newcomer uses it: first login with
+// the banner's one-time password (TOTP enrolment, new password), register a service with its
+// OpenAPI document, issue a key, grant access, call through the gateway, see the call on the
+// dashboard and in the message log; an agency admin cannot touch another agency's service.
+// Screenshots of every page in Vietnamese and English go to test-output/console/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBackend, type TestBackend } from './helpers/backend.js';
+import { startConsolePlatform, totpNow, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = path.resolve('test-output/console');
+const haveChromium = fs.existsSync(CHROMIUM);
+
+const OPENAPI = {
+  openapi: '3.0.3',
+  info: { title: 'Đăng ký khai sinh', version: '1.0', description: 'Tra cứu và đăng ký khai sinh của Sở Tư pháp' },
+  paths: {
+    '/records/{id}': { get: { summary: 'Tra cứu một hồ sơ khai sinh', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'Hồ sơ' }, 404: { description: 'Không tìm thấy' } } } },
+    '/records': { post: { summary: 'Đăng ký khai sinh', responses: { 201: { description: 'Đã tạo' } } } },
+  },
+};
+
+describe.skipIf(!haveChromium)('console in a browser', () => {
+  let cp: ConsolePlatform;
+  let backend: TestBackend;
+  let browser: Browser;
+  let page: Page;
+  let adminPassword = '';
+  let totpSecret = '';
+  let apiKey = '';
+  const inst = () => cp.platform.instance;
+  /** The admin API of the console server, as the platform admin token. */
+  const api = async (method: string, url: string, body: unknown) => {
+    const r = await fetch(cp.url + url, { method, headers: { authorization: `Bearer ${cp.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(r.status).toBeLessThan(300);
+    return r.json();
+  };
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    fs.mkdirSync(OUT, { recursive: true });
+    backend = await startBackend();
+    cp = await startConsolePlatform();
+    // Two agencies with one system each, as the platform operator would register them first.
+    for (const [code, name, sub] of [['000.00.00.H59', 'Sở Tư pháp', 'hotich'], ['000.00.00.H60', 'UBND xã Tân Phú', 'motcua'], ['000.00.00.H61', 'Sở Y tế', 'yte']]) {
+      await cp.platform.admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name });
+      await cp.platform.admin('POST', '/api/v1/subsystems', { id: `GOV/${code}/${sub}`, name: sub });
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'vi-VN' })).newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cp?.stop();
+    await backend?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+  const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
+  async function typeCode(code: string) {
+    await tid('totp-code').locator('input').first().click();
+    await page.keyboard.type(code);
+  }
+  async function pickSelect(testId: string, option: string) {
+    await tid(testId).click();
+    await page.getByRole('option', { name: option, exact: false }).first().click();
+  }
+
+  it('logs in the first time: one-time password, TOTP enrolment, new password', async () => {
+    await page.goto(cp.url + '/');
+    await tid('username').waitFor();
+    await shot('login-vi');
+    await tid('username').fill(cp.firstAdmin.username);
+    await tid('password').fill(cp.firstAdmin.oneTimePassword);
+    await tid('login-submit').click();
+    await tid('totp-secret').waitFor();
+    totpSecret = (await tid('totp-secret').innerText()).replace(/\s/g, '');
+    await shot('login-totp-enrol-vi');
+    await typeCode(totpNow(totpSecret));
+    await tid('totp-submit').click();
+    await tid('new-password').waitFor();
+    await shot('login-password-change-vi');
+    adminPassword = 'Quản trị viên mới 2026!';
+    await tid('new-password').fill(adminPassword);
+    await tid('repeat-password').fill(adminPassword);
+    await tid('password-submit').click();
+    await tid('whoami').waitFor();
+    expect(await tid('empty').innerText()).toContain('Chưa có giao dịch');
+  });
+
+  it('registers a service with its OpenAPI document and shows the rendered docs', async () => {
+    await tid('nav-services').click();
+    await tid('add-service').click();
+    await pickSelect('service-provider', 'GOV/000.00.00.H59/hotich');
+    await tid('service-code').fill('khaisinh');
+    await tid('service-url').fill(backend.url + '/api');
+    await tid('openapi').fill(JSON.stringify(OPENAPI));
+    await tid('service-submit').click();
+    await tid('tab-docs').click();
+    await tid('api-docs').waitFor();
+    expect(await tid('api-docs').innerText()).toContain('/records/{id}');
+  });
+
+  it('issues a key, shown once with a copy button and a curl', async () => {
+    await tid('nav-access').click();
+    await tid('grant').click();
+    await pickSelect('grant-service', 'GOV/000.00.00.H59/hotich/khaisinh');
+    await pickSelect('grant-client', 'GOV/000.00.00.H60/motcua');
+    await tid('grant-submit').click();
+    await page.getByText('GOV/000.00.00.H60/motcua').first().waitFor();
+    await tid('nav-keys').click();
+    await tid('create-key').click();
+    await pickSelect('key-subsystem', 'GOV/000.00.00.H60/motcua');
+    await tid('key-submit').click();
+    await tid('new-key').waitFor();
+    apiKey = (await tid('new-key').innerText()).trim();
+    expect(await tid('curl').innerText()).toContain(`X-Road-Client: ${inst()}/GOV/000.00.00.H60/motcua`);
+    await shot('keys-new-key-vi');
+    await tid('key-done').click();
+  });
+
+  it('calls through the gateway and sees the call on the dashboard and in the message log', async () => {
+    let status = 0;
+    for (let i = 0; i < 30 && status !== 200; i++) {
+      const r = await fetch(`${cp.gatewayUrl}/r1/${inst()}/GOV/000.00.00.H59/hotich/khaisinh/records/42?x=1`, { headers: { 'X-Road-Client': `${inst()}/GOV/000.00.00.H60/motcua`, 'X-API-Key': apiKey } });
+      status = r.status;
+      await r.arrayBuffer();
+      if (status !== 200) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(status).toBe(200);
+    await new Promise((res) => setTimeout(res, 5200)); // the dashboard reuses answers for 5 s
+    await tid('nav-dashboard').click();
+    await tid('chart-traffic').waitFor();
+    expect(Number((await tid('total-requests').innerText()).replace(/\D/g, ''))).toBeGreaterThanOrEqual(1);
+    await tid('nav-messages').click();
+    await tid('message-row').first().waitFor();
+    expect(await tid('message-row').first().innerText()).toContain('GOV/000.00.00.H59/hotich/khaisinh');
+    await tid('verify').click();
+    await tid('verify-result').waitFor();
+    expect(await tid('verify-result').innerText()).toMatch(/toàn vẹn/);
+  });
+
+  it('an agency admin cannot see or change another agency\'s service', async () => {
+    await api('POST', '/api/v1/users', { username: 'yte-admin', role: 'agency_admin', memberId: 'GOV/000.00.00.H61', password: 'Mật khẩu Sở Y tế 1' });
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const p = await ctx.newPage();
+    await p.goto(cp.url + '/');
+    await p.locator('[data-testid="username"]').fill('yte-admin');
+    await p.locator('[data-testid="password"]').fill('Mật khẩu Sở Y tế 1');
+    await p.locator('[data-testid="login-submit"]').click();
+    await p.locator('[data-testid="whoami"]').waitFor({ timeout: 5000 }).catch(async (e) => { await p.screenshot({ path: path.join(OUT, 'debug-agency.png') }); throw e; });
+    // No traffic of the other agencies on its dashboard.
+    expect(await p.locator('[data-testid="total-requests"]').innerText()).toBe('0');
+    await p.goto(cp.url + '/services/' + encodeURIComponent('GOV/000.00.00.H59/hotich/khaisinh'));
+    await p.getByText('GOV/000.00.00.H59/hotich/khaisinh').first().waitFor();
+    expect(await p.getByRole('button', { name: 'Xóa' }).count()).toBe(0);
+    // And the API refuses, whatever the UI shows.
+    const res = await p.evaluate(async () => {
+      // Runs in the page: the browser's globals, not Node's.
+      const csrf = /vamco_csrf=([^;]+)/.exec((globalThis as unknown as { document: { cookie: string } }).document.cookie)?.[1] ?? '';
+      const r = await fetch('/api/v1/services/GOV:000.00.00.H59:hotich:khaisinh', { method: 'DELETE', headers: { 'x-csrf-token': decodeURIComponent(csrf) } });
+      return { status: r.status, body: (await r.json()) as { code: string } };
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+    await p.goto(cp.url + '/messages');
+    await p.locator('[data-testid="empty"]').waitFor();
+    await ctx.close();
+  });
+
+  it('saves a screenshot of every page in Vietnamese and English', async () => {
+    // A pending request so the requests page shows both sides.
+    await api('POST', '/api/v1/access-requests', { service: 'GOV/000.00.00.H59/hotich/khaisinh', client: 'GOV/000.00.00.H61/yte', reason: 'Tra cứu thông tin khai sinh khi tiếp nhận hồ sơ khám chữa bệnh cho trẻ em' });
+    const pages = ['/', '/members', '/services', '/services/' + encodeURIComponent('GOV/000.00.00.H59/hotich/khaisinh'), '/access', '/access-requests', '/keys', '/messages', '/trail', '/users', '/account'];
+    for (const lang of ['vi', 'en']) {
+      await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+      for (const p of pages) {
+        await page.goto(cp.url + p);
+        await tid('whoami').waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.waitForTimeout(400); // charts animate in
+        const name = p === '/' ? 'dashboard' : p.slice(1).replace(/\/.*/, '-detail').replace(/[^a-z-]/g, '');
+        await shot(`${name}-${lang}`);
+      }
+      await page.goto(cp.url + '/messages');
+      await tid('message-row').first().click();
+      await tid('message-detail').waitFor();
+      await shot(`messages-detail-${lang}`);
+    }
+    const files = fs.readdirSync(OUT).filter((f) => f.endsWith('.png'));
+    expect(files.length).toBeGreaterThanOrEqual(24);
+  }, 150_000);
+});
