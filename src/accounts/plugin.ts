@@ -26,6 +26,7 @@ export function accountsAuthenticators(store: Store, opts: { instance?: string }
 export const accountsPlugin: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
   await app.register(accountsRoutes, {
     ctx: platformAccounts(deps.store, { instance: deps.config.instance }),
-    platform: { instance: deps.config.instance, gatewayPort: deps.config.gatewayPort },
+    // The bound gateway port (first of ownPorts) is right even when the config says 0.
+    platform: { instance: deps.config.instance, gatewayPort: deps.ownPorts?.[0] || deps.config.gatewayPort },
   });
 };
