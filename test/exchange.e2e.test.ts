@@ -35,7 +35,9 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     await p.cli(['member', 'add', 'GOV', '000.00.00.H60', '--name', 'Văn phòng UBND tỉnh']);
     await p.cli(['subsystem', 'add', P]);
     await p.cli(['subsystem', 'add', C]);
-    await p.cli(['service', 'add', SVC, '--url', `${backend.url}/api`, '--timeout', '1s']);
+    await p.cli(['service', 'add', SVC, '--url', `${backend.url}/api`, '--timeout', '20s']);
+    await p.cli(['service', 'add', `${P}/slowsvc`, '--url', backend.url, '--timeout', '1s']);
+    await p.cli(['access', 'grant', `${P}/slowsvc`, C]);
     await p.cli(['service', 'add', `${P}/limited`, '--url', backend.url, '--rate-limit', '5/s']);
     await p.cli(['access', 'grant', SVC, C]);
     await p.cli(['access', 'grant', `${P}/limited`, C]);
@@ -49,7 +51,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
 
   it('lists services one full id per line', async () => {
     const out = (await p.cli(['service', 'list'])).stdout.trim().split('\n');
-    expect(out).toEqual([`${P}/khaisinh`, `${P}/limited`]);
+    expect(out).toEqual([`${P}/khaisinh`, `${P}/limited`, `${P}/slowsvc`]);
     expect(key).toMatch(/^vmk_[A-Za-z0-9_-]{43}$/);
   });
 
@@ -140,7 +142,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
   });
 
   it('answers 504 when the backend is slower than the service timeout', async () => {
-    const res = await call('khaisinh/slow/3000');
+    const res = await call('slowsvc/slow/3000');
     const body = await res.body.json() as { code: string };
     expect([res.statusCode, body.code]).toEqual([504, 'UPSTREAM_TIMEOUT']);
   });
@@ -188,11 +190,11 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
   });
 
   it('rate limits per client with 429 and Retry-After', async () => {
-    const statuses: number[] = [];
+    // A burst: all eight at once, well inside one second.
+    const responses = await Promise.all(Array.from({ length: 8 }, () => call('limited/x')));
+    const statuses = responses.map((r) => r.statusCode);
     let retryAfter: string | undefined;
-    for (let i = 0; i < 8; i++) {
-      const res = await call('limited/x');
-      statuses.push(res.statusCode);
+    for (const res of responses) {
       if (res.statusCode === 429) {
         retryAfter = res.headers['retry-after'] as string;
         expect(((await res.body.json()) as { code: string }).code).toBe('RATE_LIMITED');
@@ -238,7 +240,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     const all = await (await request(url('listMethods'), { headers })).body.json() as { service: { service_code: string }[] };
     const allowed = await (await request(url('allowedMethods'), { headers })).body.json() as { service: { service_code: string }[] };
     expect(all.service.map((s) => s.service_code)).toEqual(expect.arrayContaining(['khaisinh', 'limited', 'down', 'private']));
-    expect(allowed.service.map((s) => s.service_code).sort()).toEqual(['down', 'khaisinh', 'limited']);
+    expect(allowed.service.map((s) => s.service_code).sort()).toEqual(['down', 'khaisinh', 'limited', 'slowsvc']);
   });
 
   it('imports OpenAPI operations as endpoints and grants one endpoint', async () => {

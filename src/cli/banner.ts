@@ -9,9 +9,13 @@ export function printBanner(p: Platform): void {
     '',
     `  Vamco 0.1.0 · instance ${c.instance} · node ${p.nodeKey.nodeId}`,
     `  Gateway            ${p.gatewayUrl}   (X-Road REST r1: /r1/{instance}/{class}/{member}/{subsystem}/{service}/…)`,
-    `  Admin API/console  ${p.adminUrl}   (bearer token in ${rel(path.join(c.dataDir, 'admin-token'))})`,
+    `  Console/admin API  ${p.adminUrl}/   (API bearer token in ${rel(path.join(c.dataDir, 'admin-token'))})`,
     `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${rel(c.dataDir)}`}`,
   ];
+  if (p.firstAdmin) {
+    lines.push('', `  Console: ${p.adminUrl}/  user "${p.firstAdmin.username}", one-time password "${p.firstAdmin.oneTimePassword}"`,
+      '  (shown once: at first login you set a new password and two-step verification)');
+  }
   if (p.demoKey) {
     lines.push('', '  Demo exchange: the one-stop-shop system of the provincial office calls the justice department\'s civil registry:',
       `  curl -i -H 'X-Road-Client: ${c.instance}/${DEMO.consumerSubsystem}' -H 'X-API-Key: ${p.demoKey}' \\`,

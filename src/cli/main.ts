@@ -12,6 +12,8 @@ import { VamcoError } from '../core/errors.js';
 import { startPlatform } from '../platform/index.js';
 import { printBanner } from './banner.js';
 import { importAgencies, importProcedures } from '../publicadmin/index.js';
+import { cliAddUser, cliResetPassword, cliListUsers } from '../accounts/index.js';
+import type { Role } from '../admin/index.js';
 import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 
 const program = new Command();
@@ -129,6 +131,23 @@ audit.command('export').description('write records, checkpoints and public keys 
     const r = await exportLog(ctx.store, o.out);
     out(`exported ${r.records} records, ${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records to ${o.out}`);
   }));
+
+const user = program.command('user').description('Console accounts: platform admins, agency admins, auditors');
+user.command('add <username>').description('create an account; prints its one-time password')
+  .requiredOption('--role <role>', 'platform_admin, agency_admin or auditor')
+  .option('--member <id>', 'the member an agency admin administers, CLASS/CODE').option('--name <display name>')
+  .action((username: string, o: { role: string; member?: string; name?: string }) => withStore(async (ctx) => {
+    const r = await cliAddUser(ctx.store, { username, role: o.role as Role, memberId: o.member ?? null, displayName: o.name }, { actor: who().actor });
+    out(`user ${r.username}, one-time password: ${r.oneTimePassword}`);
+  }));
+user.command('reset-password <username>').description('new one-time password (also unlocks)').option('--totp', 'also reset two-step verification')
+  .action((username: string, o: { totp?: boolean }) => withStore(async (ctx) => {
+    const r = await cliResetPassword(ctx.store, username, { resetTotp: !!o.totp, actor: who().actor });
+    out(`user ${r.username}, one-time password: ${r.oneTimePassword}`);
+  }));
+user.command('list').action(() => withStore(async (ctx) => {
+  for (const u of await cliListUsers(ctx.store)) out(`${u.username}\t${u.role}\t${u.memberId ?? '-'}\t${u.disabled ? 'disabled' : 'active'}`);
+}));
 
 const agency = program.command('agency').description('The province\'s agencies (public-administration data)');
 agency.command('import <file>').description('import agencies from JSON (see docs/publicadmin.md)')

@@ -8,7 +8,10 @@ import { openStore, migrate, ping, type Store } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
 import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
-import { createAdminServer, type AdminServerOptions } from '../admin/index.js';
+import { createAdminServer, webConsole, type AdminServerOptions } from '../admin/index.js';
+import { accountsAuthenticators, accountsPlugin, ensureFirstAdmin } from '../accounts/index.js';
+import { accessRequestsPlugin } from '../access-requests/index.js';
+import { dashboardPlugin } from '../dashboard/index.js';
 import { Metrics } from '../monitoring/index.js';
 import { startDemoBackend, ensureDemo } from '../demo/index.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
@@ -27,6 +30,8 @@ export interface Platform {
   adminToken: string;
   adminTokenCreated: boolean;
   demoKey: string | null;
+  /** Set on the first start only: the platform admin's one-time console password. */
+  firstAdmin: { username: string; oneTimePassword: string } | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -48,6 +53,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     await migrate(store.db, store.engine);
     const nodeKey = await loadOrCreateNodeKey(store, config.dataDir);
     const admin = loadOrCreateAdminToken(config.dataDir);
+    // Only the very first start creates the platform admin; its one-time password goes to the banner.
+    const firstAdmin = await ensureFirstAdmin(store);
     const metrics = new Metrics();
     const ctx = { store, config };
 
@@ -94,8 +101,13 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     }
 
     const ownPorts = [gatewayPort];
-    const adminOpts = { ...opts.admin, plugins: [...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])] };
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts }, adminOpts);
+    const adminOpts = {
+      ...opts.admin,
+      plugins: [accountsPlugin, accessRequestsPlugin, dashboardPlugin, ...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])],
+      rootPlugins: [...(opts.admin?.rootPlugins ?? []), webConsole],
+    };
+    const authenticators = accountsAuthenticators(store, { instance: config.instance });
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts, authenticators }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;
@@ -106,7 +118,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       config, store, nodeKey, messageLog, snapshots, logger,
       gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
-      adminToken: admin.token, adminTokenCreated: admin.created, demoKey,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey, firstAdmin,
       stop,
     };
   } catch (e) {

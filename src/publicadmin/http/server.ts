@@ -73,7 +73,9 @@ export async function buildPublicAdminApp(deps: { store: Store; sharedSecret: st
 }
 
 export async function startPublicAdminBackend(deps: { store: Store; config: Config; sharedSecret: string; port?: number }): Promise<{ url: string; close(): Promise<void> }> {
-  const app = await buildPublicAdminApp({ store: deps.store, sharedSecret: deps.sharedSecret, logLevel: deps.config.logLevel });
+  // The gateway logs every exchange already; this backend logs only its own troubles.
+  const logLevel = ['debug', 'trace'].includes(deps.config.logLevel) ? deps.config.logLevel : 'warn';
+  const app = await buildPublicAdminApp({ store: deps.store, sharedSecret: deps.sharedSecret, logLevel });
   // Loopback only: the gateway is the one way in.
   await app.listen({ host: '127.0.0.1', port: deps.port ?? 0 });
   const addr = app.server.address();
