@@ -3,16 +3,10 @@
 import type { Kysely } from 'kysely';
 import type { Store, Schema } from '../store/index.js';
 import { accountsDb, type AccountsSchema } from './schema.js';
+import type { AdminAction } from '../audit/index.js';
 
-/** One admin-trail entry; the same shape as the audit wing's AdminAction. */
-export interface TrailEntry {
-  actor: string;
-  action: string;
-  target: string;
-  address?: string | null;
-  before?: unknown;
-  after?: unknown;
-}
+/** One admin-trail entry: the audit wing's AdminAction. */
+export type TrailEntry = AdminAction;
 
 /** Appends to the chained admin trail inside the caller's transaction, so change and record commit together. */
 export type TrailWriter = (db: Kysely<Schema>, entry: TrailEntry) => Promise<void>;
