@@ -165,8 +165,14 @@ export class MessageLog {
       }
       let seq = this.headSeq;
       let prev = this.headHash;
+      const nodeId = this.key.nodeId;
       const rows: MessageRow[] = batch.map((w) => {
-        const row = { ...w.fields, node_id: this.key.nodeId, seq: ++seq, prev_hash: prev, hash: '' };
+        // Filled in place: the fields belong to this waiter alone, and copying them with a
+        // spread was ~5% of a gateway's CPU (profile).
+        const row = w.fields as MessageRow;
+        row.node_id = nodeId;
+        row.seq = ++seq;
+        row.prev_hash = prev;
         row.hash = hashMessage(row);
         prev = row.hash;
         return row;
