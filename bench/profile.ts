@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from node --cpu-prof): self time by function, so a profile can
 // be read in a terminal and quoted in docs/performance.md.
-//   node dist/bench/profile.js FILE.cpuprofile [top]
+//   node dist/bench/profile.js FILE.cpuprofile [top] [skip-ms]
 import fs from 'node:fs';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
@@ -8,11 +8,17 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; star
 
 export interface Hot { fn: string; where: string; selfPct: number }
 
-export function summarise(file: string, top = 25): { totalMs: number; idlePct: number; hot: Hot[]; byArea: Record<string, number> } {
+/** `skipMs`: leave out the first milliseconds (start-up: module loading, migrations, demo). */
+export function summarise(file: string, top = 25, skipMs = 0): { totalMs: number; idlePct: number; hot: Hot[]; byArea: Record<string, number> } {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let at = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (at < skipMs * 1000) continue;
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const agg = new Map<string, number>();
   const byArea: Record<string, number> = {};
@@ -41,7 +47,7 @@ export function summarise(file: string, top = 25): { totalMs: number; idlePct: n
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const s = summarise(process.argv[2], Number(process.argv[3] ?? 30));
+  const s = summarise(process.argv[2], Number(process.argv[3] ?? 30), Number(process.argv[4] ?? 0));
   process.stdout.write(`profile ${process.argv[2]}: ${s.totalMs} ms, idle ${s.idlePct}%\n\nself time of busy CPU, by area:\n`);
   for (const [k, v] of Object.entries(s.byArea).sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
   process.stdout.write('\nhottest functions (self):\n');

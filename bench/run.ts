@@ -4,7 +4,7 @@
 //   BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_THREADS=2 BENCH_ROUNDS=1
 //   BENCH_RATE=2000 BENCH_RATE_SECONDS=10 BENCH_WORKERS=1,2 BENCH_LOG_SECONDS=2
 //   BENCH_PROFILE=1 (Vamco runs under --cpu-prof; summaries in bench/results/profiles/)
-//   BENCH_SKIP=eg,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
+//   BENCH_SKIP=bare,eg,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,13 @@ async function main(): Promise<void> {
       { name: 'backend direct (nginx return 200)', url: ng.backendUrl + '/item/1', headers: {} },
       { name: 'nginx reverse proxy', url: ng.proxyUrl + '/item/1', headers: {} },
     ];
+    if (!S.skip.has('bare')) {
+      const port = await freePort();
+      const bare = start('bare-proxy', process.execPath, [path.join(ROOT, 'dist/bench/bare-proxy.js'), String(port), ng.backendUrl]);
+      stops.push(() => bare.stop());
+      await waitHttp(`http://127.0.0.1:${port}/item/1`, { proc: bare });
+      targets.push({ name: 'Node ceiling (node:http + undici, no checks)', url: `http://127.0.0.1:${port}/item/1`, headers: {} });
+    }
     if (!S.skip.has('eg')) {
       const eg = await startEg(path.join(tmp, 'eg'), await freePort(), await freePort(), ng.backendUrl);
       stops.push(() => eg.stop());
@@ -165,7 +172,8 @@ async function main(): Promise<void> {
       for (const w of S.workers) {
         const dir = path.join(RESULTS, 'profiles', `w${w}`);
         for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')) : []) {
-          const s = summarise(path.join(dir, f), 20);
+          // Start-up is measured separately (cold start); the profile is of the load.
+          const s = summarise(path.join(dir, f), 25, 3000);
           profiles[`w${w}/${f}`] = s;
         }
       }

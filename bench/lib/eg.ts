@@ -52,6 +52,15 @@ export async function startEg(dir: string, port: number, adminPort: number, back
   const proc = start('express-gateway', process.execPath, ['-e', `require('express-gateway')().load(${JSON.stringify(cfg)}).run()`], {
     cwd: PEERS, env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', EG_CONFIG_DIR: cfg },
   });
+  try {
+    return await provision(proc, port, adminPort);
+  } catch (e) {
+    await proc.stop(); // a half-started peer must not outlive the run
+    throw e;
+  }
+}
+
+async function provision(proc: Proc, port: number, adminPort: number): Promise<Eg> {
   const admin = `http://127.0.0.1:${adminPort}`;
   await waitHttp(admin + '/users', { proc, timeoutMs: 30_000 });
   const post = async (p: string, body: unknown) => {

@@ -46,7 +46,12 @@ http {
   const proc = start('nginx', 'nginx', ['-p', dir, '-c', conf, '-e', path.join(dir, 'logs/error.log')]);
   const backendUrl = `http://127.0.0.1:${backendPort}`;
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  await waitHttp(backendUrl + '/', { proc, timeoutMs: 10_000 });
-  await waitHttp(proxyUrl + '/', { proc, timeoutMs: 10_000 });
+  try {
+    await waitHttp(backendUrl + '/', { proc, timeoutMs: 10_000 });
+    await waitHttp(proxyUrl + '/', { proc, timeoutMs: 10_000 });
+  } catch (e) {
+    await proc.stop('SIGQUIT');
+    throw e;
+  }
   return { proc, backendUrl, proxyUrl, stop: async () => { await proc.stop('SIGQUIT'); } };
 }

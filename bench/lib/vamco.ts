@@ -40,11 +40,17 @@ export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<V
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const proc = start('vamco', process.execPath, [...nodeArgs, CLI, 'start', '--no-demo'], { env });
   const base = `http://127.0.0.1:${o.gatewayPort}`;
-  const readyMs = await waitHttp(base + '/readyz', { proc, timeoutMs: 30_000 });
   const headers = { 'x-road-client': `${o.instance ?? 'DEV'}/${CLIENT}`, 'x-api-key': s.key };
   const url = `${base}/r1/${o.instance ?? 'DEV'}/${SERVICE}/item/1`;
-  // The snapshot is loaded before readiness; one call proves the whole path works.
-  await waitHttp(url, { proc, headers, timeoutMs: 10_000 });
+  let readyMs: number;
+  try {
+    readyMs = await waitHttp(base + '/readyz', { proc, timeoutMs: 30_000 });
+    // The snapshot is loaded before readiness; one call proves the whole path works.
+    await waitHttp(url, { proc, headers, timeoutMs: 10_000 });
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
   return { proc, url, headers, readyMs, stop: (sig) => proc.stop(sig) };
 }
 
