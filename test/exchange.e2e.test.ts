@@ -291,4 +291,14 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     expect(m).toMatch(/vamco_requests_total\{service="GOV\/000.00.00.H59\/hotich\/khaisinh",status_class="2xx"\} \d+/);
     expect(m).toMatch(/vamco_request_duration_seconds_bucket\{le="0.005",service="GOV\/000.00.00.H59\/hotich\/khaisinh"\}/);
   });
+
+  it('names an altered record in the database (run last: it breaks the chain)', async () => {
+    await p.messageLog.flush();
+    const victim = await p.store.db.selectFrom('message_log').select(['node_id', 'seq', 'message_id']).where('message_id', '=', 'msg-123').executeTakeFirstOrThrow();
+    await p.store.db.updateTable('message_log').set({ status: 201 }).where('node_id', '=', victim.node_id).where('seq', '=', victim.seq).execute();
+    const bad = await p.cli(['audit', 'verify'], { allowFail: true });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`#${victim.seq}`);
+    expect(bad.stderr).toContain('msg-123');
+  });
 });
