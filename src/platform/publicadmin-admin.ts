@@ -1,10 +1,13 @@
 // Mounts the publicadmin admin routes behind the admin API's roles, and writes their changes
 // to the admin trail: platform admins change agencies and holiday rules; auditors and
 // platform admins read the dossier read log (personal data); every authenticated role reads
-// the rest.
+// the rest, except dossiers: an agency admin sees only the dossiers of the agency whose
+// electronic identifier code (QĐ 20/2020/QĐ-TTg) is its member's code — members and agencies
+// share that identifier, so GOV/000.00.00.H59 administers agency 000.00.00.H59's dossiers.
 import type { FastifyPluginAsync } from 'fastify';
 import { publicAdminAdminRoutes } from '../publicadmin/index.js';
 import { authorize } from '../admin/index.js';
+import type { Principal } from '../admin/index.js';
 import type { AdminDeps } from '../admin/index.js';
 import { recordAdminAction } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
@@ -28,5 +31,13 @@ export const publicAdminAdminPlugin: FastifyPluginAsync<AdminDeps> = async (app,
       after: req.method === 'DELETE' ? null : (req.body ?? null),
     }));
   });
-  await app.register(publicAdminAdminRoutes, { store: deps.store });
+  const viewer = (req: { principal?: Principal }) => {
+    const p = req.principal;
+    const memberCode = p?.memberId?.split('/')[1];
+    return {
+      reader: p?.actor ?? 'unknown',
+      agencies: p?.role === 'agency_admin' ? (memberCode ? [memberCode] : []) : 'all' as const,
+    };
+  };
+  await app.register(publicAdminAdminRoutes, { store: deps.store, viewer });
 };
