@@ -5,6 +5,7 @@ import { useDisclosure } from '@mantine/hooks';
 import {
   IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout,
 } from '@tabler/icons-react';
+import { PUBLICADMIN_NAV, publicAdminPage } from './pages/publicadmin';
 import { useTranslation } from 'react-i18next';
 import { api, setUnauthenticatedHandler, type AuthState, type Principal } from './api';
 import { setLanguage } from './i18n';
@@ -68,13 +69,16 @@ export function App() {
     { path: '/access-requests', label: t('nav.requests'), icon: <IconMailForward size={18} />, show: true },
     { path: '/keys', label: t('nav.credentials'), icon: <IconKey size={18} />, show: principal.role !== 'auditor' },
     { path: '/messages', label: t('nav.messages'), icon: <IconListSearch size={18} />, show: true },
+    ...PUBLICADMIN_NAV.map((i) => ({ ...i, label: t(i.label), show: true })),
     { path: '/trail', label: t('nav.trail'), icon: <IconHistory size={18} />, show: principal.role !== 'agency_admin' },
     { path: '/users', label: t('nav.users'), icon: <IconUsers size={18} />, show: admin },
     { path: '/account', label: t('nav.account'), icon: <IconUserCircle size={18} />, show: !!auth.user },
   ];
 
   let page: ReactNode;
-  if (path.startsWith('/services/')) page = <ServiceDetailPage id={decodeURIComponent(path.slice('/services/'.length))} />;
+  const paPage = publicAdminPage(path);
+  if (paPage) page = paPage;
+  else if (path.startsWith('/services/')) page = <ServiceDetailPage id={decodeURIComponent(path.slice('/services/'.length))} />;
   else {
     switch (path) {
       case '/members': page = <MembersPage />; break;

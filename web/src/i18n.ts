@@ -1,6 +1,7 @@
 // Vietnamese first, English second. Keys are grouped by page; every visible string is here.
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { publicAdminEn, publicAdminVi } from './i18n-publicadmin';
 
 type Dict = Record<string, string>;
 
@@ -155,7 +156,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: vi }, en: { translation: en } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi } }, en: { translation: { ...en, ...publicAdminEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

@@ -90,6 +90,27 @@ async function listDossiers(store: Store, f: DossierFilter, agencies: Viewer['ag
   return { items, total };
 }
 
+/**
+ * Provinces on a date. Pre-reform provinces have no rows of their own (the package does not
+ * carry them): their communes do, with the old province's code and name, so a date before
+ * 2025-07-01 lists the 63 former provinces from those.
+ */
+async function provincesAt(store: Store, at?: string) {
+  const day = asOf(at);
+  const listed = await listProvinces(store, day);
+  const have = new Set(listed.items.map((p) => p.code));
+  const rows = await padb(store).selectFrom('publicadmin_units').select(['province_code', 'province_name']).distinct()
+    .where('level', '=', 'commune').where('province_code', 'is not', null)
+    .where((eb) => eb.and([eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', day)]), eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', day)])]))
+    .execute();
+  const extra = rows.filter((r) => !have.has(r.province_code!) && r.province_name).map((r) => {
+    const type = /^Thành phố /.test(r.province_name!) ? 'Thành phố' : 'Tỉnh';
+    return { code: r.province_code!, name: r.province_name!, shortName: r.province_name!.replace(/^(Thành phố|Tỉnh) /, ''), type };
+  });
+  const items = [...listed.items, ...extra.filter((p, i) => extra.findIndex((q) => q.code === p.code) === i)].sort((a, b) => a.code.localeCompare(b.code));
+  return { items, total: items.length };
+}
+
 /** Every version a unit code has had, and what it became / came from in the 2025 reform. */
 async function unitHistory(store: Store, code: string, at?: string) {
   if (!/^\d{2}(\d{3})?$/.test(code)) throw new VamcoError('VALIDATION_FAILED', `"${code}" is not a unit code (2 digits for a province, 5 for a commune)`);
@@ -152,7 +173,7 @@ export const publicAdminAdminRoutes: FastifyPluginAsync<PublicAdminAdminOptions>
   // ---- read-only views for the console (the gateway services stay the way in for systems)
 
   app.get('/publicadmin/provinces', { schema: { querystring: Type.Object({ at: Type.Optional(Day) }) } },
-    async (req) => listProvinces(store, (req.query as any).at));
+    async (req) => provincesAt(store, (req.query as any).at));
   app.get('/publicadmin/units', {
     schema: { querystring: Type.Object({ provinceCode: Type.Optional(Type.String({ pattern: '^\\d{2}$' })), q: Type.Optional(Type.String({ maxLength: 200 })), at: Type.Optional(Day),
       level: Type.Optional(Type.Union([Type.Literal('province'), Type.Literal('commune')])), ...Page }) },

@@ -1,0 +1,29 @@
+// The public-administration pages' nav entries and routes, so the shell needs one line each.
+import type { ReactNode } from 'react';
+import { IconBuildingBank, IconChartBar, IconFileText, IconFolders, IconMapPin } from '@tabler/icons-react';
+import { AgenciesPage } from './Agencies';
+import { DossierDetailPage, DossiersPage } from './Dossiers';
+import { ProceduresPage } from './Procedures';
+import { StatsPage } from './Stats';
+import { UnitsPage } from './Units';
+
+/** Labels are i18n keys; every role sees these pages (the API scopes dossiers for agency admins). */
+export const PUBLICADMIN_NAV: { path: string; label: string; icon: ReactNode }[] = [
+  { path: '/units', label: 'nav.units', icon: <IconMapPin size={18} /> },
+  { path: '/agencies', label: 'nav.agencies', icon: <IconBuildingBank size={18} /> },
+  { path: '/procedures', label: 'nav.procedures', icon: <IconFileText size={18} /> },
+  { path: '/dossiers', label: 'nav.dossiers', icon: <IconFolders size={18} /> },
+  { path: '/stats', label: 'nav.stats', icon: <IconChartBar size={18} /> },
+];
+
+export function publicAdminPage(path: string): ReactNode | null {
+  if (path.startsWith('/dossiers/')) return <DossierDetailPage code={decodeURIComponent(path.slice('/dossiers/'.length))} />;
+  switch (path) {
+    case '/units': return <UnitsPage />;
+    case '/agencies': return <AgenciesPage />;
+    case '/procedures': return <ProceduresPage />;
+    case '/dossiers': return <DossiersPage />;
+    case '/stats': return <StatsPage />;
+    default: return null;
+  }
+}
