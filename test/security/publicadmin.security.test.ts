@@ -4,13 +4,15 @@
 import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
 import { adminOnly, createWorld, matrix, ownRead, readAll, type Case, type Who, type World } from './world.js';
 import { createDossier } from '../../src/publicadmin/dossiers/dossiers.js';
+import { testEngines } from '../../src/store/testing.js';
 import { fromLayThuTuc, saveProcedure } from '../../src/publicadmin/procedures/procedures.js';
 
-// The shared world starts platforms without the publicadmin wing (it seeds ~14,000 unit rows);
-// these tests need it, so they turn it on for every platform this file starts.
+// The shared world starts platforms without the publicadmin wing (it seeds ~14,000 unit rows)
+// and on SQLite; these tests need the wing, and the views' SQL runs on PostgreSQL too.
+const next = vi.hoisted(() => ({ engine: undefined as 'sqlite' | 'postgres' | undefined }));
 vi.mock('../helpers/platform.js', async (importOriginal) => {
   const m = await importOriginal<typeof import('../helpers/platform.js')>();
-  return { ...m, startTestPlatform: (o: Parameters<typeof m.startTestPlatform>[0] = {}) => m.startTestPlatform({ ...o, env: { VAMCO_PUBLICADMIN: '1', ...o.env } }) };
+  return { ...m, startTestPlatform: (o: Parameters<typeof m.startTestPlatform>[0] = {}) => m.startTestPlatform({ engine: next.engine, ...o, env: { VAMCO_PUBLICADMIN: '1', ...o.env } }) };
 });
 
 /** Agency codes equal to the member codes the agency admins are moved to. */
@@ -61,9 +63,13 @@ const cases: Case[] = [
 
 matrix('publicadmin console security matrix', cases, setup);
 
-describe('publicadmin console views: what each role sees', () => {
+describe.each(testEngines())('publicadmin console views: what each role sees (%s)', (engine) => {
   let w: World;
-  beforeAll(async () => { w = await createWorld(); await setup(w); }, 120_000);
+  beforeAll(async () => {
+    next.engine = engine;
+    try { w = await createWorld(); } finally { next.engine = undefined; }
+    await setup(w);
+  }, 120_000);
   afterAll(async () => { await w?.cp.stop(); });
   const codes = async (who: Who, path: string) => ((await w.call(who, 'GET', path)).body.items as { code: string }[]).map((d) => d.code);
 
@@ -95,6 +101,16 @@ describe('publicadmin console views: what each role sees', () => {
     const s = await w.call('agencyB', 'GET', `/publicadmin/stats?agencyCode=${AG_A}`);
     expect(s.status).toBe(200);
     expect(s.body.total).toMatchObject({ received: 1, finishedOnTime: 0, finishedLate: 0, overdueNow: 0, onTimeRate: null });
+  });
+
+  it('lists provinces by date (63 before the reform, 34 after) and filters overdue dossiers', async () => {
+    expect((await w.call('auditor', 'GET', '/publicadmin/provinces?at=2025-06-30')).body.total).toBe(63);
+    expect((await w.call('auditor', 'GET', '/publicadmin/provinces')).body.total).toBe(34);
+    const unit = (await w.call('agencyA', 'GET', '/publicadmin/units/27712?at=2025-06-30')).body;
+    expect(unit).toMatchObject({ unit: { name: 'Xã Bình Tâm' }, versions: [{ name: 'Xã Bình Tâm' }, { name: 'Phường Tân An', provinceCode: '80' }] });
+    expect(unit.cameFrom.map((m: { oldCode: string }) => m.oldCode)).toContain('27698');
+    expect(await codes('platform', '/publicadmin/dossiers?overdue=true')).toEqual([]);
+    expect((await codes('platform', '/publicadmin/dossiers?overdue=false&status=2')).length).toBe(2);
   });
 
   it('refuses bad filters with problem+json', async () => {

@@ -117,7 +117,9 @@ async function unitHistory(store: Store, code: string, at?: string) {
   const day = asOf(at);
   const versions = await padb(store).selectFrom('publicadmin_units')
     .select(['code', 'name', 'type', 'level', 'province_code', 'province_name', 'district_name', 'valid_from', 'valid_to', 'source'])
-    .where('code', '=', code).orderBy('valid_from').execute();
+    .where('code', '=', code).execute();
+  // Oldest first; an open start (null) is the oldest. Sorted here: the engines order NULLs differently.
+  versions.sort((a, b) => (a.valid_from ?? '').localeCompare(b.valid_from ?? ''));
   if (!versions.length) throw new VamcoError('NOT_FOUND', `no administrative unit ${code} in any version`);
   const unit = await getUnit(store, code, day).catch((e) => { if (e instanceof VamcoError && e.code === 'NOT_FOUND') return null; throw e; });
   const [becameOf, cameFrom] = code.length === 5
