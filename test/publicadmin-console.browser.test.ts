@@ -181,6 +181,43 @@ describe.skipIf(!haveChromium)('publicadmin console pages in a browser', () => {
     expect(service.total).toEqual({ received: 6, finishedOnTime: 2, finishedLate: 1, overdueNow: 1, onTimeRate: 0.6667 });
   });
 
+  it('shows an agency admin only its agency\'s dossiers, and the problem\'s detail when it asks for another\'s', async () => {
+    for (const [code, name, user] of [[TAN_AN, 'UBND phường Tân An', 'tanan-admin'], ['000.00.09.H80', 'Ban Quản lý (chưa có hồ sơ)', 'bql-admin']]) {
+      await cp.platform.admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name });
+      expect((await cp.platform.admin('POST', '/api/v1/users', { username: user, role: 'agency_admin', memberId: `GOV/${code}`, password: 'Mật khẩu cơ quan 2026' })).status).toBe(201);
+    }
+    const as = async (user: string) => {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'vi-VN' });
+      const p = await ctx.newPage();
+      await p.goto(cp.url + '/');
+      await p.locator('[data-testid="username"]').fill(user);
+      await p.locator('[data-testid="password"]').fill('Mật khẩu cơ quan 2026');
+      await p.locator('[data-testid="login-submit"]').click();
+      await p.locator('[data-testid="whoami"]').waitFor();
+      return { p, ctx };
+    };
+    const { p, ctx } = await as('tanan-admin');
+    await p.goto(cp.url + '/dossiers');
+    await p.locator('[data-testid="dossier-row"]').first().waitFor();
+    expect(await p.locator('[data-testid="dossier-row"]').count()).toBe(3);
+    expect(await p.locator('[data-testid="dossiers-scope"]').innerText()).toContain(TAN_AN);
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: path.join(OUT, 'publicadmin-dossiers-agency-admin-vi.png'), fullPage: true });
+    await p.goto(cp.url + '/dossiers/' + encodeURIComponent(d.overdue));
+    const err = p.locator('[data-testid="error"]');
+    await err.waitFor();
+    expect(await err.innerText()).toMatch(new RegExp(`Không có quyền[\\s\\S]*${SO_TU_PHAP.replace(/\./g, '\\.')}`));
+    await p.screenshot({ path: path.join(OUT, 'publicadmin-dossier-forbidden-vi.png'), fullPage: true });
+    await ctx.close();
+    // A member that is no catalogued agency: nothing to see, and the empty state says how to fix it.
+    const other = await as('bql-admin');
+    await other.p.goto(cp.url + '/dossiers');
+    await other.p.locator('[data-testid="empty"]').waitFor();
+    expect(await other.p.locator('[data-testid="empty"]').innerText()).toContain('chưa có cơ quan mang mã định danh 000.00.09.H80');
+    await other.p.screenshot({ path: path.join(OUT, 'publicadmin-dossiers-empty-vi.png'), fullPage: true });
+    await other.ctx.close();
+  });
+
   it('saves a screenshot of every publicadmin page in Vietnamese and English', async () => {
     for (const lang of ['vi', 'en']) {
       await setLang(lang);

@@ -74,7 +74,10 @@ export function DossiersPage() {
       <ErrorAlert error={search.error ?? refs.error} />
       {items === null && search.busy && <Loading />}
       {items && items.length === 0 && (
-        <EmptyState>{filtered ? t('pa.dossiers.noMatch') : <>{t('pa.dossiers.empty')}<br /><Text span size="sm" ff="monospace">POST /r1/…/publicadmin/dossiers/dossiers</Text></>}</EmptyState>
+        <EmptyState>{filtered ? t('pa.dossiers.noMatch')
+          // An agency admin whose member is no catalogued agency can never see a dossier: say how to fix that.
+          : own !== null && refs.data && agencies.length === 0 ? t('pa.dossiers.noAgency', { agency: own || '—' })
+          : <>{t('pa.dossiers.empty')}<br /><Text span size="sm" ff="monospace">POST /r1/…/publicadmin/dossiers/dossiers</Text></>}</EmptyState>
       )}
       {items && items.length > 0 && (
         <Card withBorder radius="md" p={0}>
