@@ -44,7 +44,9 @@ export const statusColor = (s: number): string => STATUS_COLORS[s] ?? 'gray';
 
 export function StatusBadge({ status, size = 'md' }: { status: number; size?: 'sm' | 'md' | 'lg' }) {
   const { t } = useTranslation();
-  return <Badge color={statusColor(status)} variant="light" size={size} tt="none" data-testid="status-badge">{status} · {t(`pa.status.${status}`)}</Badge>;
+  // The official (Vietnamese) name stays at hand in English, for matching the national portal.
+  return <Badge color={statusColor(status)} variant="light" size={size} tt="none" data-testid="status-badge"
+    title={i18n.getFixedT('vi')(`pa.status.${status}`)}>{status} · {t(`pa.status.${status}`)}</Badge>;
 }
 
 /** A marker next to a due date: overdue, paused for a supplement, or finished late/on time. */
