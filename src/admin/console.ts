@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AdminDeps } from './types.js';
+import { VamcoError } from '../core/errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -27,6 +28,8 @@ export const webConsole: FastifyPluginAsync<AdminDeps> = async (app) => {
   const root = WEB_DIST;
   const index = path.join(root, 'index.html');
   app.get('/*', { schema: { hide: true } as never }, async (req, reply) => {
+    // An unknown API route is an API error, not the app's index page.
+    if (req.url.startsWith('/api/')) throw new VamcoError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
     if (!fs.existsSync(index)) {
       reply.code(503).type('text/plain; charset=utf-8');
       return 'The console is not built: run "npm run build" (npm ci does it).';

@@ -2,7 +2,13 @@
 // between parts: /api/v1/services/GOV:000.00.00.H59:hotich:khaisinh.
 import { VamcoError } from '../core/errors.js';
 
-export const idParam = (raw: string): string => decodeURIComponent(raw).replace(/:/g, '/');
+export function idParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw).replace(/:/g, '/');
+  } catch {
+    throw new VamcoError('INVALID_IDENTIFIER', `"${raw}" is not a valid identifier (malformed percent-encoding)`);
+  }
+}
 
 export function intParam(raw: string, what = 'id'): number {
   const n = Number(raw);

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:
 import type { Readable } from 'node:stream';
 import { errors as undiciErrors } from 'undici';
 import { VamcoError, ERRORS, toProblem, type ErrorCode } from '../core/errors.js';
-import { parseClientHeader, RESERVED_SERVICE_CODES } from '../core/ids.js';
+import { parseClientHeader, isValidPart, RESERVED_SERVICE_CODES } from '../core/ids.js';
 import { isAllowed, hashApiKey, type Snapshot, type SnapService, type SnapSubsystem } from '../registry/index.js';
 import type { ExchangeRecord } from '../audit/index.js';
 import { splitTarget, normaliseServicePath, decodeIdPart, validateQuery } from './path.js';
@@ -159,6 +159,11 @@ export function createExchangeHandler(deps: GatewayDeps) {
       const segs = path.split('/'); // ['', 'r1', inst, class, member, sub, service, ...rest]
       if (segs.length < 7) throw new VamcoError('INVALID_PATH', 'Expected /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path]');
       const [inst, mClass, mCode, sCode, svcCode] = segs.slice(2, 7).map(decodeIdPart);
+      // Checked before any of them reaches a header or the log: a CR/LF or non-Latin-1
+      // character would make writing the response throw.
+      if (![inst, mClass, mCode, sCode, svcCode].every(isValidPart)) {
+        throw new VamcoError('INVALID_PATH', 'Identifier parts use only A-Z a-z 0-9 \' ( ) + , - . = ?');
+      }
       const providerKey = `${mClass}/${mCode}/${sCode}`;
       x.service = `${inst}/${providerKey}/${svcCode}`;
       const client = authenticate(req, snap, x);
@@ -203,15 +208,19 @@ export function createExchangeHandler(deps: GatewayDeps) {
         x.meter = new Meter(config.maxBodyBytes, svc.logBodies ? config.logBufferBytes : 0);
         req.pipe(x.meter);
       }
+      if (x.clientGone) throw new VamcoError('BAD_REQUEST', 'The client closed the connection');
       ac = new AbortController();
       const timeoutMs = deps.upstreams.timeoutMs(svc);
       timer = setTimeout(() => { timedOut = true; ac!.abort(); }, timeoutMs);
       if (!x.clientGone) res.once('close', () => { if (!res.writableFinished) ac!.abort(); });
 
       const base = svc.url.pathname === '/' ? '' : svc.url.pathname;
+      // The service URL's own query stays; the consumer's is appended to it.
+      const fixed = svc.url.search;
+      const q = !query || query === '?' ? fixed : fixed ? `${fixed}&${query.slice(1)}` : query;
       const up = await deps.upstreams.pool(svc).request({
         origin: svc.url.origin,
-        path: base + norm.encoded + (query || svc.url.search),
+        path: (base + norm.encoded || '/') + q,
         method: x.method as 'GET',
         headers: upstreamHeaders(req.headers, {
           client: x.client!, messageId: x.messageId, userId: x.userId ?? undefined, issue: x.issue ?? undefined,
@@ -221,70 +230,107 @@ export function createExchangeHandler(deps: GatewayDeps) {
         signal: ac.signal,
       });
       deps.upstreams.success(svc.id);
-      await answer(x, res, svc, up, () => { clearTimeout(timer); });
+      await answer(x, req, res, svc, up, () => { clearTimeout(timer); });
     } catch (err) {
       clearTimeout(timer);
       let e: unknown = err;
       if (x.meter?.tooLarge) e = new VamcoError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`);
       else if (timedOut) e = new VamcoError('UPSTREAM_TIMEOUT', `The backend of ${x.service} did not answer within ${deps.upstreams.timeoutMs(svc!)} ms`);
       else if (!(err instanceof VamcoError)) e = classifyUpstreamError(err, x, svc, deps);
+      if (svc && e instanceof VamcoError && (e.code === 'UPSTREAM_TIMEOUT' || e.code === 'UPSTREAM_BAD_RESPONSE')) deps.upstreams.probeFailed(svc.id);
       await fail(x, req, res, e);
     }
   };
 
-  async function answer(x: Ctx, res: ServerResponse, svc: SnapService,
+  /**
+   * Relays the backend's answer. Small answers (up to logBufferBytes) are held until their
+   * record is committed. Larger ones stream, but the last chunk is held back until the record,
+   * with the digest and size of the whole body, is committed: the consumer never receives a
+   * complete answer whose record is not durable.
+   */
+  async function answer(x: Ctx, req: IncomingMessage, res: ServerResponse, svc: SnapService,
     up: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: Readable }, done: () => void): Promise<void> {
     const hash = crypto.createHash('sha256');
     const chunks: Buffer[] = [];
     let size = 0;
-    const complete = await new Promise<boolean>((resolve, reject) => {
-      const onData = (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-        hash.update(c);
-        if (size > config.logBufferBytes) {
-          up.body.pause();
-          cleanup();
-          resolve(false);
-        }
-      };
-      const onEnd = () => { cleanup(); resolve(true); };
-      const onError = (e: Error) => { cleanup(); reject(e); };
-      const cleanup = () => { up.body.off('data', onData); up.body.off('end', onEnd); up.body.off('error', onError); };
-      up.body.on('data', onData).on('end', onEnd).on('error', onError);
-    });
+    let streaming = false;
+    let held: Buffer | null = null;
     const headers = downstreamHeaders(up.headers);
-    if (complete) {
-      done();
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      await logDurably(x, record(x, up.statusCode, {
-        responseSize: size, responseDigest: hash.digest('hex'),
-        requestBody: svc.logBodies ? x.meter?.keptBase64() ?? null : null,
-        responseBody: svc.logBodies ? body.toString('base64') : null,
-      }));
-      finishMetrics(x, up.statusCode);
-      if (x.clientGone) return;
-      headers['content-length'] = body.length;
+    // The backend answered before the consumer finished sending: close after this answer, or
+    // the rest of the upload would be read as the next request on this connection.
+    if (!req.complete) headers.connection = 'close';
+    const bodyless = x.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+    const startStreaming = () => {
+      streaming = true;
       Object.assign(headers, xroadHeaders(x));
       res.writeHead(up.statusCode, headers);
-      res.end(body);
+      held = chunks.pop()!;
+      for (const b of chunks) res.write(b);
+      chunks.length = 0;
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        up.body.on('data', (c: Buffer) => {
+          size += c.length;
+          hash.update(c);
+          if (!streaming) {
+            chunks.push(c);
+            if (size > config.logBufferBytes && !x.clientGone) startStreaming();
+            return;
+          }
+          const ok = res.write(held!);
+          held = c;
+          if (!ok) {
+            up.body.pause();
+            res.once('drain', () => up.body.resume());
+          }
+        });
+        up.body.once('end', resolve);
+        up.body.once('error', reject);
+        res.once('close', () => { if (!res.writableFinished) reject(new VamcoError('BAD_REQUEST', 'The client closed the connection')); });
+      });
+    } catch (err) {
+      up.body.destroy();
+      if (!streaming) throw err; // nothing sent yet: the caller answers with a problem
+      // Cut mid-stream: record what happened, then break the connection so the consumer
+      // cannot take the partial body for a complete one.
+      done();
+      const status = x.clientGone ? 499 : 502;
+      await logDurably(x, record(x, status, { responseSize: size, responseDigest: null, errorCode: x.clientGone ? 'CLIENT_CLOSED' : 'UPSTREAM_BAD_RESPONSE' }))
+        .catch((e) => deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable'));
+      finishMetrics(x, status);
+      res.destroy();
       return;
     }
-    // Larger than the buffer: the record is committed before the first byte is sent, with the
-    // declared size and no response digest (that would need the whole body held back).
-    const declared = Number(up.headers['content-length'] ?? -1);
-    await logDurably(x, record(x, up.statusCode, { responseSize: Number.isFinite(declared) ? declared : -1, responseDigest: null }));
+    done();
+    const digest = hash.digest('hex');
+    if (streaming) {
+      try {
+        await logDurably(x, record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
+      } catch (e) {
+        deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable');
+        finishMetrics(x, 503);
+        res.destroy(); // never complete an answer whose record is not durable
+        return;
+      }
+      finishMetrics(x, up.statusCode);
+      res.end(held);
+      return;
+    }
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const status = x.clientGone ? 499 : up.statusCode;
+    await logDurably(x, record(x, status, {
+      responseSize: size, responseDigest: digest, errorCode: x.clientGone ? 'CLIENT_CLOSED' : null,
+      requestBody: svc.logBodies ? x.meter?.keptBase64() ?? null : null,
+      responseBody: svc.logBodies ? body.toString('base64') : null,
+    }));
+    finishMetrics(x, status);
+    if (x.clientGone) return;
+    // HEAD, 204 and 304 carry no body: keep what the backend said its length is.
+    if (!bodyless) headers['content-length'] = body.length;
     Object.assign(headers, xroadHeaders(x));
     res.writeHead(up.statusCode, headers);
-    for (const c of chunks) res.write(c);
-    await new Promise<void>((resolve) => {
-      up.body.once('error', () => { res.destroy(); resolve(); });
-      res.once('close', () => { up.body.destroy(); resolve(); });
-      res.once('finish', () => resolve());
-      up.body.pipe(res);
-    });
-    done();
-    finishMetrics(x, up.statusCode);
+    res.end(body);
   }
 }
 

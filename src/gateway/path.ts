@@ -48,7 +48,9 @@ export function normaliseServicePath(rawSegments: string[]): NormalisedPath {
     if (raw === '' && i < rawSegments.length - 1) throw new VamcoError('INVALID_PATH', 'The request path has an empty segment ("//")');
     if (/%2f|%5c/i.test(raw) || raw.includes('\\')) throw new VamcoError('INVALID_PATH', 'Encoded slashes and backslashes are not allowed in the path');
     const d = decode(raw);
-    if (d === '.' || d === '..') throw new VamcoError('INVALID_PATH', 'Dot segments ("." and "..") are not allowed in the path');
+    // "..;x" is a dot segment to Java servlet containers (path parameters), so check the part before ";".
+    const bare = d.split(';')[0];
+    if (bare === '.' || bare === '..') throw new VamcoError('INVALID_PATH', 'Dot segments ("." and "..") are not allowed in the path');
     if (d.includes('\u0000')) throw new VamcoError('INVALID_PATH', 'NUL is not allowed in the path');
     decoded.push(d);
     encoded.push(encodeSegment(d));

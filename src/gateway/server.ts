@@ -44,7 +44,7 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     if (req.method !== 'POST') throw new VamcoError('METHOD_NOT_ALLOWED', 'Use POST /token');
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const raw = await readSmallBody(req, TOKEN_BODY_LIMIT);
-    let params: Record<string, string | undefined>;
+    let params: Record<string, unknown>;
     if (type === 'application/x-www-form-urlencoded') params = Object.fromEntries(new URLSearchParams(raw));
     else if (type === 'application/json') {
       try {
@@ -52,14 +52,20 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       } catch {
         throw new VamcoError('BAD_REQUEST', 'The body is not valid JSON');
       }
+      if (!params || typeof params !== 'object' || Array.isArray(params)) throw new VamcoError('BAD_REQUEST', 'The body must be a JSON object');
     } else throw new VamcoError('UNSUPPORTED_MEDIA_TYPE', 'Send application/x-www-form-urlencoded (RFC 6749) or application/json');
-    let clientId = params.client_id;
-    let secret = params.client_secret;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    let clientId = str(params.client_id);
+    let secret = str(params.client_secret);
     const basic = req.headers.authorization;
     if (typeof basic === 'string' && /^basic /i.test(basic)) {
       const [u, p] = Buffer.from(basic.slice(6).trim(), 'base64').toString('utf8').split(':');
-      clientId = decodeURIComponent(u ?? '');
-      secret = decodeURIComponent(p ?? '');
+      try {
+        clientId = decodeURIComponent(u ?? '');
+        secret = decodeURIComponent(p ?? '');
+      } catch {
+        throw new VamcoError('INVALID_CLIENT', 'Malformed Basic credentials', { extra: { error: 'invalid_client' } });
+      }
     }
     if (params.grant_type !== 'client_credentials') {
       throw new VamcoError('BAD_REQUEST', 'grant_type must be client_credentials', { extra: { error: 'unsupported_grant_type' } });
@@ -90,7 +96,11 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     const t0 = performance.now();
     const url = req.url ?? '/';
     if (url.startsWith('/r1/') && !url.startsWith('/r1/listClients')) {
-      void exchange(req, res, t0);
+      exchange(req, res, t0).catch((err) => {
+        // exchange() answers its own errors; reaching here is a bug, never a reason to die.
+        deps.logger.error({ err }, 'gateway exchange failed');
+        res.destroy();
+      });
       return;
     }
     const requestId = crypto.randomUUID();
@@ -115,7 +125,10 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
   });
   // A malformed request never reaches the handler; answer it with a problem, not a bare close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
+    // A response already started on this socket (e.g. a slow upload timed out after the
+    // answer): writing another would desynchronise the client. Close instead.
+    const current = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || current?.headersSent) return socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const body = JSON.stringify({ type: 'https://vamco.dev/problems/bad-request', title: 'Bad request', status, code: 'BAD_REQUEST', detail: `Malformed HTTP request (${err.code ?? 'parse error'})` });
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);

@@ -4,7 +4,8 @@
 import { Pool } from 'undici';
 import type { SnapService } from '../registry/index.js';
 
-interface Circuit { failures: number; openUntil: number; probing: boolean }
+/** `probingSince`: when the half-open probe started (0: none). */
+interface Circuit { failures: number; openUntil: number; probingSince: number }
 
 const FAILURE_THRESHOLD = 5;
 const OPEN_MS = 10_000;
@@ -42,8 +43,11 @@ export class Upstreams {
     const c = this.circuits.get(serviceId);
     if (!c || c.openUntil === 0) return true;
     if (now < c.openUntil) return false;
-    if (c.probing) return false;
-    c.probing = true; // half-open: one request probes the backend
+    // Half-open: one request probes the backend. A probe that ends in neither success nor a
+    // connection failure (timeout, reset, client gone) must not keep the circuit shut for
+    // good, so after OPEN_MS another request may probe.
+    if (c.probingSince && now - c.probingSince < OPEN_MS) return false;
+    c.probingSince = now;
     return true;
   }
 
@@ -53,13 +57,19 @@ export class Upstreams {
   }
 
   failure(serviceId: number, now = Date.now()): void {
-    const c = this.circuits.get(serviceId) ?? { failures: 0, openUntil: 0, probing: false };
+    const c = this.circuits.get(serviceId) ?? { failures: 0, openUntil: 0, probingSince: 0 };
     c.failures++;
-    if (c.probing || c.failures >= FAILURE_THRESHOLD) {
+    if (c.probingSince || c.failures >= FAILURE_THRESHOLD) {
       c.openUntil = now + OPEN_MS;
-      c.probing = false;
+      c.probingSince = 0;
     }
     this.circuits.set(serviceId, c);
+  }
+
+  /** A half-open probe that timed out or failed after connecting re-opens the circuit. */
+  probeFailed(serviceId: number, now = Date.now()): void {
+    const c = this.circuits.get(serviceId);
+    if (c?.probingSince) this.failure(serviceId, now);
   }
 
   /** Drops pools of services that no longer exist. */

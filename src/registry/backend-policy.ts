@@ -5,6 +5,7 @@
 // live in a provincial data centre, so they are allowed.
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import os from 'node:os';
 import { VamcoError } from '../core/errors.js';
 
 const blocked = new net.BlockList();
@@ -32,6 +33,14 @@ function unmap(addr: string): string {
 export function isInternalAddress(addr: string): boolean {
   const a = unmap(addr.replace(/^\[|\]$/g, ''));
   return blocked.check(a, family(a));
+}
+
+function isOwnAddress(addr: string): boolean {
+  const a = unmap(addr.replace(/^\[|\]$/g, '')).toLowerCase();
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (unmap(i.address).toLowerCase() === a) return true;
+  }
+  return false;
 }
 
 export interface BackendPolicy {
@@ -83,10 +92,12 @@ export async function checkBackendUrl(raw: string, policy: BackendPolicy): Promi
     }
   }
   const internal = addrs.filter(isInternalAddress);
+  // The gateway listens on every interface by default: its ports on this host's own
+  // addresses are refused as well as on loopback.
+  if (policy.ownPorts.includes(port) && (internal.length > 0 || addrs.some(isOwnAddress))) {
+    throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`);
+  }
   if (internal.length > 0) {
-    if (policy.ownPorts.includes(port)) {
-      throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`);
-    }
     const allowed = hosts.has(host) || internal.every((a) => ranges.check(unmap(a), family(unmap(a))));
     if (!allowed) {
       throw new VamcoError('BACKEND_URL_REFUSED',

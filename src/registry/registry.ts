@@ -254,7 +254,9 @@ export async function updateService(ctx: RegistryCtx, id: string, patch: Partial
       const have = new Set(existing.map((e) => e.method + ' ' + e.path));
       await insertEndpoints(trx, row.id, endpoints.filter((e) => !have.has(e.method + ' ' + e.path)));
     }
-    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs }, after: { ...patch, openapi: patch.openapi ? '(document)' : undefined } };
+    // The trail never holds a backend secret, only that one was set.
+    const after = { ...patch, openapi: patch.openapi ? '(document)' : undefined, backendAuth: patch.backendAuth ? { header: patch.backendAuth.header, value: '(set)' } : patch.backendAuth };
+    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs }, after };
   });
   return getService(ctx, id);
 }

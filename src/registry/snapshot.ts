@@ -135,7 +135,7 @@ export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemI
 export class SnapshotHolder {
   current!: Snapshot;
   private timer?: NodeJS.Timeout;
-  private loading = false;
+  private inflight: Promise<void> | null = null;
   lastError: unknown = null;
   private listeners: ((s: Snapshot) => void)[] = [];
 
@@ -143,15 +143,24 @@ export class SnapshotHolder {
 
   async start(): Promise<void> {
     this.current = await buildSnapshot(this.store);
-    this.timer = setInterval(() => void this.poll(), this.pollMs);
+    this.timer = setInterval(() => { if (!this.inflight) void this.poll(); }, this.pollMs);
     this.timer.unref();
   }
 
   onChange(fn: (s: Snapshot) => void): void { this.listeners.push(fn); }
 
+  /** Reloads if the registry moved. A call during a reload waits for it and then checks again, so a caller that just changed the registry sees its change. */
   async poll(): Promise<void> {
-    if (this.loading) return;
-    this.loading = true;
+    while (this.inflight) await this.inflight.catch(() => {});
+    this.inflight = this.check();
+    try {
+      await this.inflight;
+    } finally {
+      this.inflight = null;
+    }
+  }
+
+  private async check(): Promise<void> {
     try {
       const r = await this.store.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
       if (Number(r.version) !== this.current.version) {
@@ -161,8 +170,6 @@ export class SnapshotHolder {
       this.lastError = null;
     } catch (e) {
       this.lastError = e;
-    } finally {
-      this.loading = false;
     }
   }
 

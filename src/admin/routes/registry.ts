@@ -67,7 +67,8 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     connectTimeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
     rateLimit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     logBodies: Type.Optional(Type.Boolean()),
-  });
+    backendAuth: Type.Optional(Type.Union([Type.Null(), Type.Object({ header: Str({ maxLength: 100 }), value: Str() }, { additionalProperties: false })])),
+  }, { additionalProperties: false });
   app.get<{ Querystring: { provider?: string; member?: string } }>('/services', {
     schema: { tags: ['registry'], summary: 'The service catalogue', querystring: Type.Object({ provider: Type.Optional(Str()), member: Type.Optional(Str()) }) },
   }, async (req) => {
@@ -75,7 +76,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     return list(await reg.listServices(ctx, req.query));
   });
   app.post<{ Body: reg.ServiceInput }>('/services', {
-    schema: { tags: ['registry'], summary: 'Publish a service', body: Type.Intersect([Type.Object({ id: Str(), url: Str() }), ServiceBody]) },
+    schema: { tags: ['registry'], summary: 'Publish a service', body: Type.Composite([Type.Object({ id: Str(), url: Str() }), ServiceBody], { additionalProperties: false }) },
   }, async (req, reply) => {
     const id = idParam(req.body.id);
     authorize(req, 'write', [memberOf(id)]);
