@@ -3,7 +3,7 @@
 // dossiers with their timelines (opening one is logged as a console read), and the stats,
 // whose numbers match both a hand count and the dossiers service. Screenshots in vi and en go
 // to test-output/console/publicadmin-*.png.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -15,10 +15,6 @@ import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.j
 import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/procedures.js';
 
 // Test platforms start without the publicadmin wing unless asked; these pages need it.
-vi.mock('./helpers/platform.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('./helpers/platform.js')>();
-  return { ...m, startTestPlatform: (o: Parameters<typeof m.startTestPlatform>[0] = {}) => m.startTestPlatform({ ...o, env: { VAMCO_PUBLICADMIN: '1', ...o.env } }) };
-});
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
@@ -39,7 +35,7 @@ describe.skipIf(!haveChromium)('publicadmin console pages in a browser', () => {
   beforeAll(async () => {
     if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
     fs.mkdirSync(OUT, { recursive: true });
-    cp = await startConsolePlatform();
+    cp = await startConsolePlatform({ env: { VAMCO_PUBLICADMIN: '1' } });
     const admin = async (method: string, url: string, body?: unknown) => {
       const r = await cp.platform.admin(method, url, body);
       expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);

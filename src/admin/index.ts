@@ -1,4 +1,4 @@
 export { createAdminServer, type AdminServerOptions } from './server.js';
 export { authorize, visibleMember, type Principal, type Authenticator, type Role } from './principal.js';
 export type { AdminDeps } from './types.js';
-export { webConsole } from './console.js';
+export { webConsole, WEB_DIST } from './console.js';

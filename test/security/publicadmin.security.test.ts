@@ -1,7 +1,7 @@
 // The console's publicadmin views: every route × role × own/other agency, then what each role
 // actually sees (dossiers scoped to the agency mapped to an agency admin's member) and the
 // dossier read log the detail view writes to.
-import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { adminOnly, createWorld, matrix, ownRead, readAll, type Case, type Who, type World } from './world.js';
 import { createDossier } from '../../src/publicadmin/dossiers/dossiers.js';
 import { testEngines } from '../../src/store/testing.js';
@@ -9,11 +9,6 @@ import { fromLayThuTuc, saveProcedure } from '../../src/publicadmin/procedures/p
 
 // The shared world starts platforms without the publicadmin wing (it seeds ~14,000 unit rows)
 // and on SQLite; these tests need the wing, and the views' SQL runs on PostgreSQL too.
-const next = vi.hoisted(() => ({ engine: undefined as 'sqlite' | 'postgres' | undefined }));
-vi.mock('../helpers/platform.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../helpers/platform.js')>();
-  return { ...m, startTestPlatform: (o: Parameters<typeof m.startTestPlatform>[0] = {}) => m.startTestPlatform({ engine: next.engine, ...o, env: { VAMCO_PUBLICADMIN: '1', ...o.env } }) };
-});
 
 /** Agency codes equal to the member codes the agency admins are moved to. */
 const AG_A = '000.00.01.H91';
@@ -61,13 +56,14 @@ const cases: Case[] = [
   { name: 'POST /publicadmin/agencies', req: async (w) => ({ method: 'POST', path: '/publicadmin/agencies', body: { code: `000.00.${String(10 + Number(w.fresh(''))).padStart(2, '0')}.H91`, name: 'Cơ quan mới' } }), expect: adminOnly(201) },
 ];
 
-matrix('publicadmin console security matrix', cases, setup);
+const PUBLICADMIN = { env: { VAMCO_PUBLICADMIN: '1' } };
+
+matrix('publicadmin console security matrix', cases, setup, PUBLICADMIN);
 
 describe.each(testEngines())('publicadmin console views: what each role sees (%s)', (engine) => {
   let w: World;
   beforeAll(async () => {
-    next.engine = engine;
-    try { w = await createWorld(); } finally { next.engine = undefined; }
+    w = await createWorld({ engine, ...PUBLICADMIN });
     await setup(w);
   }, 120_000);
   afterAll(async () => { await w?.cp.stop(); });

@@ -3,6 +3,7 @@
 // every allowed write in a matrix has something of its own to change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsolePlatform, type ConsolePlatform } from './console-platform.js';
+import type { TestPlatformOptions } from '../helpers/platform.js';
 
 export type Who = 'anon' | 'platform' | 'agencyA' | 'agencyB' | 'auditor';
 export const WHO: Who[] = ['anon', 'platform', 'agencyA', 'agencyB', 'auditor'];
@@ -20,8 +21,8 @@ export interface World {
 
 const PASSWORD = 'Mật khẩu thử nghiệm 1';
 
-export async function createWorld(): Promise<World> {
-  const cp = await startConsolePlatform();
+export async function createWorld(opts: TestPlatformOptions = {}): Promise<World> {
+  const cp = await startConsolePlatform(opts);
   let n = 0;
   const raw = async (token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res & { headers: Headers }> => {
     const res = await fetch(cp.url + '/api/v1' + path, {
@@ -77,10 +78,10 @@ export const ownRead = (ok = 200): Record<Who, number> => ({ anon: 401, platform
 export const adminOnly = (ok: number): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: 403, agencyB: 403, auditor: 403 });
 
 /** Runs every route × role cell; agency A owns the objects, agency B is the other agency. */
-export function matrix(title: string, cases: Case[], setup?: (w: World) => Promise<void>): void {
+export function matrix(title: string, cases: Case[], setup?: (w: World) => Promise<void>, opts: TestPlatformOptions = {}): void {
   describe(title, () => {
     let w: World;
-    beforeAll(async () => { w = await createWorld(); if (setup) await setup(w); }, 120_000);
+    beforeAll(async () => { w = await createWorld(opts); if (setup) await setup(w); }, 120_000);
     afterAll(async () => { await w?.cp.stop(); });
     for (const c of cases) {
       it.each(WHO)(`${c.name} as %s`, async (who) => {
