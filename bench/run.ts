@@ -34,7 +34,23 @@ const S = {
 const RESULTS = path.join(ROOT, 'bench/results');
 const log = (s: string) => process.stderr.write(s + '\n');
 
-interface Target { name: string; url: string; headers: Record<string, string>; vamco?: { setup: VamcoSetup; proc: Vamco } }
+interface Target { name: string; url: string; headers: Record<string, string>; pid: number; vamco?: { setup: VamcoSetup; proc: Vamco } }
+
+// CPU time of a process and its children (gateway workers, nginx workers), all threads, in
+// clock ticks (Linux /proc). CPU per request holds much better than req/s on a shared machine.
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+function cpuTicks(pid: number): number {
+  let total = 0;
+  const stat = (p: string) => { const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = stat(d);
+      if (Number(d) === pid || Number(f[1]) === pid) total += Number(f[11]) + Number(f[12]);
+    } catch { /* exited */ }
+  }
+  return total;
+}
 interface Completeness { answered: number; records: number; missing: number; extra: number }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
@@ -62,20 +78,20 @@ async function main(): Promise<void> {
     const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length);
     stops.push(() => ng.stop());
     const targets: Target[] = [
-      { name: 'backend direct (nginx return 200)', url: ng.backendUrl + '/item/1', headers: {} },
-      { name: 'nginx reverse proxy', url: ng.proxyUrl + '/item/1', headers: {} },
+      { name: 'backend direct (nginx return 200)', url: ng.backendUrl + '/item/1', headers: {}, pid: ng.proc.child.pid! },
+      { name: 'nginx reverse proxy', url: ng.proxyUrl + '/item/1', headers: {}, pid: ng.proc.child.pid! },
     ];
     if (!S.skip.has('bare')) {
       const port = await freePort();
       const bare = start('bare-proxy', process.execPath, [path.join(ROOT, 'dist/bench/bare-proxy.js'), String(port), ng.backendUrl]);
       stops.push(() => bare.stop());
       await waitHttp(`http://127.0.0.1:${port}/item/1`, { proc: bare });
-      targets.push({ name: 'Node ceiling (node:http + undici, no checks)', url: `http://127.0.0.1:${port}/item/1`, headers: {} });
+      targets.push({ name: 'Node ceiling (node:http + undici, no checks)', url: `http://127.0.0.1:${port}/item/1`, headers: {}, pid: bare.child.pid! });
     }
     if (!S.skip.has('eg')) {
       const eg = await startEg(path.join(tmp, 'eg'), await freePort(), await freePort(), ng.backendUrl);
       stops.push(() => eg.stop());
-      targets.push({ name: 'express-gateway (key-auth, rate-limit)', url: eg.url, headers: eg.headers });
+      targets.push({ name: 'express-gateway (key-auth, rate-limit)', url: eg.url, headers: eg.headers, pid: eg.proc.child.pid! });
     }
     const vamcos: Target[] = [];
     for (const w of S.workers) {
@@ -84,7 +100,7 @@ async function main(): Promise<void> {
       if (profDir) fs.rmSync(profDir, { recursive: true, force: true });
       const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), workers: w, cpuProfDir: profDir });
       stops.push(() => v.stop());
-      const t: Target = { name: `Vamco full pipeline${w > 1 ? `, ${w} workers` : ''}`, url: v.url, headers: v.headers, vamco: { setup, proc: v } };
+      const t: Target = { name: `Vamco full pipeline${w > 1 ? `, ${w} workers` : ''}`, url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };
       targets.push(t);
       vamcos.push(t);
       log(`bench: Vamco (${w} worker${w > 1 ? 's' : ''}) ready in ${v.readyMs} ms`);
@@ -100,7 +116,9 @@ async function main(): Promise<void> {
         if (S.warmup > 0) await wrk({ url: t.url, headers, connections: S.connections, threads: S.threads, seconds: S.warmup });
         const before = t.vamco ? countRecords(t.vamco.setup.dataDir) : 0;
         log(`bench: round ${round}/${S.rounds} ${t.name} (load ${loadAvg()})`);
+        const cpu0 = cpuTicks(t.pid);
         const r = await wrk({ url: t.url, headers, connections: S.connections, threads: S.threads, seconds: S.seconds });
+        r.cpuUsPerReq = Math.round(((cpuTicks(t.pid) - cpu0) * TICK_US) / Math.max(1, r.answered));
         runs.set(t.name, [...(runs.get(t.name) ?? []), r]);
         if (t.vamco) {
           await sleep(300); // requests cut off when wrk stopped still commit their records
@@ -116,14 +134,16 @@ async function main(): Promise<void> {
       const rs = runs.get(t.name)!;
       return {
         target: t.name, rps: Math.round(median(rs.map((r) => r.rps))), p50Ms: r2(median(rs.map((r) => r.p50Ms))), p99Ms: r2(median(rs.map((r) => r.p99Ms))),
-        errors: rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0), rounds: rs,
+        errors: rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0), cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq ?? NaN)), rounds: rs,
       };
     });
+    // The proxy's nginx also serves the backend in its run: its own share is the difference.
+    table[1].cpuUsPerReq = Math.max(0, table[1].cpuUsPerReq - table[0].cpuUsPerReq);
     const byName = (prefix: string) => table.find((r) => r.target.startsWith(prefix));
     const nginxProxy = byName('nginx reverse proxy')!;
     const eg = byName('express-gateway');
     // Per-round ratios: each pair was measured minutes apart at most, under the same load.
-    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; perRoundVsNginx: number[] }> = {};
+    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; perRoundVsNginx: number[]; cpuVsNginx: number; cpuVsExpressGateway: number | null }> = {};
     for (const v of vamcos) {
       const vr = runs.get(v.name)!;
       const perRound = vr.map((r, i) => r2(r.rps / runs.get(nginxProxy.target)![i].rps));
@@ -131,6 +151,10 @@ async function main(): Promise<void> {
         vsNginx: r2(median(perRound)),
         vsExpressGateway: eg ? r2(median(vr.map((r, i) => r.rps / runs.get(eg.target)![i].rps))) : null,
         perRoundVsNginx: perRound,
+        // Requests per CPU-second relative to the peer: the throughput ratio each would have
+        // with the same dedicated CPU, which the shared machine's req/s cannot show.
+        cpuVsNginx: r2(nginxProxy.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq),
+        cpuVsExpressGateway: eg ? r2(eg.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq) : null,
       };
     }
 
@@ -237,12 +261,13 @@ function printReport(r: any): void {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
   out.push('', `Loopback, wrk -t${S.threads} -c${S.connections} -d${S.seconds}s, ${r.settings.bodyBytes}-byte JSON answers, median of ${S.rounds} round(s); ${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}`, '');
-  out.push(`| ${pad('target', 44)} | ${lpad('req/s', 8)} | ${lpad('p50 ms', 7)} | ${lpad('p99 ms', 7)} | ${lpad('errors', 6)} |`);
-  out.push(`|${'-'.repeat(46)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|${'-'.repeat(8)}|`);
-  for (const t of r.table) out.push(`| ${pad(t.target, 44)} | ${lpad(String(t.rps), 8)} | ${lpad(t.p50Ms.toFixed(2), 7)} | ${lpad(t.p99Ms.toFixed(2), 7)} | ${lpad(String(t.errors), 6)} |`);
+  out.push(`| ${pad('target', 44)} | ${lpad('req/s', 8)} | ${lpad('p50 ms', 7)} | ${lpad('p99 ms', 7)} | ${lpad('errors', 6)} | ${lpad('CPU µs/req', 10)} |`);
+  out.push(`|${'-'.repeat(46)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(12)}|`);
+  for (const t of r.table) out.push(`| ${pad(t.target, 44)} | ${lpad(String(t.rps), 8)} | ${lpad(t.p50Ms.toFixed(2), 7)} | ${lpad(t.p99Ms.toFixed(2), 7)} | ${lpad(String(t.errors), 6)} | ${lpad(String(t.cpuUsPerReq), 10)} |`);
+  out.push('', 'CPU µs/req: CPU time of the target\'s own processes (all threads) per answered request; the nginx proxy row excludes the backend\'s share.');
   out.push('');
   for (const [name, x] of Object.entries<any>(r.ratios)) {
-    out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 2)` : ''}`);
+    out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 2)` : ''}; per CPU-second ${x.cpuVsNginx} × nginx${x.cpuVsExpressGateway !== null ? `, ${x.cpuVsExpressGateway} × express-gateway` : ''}`);
   }
   for (const [name, cs] of Object.entries<Completeness[]>(r.completeness)) {
     const c = cs.reduce((a, b) => ({ answered: a.answered + b.answered, records: a.records + b.records, missing: a.missing + b.missing, extra: a.extra + b.extra }));

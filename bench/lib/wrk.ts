@@ -11,6 +11,8 @@ export interface LoadResult {
   non2xx: number;
   socketErrors: number;
   seconds: number;
+  /** Filled in by the caller: CPU time of the target's processes per answered request. */
+  cpuUsPerReq?: number;
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
