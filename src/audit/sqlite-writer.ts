@@ -33,7 +33,9 @@ parentPort.on('message', (m) => {
 export function sqliteThreadWriter(file: string, sql: string): RowWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(THREAD, { eval: true, workerData: { driver, file, sql } });
-  worker.unref(); // never keeps the process alive; close() ends it in order
+  // Keeps the process alive only while a commit or close is awaited: an idle writer must not
+  // hold a process open, and a process must not exit while it waits for a commit.
+  worker.unref();
   const waiting = new Map<number, { resolve(): void; reject(e: unknown): void }>();
   let nextId = 1;
   let dead: Error | null = null;
@@ -46,6 +48,7 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
+    if (waiting.size === 0) worker.unref();
     if (m.error) w.reject(new Error(m.error));
     else w.resolve();
   });
@@ -55,6 +58,7 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
   const write = (rows: object[]) => new Promise<void>((resolve, reject) => {
     if (dead) return reject(dead);
     const id = nextId++;
+    if (waiting.size === 0) worker.ref();
     waiting.set(id, { resolve, reject });
     worker.postMessage({ id, rows });
   });
@@ -62,6 +66,7 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
     close: () => new Promise<void>((resolve) => {
       if (dead) return resolve();
       worker.once('exit', () => resolve());
+      worker.ref();
       worker.postMessage('close');
     }),
   });
