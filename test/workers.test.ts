@@ -44,7 +44,7 @@ describe('worker mode', () => {
     expect(held.every((c) => c > 0), `connections per worker: ${held}`).toBe(true);
     expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
 
-    const admin = /Admin API\/console\s+(http:\/\/\S+)/.exec(v.output())![1];
+    const admin = /Console\/admin API\s+(http:\/\/[\d.]+:\d+)/.exec(v.output())![1];
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     const counted = [...metrics.matchAll(/^vamco_requests_total\{[^}]*status_class="2xx"[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     expect(counted).toBeGreaterThanOrEqual(r.answered.length);
