@@ -4,5 +4,6 @@ import { m001core } from './001_core.js';
 import { m002audit } from './002_audit.js';
 import { m003publicadmin } from './003_publicadmin.js';
 import { m004accounts } from './004_accounts.js';
+import { m005messageLogIndexes } from './005_message_log_indexes.js';
 
-export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts];
+export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes];
