@@ -1,16 +1,14 @@
 // The province's agencies with their electronic identifier codes (QĐ 20/2020/QĐ-TTg), parent
 // and the administrative unit they sit in (named as of today).
 import { useState } from 'react';
-import { Badge, Button, Card, Group, Table, Text, TextInput } from '@mantine/core';
-import { IconSearch } from '@tabler/icons-react';
+import { Badge, Button, Card, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
 import { EmptyState, ErrorAlert, Loading, PageHeader, useLoad } from '../../components/ui';
-import { Cmd, Mono, todayVn, type Agency, type UnitDetail } from './common';
+import { Cmd, Mono, SearchForm, todayVn, type Agency, type UnitDetail } from './common';
 
 export function AgenciesPage() {
   const { t } = useTranslation();
-  const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const { data, error, loading } = useLoad(async () => {
     const list = await get<List<Agency>>('/publicadmin/agencies' + qs({ q: query, limit: 1000 }));
@@ -28,12 +26,7 @@ export function AgenciesPage() {
   return (
     <>
       <PageHeader title={t('pa.agencies.title')}>
-        <form onSubmit={(e) => { e.preventDefault(); setQuery(q.trim()); }}>
-          <Group gap="xs">
-            <TextInput placeholder={t('pa.agencies.search')} value={q} onChange={(e) => setQ(e.currentTarget.value)} leftSection={<IconSearch size={16} />} w={280} data-testid="agencies-q" />
-            <Button type="submit" variant="light">{t('common.search')}</Button>
-          </Group>
-        </form>
+        <SearchForm placeholder={t('pa.agencies.search')} testId="agencies-q" onSearch={setQuery} />
       </PageHeader>
       <ErrorAlert error={error} />
       {loading && !data && <Loading />}

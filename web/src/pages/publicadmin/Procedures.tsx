@@ -1,13 +1,12 @@
 // The administrative-procedure catalogue: processing time in working days (which sets the
 // dossiers' due dates), fees and the documents an applicant brings.
 import { useState } from 'react';
-import { Badge, Button, Card, Drawer, Group, List as MList, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { IconSearch } from '@tabler/icons-react';
+import { Badge, Button, Card, Drawer, Group, List as MList, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
 import { EmptyState, ErrorAlert, Loading, PageHeader, useLoad } from '../../components/ui';
 import { dateTime } from '../../format';
-import { Cmd, Mono, money, type Procedure } from './common';
+import { Cmd, Mono, SearchForm, money, type Procedure } from './common';
 
 function Days({ p }: { p: Procedure }) {
   const { t } = useTranslation();
@@ -22,7 +21,6 @@ const feeSummary = (p: Procedure, t: (k: string) => string): string => {
 
 export function ProceduresPage() {
   const { t } = useTranslation();
-  const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const [open, setOpen] = useState<Procedure | null>(null);
   const { data, error, loading } = useLoad(() => get<List<Procedure>>('/publicadmin/procedures' + qs({ q: query, limit: 1000 })), [query]);
@@ -30,12 +28,7 @@ export function ProceduresPage() {
   return (
     <>
       <PageHeader title={t('pa.procedures.title')}>
-        <form onSubmit={(e) => { e.preventDefault(); setQuery(q.trim()); }}>
-          <Group gap="xs">
-            <TextInput placeholder={t('pa.procedures.search')} value={q} onChange={(e) => setQ(e.currentTarget.value)} leftSection={<IconSearch size={16} />} w={280} data-testid="procedures-q" />
-            <Button type="submit" variant="light">{t('common.search')}</Button>
-          </Group>
-        </form>
+        <SearchForm placeholder={t('pa.procedures.search')} testId="procedures-q" onSearch={setQuery} />
       </PageHeader>
       <ErrorAlert error={error} />
       {loading && !data && <Loading />}

@@ -1,6 +1,8 @@
 // Shapes of the /publicadmin admin views and the small pieces the five pages share: status
 // badges with the national status names, and dates shown in Asia/Ho_Chi_Minh.
-import { Badge, Code, Text } from '@mantine/core';
+import { useState } from 'react';
+import { Badge, Button, Code, Group, Text, TextInput } from '@mantine/core';
+import { IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import i18n from '../../i18n';
 
@@ -94,3 +96,17 @@ export const money = (v: string | number | null | undefined): string => {
   if (typeof v === 'number') return v === 0 ? i18n.t('pa.procedures.free') : new Intl.NumberFormat(locale(), { style: 'currency', currency: 'VND', maximumFractionDigits: 0 }).format(v);
   return v;
 };
+
+/** The search box of the list pages: the query is applied on submit, not on every key. */
+export function SearchForm({ placeholder, testId, onSearch }: { placeholder: string; testId: string; onSearch: (q: string) => void }) {
+  const { t } = useTranslation();
+  const [q, setQ] = useState('');
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); onSearch(q.trim()); }}>
+      <Group gap="xs">
+        <TextInput placeholder={placeholder} value={q} onChange={(e) => setQ(e.currentTarget.value)} leftSection={<IconSearch size={16} />} w={280} data-testid={testId} />
+        <Button type="submit" variant="light">{t('common.search')}</Button>
+      </Group>
+    </form>
+  );
+}
