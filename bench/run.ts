@@ -65,6 +65,13 @@ async function paced(url: string, headers: Record<string, string>, rate: number)
 }
 
 async function main(): Promise<void> {
+  const missing = ['nginx', 'wrk'].filter((tool) => !which(tool));
+  if (missing.length && process.getuid?.() === 0 && which('apt-get')) {
+    // Both come from Debian's packages; as root the bench installs what is missing.
+    log(`bench: installing ${missing.join(' ')} from Debian's packages`);
+    await mustRun('apt-get', ['update', '-qq']);
+    await mustRun('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
   for (const tool of ['nginx', 'wrk']) {
     if (!which(tool)) throw new Error(`${tool} is missing: apt-get install -y nginx wrk`);
   }
