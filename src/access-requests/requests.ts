@@ -21,11 +21,13 @@ export interface AccessRequestsCtx {
   db: Kysely<AccountsSchema>;
   trail: TrailWriter;
   grant: GrantFn;
+  /** Removes an access right by id (undoes a grant whose approval lost a race). */
+  revoke?: (grantId: number, who: Who) => Promise<void>;
   now(): number;
 }
 
-export function accessRequestsContext(store: Store, opts: { trail: TrailWriter; grant: GrantFn; now?: () => number }): AccessRequestsCtx {
-  return { store, db: accountsDb(store.db), trail: opts.trail, grant: opts.grant, now: opts.now ?? Date.now };
+export function accessRequestsContext(store: Store, opts: { trail: TrailWriter; grant: GrantFn; revoke?: AccessRequestsCtx['revoke']; now?: () => number }): AccessRequestsCtx {
+  return { store, db: accountsDb(store.db), trail: opts.trail, grant: opts.grant, revoke: opts.revoke, now: opts.now ?? Date.now };
 }
 
 export interface AccessRequestView {
@@ -164,7 +166,14 @@ export async function approveRequest(ctx: AccessRequestsCtx, id: number, note: u
     // Someone granted the same access meanwhile: the request is fulfilled all the same.
     if (!(e instanceof VamcoError && e.code === 'ALREADY_EXISTS')) throw e;
   }
-  return decide(ctx, id, 'approved', cleanNote(note), who, grantId);
+  try {
+    return await decide(ctx, id, 'approved', cleanNote(note), who, grantId);
+  } catch (e) {
+    // The request was withdrawn or decided meanwhile: take back the grant this approval made,
+    // so no access stands behind a request that did not end approved.
+    if (grantId !== null && ctx.revoke) await ctx.revoke(grantId, who);
+    throw e;
+  }
 }
 
 export async function rejectRequest(ctx: AccessRequestsCtx, id: number, note: unknown, who: Who): Promise<AccessRequestView> {

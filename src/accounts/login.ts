@@ -45,15 +45,45 @@ function refuseIfLocked(ctx: AccountsCtx, user: UserRow): void {
 }
 
 async function recordFailure(ctx: AccountsCtx, user: UserRow, meta: Meta, what: string): Promise<void> {
-  const failures = user.failed_logins + 1;
-  const delay = lockDelay(ctx, failures);
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ failed_logins: failures, locked_until: delay ? iso(ctx.now() + delay) : null })
-      .where('id', '=', user.id).execute();
+    // Counted in the database, not from the row read before the (slow) password check:
+    // parallel guesses must each count.
+    const row = await trx.updateTable('users').set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+      .where('id', '=', user.id).returning('failed_logins').executeTakeFirstOrThrow();
+    const failures = Number(row.failed_logins);
+    const delay = lockDelay(ctx, failures);
+    await trx.updateTable('users').set({ locked_until: delay ? iso(ctx.now() + delay) : null }).where('id', '=', user.id).execute();
     if (failures === ctx.policy.lockAfter) {
       await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'auth.locked', target: `user:${user.username}`, address: meta.address ?? null, after: { failures, reason: what } });
     }
   });
+}
+
+/**
+ * Failures for names that are not accounts, counted the same way in memory, so the answers
+ * (and the back-off) do not tell which usernames exist.
+ */
+const unknownFailuresByStore = new WeakMap<object, Map<string, { failures: number; lockedUntil: number }>>();
+function unknownFailuresOf(ctx: AccountsCtx): Map<string, { failures: number; lockedUntil: number }> {
+  let m = unknownFailuresByStore.get(ctx.db);
+  if (!m) unknownFailuresByStore.set(ctx.db, (m = new Map()));
+  return m;
+}
+
+function refuseUnknownIfLocked(ctx: AccountsCtx, key: string): void {
+  const e = unknownFailuresOf(ctx).get(key);
+  if (!e) return;
+  refuseIfLocked(ctx, { locked_until: e.lockedUntil ? new Date(e.lockedUntil).toISOString() : null, failed_logins: e.failures } as UserRow);
+}
+
+function recordUnknownFailure(ctx: AccountsCtx, key: string): void {
+  const unknownFailures = unknownFailuresOf(ctx);
+  const e = unknownFailures.get(key) ?? { failures: 0, lockedUntil: 0 };
+  e.failures++;
+  const delay = lockDelay(ctx, e.failures);
+  e.lockedUntil = delay ? ctx.now() + delay : 0;
+  if (unknownFailures.size >= 10_000) unknownFailures.delete(unknownFailures.keys().next().value!);
+  unknownFailures.set(key, e);
 }
 
 async function recordSuccess(ctx: AccountsCtx, user: UserRow, meta: Meta): Promise<void> {
@@ -69,15 +99,24 @@ export async function loginWithPassword(ctx: AccountsCtx, username: string, pass
   }
   const user = await findUser(ctx, username);
   if (!user) {
+    const key = username.normalize('NFC').toLowerCase();
     await verifyPassword(password, await dummyHash());
+    refuseUnknownIfLocked(ctx, key);
+    recordUnknownFailure(ctx, key);
     throw new VamcoError('UNAUTHENTICATED', WRONG);
   }
-  refuseIfLocked(ctx, user);
+  try {
+    refuseIfLocked(ctx, user);
+  } catch (e) {
+    await verifyPassword(password, await dummyHash()); // same time as a checked attempt
+    throw e;
+  }
   if (!(await verifyPassword(password, user.password_hash))) {
     await recordFailure(ctx, user, meta, 'password');
     throw new VamcoError('UNAUTHENTICATED', WRONG);
   }
-  if (user.disabled) throw new VamcoError('UNAUTHENTICATED', 'This account is disabled; ask a platform administrator');
+  // A disabled account answers like a wrong password: the answer must not confirm the password.
+  if (user.disabled) throw new VamcoError('UNAUTHENTICATED', WRONG);
   const stage = nextStage(user, 'password');
   if (stage === 'full') await recordSuccess(ctx, user, meta);
   return { session: await createSession(ctx, user, stage, meta), user };
@@ -104,10 +143,23 @@ async function checkCode(ctx: AccountsCtx, user: UserRow, secret: string, code: 
   return step;
 }
 
+/**
+ * Marks a code's step as used. The update is the check: of several requests carrying the
+ * same code at once, only one moves the step forward.
+ */
+async function claimStep(ctx: AccountsCtx, user: UserRow, step: number, meta: Meta, db: Kysely<any> = ctx.db): Promise<void> {
+  const r = await db.updateTable('users').set({ totp_last_step: step }).where('id', '=', user.id)
+    .where((eb: any) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) {
+    await recordFailure(ctx, user, meta, 'totp');
+    throw new VamcoError('UNAUTHENTICATED', 'Wrong or already used authentication code');
+  }
+}
+
 export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<Stage> {
   if (session.stage !== 'totp' || !user.totp_secret) throw new VamcoError('CONFLICT', 'This session is not waiting for an authentication code');
   const step = await checkCode(ctx, user, user.totp_secret, code, meta);
-  await ctx.db.updateTable('users').set({ totp_last_step: step }).where('id', '=', user.id).execute();
+  await claimStep(ctx, user, step, meta);
   return finishStage(ctx, session, user, nextStage(user, 'second_factor'), meta);
 }
 
@@ -124,6 +176,7 @@ export async function confirmEnrolment(ctx: AccountsCtx, session: SessionRow, us
   if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
   if (!user.totp_pending_secret) throw new VamcoError('CONFLICT', 'Start the set-up first (POST /auth/totp/enrol)');
   const step = await checkCode(ctx, user, user.totp_pending_secret, code, meta);
+  await claimStep(ctx, user, step, meta);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ totp_secret: user.totp_pending_secret, totp_pending_secret: null, totp_last_step: step, updated_at: iso(ctx.now()) })
       .where('id', '=', user.id).execute();

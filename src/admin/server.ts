@@ -31,6 +31,9 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     http: { headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1000 } as never,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    // Behind a TLS-terminating proxy the client's scheme and address come from X-Forwarded-*:
+    // session cookies are then Secure, and the admin trail holds the real address.
+    trustProxy: deps.config.trustProxy,
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -39,6 +39,8 @@ export interface Config {
   publicAdminPort: number;
   /** An operator-supplied administrative-units file (docs/publicadmin.md). */
   unitsFile?: string;
+  /** Proxies whose X-Forwarded-* the admin server believes (TLS terminated in front of it). */
+  trustProxy: string | false;
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,6 +92,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicAdmin: env.VAMCO_PUBLICADMIN !== '0',
     publicAdminPort: int(env, 'VAMCO_PUBLICADMIN_PORT', 8091, 0, 65535),
     unitsFile: env.VAMCO_UNITS_FILE || undefined,
+    trustProxy: env.VAMCO_TRUST_PROXY === 'none' ? false : (env.VAMCO_TRUST_PROXY || 'loopback'),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

@@ -13,30 +13,36 @@ import { recordAdminAction } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
 
 export const publicAdminAdminPlugin: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
+  // Decided by the matched route, never the raw URL: the router decodes "%70ublicadmin" to the
+  // same route a string prefix test would miss.
+  const routeOf = (req: { routeOptions: { url?: string } }) => req.routeOptions.url ?? '';
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/v1/publicadmin/')) return;
-    if (req.method === 'GET') {
+    const route = routeOf(req);
+    if (!route.startsWith('/api/v1/publicadmin/')) return;
+    if (req.method === 'GET' || req.method === 'HEAD') {
       const p = authorize(req, 'read');
-      if (req.url.startsWith('/api/v1/publicadmin/dossier-reads') && p.role === 'agency_admin') {
+      if (route === '/api/v1/publicadmin/dossier-reads' && p.role === 'agency_admin') {
         throw new VamcoError('FORBIDDEN', 'The dossier read log is for auditors and platform administrators');
       }
     } else authorize(req, 'write', [], { adminOnly: true });
   });
   // onSend, not onResponse: the change is in the trail before the caller hears it succeeded.
   app.addHook('onSend', async (req, reply) => {
-    if (req.method === 'GET' || reply.statusCode >= 400 || !req.url.startsWith('/api/v1/publicadmin/')) return;
+    if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400 || !routeOf(req).startsWith('/api/v1/publicadmin/')) return;
     await deps.store.db.transaction().execute((trx) => recordAdminAction(trx, deps.store.engine, {
       actor: req.principal?.actor ?? 'unknown', action: `publicadmin.${req.method.toLowerCase()}`,
-      target: req.url.split('?')[0].replace('/api/v1/publicadmin/', ''), address: req.ip,
+      target: `${routeOf(req).replace('/api/v1/publicadmin/', '')} ${JSON.stringify(req.params ?? {})}`, address: req.ip,
       after: req.method === 'DELETE' ? null : (req.body ?? null),
     }));
   });
   const viewer = (req: { principal?: Principal }) => {
     const p = req.principal;
-    const memberCode = p?.memberId?.split('/')[1];
+    // Agencies are government bodies: only a GOV member's code names an agency.
+    const [memberClass, memberCode] = p?.memberId?.split('/') ?? [];
+    const agency = memberClass === 'GOV' ? memberCode : undefined;
     return {
       reader: p?.actor ?? 'unknown',
-      agencies: p?.role === 'agency_admin' ? (memberCode ? [memberCode] : []) : 'all' as const,
+      agencies: p?.role === 'agency_admin' ? (agency ? [agency] : []) : 'all' as const,
     };
   };
   await app.register(publicAdminAdminRoutes, { store: deps.store, viewer });

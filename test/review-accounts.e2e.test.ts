@@ -1,0 +1,175 @@
+// Second reading of the console's access management (accounts, sessions, lock-out, TOTP, access
+// requests, the publicadmin admin routes). Every test here fails against the code under review
+// because of a defect in it; each names the file and line at fault.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createWorld, type World } from './security/world.js';
+import { totpNow } from './security/console-platform.js';
+import { testEngines } from '../src/store/testing.js';
+
+const PW = 'Mật khẩu kiểm tra 9';
+
+interface Raw { status: number; body: any; headers: Headers }
+
+async function raw(w: World, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string; bearer?: string; headers?: Record<string, string> } = {}): Promise<Raw> {
+  const res = await fetch(w.cp.url + '/api/v1' + path, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+      ...(opts.csrf ? { 'x-csrf-token': opts.csrf } : {}),
+      ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}),
+      ...opts.headers,
+    },
+    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try { body = text ? JSON.parse(text) : null; } catch { /* keep text */ }
+  return { status: res.status, body, headers: res.headers };
+}
+
+async function login(w: World, username: string, password: string, headers: Record<string, string> = {}) {
+  const r = await raw(w, 'POST', '/auth/login', { body: { username, password }, headers });
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { ...r, cookie, csrf: r.body?.csrfToken as string | undefined };
+}
+
+// Races depend on the engine: SQLite's synchronous driver serialises most of them, PostgreSQL does not.
+describe.each(testEngines())('review: accounts, sessions and access requests on %s', (engine) => {
+  let w: World;
+  beforeAll(async () => { w = await createWorld({ engine }); }, 120_000);
+  afterAll(async () => { await w?.cp.stop(); });
+
+  // src/accounts/login.ts:47-52 (recordFailure writes `user.failed_logins + 1` from the row read
+  // before the slow scrypt check) and :75 (refuseIfLocked on that stale row): parallel guesses
+  // all read failed_logins = 0 and all write 1, so the back-off and the ten-failure lock never start.
+  it('locks an account after ten wrong passwords even when they arrive in parallel', async () => {
+    await w.admin('POST', '/users', { username: 'race-lock', role: 'agency_admin', memberId: 'GOV/A', password: PW });
+    const tries = await Promise.all(Array.from({ length: 24 }, () => login(w, 'race-lock', 'wrong password 123')));
+    expect(tries.every((t) => t.status === 401 || t.status === 429)).toBe(true);
+    const u = await w.admin('GET', '/users/race-lock');
+    // Every 401 was a counted failure: at least ten of them must have locked the account.
+    const counted = tries.filter((t) => t.status === 401).length;
+    expect({ counted, failedLogins: u.failedLogins }).toEqual({ counted, failedLogins: counted });
+    const right = await login(w, 'race-lock', PW);
+    expect(right.status).toBe(429);
+  });
+
+  // src/accounts/login.ts:97-111 (checkCode compares with totp_last_step as read when the
+  // session was looked up, then writes it unconditionally): requests carrying the same code at
+  // the same moment all pass the replay check. docs/console.md: "a code is accepted once".
+  // (On SQLite the synchronous driver happens to serialise these requests; PostgreSQL does not.)
+  it.skipIf(engine === 'sqlite')('accepts a TOTP code once, even when it is sent several times at the same moment', async () => {
+    await w.admin('POST', '/users', { username: 'race-totp', role: 'platform_admin', password: PW });
+    const first = await login(w, 'race-totp', PW);
+    expect(first.body.stage).toBe('totp_enrol');
+    const enrol = await raw(w, 'POST', '/auth/totp/enrol', { cookie: first.cookie, csrf: first.csrf });
+    expect(enrol.status).toBe(200);
+    const secret = enrol.body.secret as string;
+    const confirm = await raw(w, 'POST', '/auth/totp/confirm', { cookie: first.cookie, csrf: first.csrf, body: { code: totpNow(secret) } });
+    expect(confirm.body.stage).toBe('full');
+    // Two logins waiting for the code; the next step's code (inside the ±1 window) sent to both.
+    const waiting = [];
+    for (let i = 0; i < 8; i++) waiting.push(await login(w, 'race-totp', PW));
+    expect(waiting.map((s) => s.body.stage)).toEqual(Array(8).fill('totp'));
+    const code = totpNow(secret, Date.now() + 30_000);
+    const answers = await Promise.all(waiting.map((s) => raw(w, 'POST', '/auth/totp/verify', { cookie: s.cookie, csrf: s.csrf, body: { code } })));
+    expect(answers.filter((r) => r.status === 200).length).toBe(1);
+  });
+
+  // src/accounts/login.ts:70-75: an unknown username always answers 401 "Wrong username or
+  // password", an existing one answers 429 from the fourth failure on (and without the scrypt
+  // cost): anyone can tell which usernames exist. passwords.ts:30 says there must be no such oracle.
+  it('answers wrong passwords for an unknown user exactly like for an existing one', async () => {
+    await w.admin('POST', '/users', { username: 'enum-me', role: 'auditor', password: PW });
+    const statuses = async (username: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) out.push((await login(w, username, 'not the password 1')).status);
+      return out;
+    };
+    const existing = await statuses('enum-me');
+    const unknown = await statuses('enum-nobody');
+    expect(existing).toEqual(unknown);
+  });
+
+  // src/accounts/login.ts:80: the disabled check comes after the password check and has its own
+  // message, so a disabled account confirms whether a guessed (or leaked) password is right.
+  it('does not tell whether the password of a disabled account is right', async () => {
+    await w.admin('POST', '/users', { username: 'gone-user', role: 'auditor', password: PW });
+    await w.admin('PATCH', '/users/gone-user', { disabled: true });
+    const right = await login(w, 'gone-user', PW);
+    const wrong = await login(w, 'gone-user', 'not the password 2');
+    expect({ status: right.status, detail: right.body.detail }).toEqual({ status: wrong.status, detail: wrong.body.detail });
+  });
+
+  // src/accounts/routes.ts:294-296 + src/admin/server.ts:25-34: `secureCookies` is 'auto' and
+  // keyed on req.protocol, but the admin server only speaks HTTP, has no trustProxy and no
+  // setting reaches AccountsPolicy.secureCookies, so behind the TLS proxy that any HTTPS
+  // deployment needs, the session cookie is never Secure (docs/console.md: "Secure over HTTPS").
+  it('marks the session cookie Secure when a local TLS proxy forwards an HTTPS login', async () => {
+    await w.admin('POST', '/users', { username: 'tls-user', role: 'auditor', password: PW });
+    const r = await raw(w, 'POST', '/auth/login', { body: { username: 'tls-user', password: PW }, headers: { 'x-forwarded-proto': 'https' } });
+    expect(r.status).toBe(200);
+    const session = r.headers.getSetCookie().find((c) => c.startsWith('vamco_session='))!;
+    expect(session).toMatch(/;\s*Secure/i);
+  });
+
+  // src/access-requests/requests.ts:157-168: approval creates the grant first and closes the
+  // request in a separate transaction; a withdrawal that lands in between wins the
+  // `state = 'pending'` update, the approver gets 409, and the grant stays: the client has
+  // access although the request reads "withdrawn" and nobody approved anything successfully.
+  // (On SQLite the synchronous driver happens to serialise the two requests; PostgreSQL does not.)
+  it.skipIf(engine === 'sqlite')('never leaves a grant behind for a request that ends up withdrawn', async () => {
+    const leaks: unknown[] = [];
+    for (let i = 0; i < 16 && leaks.length === 0; i++) {
+      const client = `GOV/B/${w.fresh('race')}`;
+      await w.admin('POST', '/subsystems', { id: client });
+      const req = await raw(w, 'POST', '/access-requests', { bearer: w.bearer.agencyB!, body: { service: 'GOV/A/app/svc', client, reason: 'tra cứu hồ sơ' } });
+      expect(req.status).toBe(201);
+      const id = req.body.id;
+      await Promise.all([
+        raw(w, 'POST', `/access-requests/${id}/approve`, { bearer: w.bearer.agencyA!, body: {} }),
+        new Promise((r) => setTimeout(r, i % 8)).then(() => raw(w, 'POST', `/access-requests/${id}/withdraw`, { bearer: w.bearer.agencyB! })),
+      ]);
+      const final = await w.admin('GET', `/access-requests/${id}`);
+      const rights = await w.admin('GET', `/access-rights?client=${encodeURIComponent(client)}`);
+      if (final.state !== 'approved' && rights.items.length > 0) leaks.push({ state: final.state, rights: rights.items });
+    }
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('review: publicadmin admin routes', () => {
+  let w: World;
+  beforeAll(async () => { w = await createWorld({ env: { VAMCO_PUBLICADMIN: '1' } }); }, 180_000);
+  afterAll(async () => { await w?.cp.stop(); });
+
+  // src/platform/publicadmin-admin.ts:17 and :27: the role hook and the trail hook match the raw
+  // req.url, but fastify's router decodes percent-escapes, so "/api/v1/%70ublicadmin/..." reaches
+  // the same routes with neither hook: an auditor (or agency admin) writes agencies and holiday
+  // rules, and the change is not in the admin trail.
+  it('refuses publicadmin writes from an auditor whatever the spelling of the path, and trails them', async () => {
+    const code = '000.00.77.H91';
+    const r = await w.call('auditor', 'POST', '/%70ublicadmin/agencies', { code, name: 'Cơ quan do kiểm toán viên tạo' });
+    const trail = await w.admin('GET', '/admin-trail?limit=20');
+    const trailed = trail.items.some((e: { target?: string }) => String(e.target ?? '').includes(code));
+    expect({ status: r.status, createdUntrailed: r.status < 400 && !trailed }).toEqual({ status: 403, createdUntrailed: false });
+  });
+
+  // src/platform/publicadmin-admin.ts:20: same raw-URL match: an agency admin reads the dossier
+  // read log (who read whose personal data) via "/publicadmin/%64ossier-reads".
+  it('keeps the dossier read log from agency admins whatever the spelling of the path', async () => {
+    const plain = await w.call('agencyA', 'GET', '/publicadmin/dossier-reads');
+    expect(plain.status).toBe(403);
+    const encoded = await w.call('agencyA', 'GET', '/publicadmin/%64ossier-reads');
+    expect(encoded.status).toBe(403);
+  });
+
+  // src/platform/publicadmin-admin.ts:18-23: only 'GET' counts as a read, so a HEAD on a read
+  // route (fastify answers HEAD for every GET route) is authorised as a platform-admin write.
+  it('lets an auditor HEAD a read route it may GET', async () => {
+    const get = await w.call('auditor', 'GET', '/publicadmin/agencies');
+    const head = await w.call('auditor', 'HEAD', '/publicadmin/agencies');
+    expect(head.status).toBe(get.status);
+  });
+});
