@@ -40,6 +40,19 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
   beforeAll(async () => { w = await createWorld({ engine }); }, 120_000);
   afterAll(async () => { await w?.cp.stop(); });
 
+  it('ends personal API tokens when an administrator resets the password, and tokens cannot mint tokens', async () => {
+    await w.admin('POST', '/users', { username: 'tok-owner', role: 'auditor', password: PW });
+    const s = await login(w, 'tok-owner', PW);
+    const made = await raw(w, 'POST', '/tokens', { cookie: s.cookie, csrf: s.csrf, body: { label: 'ci' } });
+    expect(made.status).toBe(201);
+    const token = made.body.token as string;
+    expect((await raw(w, 'GET', '/auth/me', { bearer: token })).status).toBe(200);
+    const minted = await raw(w, 'POST', '/tokens', { bearer: token, body: { label: 'child' } });
+    expect([minted.status, minted.body.code]).toEqual([403, 'FORBIDDEN']);
+    await w.admin('POST', '/users/tok-owner/reset-password', {});
+    expect((await raw(w, 'GET', '/auth/me', { bearer: token })).status).toBe(401);
+  });
+
   // src/accounts/login.ts:47-52 (recordFailure writes `user.failed_logins + 1` from the row read
   // before the slow scrypt check) and :75 (refuseIfLocked on that stale row): parallel guesses
   // all read failed_logins = 0 and all write 1, so the back-off and the ten-failure lock never start.

@@ -184,6 +184,9 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
 
   app.post('/tokens', { schema: { ...tags('tokens'), ...body({ label: str, expiresInDays: { type: ['integer', 'null'] } }) } }, async (req, reply) => {
     authorize(req, 'read');
+    // Only a logged-in person (password + second factor) mints tokens: a stolen token must not
+    // be able to outlive its own revocation by minting others.
+    if (req.principal?.kind === 'api-token') throw new VamcoError('FORBIDDEN', 'API tokens cannot create API tokens; log in to the console to create one');
     const user = await callingUser(req);
     const r = await createToken(ctx, user, req.body as { label?: string; expiresInDays?: number | null } ?? {}, who(req));
     return reply.code(201).send(r);

@@ -182,7 +182,7 @@ export async function updateUser(ctx: AccountsCtx, username: string, patch: User
   });
 }
 
-/** Sets a new one-time password, unlocks the account and ends its sessions. */
+/** Sets a new one-time password, unlocks the account and ends its sessions and API tokens. */
 export async function resetPassword(ctx: AccountsCtx, username: string, who: Who): Promise<{ user: UserView; oneTimePassword: string }> {
   const u = await getUser(ctx, username);
   const oneTimePassword = generatePassword();
@@ -192,6 +192,9 @@ export async function resetPassword(ctx: AccountsCtx, username: string, who: Who
       password_hash: hash, must_change_password: 1, failed_logins: 0, locked_until: null, updated_at: iso(ctx.now()),
     }).where('id', '=', u.id).returningAll().executeTakeFirstOrThrow();
     await trx.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
+    // A reset is what an administrator does when an account is compromised or changes hands:
+    // the account's personal API tokens end with its sessions.
+    await trx.updateTable('user_tokens').set({ revoked_at: iso(ctx.now()) }).where('user_id', '=', u.id).where('revoked_at', 'is', null).execute();
     return { result: userView(row, ctx.now()) };
   });
   return { user, oneTimePassword };

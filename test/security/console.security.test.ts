@@ -23,7 +23,8 @@ const cases: Case[] = [
   { name: 'POST /users/{username}/unlock', req: async () => ({ method: 'POST', path: '/users/auditor/unlock' }), expect: adminOnly(200) },
   // The bearer admin token is no user account: it has no personal tokens.
   { name: 'GET /tokens', req: async () => ({ method: 'GET', path: '/tokens' }), expect: { anon: 401, platform: 403, agencyA: 200, agencyB: 200, auditor: 200 } },
-  { name: 'POST /tokens', req: async () => ({ method: 'POST', path: '/tokens', body: { label: 'x' } }), expect: { anon: 401, platform: 403, agencyA: 201, agencyB: 201, auditor: 201 } },
+  // The matrix calls with API tokens: tokens cannot mint tokens (only a console session can).
+  { name: 'POST /tokens', req: async () => ({ method: 'POST', path: '/tokens', body: { label: 'x' } }), expect: { anon: 401, platform: 403, agencyA: 403, agencyB: 403, auditor: 403 } },
   { name: 'GET /access-requests', req: async () => ({ method: 'GET', path: '/access-requests' }), expect: readAll() },
   { name: 'POST /access-requests (A asks B)', req: async (w) => { const client = `GOV/A/${w.fresh('k')}`; await w.admin('POST', '/subsystems', { id: client }); return { method: 'POST', path: '/access-requests', body: { service: 'GOV/C/app/svc', client, reason: 'cần tra cứu' } }; }, expect: ownWrite(201) },
   { name: 'GET /access-requests/{id} (A and C)', req: async (w) => ({ method: 'GET', path: `/access-requests/${await request(w, 'GOV/C/app/svc', 'GOV/A')}` }), expect: ownRead() },
