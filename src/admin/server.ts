@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import { VamcoError, toProblem } from '../core/errors.js';
+import { fromFrameworkError } from '../core/framework-errors.js';
 import type { Principal } from './principal.js';
 import type { AdminDeps } from './types.js';
 import { registryRoutes } from './routes/registry.js';
@@ -37,16 +38,10 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
   });
 
   app.setErrorHandler((err, req, reply) => {
-    let e: unknown = err;
-    const fe = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
-    if (fe.validation) e = new VamcoError('VALIDATION_FAILED', fe.message);
-    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new VamcoError('PAYLOAD_TOO_LARGE', 'The request body is too large');
-    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new VamcoError('UNSUPPORTED_MEDIA_TYPE', fe.message);
-    else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) e = new VamcoError('BAD_REQUEST', 'The body is not valid JSON');
-    else if (!(err instanceof VamcoError) && fe.statusCode && fe.statusCode < 500) e = new VamcoError('BAD_REQUEST', fe.message);
-    else if (!(err instanceof VamcoError)) req.log.error({ err }, 'admin error');
+    const e = fromFrameworkError(err);
+    if (!e) req.log.error({ err }, 'admin error');
     const p = toProblem(e, req.id);
-    reply.code(p.status).type('application/problem+json').headers((e as VamcoError).headers ?? {}).send(p);
+    reply.code(p.status).type('application/problem+json').headers(e?.headers ?? {}).send(p);
   });
   app.setNotFoundHandler((req, reply) => {
     const p = toProblem(new VamcoError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`), req.id);

@@ -1,3 +1,4 @@
 export * from './ids.js';
 export * from './errors.js';
 export * from './duration.js';
+export * from './framework-errors.js';

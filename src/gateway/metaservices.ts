@@ -17,11 +17,11 @@ export function listClients(snap: Snapshot, cfg: Readonly<Config>, instance?: st
   for (const m of snap.members) {
     member.push({ id: { object_type: 'MEMBER', xroad_instance: cfg.instance, member_class: m.memberClass, member_code: m.memberCode }, name: m.name });
   }
+  const memberNames = new Map(snap.members.map((m) => [`${m.memberClass}/${m.memberCode}`, m.name]));
   for (const s of snap.subsystems.values()) {
-    const m = snap.members.find((x) => x.memberClass === s.memberClass && x.memberCode === s.memberCode);
     member.push({
       id: { object_type: 'SUBSYSTEM', xroad_instance: cfg.instance, member_class: s.memberClass, member_code: s.memberCode, subsystem_code: s.subsystemCode },
-      name: m?.name ?? '', subsystem_name: s.name ?? undefined,
+      name: memberNames.get(`${s.memberClass}/${s.memberCode}`) ?? '', subsystem_name: s.name ?? undefined,
     });
   }
   return { member };

@@ -40,8 +40,12 @@ export class Meter extends Transform {
     cb();
   }
 
+  private hex: string | null = null;
+
+  /** The body's SHA-256 once it has all passed (asked for by both the record and the request hash). */
   digest(): string | null {
-    return this.done ? this.hash.copy().digest('hex') : null;
+    if (!this.done) return null;
+    return (this.hex ??= this.hash.digest('hex'));
   }
 
   keptBase64(): string | null {

@@ -74,7 +74,7 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     const snap = deps.snapshots.current;
     const keyHash = hashApiKey(String(secret));
     const subId = snap.keys.get(keyHash);
-    const sub = subId === undefined ? undefined : [...snap.subsystems.values()].find((s) => s.id === subId);
+    const sub = subId === undefined ? undefined : snap.subsystemsById.get(subId);
     const want = clientId.startsWith(config.instance + '/') ? clientId.slice(config.instance.length + 1) : clientId;
     if (!sub || sub.key !== want) {
       throw new VamcoError('INVALID_CLIENT', 'Unknown client or wrong secret', { extra: { error: 'invalid_client' }, headers: { 'www-authenticate': 'Basic realm="vamco"' } });

@@ -377,7 +377,7 @@ export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Acto
 }
 
 export async function revokeAccess(ctx: RegistryCtx, input: GrantInput | { id: number }, who: Actor): Promise<void> {
-  const rights = await listAccessRights(ctx, 'id' in input ? {} : { service: input.service, client: input.client });
+  const rights = await listAccessRights(ctx, 'id' in input ? { id: input.id } : { service: input.service, client: input.client });
   const match = 'id' in input
     ? rights.find((r) => r.id === input.id)
     : rights.find((r) => (input.endpoint
@@ -391,12 +391,12 @@ export async function revokeAccess(ctx: RegistryCtx, input: GrantInput | { id: n
 }
 
 export async function getAccessRight(ctx: RegistryCtx, id: number): Promise<AccessRightView> {
-  const r = (await listAccessRights(ctx, {})).find((x) => x.id === id);
+  const [r] = await listAccessRights(ctx, { id });
   if (!r) throw new VamcoError('NOT_FOUND', `Access right ${id} does not exist`);
   return r;
 }
 
-export async function listAccessRights(ctx: RegistryCtx, filter: { service?: string; client?: string; member?: string }): Promise<AccessRightView[]> {
+export async function listAccessRights(ctx: RegistryCtx, filter: { id?: number; service?: string; client?: string; member?: string }): Promise<AccessRightView[]> {
   const db = ctx.store.db;
   let q = db.selectFrom('access_rights as a')
     .innerJoin('services as s', 's.id', 'a.service_id')
@@ -407,6 +407,7 @@ export async function listAccessRights(ctx: RegistryCtx, filter: { service?: str
     .leftJoin('service_endpoints as e', 'e.id', 'a.endpoint_id')
     .select(['a.id', 'a.created_at', 's.service_code', 'ps.subsystem_code as p_sub', 'pm.member_class as p_class', 'pm.member_code as p_code',
       'cs.subsystem_code as c_sub', 'cm.member_class as c_class', 'cm.member_code as c_code', 'e.id as e_id', 'e.method as e_method', 'e.path as e_path']);
+  if (filter.id !== undefined) q = q.where('a.id', '=', filter.id);
   if (filter.service) {
     const r = parseServiceId(filter.service);
     q = q.where('pm.member_class', '=', r.memberClass).where('pm.member_code', '=', r.memberCode).where('ps.subsystem_code', '=', r.subsystemCode).where('s.service_code', '=', r.serviceCode);
@@ -458,9 +459,10 @@ export async function revokeKey(ctx: RegistryCtx, id: number, who: Actor): Promi
   return getKey(ctx, id);
 }
 
-export async function listKeys(ctx: RegistryCtx, filter: { subsystem?: string; member?: string } = {}): Promise<KeyView[]> {
+export async function listKeys(ctx: RegistryCtx, filter: { id?: number; subsystem?: string; member?: string } = {}): Promise<KeyView[]> {
   let q = ctx.store.db.selectFrom('api_keys as k').innerJoin('subsystems as s', 's.id', 'k.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
     .select(['k.id', 'k.prefix', 'k.label', 'k.created_at', 'k.revoked_at', 's.subsystem_code', 'm.member_class', 'm.member_code']);
+  if (filter.id !== undefined) q = q.where('k.id', '=', filter.id);
   if (filter.subsystem) {
     const r = parseSubsystemId(filter.subsystem);
     q = q.where('m.member_class', '=', r.memberClass).where('m.member_code', '=', r.memberCode).where('s.subsystem_code', '=', r.subsystemCode);
@@ -477,7 +479,7 @@ export async function listKeys(ctx: RegistryCtx, filter: { subsystem?: string; m
 }
 
 export async function getKey(ctx: RegistryCtx, id: number): Promise<KeyView> {
-  const k = (await listKeys(ctx)).find((x) => x.id === id);
+  const [k] = await listKeys(ctx, { id });
   if (!k) throw new VamcoError('NOT_FOUND', `API key ${id} does not exist`);
   return k;
 }

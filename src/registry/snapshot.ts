@@ -35,6 +35,7 @@ export interface Snapshot {
   services: Map<string, SnapService>;
   servicesByProvider: Map<string, SnapService[]>;
   subsystems: Map<string, SnapSubsystem>;
+  subsystemsById: Map<number, SnapSubsystem>;
   members: SnapMember[];
   /** sha256(key) hex → subsystem id */
   keys: Map<string, number>;
@@ -108,7 +109,7 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
       }
     }
     return {
-      version, builtAt: Date.now(), services, servicesByProvider, subsystems,
+      version, builtAt: Date.now(), services, servicesByProvider, subsystems, subsystemsById: subById,
       members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
       keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
       grants,

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { toProblem, VamcoError } from '../../core/errors.js';
+import { fromFrameworkError } from '../../core/framework-errors.js';
 import type { Store } from '../../store/index.js';
 import type { Actor } from '../dossiers/dossiers.js';
 import { SERVICE_ROUTES, type ServiceCode } from './routes.js';
@@ -26,13 +27,7 @@ const actorOf = (req: FastifyRequest): Actor => ({
 
 /** Maps fastify's own errors (validation, body parsing, size) to the platform's catalogue. */
 export function asVamcoError(err: FastifyError | Error): VamcoError | Error {
-  if (err instanceof VamcoError) return err;
-  const fe = err as FastifyError;
-  if (fe.validation) return new VamcoError('VALIDATION_FAILED', `${fe.validationContext ?? 'request'} ${fe.message.replace(/^(body|querystring|params)\/?/, '')}`.trim());
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new VamcoError('PAYLOAD_TOO_LARGE', 'request body too large');
-  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new VamcoError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
-  if (fe.code?.startsWith('FST_ERR_CTP') || (fe.statusCode === 400)) return new VamcoError('BAD_REQUEST', fe.message);
-  return err;
+  return fromFrameworkError(err) ?? err;
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {
