@@ -9,15 +9,14 @@
 // sleeps whole milliseconds) and smaller batches each; one writer batches across workers, and
 // its fsync never blocks a process that is serving requests.
 import cluster, { type Worker } from 'node:cluster';
-import type http from 'node:http';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { VamcoError } from '../core/errors.js';
-import { openStore, ping } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord, MessageLog } from '../audit/index.js';
-import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { startGatewayRole } from './gateway-role.js';
 import { Metrics } from '../monitoring/index.js';
 
 interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
@@ -134,30 +133,15 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
   const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
   await snapshots.start();
-  const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
-  snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
-  const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
   const metrics = new Metrics();
   AggregatorRegistry.setRegistries([metrics.registry]);
   new AggregatorRegistry(); // answers the primary's metric requests
-  const log = new IpcLog();
-  let dbUp = true;
-  const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
-  health.unref();
-  const isReady = () => !!snapshots.current && dbUp && process.connected;
-  const server: http.Server = createGatewayServer({ config, snapshots, log, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
-  await listen(server, config.gatewayPort, config.gatewayHost);
+  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), metrics, logger, extraReady: () => process.connected });
   // Without the primary no record can become durable: stop at once rather than answer.
   process.on('disconnect', () => process.exit(1));
   const stop = async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 2000).unref();
-    });
-    clearInterval(health);
+    await gateway.stop();
     snapshots.stop();
-    await upstreams.close();
     await store.close();
   };
   return { stop };

@@ -1,13 +1,12 @@
 // Assembles every role in one process: store, registry snapshot, message log, gateway,
 // admin API, demo. `vamco start` and the end-to-end tests both start the platform here.
-import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { openStore, migrate, ping, type Store } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
-import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { startGatewayRole } from './gateway-role.js';
 import { createAdminServer, webConsole, type AdminServerOptions } from '../admin/index.js';
 import { accountsAuthenticators, accountsPlugin, ensureFirstAdmin } from '../accounts/index.js';
 import { accessRequestsPlugin } from '../access-requests/index.js';
@@ -75,29 +74,24 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
-    const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
-    cleanups.push(() => upstreams.close());
-    snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
-    const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
-
-    let dbUp = true;
-    const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
-    health.unref();
-    cleanups.push(() => clearInterval(health));
-    // Ready while the snapshot is loaded and the message log can commit: without a durable
-    // log the gateway must not answer exchanges.
-    const isReady = () => !!snapshots.current && dbUp;
 
     let gatewayPort: number;
+    let isReady: () => boolean;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
       const workers = await forkGatewayWorkers(config, messageLog, logger, metrics);
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;
+      let dbUp = true;
+      const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
+      health.unref();
+      cleanups.push(() => clearInterval(health));
+      isReady = () => !!snapshots.current && dbUp;
     } else {
-      const gateway = createGatewayServer({ config, snapshots, log: messageLog, tokens, metrics, logger, limits: new RateLimits(), upstreams, isReady });
-      gatewayPort = await listen(gateway, config.gatewayPort, config.gatewayHost);
-      cleanups.push(() => closeServer(gateway));
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger });
+      cleanups.push(() => gateway.stop());
+      gatewayPort = gateway.port;
+      isReady = gateway.isReady;
     }
 
     const ownPorts = [gatewayPort];
@@ -125,12 +119,4 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     await stop().catch(() => {});
     throw e;
   }
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
-  });
 }

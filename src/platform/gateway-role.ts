@@ -1,0 +1,50 @@
+// The gateway role: backend pools, token key, rate limits, readiness and the HTTP server,
+// started the same way in one process (platform.ts) and in each worker (cluster.ts).
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { ping, type Store } from '../store/index.js';
+import type { SnapshotHolder } from '../registry/index.js';
+import type { ExchangeRecord } from '../audit/index.js';
+import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import type { Metrics } from '../monitoring/index.js';
+
+export interface GatewayRole {
+  port: number;
+  /** Ready while the snapshot is loaded and the database answers (and `extraReady`, if given). */
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayRole(a: {
+  config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<void> };
+  metrics: Metrics; logger: Logger; extraReady?: () => boolean;
+}): Promise<GatewayRole> {
+  const { config, store, snapshots } = a;
+  const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
+  snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
+  const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
+  let dbUp = true;
+  const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
+  health.unref();
+  // Without a durable log the gateway must not answer exchanges: not ready then.
+  const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(), upstreams, isReady });
+  const port = await listen(server, config.gatewayPort, config.gatewayHost);
+  return {
+    port, isReady,
+    async stop() {
+      await closeServer(server);
+      clearInterval(health);
+      await upstreams.close();
+    },
+  };
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}
