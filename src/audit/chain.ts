@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { VamcoError } from '../core/index.js';
 import type { AdminAuditTable, MessageLogTable } from '../store/index.js';
-import type { AdminAction, ExchangeRecord } from './types.js';
+import type { AdminAction, ExchangeRecord, UpstreamLeg } from './types.js';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -41,14 +41,34 @@ export type AdminRow = AdminAuditTable;
 /**
  * Message-log field order (tag "vamco-message-v1"): node_id, seq, message_id, request_id, at,
  * client, service, method, path, status, duration (µs), request_size, response_size,
- * request_digest, response_digest, user_id, issue, error_code, request_body, response_body.
+ * request_digest, response_digest, user_id, issue, error_code, request_body, response_body,
+ * then upstream (its stored JSON text) only when it is not null — so every record written
+ * before the upstream leg existed keeps its hash.
  */
-export function hashMessage(r: Omit<MessageRow, 'hash'>): string {
-  return digest('vamco-message-v1', r.prev_hash, [
+export function hashMessage(r: Omit<MessageRow, 'hash' | 'upstream'> & { upstream?: string | null }): string {
+  const parts: Part[] = [
     r.node_id, r.seq, r.message_id, r.request_id, r.at, r.client, r.service, r.method, r.path,
     r.status, micros(r.duration_ms), r.request_size, r.response_size, r.request_digest, r.response_digest,
     r.user_id, r.issue, r.error_code, r.request_body, r.response_body,
-  ]);
+  ];
+  if (r.upstream !== null && r.upstream !== undefined) parts.push(r.upstream);
+  return digest('vamco-message-v1', r.prev_hash, parts);
+}
+
+/** The upstream leg as stored: JSON with a fixed key order, whole-microsecond duration. */
+export function upstreamText(u: UpstreamLeg | null | undefined): string | null {
+  if (!u) return null;
+  const leg: UpstreamLeg = {
+    scheme: text(u.scheme, 'upstream.scheme'), status: int(u.status, 'upstream.status', 0, 999),
+    durationMs: micros(finite(u.durationMs, 'upstream.durationMs')) / 1000, attempts: int(u.attempts, 'upstream.attempts', 0, 100),
+    tokenId: optText(u.tokenId, 'upstream.tokenId'),
+  };
+  return JSON.stringify(leg);
+}
+
+function finite(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new VamcoError('INTERNAL', `message log field ${field} must be a finite number`);
+  return v;
 }
 
 /**
@@ -133,6 +153,7 @@ export function toRowFields(rec: ExchangeRecord): Omit<MessageRow, 'node_id' | '
     error_code: optText(rec.errorCode, 'errorCode'),
     request_body: optText(rec.requestBody, 'requestBody'),
     response_body: optText(rec.responseBody, 'responseBody'),
+    upstream: upstreamText(rec.upstream),
   };
 }
 
@@ -144,6 +165,7 @@ export function fromRow(r: MessageRow): ExchangeRecord {
     requestDigest: r.request_digest, responseDigest: r.response_digest,
     userId: r.user_id, issue: r.issue, errorCode: r.error_code,
     requestBody: r.request_body, responseBody: r.response_body,
+    upstream: r.upstream ? JSON.parse(r.upstream) as UpstreamLeg : null,
   };
 }
 

@@ -16,7 +16,10 @@ describe.each(testEngines())('audit export on %s', (engine) => {
     const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
     for (let i = 1; i <= 6; i++) {
       // Record 4 carries a control character (exported as a \u escape), Vietnamese text and a body.
-      void log.append(exchange(i, i === 4 ? { issue: 'Hồ sơ \u001f bổ sung', requestBody: 'eyJhIjoxfQ==', userId: 'cán-bộ-1' } : {}));
+      void log.append(exchange(i, i === 4 ? {
+        issue: 'Hồ sơ \u001f bổ sung', requestBody: 'eyJhIjoxfQ==', userId: 'cán-bộ-1',
+        upstream: { scheme: 'oauth2', status: 401, durationMs: 3.25, attempts: 2, tokenId: 'tok-0f0f0f0f0f0f' },
+      } : {}));
     }
     await log.checkpoint();
     for (let i = 7; i <= 9; i++) void log.append(exchange(i));
@@ -32,11 +35,33 @@ describe.each(testEngines())('audit export on %s', (engine) => {
     lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
     const types = lines.map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toEqual(['header', 'node', ...Array(6).fill('record'), 'checkpoint', ...Array(3).fill('record'), 'checkpoint', 'admin', 'checkpoint', 'end']);
-    expect(JSON.parse(lines[0])).toMatchObject({ type: 'header', format: 'vamco-audit-export', version: 1 });
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'header', format: 'vamco-audit-export', version: 2 });
+    expect(JSON.parse(lines.find((l) => l.includes('"messageId":"msg-4"'))!).upstream).toBe('{"scheme":"oauth2","status":401,"durationMs":3.25,"attempts":2,"tokenId":"tok-0f0f0f0f0f0f"}');
     const fromDb = await verifyStore(t.store);
     const fromFile = await verifyExportFile(file);
     expect(fromFile).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1 });
     expect(fromFile).toEqual(fromDb);
+  });
+
+  it('still verifies a version 1 file (records without the upstream field), and refuses the field there', async () => {
+    const v1 = (keepLeg: boolean) => lines.map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      if (o.type === 'header') o.version = 1;
+      if (o.type === 'record' && (o.upstream === null || !keepLeg)) delete o.upstream;
+      return JSON.stringify(o);
+    }).join('\n') + '\n';
+    const f1 = path.join(t.dataDir, 'v1.jsonl');
+    // Record 4 has a leg: dropped, its hash no longer matches (the leg is hashed); kept, the shape is wrong for v1.
+    fs.writeFileSync(f1, v1(false));
+    expect((await verifyExportFile(f1)).firstBad).toMatchObject({ seq: 4, messageId: 'msg-4' });
+    fs.writeFileSync(f1, v1(true));
+    expect((await verifyExportFile(f1)).firstBad?.reason).toMatch(/fields are not the ones/);
+    // A v1 file whose records have no leg verifies whole.
+    const noLeg = v1(false).split('\n').filter((l) => !l.includes('"messageId":"msg-4"'));
+    fs.writeFileSync(f1, noLeg.join('\n'));
+    const r = await verifyExportFile(f1);
+    expect(r.firstBad?.seq).toBe(4); // the removed record is named as missing, nothing before it is
+    expect(r.firstBad?.reason).toMatch(/missing/);
   });
 
   it('fails naming the record for every single changed byte of a record line', async () => {

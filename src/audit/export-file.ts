@@ -14,14 +14,16 @@ import type { VerifyResult } from './types.js';
 import type { CheckpointTable } from '../store/index.js';
 
 export const EXPORT_FORMAT = 'vamco-audit-export';
-export const EXPORT_VERSION = 1;
+// Version 2 added the record's upstream leg; version 1 files (no such field) still verify.
+export const EXPORT_VERSION = 2;
+const READABLE_VERSIONS = new Set([1, 2]);
 
 const KEYS = {
   header: ['type', 'format', 'version', 'exportedAt'],
   node: ['type', 'nodeId', 'publicKey'],
   record: ['type', 'nodeId', 'seq', 'messageId', 'requestId', 'at', 'client', 'service', 'method', 'path', 'status',
     'durationMs', 'requestSize', 'responseSize', 'requestDigest', 'responseDigest', 'userId', 'issue', 'errorCode',
-    'requestBody', 'responseBody', 'prevHash', 'hash'],
+    'requestBody', 'responseBody', 'upstream', 'prevHash', 'hash'],
   checkpoint: ['type', 'chain', 'nodeId', 'seq', 'hash', 'at', 'signature'],
   admin: ['type', 'seq', 'at', 'actor', 'action', 'target', 'address', 'before', 'after', 'prevHash', 'hash'],
   end: ['type', 'records', 'checkpoints', 'adminRecords'],
@@ -33,7 +35,7 @@ const KINDS: Record<string, 's' | 's?' | 'n'> = {
   format: 's', version: 'n', exportedAt: 's', nodeId: 's', publicKey: 's', seq: 'n', messageId: 's', requestId: 's',
   at: 's', client: 's?', service: 's?', method: 's', path: 's', status: 'n', durationMs: 'n', requestSize: 'n',
   responseSize: 'n', requestDigest: 's?', responseDigest: 's?', userId: 's?', issue: 's?', errorCode: 's?',
-  requestBody: 's?', responseBody: 's?', prevHash: 's', hash: 's', chain: 's', signature: 's', actor: 's',
+  requestBody: 's?', responseBody: 's?', upstream: 's?', prevHash: 's', hash: 's', chain: 's', signature: 's', actor: 's',
   action: 's', target: 's', address: 's?', before: 's?', after: 's?', records: 'n', checkpoints: 'n', adminRecords: 'n',
 };
 
@@ -42,7 +44,7 @@ const recordLine = (r: MessageRow) => ({
   client: r.client, service: r.service, method: r.method, path: r.path, status: r.status, durationMs: r.duration_ms,
   requestSize: r.request_size, responseSize: r.response_size, requestDigest: r.request_digest,
   responseDigest: r.response_digest, userId: r.user_id, issue: r.issue, errorCode: r.error_code,
-  requestBody: r.request_body, responseBody: r.response_body, prevHash: r.prev_hash, hash: r.hash,
+  requestBody: r.request_body, responseBody: r.response_body, upstream: r.upstream, prevHash: r.prev_hash, hash: r.hash,
 });
 const checkpointLine = (c: CheckpointTable) => ({ type: 'checkpoint', chain: c.chain, nodeId: c.node_id, seq: c.seq, hash: c.hash, at: c.at, signature: c.signature });
 // before/after stay the stored JSON text: the hash covers those exact bytes.
@@ -93,9 +95,11 @@ function guess(line: string, n: number): FirstBad {
 
 type Obj = Record<string, unknown>;
 
-function shapeProblem(type: LineType, o: Obj): string | undefined {
+const RECORD_V1_KEYS = KEYS.record.filter((k) => k !== 'upstream');
+
+function shapeProblem(type: LineType, o: Obj, version: number): string | undefined {
   const keys = Object.keys(o);
-  const want = KEYS[type];
+  const want: readonly string[] = type === 'record' && version === 1 ? RECORD_V1_KEYS : KEYS[type];
   if (keys.length !== want.length || keys.some((k, i) => k !== want[i])) return 'its fields are not the ones the exporter writes';
   for (const k of want) {
     if (k === 'type') continue;
@@ -115,6 +119,7 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   let ended = false;
+  let version = EXPORT_VERSION;
   try {
     for await (const line of lines) {
       n++;
@@ -137,14 +142,15 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
         ...(type === 'record' && typeof o.messageId === 'string' ? { messageId: o.messageId } : {}),
       };
       if (typeof type !== 'string' || !Object.hasOwn(KEYS, type)) return bad({ ...name, reason: `Line ${n} has an unknown type: the file was altered.` });
-      const problem = shapeProblem(type, o);
+      const problem = shapeProblem(type, o, version);
       if (problem) return bad({ ...name, reason: `Line ${n} was altered: ${problem}.` });
       if (JSON.stringify(o) !== line) return bad({ ...name, reason: `Line ${n} was altered: it is not the text the exporter wrote.` });
       if ((n === 1) !== (type === 'header')) return bad({ ...name, reason: n === 1 ? 'The file does not start with an export header.' : `Line ${n} is a second header.` });
       if (!isRecord && type !== 'checkpoint') {
-        if (type === 'header' && (o.format !== EXPORT_FORMAT || o.version !== EXPORT_VERSION)) {
-          return bad({ ...name, reason: `The header names format ${String(o.format)} version ${String(o.version)}, not ${EXPORT_FORMAT} version ${EXPORT_VERSION}.` });
+        if (type === 'header' && (o.format !== EXPORT_FORMAT || !READABLE_VERSIONS.has(o.version as number))) {
+          return bad({ ...name, reason: `The header names format ${String(o.format)} version ${String(o.version)}, not ${EXPORT_FORMAT} version ${[...READABLE_VERSIONS].join(' or ')}.` });
         }
+        if (type === 'header') version = o.version as number;
         if (type === 'node') {
           const why = v.addNode(o.nodeId as string, o.publicKey as string);
           if (why) return bad({ ...name, reason: `Line ${n} was altered: ${why}.` });
@@ -189,7 +195,7 @@ function recordRow(o: Obj): MessageRow {
     request_digest: o.requestDigest as string | null, response_digest: o.responseDigest as string | null,
     user_id: o.userId as string | null, issue: o.issue as string | null, error_code: o.errorCode as string | null,
     request_body: o.requestBody as string | null, response_body: o.responseBody as string | null,
-    prev_hash: o.prevHash as string, hash: o.hash as string,
+    upstream: (o.upstream ?? null) as string | null, prev_hash: o.prevHash as string, hash: o.hash as string,
   };
 }
 

@@ -11,7 +11,7 @@ import type { ExchangeRecord, MessageLogOptions, MessageLogStats, NodeKey } from
 const COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status',
   'duration_ms', 'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue',
-  'error_code', 'request_body', 'response_body', 'prev_hash', 'hash',
+  'error_code', 'request_body', 'response_body', 'upstream', 'prev_hash', 'hash',
 ] as const satisfies readonly (keyof MessageRow)[];
 
 // PostgreSQL allows 65,535 bind parameters per statement.

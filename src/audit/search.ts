@@ -29,7 +29,7 @@ function statusRange(s: number | string): [number, number] {
 // Bodies can hold personal data and be large: lists leave them out, getMessage has them.
 const LIST_COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status', 'duration_ms',
-  'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue', 'error_code', 'prev_hash', 'hash',
+  'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue', 'error_code', 'upstream', 'prev_hash', 'hash',
 ] as const;
 
 /** Newest first, by (at, node_id, seq) descending; `nextCursor` continues after the last item. */

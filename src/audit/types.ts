@@ -27,6 +27,26 @@ export interface ExchangeRecord {
   /** Base64 bodies, only when the provider opted in (they can hold personal data). */
   requestBody?: string | null;
   responseBody?: string | null;
+  /** The gateway's own call to the backend, where the backend needs its own credential (null otherwise). */
+  upstream?: UpstreamLeg | null;
+}
+
+/**
+ * The upstream leg of an exchange: what the gateway's call to the provider's backend (a
+ * national gateway, say) did on the agency's behalf. Never holds a credential: a token is
+ * named by its id (a digest prefix), so two records show whether they used the same token.
+ */
+export interface UpstreamLeg {
+  /** The backend authentication scheme used (oauth2, signed, static, certificate). */
+  scheme: string;
+  /** Status of the backend's last answer; 0 when none came. */
+  status: number;
+  /** Milliseconds spent on the backend call(s), token fetches included. */
+  durationMs: number;
+  /** 1, or 2 when a 401 made the gateway refresh its token and retry once. */
+  attempts: number;
+  /** Id of the upstream token used (never the token), null for schemes without one. */
+  tokenId: string | null;
 }
 
 export interface NodeKey { nodeId: string; privateKey: crypto.KeyObject; publicKeyPem: string }

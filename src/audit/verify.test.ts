@@ -9,7 +9,9 @@ import { MessageLog, loadOrCreateNodeKey, recordAdminAction, verifyStore, type N
 async function seed(t: TestStore, engine: Engine): Promise<NodeKey> {
   const key = await loadOrCreateNodeKey(t.store, t.dataDir);
   const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
-  for (let i = 1; i <= 10; i++) void log.append(exchange(i));
+  // Record 5 went through a backend credential: it carries an upstream leg.
+  const leg = { scheme: 'oauth2', status: 200, durationMs: 12.5, attempts: 2, tokenId: 'tok-1a2b3c4d5e6f' };
+  for (let i = 1; i <= 10; i++) void log.append(exchange(i, i === 5 ? { upstream: leg } : {}));
   await log.checkpoint();
   for (let i = 11; i <= 20; i++) void log.append(exchange(i));
   for (let i = 1; i <= 3; i++) {
@@ -37,6 +39,28 @@ describe.each(testEngines())('audit verify on %s', (engine) => {
     expect(v.ok).toBe(false);
     expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 7, messageId: 'msg-7' });
     expect(v.firstBad!.reason).toMatch(/altered/);
+  });
+
+  it('covers the upstream leg: a changed token id or upstream status is named', async () => {
+    const stored = (await t.store.db.selectFrom('message_log').select('upstream').where('seq', '=', 5).executeTakeFirstOrThrow()).upstream;
+    expect(JSON.parse(stored!)).toEqual({ scheme: 'oauth2', status: 200, durationMs: 12.5, attempts: 2, tokenId: 'tok-1a2b3c4d5e6f' });
+    await msg().set({ upstream: stored!.replace('tok-1a2b3c4d5e6f', 'tok-000000000000') }).where('seq', '=', 5).execute();
+    expect((await verifyStore(t.store)).firstBad).toMatchObject({ chain: 'message', seq: 5 });
+    await msg().set({ upstream: null }).where('seq', '=', 5).execute();
+    expect((await verifyStore(t.store)).firstBad).toMatchObject({ chain: 'message', seq: 5 });
+  });
+
+  it('gives a record without an upstream leg the hash it had before the field existed', () => {
+    const row = {
+      node_id: 'node-1', seq: 1, message_id: 'm', request_id: 'r', at: '2025-07-01T08:00:00.000Z', client: null, service: null,
+      method: 'GET', path: '/', status: 200, duration_ms: 1.5, request_size: 0, response_size: 0, request_digest: null,
+      response_digest: null, user_id: null, issue: null, error_code: null, request_body: null, response_body: null, prev_hash: '0'.repeat(64),
+    };
+    // Golden value of the v1 encoding (docs in chain.ts): any change to it breaks every stored chain.
+    const v1 = '40284ae8e36322ba0541a42f801610f0dbd938c1c267bdc11ecf07a4753ad71c';
+    expect(hashMessage({ ...row, upstream: null })).toBe(hashMessage(row));
+    expect(hashMessage(row)).toBe(v1);
+    expect(hashMessage({ ...row, upstream: '{}' })).not.toBe(v1);
   });
 
   it('names a deleted record in the middle', async () => {

@@ -62,6 +62,8 @@ export interface MessageLogTable {
   error_code: string | null;
   request_body: string | null;
   response_body: string | null;
+  /** JSON of the upstream leg (audit UpstreamLeg), null for exchanges without one. */
+  upstream: string | null;
   prev_hash: string;
   hash: string;
 }

@@ -5,5 +5,6 @@ import { m002audit } from './002_audit.js';
 import { m003publicadmin } from './003_publicadmin.js';
 import { m004accounts } from './004_accounts.js';
 import { m005messageLogIndexes } from './005_message_log_indexes.js';
+import { m006upstreamLeg } from './006_upstream_leg.js';
 
-export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes];
+export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes, m006upstreamLeg];
