@@ -25,6 +25,22 @@ describe('lunar calendar at UTC+7', () => {
     expect(jdnToLunar(isoToJdn('2025-07-25'))).toEqual({ year: 2025, month: 6, day: 1, leap: true });
   });
 
+  // Regression: the "no leap month" marker was −1, which is also the index of the new moon of
+  // 1999-12-08, so lunar month 11 of 1999 came out as a leap month. Every reference (the
+  // astronomical new moons at UTC+7, the Vietnamese tables) has it as an ordinary month 11 of
+  // 30 days, from 1999-12-08 to 2000-01-06; 1999-12-20 is 13/11/1999.
+  it('has 1999-12-08 … 2000-01-06 as the ordinary month 11 of 1999, day by day', () => {
+    expect(jdnToLunar(isoToJdn('1999-12-20'))).toEqual({ year: 1999, month: 11, day: 13, leap: false });
+    const start = isoToJdn('1999-12-08');
+    for (let d = 0; d < 30; d++) {
+      expect(jdnToLunar(start + d)).toEqual({ year: 1999, month: 11, day: d + 1, leap: false });
+    }
+    expect(jdnToLunar(isoToJdn('1999-12-07'))).toMatchObject({ year: 1999, month: 10, leap: false });
+    expect(jdnToLunar(isoToJdn('2000-01-07'))).toEqual({ year: 1999, month: 12, day: 1, leap: false });
+    expect(jdnToIso(lunarToJdn(1999, 11, 13))).toBe('1999-12-20');
+    expect(() => lunarToJdn(1999, 11, 1, true)).toThrow(/does not exist/);
+  });
+
   it('round-trips Gregorian dates', () => {
     for (const n of [jdn(1900, 3, 1), jdn(2000, 2, 29), jdn(2099, 12, 31)]) expect(jdn(fromJdn(n).year, fromJdn(n).month, fromJdn(n).day)).toBe(n);
   });

@@ -152,7 +152,9 @@ function span(y: number): LunarMonth[] {
   const k0 = monthIndexContaining(solsticeDay(y - 1));
   const k1 = monthIndexContaining(solsticeDay(y));
   const leapYear = k1 - k0 === 13;
-  let leapK = -1;
+  // No sentinel number here: every integer, −1 included (the new moon of 1999-12-08), is a
+  // real new-moon index, so "no leap month" must be a value no index can take.
+  let leapK: number | undefined;
   if (leapYear) {
     for (let k = k0 + 1; k < k1; k++) if (!hasPrincipalTerm(k)) { leapK = k; break; }
   }
