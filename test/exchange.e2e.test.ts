@@ -248,6 +248,27 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     expect(((await wrong.body.json()) as { code: string }).code).toBe('INVALID_CLIENT');
   });
 
+  it('ends a bearer token as soon as the API key it was issued for is revoked', async () => {
+    const made = await p.admin('POST', '/api/v1/keys', { subsystem: C, label: 'token-revocation' });
+    expect(made.status).toBe(201);
+    await p.snapshots.poll();
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: `${p.instance}/${C}`, client_secret: made.body.key });
+    const t = await request(`${p.gatewayUrl}/token`, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(t.statusCode).toBe(200);
+    const bearer = { authorization: `Bearer ${((await t.body.json()) as { access_token: string }).access_token}` };
+    const before = await call('khaisinh/x', { key: null, headers: bearer });
+    await before.body.dump();
+    expect(before.statusCode).toBe(200);
+    expect((await p.admin('DELETE', `/api/v1/keys/${made.body.id}`)).status).toBe(200);
+    await p.snapshots.poll();
+    const after = await call('khaisinh/x', { key: null, headers: bearer });
+    expect([after.statusCode, ((await after.body.json()) as { code: string }).code]).toEqual([401, 'UNAUTHENTICATED']);
+    // Only that key's tokens end: the subsystem's other key still works.
+    const other = await call('khaisinh/x');
+    await other.body.dump();
+    expect(other.statusCode).toBe(200);
+  });
+
   it('serves the metaservices', async () => {
     const lc = await request(`${p.gatewayUrl}/listClients`);
     const clients = await lc.body.json() as { member: { id: { object_type: string; subsystem_code?: string } }[] };
