@@ -3,6 +3,7 @@
 
 export const ERRORS = {
   BAD_REQUEST:            { status: 400, title: 'Bad request', xroad: 'Client.BadRequest' },
+  INVALID_XML:            { status: 400, title: 'XML refused', xroad: 'Client.BadRequest' },
   INVALID_IDENTIFIER:     { status: 400, title: 'Invalid identifier', xroad: 'Client.InvalidIdentifier' },
   INVALID_PATH:           { status: 400, title: 'Invalid request path', xroad: 'Client.InvalidPath' },
   MISSING_CLIENT:         { status: 400, title: 'X-Road-Client header missing or malformed', xroad: 'Client.MissingClient' },
@@ -21,7 +22,10 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE:      { status: 413, title: 'Payload too large', xroad: 'Client.PayloadTooLarge' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', xroad: 'Client.BadRequest' },
   RATE_LIMITED:           { status: 429, title: 'Too many requests', xroad: 'Server.ServerProxy.RateLimited' },
+  UPSTREAM_BUDGET_EXHAUSTED: { status: 429, title: 'Shared upstream budget exhausted', xroad: 'Server.ServerProxy.RateLimited' },
   INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
+  UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },
+  UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },
   UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },
   UPSTREAM_BAD_RESPONSE:  { status: 502, title: 'Service backend failed', xroad: 'Server.ServerProxy.ServiceFailed' },
   CIRCUIT_OPEN:           { status: 503, title: 'Service backend temporarily unavailable', xroad: 'Server.ServerProxy.ServiceUnavailable' },
