@@ -1,0 +1,83 @@
+// "Durable before answered" when the log cannot commit: the gateway answers 503 NOT_READY —
+// not the backend's answer, not the problem it would otherwise send — and records again once
+// the log can commit. The fault is real: the log's table is moved away in the database.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { request } from 'undici';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
+import { startBackend, type TestBackend } from './helpers/backend.js';
+import { makeMessageLogUnwritable } from './helpers/faults.js';
+import { testEngines } from '../src/store/testing.js';
+import { searchMessages } from '../src/audit/index.js';
+
+const P = 'GOV/000.00.00.H59/hotich';
+const C = 'GOV/000.00.00.H60/motcua';
+
+describe.each(testEngines())('gateway while the message log cannot commit (%s)', (engine) => {
+  let p: TestPlatform;
+  let backend: TestBackend;
+  let key: string;
+  const call = async (svcPath: string, headers: Record<string, string> = {}) => {
+    const res = await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/${svcPath}`, {
+      headers: { 'x-road-client': `${p.instance}/${C}`, 'x-api-key': key, ...headers },
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text ? JSON.parse(text) : null, headers: res.headers };
+  };
+  const adminOk = async (method: string, path: string, body?: unknown) => {
+    const r = await p.admin(method, '/api/v1' + path, body);
+    if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  /** Runs `fn` while the log cannot commit, and puts the log back whatever happens. */
+  const whileLogBroken = async (fn: () => Promise<void>) => {
+    const restore = await makeMessageLogUnwritable(p.store);
+    try { await fn(); } finally { await restore(); }
+  };
+
+  beforeAll(async () => {
+    backend = await startBackend();
+    p = await startTestPlatform({ engine });
+    await adminOk('POST', '/members', { memberClass: 'GOV', memberCode: '000.00.00.H59', name: 'Sở Tư pháp' });
+    await adminOk('POST', '/members', { memberClass: 'GOV', memberCode: '000.00.00.H60', name: 'Văn phòng UBND tỉnh' });
+    await adminOk('POST', '/subsystems', { id: P });
+    await adminOk('POST', '/subsystems', { id: C });
+    await adminOk('POST', '/services', { id: `${P}/echo`, url: backend.url });
+    await adminOk('POST', '/services', { id: `${P}/closed`, url: backend.url });
+    await adminOk('POST', '/access-rights', { service: `${P}/echo`, client: C });
+    key = (await adminOk('POST', '/keys', { subsystem: C })).key;
+    await p.snapshots.poll();
+  });
+  afterAll(async () => {
+    await p?.stop();
+    await backend?.close();
+  });
+
+  it('withholds the backend\'s answer and answers 503 NOT_READY, then records again once the log can commit', async () => {
+    await whileLogBroken(async () => {
+      const r = await call('echo/x', { 'x-road-id': 'unlogged-ok' });
+      expect([r.status, r.body.code]).toEqual([503, 'NOT_READY']);
+      expect(r.headers['x-backend']).toBeUndefined();
+    });
+    const again = await call('echo/x', { 'x-road-id': 'logged-again' });
+    expect(again.status).toBe(200);
+    await p.messageLog.flush();
+    expect((await searchMessages(p.store, { messageId: 'logged-again' })).items).toHaveLength(1);
+    expect((await searchMessages(p.store, { messageId: 'unlogged-ok' })).items).toHaveLength(0);
+  });
+
+  it('answers 503 NOT_READY instead of the refusal it cannot record', async () => {
+    await whileLogBroken(async () => {
+      const refusals: [string, Record<string, string>][] = [
+        ['closed/x', {}], // 403 ACCESS_DENIED when logged
+        ['nosuch/x', {}], // 404 SERVICE_NOT_FOUND
+        ['echo/x', { 'x-api-key': 'vmk_wrong' }], // 401 UNAUTHENTICATED
+      ];
+      for (const [path, headers] of refusals) {
+        const r = await call(path, headers);
+        expect([path, r.status, r.body.code]).toEqual([path, 503, 'NOT_READY']);
+      }
+    });
+    const denied = await call('closed/x');
+    expect([denied.status, denied.body.code]).toEqual([403, 'ACCESS_DENIED']);
+  });
+});
