@@ -65,5 +65,5 @@ describe.each([1, 2])('kill -9 of the gateway during load (VAMCO_WORKERS=%i)', (
     const m = /OK: (\d+) records verified/.exec(verify.stdout);
     expect(m, verify.stdout + verify.stderr).not.toBeNull();
     expect(Number(m![1])).toBe(ids.size);
-  });
+  }, 300_000); // two starts, a load and a verify: minutes on a loaded two-core machine
 });

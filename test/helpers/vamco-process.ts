@@ -48,7 +48,7 @@ export function startVamco(dataDir: string, env: Record<string, string> = {}): P
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`vamco did not start in 30 s:\n${out}`)); }, 30_000);
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`vamco did not start in 120 s:\n${out}`)); }, 120_000);
     const onData = (b: Buffer) => {
       out += b.toString();
       const m = /Gateway\s+(http:\/\/\S+)/.exec(out);

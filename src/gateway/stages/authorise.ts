@@ -1,0 +1,14 @@
+// authorise: default deny. The client needs a right on the service, or on an endpoint that
+// matches the method and the normalised path.
+import { VamcoError } from '../../core/errors.js';
+import { isAllowed } from '../../registry/index.js';
+import type { Exchange, StageFactory } from './context.js';
+
+export const authorise: StageFactory = () => ({
+  name: 'authorise',
+  run(x: Exchange): void {
+    if (!isAllowed(x.snap, x.svc!, x.clientSub!.id, x.method, x.servicePath!.decoded)) {
+      throw new VamcoError('ACCESS_DENIED', `${x.client} has no access to ${x.method} ${x.servicePath!.decoded} of ${x.service}`);
+    }
+  },
+});

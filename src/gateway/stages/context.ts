@@ -1,0 +1,96 @@
+// One exchange as the stages see it. Each stage reads what the stages before it set and adds
+// its own part; nothing else is shared between them (DESIGN.md, "The exchange as stages").
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Snapshot, SnapService, SnapSubsystem } from '../../registry/index.js';
+import type { NormalisedPath } from '../path.js';
+import type { Meter } from '../meter.js';
+import type { GatewayDeps } from '../types.js';
+import type { Outcome } from './outcome.js';
+
+/** The service named by the request path: /r1/{instance}/{class}/{member}/{subsystem}/{service}. */
+export interface TargetRef {
+  instance: string; memberClass: string; memberCode: string; subsystemCode: string; serviceCode: string;
+  /** CLASS/MEMBER/SUBSYSTEM */
+  providerKey: string;
+}
+
+export interface UpstreamAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** performance.now() when the request arrived. */
+  readonly t0: number;
+  /** ISO time the request arrived. */
+  readonly at: string;
+  readonly requestId: string;
+  readonly method: string;
+  /** The snapshot this exchange is decided on, taken once at its start. */
+  readonly snap: Snapshot;
+  messageId: string;
+  /** The request target as logged: the raw one, made canonical once the service path is normalised. */
+  target: string;
+
+  // parse
+  path: string;
+  query: string;
+  /** ['', 'r1', instance, class, member, subsystem, service, ...path] */
+  segments: string[];
+  ref: TargetRef | null;
+  userId: string | null;
+  issue: string | null;
+
+  // identify
+  /** INSTANCE/CLASS/MEMBER/SUBSYSTEM as the client named itself (logged even when refused). */
+  client: string | null;
+  clientSub: SnapSubsystem | null;
+
+  // resolve
+  /** INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE */
+  service: string | null;
+  /** Metrics label: the service key, a metaservice name, or 'unknown'. */
+  serviceLabel: string;
+  svc: SnapService | null;
+  /** A metaservice's name when the request is for one. */
+  metaservice: string | null;
+  servicePath: NormalisedPath | null;
+
+  // forward
+  meter: Meter | null;
+  abort: AbortController | null;
+  timer: NodeJS.Timeout | undefined;
+  timedOut: boolean;
+  upstream: UpstreamAnswer | null;
+
+  /** The consumer's connection closed before the answer was complete. */
+  clientGone: boolean;
+  /** Set by the stage that answered: the stages after it do not run. */
+  finished: boolean;
+}
+
+/** One step of the exchange. It may answer (and set `finished`) or throw a VamcoError. */
+export interface Stage {
+  readonly name: string;
+  run(x: Exchange): void | Promise<void>;
+}
+
+export type StageFactory = (deps: GatewayDeps, outcome: Outcome) => Stage;
+
+export function newExchange(req: IncomingMessage, res: ServerResponse, t0: number, snap: Snapshot): Exchange {
+  const requestId = crypto.randomUUID();
+  return {
+    req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
+    messageId: requestId, target: req.url ?? '/',
+    path: '', query: '', segments: [], ref: null, userId: null, issue: null,
+    client: null, clientSub: null,
+    service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
+    meter: null, abort: null, timer: undefined, timedOut: false, upstream: null,
+    clientGone: false, finished: false,
+  };
+}

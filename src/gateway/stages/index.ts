@@ -1,0 +1,10 @@
+export { parse } from './parse.js';
+export { identify } from './identify.js';
+export { resolve } from './resolve.js';
+export { metaservice } from './metaservice.js';
+export { authorise } from './authorise.js';
+export { limit } from './limit.js';
+export { forward, toFault } from './forward.js';
+export { relay } from './relay.js';
+export { createOutcome, type Outcome } from './outcome.js';
+export { newExchange, type Exchange, type Stage, type StageFactory, type TargetRef, type UpstreamAnswer } from './context.js';

@@ -1,0 +1,36 @@
+// parse: the message id, the optional X-Road headers and the service named by the path.
+// Nothing here trusts the client yet; it only refuses what cannot be logged or routed.
+import { VamcoError } from '../../core/errors.js';
+import { isValidPart } from '../../core/ids.js';
+import { splitTarget, decodeIdPart } from '../path.js';
+import { optionalHeader } from '../headers.js';
+import type { Exchange, StageFactory } from './context.js';
+
+const MESSAGE_ID = /^[\x21-\x7e]{1,255}$/;
+
+export const parse: StageFactory = () => ({
+  name: 'parse',
+  run(x: Exchange): void {
+    const givenId = x.req.headers['x-road-id'];
+    if (givenId !== undefined) {
+      if (typeof givenId !== 'string' || !MESSAGE_ID.test(givenId)) throw new VamcoError('BAD_REQUEST', 'X-Road-Id must be 1-255 printable ASCII characters');
+      x.messageId = givenId;
+    }
+    x.userId = optionalHeader(x.req.headers, 'x-road-userid') ?? null;
+    x.issue = optionalHeader(x.req.headers, 'x-road-issue', 1024) ?? null;
+    const { path, query } = splitTarget(x.target);
+    x.path = path;
+    x.query = query;
+    x.segments = path.split('/');
+    if (x.segments.length < 7) throw new VamcoError('INVALID_PATH', 'Expected /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path]');
+    const [instance, memberClass, memberCode, subsystemCode, serviceCode] = x.segments.slice(2, 7).map(decodeIdPart);
+    // Checked before any of them reaches a header or the log: a CR/LF or non-Latin-1
+    // character would make writing the response throw.
+    if (![instance, memberClass, memberCode, subsystemCode, serviceCode].every(isValidPart)) {
+      throw new VamcoError('INVALID_PATH', 'Identifier parts use only A-Z a-z 0-9 \' ( ) + , - . = ?');
+    }
+    const providerKey = `${memberClass}/${memberCode}/${subsystemCode}`;
+    x.ref = { instance, memberClass, memberCode, subsystemCode, serviceCode, providerKey };
+    x.service = `${instance}/${providerKey}/${serviceCode}`;
+  },
+});

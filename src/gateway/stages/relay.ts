@@ -1,0 +1,101 @@
+// relay: the backend's answer goes back to the consumer, digested as it passes. Small answers
+// (up to logBufferBytes) are held until their record is committed. Larger ones stream, but the
+// last chunk is held back until the record, with the digest and size of the whole body, is
+// committed: the consumer never receives a complete answer whose record is not durable.
+import crypto from 'node:crypto';
+import { VamcoError } from '../../core/errors.js';
+import { downstreamHeaders } from '../headers.js';
+import type { Exchange, StageFactory } from './context.js';
+
+export const relay: StageFactory = (deps, outcome) => ({
+  name: 'relay',
+  async run(x: Exchange): Promise<void> {
+    const { req, res } = x;
+    const up = x.upstream!;
+    const svc = x.svc!;
+    const limit = deps.config.logBufferBytes;
+    const hash = crypto.createHash('sha256');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let streaming = false;
+    let held: Buffer | null = null;
+    const headers = downstreamHeaders(up.headers);
+    // The backend answered before the consumer finished sending: close after this answer, or
+    // the rest of the upload would be read as the next request on this connection.
+    if (!req.complete) headers.connection = 'close';
+    const bodyless = x.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+    const startStreaming = () => {
+      streaming = true;
+      Object.assign(headers, outcome.xroadHeaders(x));
+      res.writeHead(up.statusCode, headers);
+      held = chunks.pop()!;
+      for (const b of chunks) res.write(b);
+      chunks.length = 0;
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        up.body.on('data', (c: Buffer) => {
+          size += c.length;
+          hash.update(c);
+          if (!streaming) {
+            chunks.push(c);
+            if (size > limit && !x.clientGone) startStreaming();
+            return;
+          }
+          const ok = res.write(held!);
+          held = c;
+          if (!ok) {
+            up.body.pause();
+            res.once('drain', () => up.body.resume());
+          }
+        });
+        up.body.once('end', resolve);
+        up.body.once('error', reject);
+        res.once('close', () => { if (!res.writableFinished) reject(new VamcoError('BAD_REQUEST', 'The client closed the connection')); });
+      });
+    } catch (err) {
+      up.body.destroy();
+      if (!streaming) throw err; // nothing sent yet: the exchange answers with a problem
+      // Cut mid-stream: record what happened, then break the connection so the consumer
+      // cannot take the partial body for a complete one.
+      clearTimeout(x.timer);
+      const status = x.clientGone ? 499 : 502;
+      await outcome.logDurably(x, outcome.record(x, status, { responseSize: size, responseDigest: null, errorCode: x.clientGone ? 'CLIENT_CLOSED' : 'UPSTREAM_BAD_RESPONSE' }))
+        .catch((e) => deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable'));
+      outcome.finishMetrics(x, status);
+      res.destroy();
+      x.finished = true;
+      return;
+    }
+    clearTimeout(x.timer);
+    x.finished = true;
+    const digest = hash.digest('hex');
+    if (streaming) {
+      try {
+        await outcome.logDurably(x, outcome.record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
+      } catch (e) {
+        deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable');
+        outcome.finishMetrics(x, 503);
+        res.destroy(); // never complete an answer whose record is not durable
+        return;
+      }
+      outcome.finishMetrics(x, up.statusCode);
+      res.end(held);
+      return;
+    }
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const status = x.clientGone ? 499 : up.statusCode;
+    await outcome.logDurably(x, outcome.record(x, status, {
+      responseSize: size, responseDigest: digest, errorCode: x.clientGone ? 'CLIENT_CLOSED' : null,
+      requestBody: svc.logBodies ? x.meter?.keptBase64() ?? null : null,
+      responseBody: svc.logBodies ? body.toString('base64') : null,
+    }));
+    outcome.finishMetrics(x, status);
+    if (x.clientGone) return;
+    // HEAD, 204 and 304 carry no body: keep what the backend said its length is.
+    if (!bodyless) headers['content-length'] = body.length;
+    Object.assign(headers, outcome.xroadHeaders(x));
+    res.writeHead(up.statusCode, headers);
+    res.end(body);
+  },
+});
