@@ -1,5 +1,5 @@
 // Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
-import { adminOnly, matrix, ownWrite, readAll, type Case } from './world.js';
+import { adminOnly, matrix, ownWrite, readAll, scopedList, type Case } from './world.js';
 
 const cases: Case[] = [
   { name: 'GET /members', req: async () => ({ method: 'GET', path: '/members' }), expect: readAll() },
@@ -16,10 +16,12 @@ const cases: Case[] = [
   { name: 'DELETE /services/{id}', req: async (w) => { const id = `GOV/A/app/${w.fresh('x')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x' }); return { method: 'DELETE', path: `/services/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
   { name: 'POST /services/{id}/endpoints', req: async (w) => ({ method: 'POST', path: '/services/GOV:A:app:svc/endpoints', body: { method: 'GET', path: `/${w.fresh('e')}` } }), expect: ownWrite(201) },
   { name: 'DELETE /services/{id}/endpoints/{endpointId}', req: async (w) => { const e = await w.admin('POST', '/services/GOV:A:app:svc/endpoints', { method: 'GET', path: `/${w.fresh('de')}` }); return { method: 'DELETE', path: `/services/GOV:A:app:svc/endpoints/${e.id}` }; }, expect: ownWrite(204) },
-  { name: 'GET /access-rights', req: async () => ({ method: 'GET', path: '/access-rights' }), expect: readAll() },
+  // Agency admins see the rights their agency provides or holds, nobody else's.
+  { name: 'GET /access-rights', req: async () => ({ method: 'GET', path: '/access-rights' }), expect: readAll(), sees: scopedList((r) => [r.serviceId, r.clientId]) },
   { name: 'POST /access-rights (on own service)', req: async (w) => { const client = `GOV/B/${w.fresh('c')}`; await w.admin('POST', '/subsystems', { id: client }); return { method: 'POST', path: '/access-rights', body: { service: 'GOV/A/app/svc', client } }; }, expect: ownWrite(201) },
   { name: 'DELETE /access-rights/{id}', req: async (w) => { const client = `GOV/B/${w.fresh('r')}`; await w.admin('POST', '/subsystems', { id: client }); const g = await w.admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client }); return { method: 'DELETE', path: `/access-rights/${g.id}` }; }, expect: ownWrite(204) },
-  { name: 'GET /keys', req: async () => ({ method: 'GET', path: '/keys' }), expect: readAll() },
+  // Agency admins see their own agency's keys only.
+  { name: 'GET /keys', req: async () => ({ method: 'GET', path: '/keys' }), expect: readAll(), sees: scopedList((k) => [k.subsystemId]) },
   { name: 'POST /keys', req: async () => ({ method: 'POST', path: '/keys', body: { subsystem: 'GOV/A/app' } }), expect: ownWrite(201) },
   { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
 ];

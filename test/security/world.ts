@@ -44,7 +44,12 @@ export async function createWorld(opts: TestPlatformOptions = {}): Promise<World
     await admin('POST', '/members', { memberClass: 'GOV', memberCode: m, name: `Cơ quan ${m}` });
     await admin('POST', '/subsystems', { id: `GOV/${m}/app` });
     await admin('POST', '/services', { id: `GOV/${m}/app/svc`, url: 'http://127.0.0.1:9/api' });
+    // A credential per agency, so a list that leaks another agency's keys shows it.
+    await admin('POST', '/keys', { subsystem: `GOV/${m}/app`, label: `world ${m}` });
   }
+  // Rights between agencies: A provides to B (both see it), C to itself (only C sees it).
+  await admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client: 'GOV/B/app' });
+  await admin('POST', '/access-rights', { service: 'GOV/C/app/svc', client: 'GOV/C/app' });
   const users: [Who, string, string, string | null][] = [['agencyA', 'a-admin', 'agency_admin', 'GOV/A'], ['agencyB', 'b-admin', 'agency_admin', 'GOV/B'], ['auditor', 'auditor', 'auditor', null]];
   const bearer: Record<Who, string | null> = { anon: null, platform: cp.adminToken, agencyA: null, agencyB: null, auditor: null };
   for (const [who, username, role, memberId] of users) {
@@ -69,6 +74,8 @@ export interface Case {
   /** Builds the request for one cell (may first create the object it acts on, as the platform admin). */
   req(w: World, who: Who): Promise<{ method: string; path: string; body?: unknown }>;
   expect: Record<Who, number>;
+  /** What an allowed caller must (and must not) find in the answer, beyond its status. */
+  sees?(body: any, who: Who): void;
 }
 
 /** Statuses for the common shapes: `ok` for the allowed roles, 403 for the rest, 401 for anonymous. */
@@ -76,6 +83,25 @@ export const readAll = (ok = 200): Record<Who, number> => ({ anon: 401, platform
 export const ownWrite = (ok: number): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: ok, agencyB: 403, auditor: 403 });
 export const ownRead = (ok = 200): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: ok, agencyB: 403, auditor: ok });
 export const adminOnly = (ok: number): Record<Who, number> => ({ anon: 401, platform: ok, agencyA: 403, agencyB: 403, auditor: 403 });
+
+/** The member ("CLASS/CODE") of a subsystem or service id. */
+const memberOfId = (id: string) => id.split('/').slice(0, 2).join('/');
+
+/**
+ * For a list whose rows belong to members through `owners(row)`: agency admins see exactly the
+ * rows one of whose owners is their member (and at least one), platform admins and auditors
+ * see rows of every agency of the world.
+ */
+export const scopedList = (owners: (row: any) => string[]) => (body: { items: any[] }, who: Who): void => {
+  const seen = body.items.map((r) => owners(r).map(memberOfId));
+  if (who === 'agencyA' || who === 'agencyB') {
+    const mine = who === 'agencyA' ? 'GOV/A' : 'GOV/B';
+    expect(seen.length, `${who} sees none of its own rows`).toBeGreaterThan(0);
+    expect(seen.filter((o) => !o.includes(mine)), `${who} sees rows of other agencies`).toEqual([]);
+  } else {
+    for (const m of ['GOV/A', 'GOV/B', 'GOV/C']) expect(seen.some((o) => o.includes(m)), `${who} misses ${m}'s rows`).toBe(true);
+  }
+};
 
 /** Runs every route × role cell; agency A owns the objects, agency B is the other agency. */
 export function matrix(title: string, cases: Case[], setup?: (w: World) => Promise<void>, opts: TestPlatformOptions = {}): void {
@@ -89,6 +115,7 @@ export function matrix(title: string, cases: Case[], setup?: (w: World) => Promi
         const res = await w.call(who, r.method, r.path, r.body);
         expect({ status: res.status, body: res.status >= 400 ? res.body?.code : undefined }).toMatchObject({ status: c.expect[who] });
         if (res.status >= 400) expect(res.body).toMatchObject({ status: res.status, code: expect.any(String) });
+        else c.sees?.(res.body, who);
       });
     }
   });
