@@ -100,8 +100,13 @@ export async function loginWithPassword(ctx: AccountsCtx, username: string, pass
   const user = await findUser(ctx, username);
   if (!user) {
     const key = username.normalize('NFC').toLowerCase();
-    await verifyPassword(password, await dummyHash());
-    refuseUnknownIfLocked(ctx, key);
+    // Checked in the same order as for an account (lock first, then the password's time):
+    // checked after the slow hash, a back-off ran out sooner for unknown names than for real ones.
+    try {
+      refuseUnknownIfLocked(ctx, key);
+    } finally {
+      await verifyPassword(password, await dummyHash());
+    }
     recordUnknownFailure(ctx, key);
     throw new VamcoError('UNAUTHENTICATED', WRONG);
   }
