@@ -4,7 +4,7 @@
 //   BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_THREADS=2 BENCH_ROUNDS=1
 //   BENCH_RATES=2000,500 BENCH_RATE_SECONDS=10 BENCH_WORKERS=1,2 BENCH_LOG_SECONDS=2
 //   BENCH_PROFILE=1 (Vamco runs under --cpu-prof; summaries in bench/results/profiles/)
-//   BENCH_SKIP=bare,eg,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
+//   BENCH_SKIP=bare,eg,kong,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { ROOT, CLI, freePort, mustRun, start, waitHttp, which, sleep } from './l
 import { wrk, type LoadResult } from './lib/wrk.js';
 import { startNginx, BODY } from './lib/nginx.js';
 import { startEg } from './lib/eg.js';
+import { startKongStyle, kongStyleAvailable } from './lib/kong-style.js';
 import { setupVamco, startVamco, countRecords, auditVerify, type Vamco, type VamcoSetup } from './lib/vamco.js';
 import { logWriteSuite, type LogWriteResult } from './log-write.js';
 import { summarise } from './profile.js';
@@ -66,6 +67,7 @@ async function paced(url: string, headers: Record<string, string>, rate: number)
 
 async function main(): Promise<void> {
   const missing = ['nginx', 'wrk'].filter((tool) => !which(tool));
+  if (!S.skip.has('kong') && !kongStyleAvailable()) missing.push('libnginx-mod-http-lua');
   if (missing.length && process.getuid?.() === 0 && which('apt-get')) {
     // Both come from Debian's packages; as root the bench installs what is missing.
     log(`bench: installing ${missing.join(' ')} from Debian's packages`);
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   for (const tool of ['nginx', 'wrk']) {
     if (!which(tool)) throw new Error(`${tool} is missing: apt-get install -y nginx wrk`);
   }
+  if (!S.skip.has('kong') && !kongStyleAvailable()) throw new Error('nginx\'s Lua module is missing: apt-get install -y libnginx-mod-http-lua');
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm run bench builds first)`);
   fs.mkdirSync(RESULTS, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-bench-'));
@@ -114,6 +117,13 @@ async function main(): Promise<void> {
     }
     // All targets receive the same headers (harmless where unused), so request size is equal.
     const same = { 'x-road-client': vamcos[0]?.headers['x-road-client'] ?? 'DEV/GOV/x/y', 'x-api-key': vamcos[0]?.headers['x-api-key'] ?? 'x' };
+    if (!S.skip.has('kong')) {
+      // The same consumer and key as Vamco's, and a limit as far above the load as Vamco's.
+      const k = await startKongStyle(path.join(tmp, 'kong'), await freePort(), ng.backendUrl, { client: same['x-road-client'], key: same['x-api-key'], perSecond: 100_000_000 });
+      stops.push(() => k.stop());
+      targets.splice(targets.indexOf(vamcos[0] ?? targets[targets.length - 1]), 0,
+        { name: 'Kong-style nginx+Lua (key-auth, rate-limit)', url: k.url, headers: k.headers, pid: k.proc.child.pid! });
+    }
 
     const runs = new Map<string, LoadResult[]>();
     const complete = new Map<string, Completeness[]>();
@@ -149,19 +159,22 @@ async function main(): Promise<void> {
     const byName = (prefix: string) => table.find((r) => r.target.startsWith(prefix));
     const nginxProxy = byName('nginx reverse proxy')!;
     const eg = byName('express-gateway');
+    const kong = byName('Kong-style');
     // Per-round ratios: each pair was measured minutes apart at most, under the same load.
-    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; perRoundVsNginx: number[]; cpuVsNginx: number; cpuVsExpressGateway: number | null }> = {};
+    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; vsKongStyle: number | null; perRoundVsNginx: number[]; cpuVsNginx: number; cpuVsExpressGateway: number | null; cpuVsKongStyle: number | null }> = {};
     for (const v of vamcos) {
       const vr = runs.get(v.name)!;
       const perRound = vr.map((r, i) => r2(r.rps / runs.get(nginxProxy.target)![i].rps));
       ratios[v.name] = {
         vsNginx: r2(median(perRound)),
         vsExpressGateway: eg ? r2(median(vr.map((r, i) => r.rps / runs.get(eg.target)![i].rps))) : null,
+        vsKongStyle: kong ? r2(median(vr.map((r, i) => r.rps / runs.get(kong.target)![i].rps))) : null,
         perRoundVsNginx: perRound,
         // Requests per CPU-second relative to the peer: the throughput ratio each would have
         // with the same dedicated CPU, which the shared machine's req/s cannot show.
         cpuVsNginx: r2(nginxProxy.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq),
         cpuVsExpressGateway: eg ? r2(eg.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq) : null,
+        cpuVsKongStyle: kong ? r2(kong.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq) : null,
       };
     }
 
@@ -221,7 +234,7 @@ async function main(): Promise<void> {
       rounds: Object.fromEntries(table.map((r) => [r.target, r.rounds])),
       ratios, completeness: Object.fromEntries(complete), verify, fixedRate, logBench, idle, profiles,
       targets: {
-        vsNginx: 0.3, vsExpressGateway: 2, addedP50Ms: 0.5, addedP99Ms: 3, idleRssMb: 150, coldStartMs: 2000,
+        vsNginx: 0.3, vsExpressGateway: 5, vsKongStyle: 0.4, addedP50Ms: 0.5, addedP99Ms: 3, idleRssMb: 150, coldStartMs: 2000,
       },
     };
     fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
@@ -274,7 +287,10 @@ function printReport(r: any): void {
   out.push('', 'CPU µs/req: CPU time of the target\'s own processes (all threads) per answered request; the nginx proxy row excludes the backend\'s share.');
   out.push('');
   for (const [name, x] of Object.entries<any>(r.ratios)) {
-    out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 2)` : ''}; per CPU-second ${x.cpuVsNginx} × nginx${x.cpuVsExpressGateway !== null ? `, ${x.cpuVsExpressGateway} × express-gateway` : ''}`);
+    out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsKongStyle !== null ? `, ${x.vsKongStyle} × Kong-style peer (target >= 0.40)` : ''}${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 5)` : ''}; per CPU-second ${x.cpuVsNginx} × nginx${x.cpuVsKongStyle !== null ? `, ${x.cpuVsKongStyle} × Kong-style` : ''}${x.cpuVsExpressGateway !== null ? `, ${x.cpuVsExpressGateway} × express-gateway` : ''}`);
+  }
+  if (r.table.some((t: any) => t.target.startsWith('Kong-style'))) {
+    out.push('Kong-style peer: key lookup, client match, per-client counter, key stripped; it logs nothing durably (no record, digest or chain per exchange), where every Vamco row commits a durable, hash-chained record of every exchange before answering it.');
   }
   for (const [name, cs] of Object.entries<Completeness[]>(r.completeness)) {
     const c = cs.reduce((a, b) => ({ answered: a.answered + b.answered, records: a.records + b.records, missing: a.missing + b.missing, extra: a.extra + b.extra }));
