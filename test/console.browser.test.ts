@@ -52,7 +52,7 @@ describe.skipIf(!haveChromium)('console in a browser', () => {
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'vi-VN' })).newPage();
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -194,5 +194,5 @@ describe.skipIf(!haveChromium)('console in a browser', () => {
     }
     const files = fs.readdirSync(OUT).filter((f) => f.endsWith('.png'));
     expect(files.length).toBeGreaterThanOrEqual(24);
-  }, 150_000);
+  }, 300_000);
 });

@@ -78,7 +78,7 @@ describe.skipIf(!haveChromium)('publicadmin console pages in a browser', () => {
     await tid('repeat-password').fill('Mật khẩu quản trị 2026!');
     await tid('password-submit').click();
     await tid('whoami').waitFor();
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -241,5 +241,5 @@ describe.skipIf(!haveChromium)('publicadmin console pages in a browser', () => {
       await shot(`dossier-detail-${lang}`);
     }
     expect(fs.readdirSync(OUT).filter((f) => f.startsWith('publicadmin-')).length).toBeGreaterThanOrEqual(18);
-  }, 120_000);
+  });
 });

@@ -151,7 +151,7 @@ describe.each(testEngines())('publicadmin backend on %s', (engine) => {
     expect(seqs[0]).toBe(1);
     expect(seqs[999]).toBe(1000);
     expect(codes.every((c) => c.includes('-260310-'))).toBe(true);
-  }, 120_000);
+  });
 
   it('enforces the transition table (409) and pauses the clock on a supplement request', async () => {
     const { body: d } = await create({ receivedAt: '2026-04-28T09:00:00+07:00' });

@@ -37,7 +37,7 @@ async function login(w: World, username: string, password: string, headers: Reco
 // Races depend on the engine: SQLite's synchronous driver serialises most of them, PostgreSQL does not.
 describe.each(testEngines())('review: accounts, sessions and access requests on %s', (engine) => {
   let w: World;
-  beforeAll(async () => { w = await createWorld({ engine }); }, 120_000);
+  beforeAll(async () => { w = await createWorld({ engine }); });
   afterAll(async () => { await w?.cp.stop(); });
 
   it('ends personal API tokens when an administrator resets the password, and tokens cannot mint tokens', async () => {
@@ -154,7 +154,7 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
 
 describe('review: publicadmin admin routes', () => {
   let w: World;
-  beforeAll(async () => { w = await createWorld({ env: { VAMCO_PUBLICADMIN: '1' } }); }, 180_000);
+  beforeAll(async () => { w = await createWorld({ env: { VAMCO_PUBLICADMIN: '1' } }); });
   afterAll(async () => { await w?.cp.stop(); });
 
   // src/platform/publicadmin-admin.ts:17 and :27: the role hook and the trail hook match the raw

@@ -267,7 +267,7 @@ describe('review: gateway data plane', () => {
     } finally {
       await b.close();
     }
-  }, 45_000);
+  });
 
   // backend-policy.ts:85-95 — "the platform's own ports stay refused" is only checked when the
   // address is loopback/link-local. The host's own LAN address with the gateway or admin port

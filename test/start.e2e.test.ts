@@ -16,7 +16,7 @@ function start(dataDir: string, args: string[] = []): Promise<{ proc: ChildProce
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('no banner within 30 s:\n' + out)), 30_000);
+    const timer = setTimeout(() => reject(new Error('no banner within 90 s:\n' + out)), 90_000);
     proc.stdout!.on('data', (c) => {
       out += c;
       if (/Store\s+SQLite/.test(out) && (args.includes('--no-demo') || /\/records\/\d+/.test(out))) {
@@ -58,7 +58,7 @@ describe('vamco start', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 
   it('--no-demo registers nothing of the demo', async () => {
     const dataDir = tempDir();
@@ -70,5 +70,5 @@ describe('vamco start', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -65,7 +65,7 @@ describe.each(testEngines())('publicadmin console views: what each role sees (%s
   beforeAll(async () => {
     w = await createWorld({ engine, ...PUBLICADMIN });
     await setup(w);
-  }, 120_000);
+  });
   afterAll(async () => { await w?.cp.stop(); });
   const codes = async (who: Who, path: string) => ((await w.call(who, 'GET', path)).body.items as { code: string }[]).map((d) => d.code);
 

@@ -107,7 +107,7 @@ export const scopedList = (owners: (row: any) => string[]) => (body: { items: an
 export function matrix(title: string, cases: Case[], setup?: (w: World) => Promise<void>, opts: TestPlatformOptions = {}): void {
   describe(title, () => {
     let w: World;
-    beforeAll(async () => { w = await createWorld(opts); if (setup) await setup(w); }, 120_000);
+    beforeAll(async () => { w = await createWorld(opts); if (setup) await setup(w); });
     afterAll(async () => { await w?.cp.stop(); });
     for (const c of cases) {
       it.each(WHO)(`${c.name} as %s`, async (who) => {
