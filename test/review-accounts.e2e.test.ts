@@ -53,6 +53,27 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
     expect((await raw(w, 'GET', '/auth/me', { bearer: token })).status).toBe(401);
   });
 
+  it('ends a user\'s sessions when an administrator changes the role or the agency, or resets the password', async () => {
+    const me = (s: { cookie: string }) => raw(w, 'GET', '/auth/me', { cookie: s.cookie });
+    const users = ['sess-role', 'sess-agency', 'sess-reset', 'sess-name'];
+    const sessions: Record<string, { cookie: string }> = {};
+    for (const username of users) {
+      await w.admin('POST', '/users', { username, role: 'agency_admin', memberId: 'GOV/A', password: PW });
+      const s = await login(w, username, PW);
+      expect([username, s.body.stage]).toEqual([username, 'full']);
+      expect((await me(s)).status).toBe(200);
+      sessions[username] = s;
+    }
+    await w.admin('PATCH', '/users/sess-role', { role: 'auditor', memberId: null });
+    await w.admin('PATCH', '/users/sess-agency', { memberId: 'GOV/B' });
+    await w.admin('POST', '/users/sess-reset/reset-password', {});
+    await w.admin('PATCH', '/users/sess-name', { displayName: 'Tên mới' });
+    const after: Record<string, number> = {};
+    for (const username of users) after[username] = (await me(sessions[username])).status;
+    // A new name changes no power: that session goes on.
+    expect(after).toEqual({ 'sess-role': 401, 'sess-agency': 401, 'sess-reset': 401, 'sess-name': 200 });
+  });
+
   // src/accounts/login.ts:47-52 (recordFailure writes `user.failed_logins + 1` from the row read
   // before the slow scrypt check) and :75 (refuseIfLocked on that stale row): parallel guesses
   // all read failed_logins = 0 and all write 1, so the back-off and the ten-failure lock never start.
