@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createWorld, type World } from './security/world.js';
 import { totpNow } from './security/console-platform.js';
 import { testEngines } from '../src/store/testing.js';
+import { startBackend } from './helpers/backend.js';
 
 const PW = 'Mật khẩu kiểm tra 9';
 
@@ -72,6 +73,34 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
     for (const username of users) after[username] = (await me(sessions[username])).status;
     // A new name changes no power: that session goes on.
     expect(after).toEqual({ 'sess-role': 401, 'sess-agency': 401, 'sess-reset': 401, 'sess-name': 200 });
+  });
+
+  it('lets the client call the service through the gateway once the provider approves its access request', async () => {
+    const backend = await startBackend();
+    try {
+      const service = `GOV/A/app/${w.fresh('req-svc')}`;
+      const client = `GOV/B/${w.fresh('req-client')}`;
+      await w.admin('POST', '/services', { id: service, url: backend.url });
+      await w.admin('POST', '/subsystems', { id: client });
+      const key = (await w.admin('POST', '/keys', { subsystem: client })).key as string;
+      const inst = w.cp.platform.instance;
+      const callIt = async () => {
+        await w.cp.platform.snapshots.poll();
+        const r = await fetch(`${w.cp.gatewayUrl}/r1/${inst}/${service}/records/1`, { headers: { 'x-road-client': `${inst}/${client}`, 'x-api-key': key } });
+        const body = await r.json() as { code?: string; url?: string };
+        return { status: r.status, code: body.code ?? null, url: body.url ?? null };
+      };
+      expect(await callIt()).toMatchObject({ status: 403, code: 'ACCESS_DENIED' });
+      const req = await raw(w, 'POST', '/access-requests', { bearer: w.bearer.agencyB!, body: { service, client, reason: 'tra cứu hồ sơ' } });
+      expect(req.status).toBe(201);
+      const approved = await raw(w, 'POST', `/access-requests/${req.body.id}/approve`, { bearer: w.bearer.agencyA!, body: {} });
+      expect([approved.status, approved.body.state]).toEqual([200, 'approved']);
+      // The grant the approval made is the one the gateway applies: the call reaches the backend.
+      expect(await callIt()).toEqual({ status: 200, code: null, url: '/records/1' });
+      expect(backend.seen.map((s) => s.headers['x-road-client'])).toEqual([`${inst}/${client}`]);
+    } finally {
+      await backend.close();
+    }
   });
 
   // src/accounts/login.ts:47-52 (recordFailure writes `user.failed_logins + 1` from the row read
