@@ -9,6 +9,7 @@ import { checkPasswordStrength, dummyHash, hashPassword, verifyPassword } from '
 import { advanceSession, createSession, type NewSession, type SessionRow, type Stage } from './sessions.js';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 import { findUser, type UserRow } from './users.js';
+import { readTotpSecret, sealTotpSecret, storePendingSecret } from './totp-secrets.js';
 
 export interface Meta { address?: string | null; userAgent?: string | null }
 
@@ -162,8 +163,9 @@ async function claimStep(ctx: AccountsCtx, user: UserRow, step: number, meta: Me
 }
 
 export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<Stage> {
-  if (session.stage !== 'totp' || !user.totp_secret) throw new VamcoError('CONFLICT', 'This session is not waiting for an authentication code');
-  const step = await checkCode(ctx, user, user.totp_secret, code, meta);
+  const secret = await readTotpSecret(ctx, user, 'totp_secret');
+  if (session.stage !== 'totp' || !secret) throw new VamcoError('CONFLICT', 'This session is not waiting for an authentication code');
+  const step = await checkCode(ctx, user, secret, code, meta);
   await claimStep(ctx, user, step, meta);
   return finishStage(ctx, session, user, nextStage(user, 'second_factor'), meta);
 }
@@ -173,17 +175,19 @@ export async function startEnrolment(ctx: AccountsCtx, session: SessionRow, user
   if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
   if (user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is already on for this account');
   const secret = newTotpSecret();
-  await ctx.db.updateTable('users').set({ totp_pending_secret: secret }).where('id', '=', user.id).execute();
+  await storePendingSecret(ctx, user, secret);
   return { secret, otpauthUri: otpauthUri(secret, user.username, ctx.policy.totpIssuer) };
 }
 
 export async function confirmEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<Stage> {
   if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
-  if (!user.totp_pending_secret) throw new VamcoError('CONFLICT', 'Start the set-up first (POST /auth/totp/enrol)');
-  const step = await checkCode(ctx, user, user.totp_pending_secret, code, meta);
+  const pending = await readTotpSecret(ctx, user, 'totp_pending_secret');
+  if (!pending) throw new VamcoError('CONFLICT', 'Start the set-up first (POST /auth/totp/enrol)');
+  const step = await checkCode(ctx, user, pending, code, meta);
   await claimStep(ctx, user, step, meta);
+  const sealed = await sealTotpSecret(ctx, user.id, 'totp_secret', pending);
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ totp_secret: user.totp_pending_secret, totp_pending_secret: null, totp_last_step: step, updated_at: iso(ctx.now()) })
+    await trx.updateTable('users').set({ totp_secret: sealed, totp_pending_secret: null, totp_last_step: step, updated_at: iso(ctx.now()) })
       .where('id', '=', user.id).execute();
     await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'user.totp_enable', target: `user:${user.username}`, address: meta.address ?? null });
   });
@@ -194,8 +198,9 @@ export async function confirmEnrolment(ctx: AccountsCtx, session: SessionRow, us
 /** Users other than platform admins may turn their second factor off, proving it one last time. */
 export async function disableTotp(ctx: AccountsCtx, user: UserRow, code: string, meta: Meta): Promise<void> {
   if (user.role === 'platform_admin') throw new VamcoError('FORBIDDEN', 'Platform administrators must keep two-step verification on');
-  if (!user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on');
-  await checkCode(ctx, user, user.totp_secret, code, meta);
+  const secret = await readTotpSecret(ctx, user, 'totp_secret');
+  if (!secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on');
+  await checkCode(ctx, user, secret, code, meta);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ totp_secret: null, totp_last_step: null, updated_at: iso(ctx.now()) }).where('id', '=', user.id).execute();
     await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'user.totp_disable', target: `user:${user.username}`, address: meta.address ?? null });

@@ -16,7 +16,20 @@ export interface AdminServerOptions {
   rootPlugins?: FastifyPluginAsync<AdminDeps>[];
 }
 
-function tokenMatches(given: string, expected: string): boolean {
+// RFC 6750 §2.1: "Bearer", one or more spaces, the token (visible ASCII). Nothing is trimmed:
+// String.prototype.trim would turn "Bearer <NBSP>" into an empty token.
+const BEARER = /^Bearer +([\x21-\x7e]+)$/i;
+
+/** The bearer token of an Authorization header, or null. */
+export function bearerToken(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const m = BEARER.exec(header);
+  return m ? m[1] : null;
+}
+
+function tokenMatches(given: string | null, expected: string): boolean {
+  // An empty expected token (a damaged token file) matches nothing, never everything.
+  if (!given || expected.length < 32) return false;
   const a = crypto.createHash('sha256').update(given).digest();
   const b = crypto.createHash('sha256').update(expected).digest();
   return crypto.timingSafeEqual(a, b);
@@ -71,9 +84,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
   await app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       if (req.url.startsWith('/api/v1/openapi.json')) return;
-      const auth = req.headers.authorization;
       let p: Principal | null = null;
-      if (typeof auth === 'string' && /^bearer /i.test(auth) && tokenMatches(auth.slice(7).trim(), deps.adminToken)) {
+      if (tokenMatches(bearerToken(req.headers.authorization), deps.adminToken)) {
         p = { kind: 'admin-token', actor: 'admin-token', name: 'Platform admin token', role: 'platform_admin' };
       }
       for (const a of deps.authenticators ?? []) {

@@ -3,9 +3,11 @@
 // running platform; the gateway sees each change within a second (snapshot polling).
 import os from 'node:os';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
-import { openStore, migrate, type Store } from '../store/index.js';
+import { openStore, migrate, SECRET_KEY_FILE, type Store } from '../store/index.js';
+import { keyStatus, retireOldKeys, rotateKey } from '../secrets/index.js';
 import * as reg from '../registry/index.js';
 import { verifyStore, verifyExportFile, exportLog, type VerifyResult } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
@@ -27,9 +29,10 @@ function safeUser(): string {
 /** Runs an action with an open, migrated store and closes it after. */
 async function withStore<T>(fn: (ctx: reg.RegistryCtx) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store: Store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const store: Store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile, poolSize: 2 });
   try {
     await migrate(store.db, store.engine);
+    await store.keyring();
     return await fn({ store, config });
   } finally {
     await store.close();
@@ -130,6 +133,26 @@ audit.command('export').description('write records, checkpoints and public keys 
   .action((o: { out: string }) => withStore(async (ctx) => {
     const r = await exportLog(ctx.store, o.out);
     out(`exported ${r.records} records, ${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records to ${o.out}`);
+  }));
+
+const secrets = program.command('secrets').description('The secret key file that seals second factors, backend credentials and dossier personal data');
+const keyFile = (c: Readonly<Config>) => ({ file: c.secretKeyFile ?? path.join(c.dataDir, SECRET_KEY_FILE), external: !!c.secretKeyFile });
+secrets.command('status').description('the keys in the key file and how many sealed values each holds')
+  .action(() => withStore(async (ctx) => {
+    const s = await keyStatus(ctx.store.db, await ctx.store.keyring());
+    out(`key file ${s.file}`);
+    for (const k of s.keys) out(`${k.kid}\t${k.current ? 'current' : 'old'}\t${k.sealedValues} sealed values`);
+    if (s.notSealed) out(`${s.notSealed} values not sealed yet (sealed at the next start)`);
+  }));
+secrets.command('rotate').description('make a new key current and re-seal every value with it (old keys stay to open old copies)')
+  .action(() => withStore(async (ctx) => {
+    const r = await rotateKey(ctx.store.db, keyFile(ctx.config));
+    out(`new current key ${r.kid}; ${r.resealed} rows re-sealed. Copy the key file to every other node, then run "vamco secrets retire".`);
+  }));
+secrets.command('retire').description('drop every key but the current one, once no value needs them')
+  .action(() => withStore(async (ctx) => {
+    const r = await retireOldKeys(ctx.store.db, keyFile(ctx.config));
+    out(r.retired.length ? `retired ${r.retired.join(', ')}` : 'no old key to retire');
   }));
 
 const user = program.command('user').description('Console accounts: platform admins, agency admins, auditors');

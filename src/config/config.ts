@@ -9,6 +9,8 @@ export interface Config {
   instance: string;
   dataDir: string;
   databaseUrl?: string;
+  /** The key file that seals secrets in the database; {dataDir}/secret.key when not set. */
+  secretKeyFile?: string;
   gatewayHost: string;
   gatewayPort: number;
   adminHost: string;
@@ -68,6 +70,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     instance,
     dataDir: path.resolve(env.VAMCO_DATA_DIR || './data'),
     databaseUrl: env.VAMCO_DATABASE_URL || undefined,
+    secretKeyFile: env.VAMCO_SECRET_KEY_FILE ? path.resolve(env.VAMCO_SECRET_KEY_FILE) : undefined,
     gatewayHost: env.VAMCO_GATEWAY_HOST || '0.0.0.0',
     gatewayPort: int(env, 'VAMCO_GATEWAY_PORT', 8080, 0, 65535),
     adminHost: env.VAMCO_ADMIN_HOST || '127.0.0.1',

@@ -26,6 +26,7 @@ export const ERRORS = {
   INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
   UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },
   UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },
+  CONFIG_ERROR:           { status: 500, title: 'Configuration error', xroad: 'Server.ConfigurationError' },
   UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },
   UPSTREAM_BAD_RESPONSE:  { status: 502, title: 'Service backend failed', xroad: 'Server.ServerProxy.ServiceFailed' },
   CIRCUIT_OPEN:           { status: 503, title: 'Service backend temporarily unavailable', xroad: 'Server.ServerProxy.ServiceUnavailable' },

@@ -1,5 +1,5 @@
 export { createGatewayServer, listen } from './server.js';
-export { TokenService, loadTokenSecret } from './tokens.js';
+export { TokenService, loadTokenKeys, tokenKeys, type TokenKeys } from './tokens.js';
 export { RateLimits } from './limiter.js';
 export { Upstreams } from './upstream.js';
 export type { GatewayDeps } from './types.js';

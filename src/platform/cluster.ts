@@ -130,7 +130,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
 
 /** A gateway worker: snapshot, credentials, limits, pools and the HTTP server; no writes. */
 export async function startGatewayWorker(config: Readonly<Config>, logger: Logger = pino({ level: config.logLevel })): Promise<{ stop(): Promise<void> }> {
-  const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile, poolSize: 2 });
   const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
   await snapshots.start();
   const metrics = new Metrics();

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { ping, type Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord } from '../audit/index.js';
-import { createGatewayServer, listen, loadTokenSecret, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 
 export interface GatewayRole {
@@ -23,7 +23,7 @@ export async function startGatewayRole(a: {
   const { config, store, snapshots } = a;
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
   snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
-  const tokens = new TokenService(await loadTokenSecret(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
+  const tokens = new TokenService(await loadTokenKeys(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
   let dbUp = true;
   const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
   health.unref();

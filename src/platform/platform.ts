@@ -47,9 +47,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile });
     cleanups.push(() => store.close());
+    for (const f of store.dataDir.fixed) logger.warn({ path: f.path, mode: f.was }, 'data dir: mode was too open; restricted to the owner');
     await migrate(store.db, store.engine);
+    // Opens (first start: creates) the secret key file and checks it against the database.
+    await store.keyring();
     const nodeKey = await loadOrCreateNodeKey(store, config.dataDir);
     const admin = loadOrCreateAdminToken(config.dataDir);
     // Only the very first start creates the platform admin; its one-time password goes to the banner.

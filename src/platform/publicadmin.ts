@@ -2,7 +2,6 @@
 // loopback, and its four services published under the operator's member like any agency's,
 // reachable only through the gateway (the backend checks a shared secret the gateway adds).
 import * as reg from '../registry/index.js';
-import { loadOrCreateSecret } from '../store/index.js';
 import { parseMemberId } from '../core/ids.js';
 import {
   PUBLICADMIN_SUBSYSTEM, PUBLICADMIN_SERVICES, startPublicAdminBackend, seedPublicAdmin,
@@ -14,7 +13,8 @@ const actor = { actor: 'system:publicadmin' };
 export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ close(): Promise<void> }> {
   const { store, config } = ctx;
   await seedPublicAdmin(store, { demo: config.demo, unitsFile: config.unitsFile });
-  const secret = (await loadOrCreateSecret(store, 'publicadmin-backend')).toString('base64url');
+  // Derived from the secret key file, so the database does not hold it (it changes with a key rotation).
+  const secret = (await store.keyring()).derive('vamco/publicadmin-backend').toString('base64url');
   let backend;
   try {
     backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: config.publicAdminPort });
@@ -37,7 +37,8 @@ export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ clos
     const input = { url, openapi: s.openapi, backendAuth: { header: SECRET_HEADER, value: secret } };
     const have = existing.get(s.code);
     if (!have) await reg.addService(ctx, { id, ...input }, actor, { trustedBackend: true });
-    else if (have.url !== url || JSON.stringify(await reg.getServiceOpenApi(ctx, id)) !== JSON.stringify(s.openapi)) {
+    else if (have.url !== url || JSON.stringify(await reg.getServiceOpenApi(ctx, id)) !== JSON.stringify(s.openapi)
+      || (await reg.getBackendAuth(ctx, id))?.value !== secret) {
       await reg.updateService(ctx, id, input, actor, { trustedBackend: true });
     }
   }

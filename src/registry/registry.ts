@@ -14,6 +14,8 @@ import { recordAdminAction } from '../audit/index.js';
 import { checkBackendUrl } from './backend-policy.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern } from './openapi.js';
 import { newApiKey } from './keys.js';
+import { sealContext, type Keyring } from '../secrets/index.js';
+import { checkBackendAuth, openBackendAuth } from './backend-auth.js';
 
 export interface RegistryCtx {
   store: Store;
@@ -189,20 +191,22 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
   if (input.connectTimeout !== undefined) out.connect_timeout_ms = input.connectTimeout === null ? null : positive(parseDuration(input.connectTimeout), 'connect timeout');
   if (input.rateLimit !== undefined) out.rate_limit = input.rateLimit === null || input.rateLimit === '' ? null : formatRateLimit(parseRateLimit(input.rateLimit));
   if (input.logBodies !== undefined) out.log_bodies = input.logBodies ? 1 : 0;
-  if (input.backendAuth !== undefined) {
-    if (input.backendAuth && (!/^[A-Za-z0-9-]+$/.test(input.backendAuth.header) || !input.backendAuth.value)) {
-      throw new VamcoError('VALIDATION_FAILED', 'backendAuth needs a header name and a value');
-    }
-    out.backend_auth = input.backendAuth ? JSON.stringify(input.backendAuth) : null;
-  }
+  const backendAuth = input.backendAuth === undefined ? undefined : input.backendAuth === null ? null : checkBackendAuth(input.backendAuth);
   if (input.openapi !== undefined && input.openapi !== null) {
     const parsed = parseOpenApi(input.openapi);
     out.openapi = JSON.stringify(parsed.doc);
     out.service_type = 'OPENAPI';
     endpoints = parsed.endpoints;
   }
-  return { fields: out, endpoints };
+  return { fields: out, endpoints, backendAuth };
 }
+
+/** Seals a service's backend credential for its row (src/secrets). */
+async function sealBackendAuth(ring: Keyring, trx: Trx, serviceIdNum: number, auth: { header: string; value: string } | null): Promise<void> {
+  const sealed = auth ? ring.seal(JSON.stringify(auth), sealContext('services', 'backend_auth', serviceIdNum)) : null;
+  await trx.updateTable('services').set({ backend_auth: sealed }).where('id', '=', serviceIdNum).execute();
+}
+
 
 function positive(ms: number, what: string): number {
   if (ms <= 0 || ms > 3_600_000) throw new VamcoError('VALIDATION_FAILED', `The ${what} must be between 1 ms and 1 h`);
@@ -214,8 +218,10 @@ export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Act
   if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) throw new VamcoError('VALIDATION_FAILED', `${ref.serviceCode} is a reserved metaservice name`);
   if (!input.url) throw new VamcoError('VALIDATION_FAILED', 'A service needs a backend url');
   const sub = await subsystemRow(ctx.store.db, subsystemId(ref));
-  const { fields, endpoints } = await validateServiceFields(ctx, input, opts);
+  const { fields, endpoints, backendAuth } = await validateServiceFields(ctx, input, opts);
   const id = serviceId(ref);
+  // Before the transaction: on SQLite its first use reads the database, which the transaction holds.
+  const ring = await ctx.store.keyring();
   await mutate(ctx, who, 'service.add', id, async (trx) => {
     const t = now();
     const r = await trx.insertInto('services').values({
@@ -224,6 +230,7 @@ export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Act
       created_at: t, updated_at: t, ...fields,
     }).returning('id').executeTakeFirstOrThrow();
     if (endpoints?.length) await insertEndpoints(trx, Number(r.id), endpoints);
+    if (backendAuth) await sealBackendAuth(ring, trx, Number(r.id), backendAuth);
     return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0 } };
   });
   return getService(ctx, id);
@@ -239,9 +246,11 @@ async function insertEndpoints(trx: Trx, serviceIdNum: number, endpoints: { meth
 export async function updateService(ctx: RegistryCtx, id: string, patch: Partial<Omit<ServiceInput, 'id'>>, who: Actor, opts: ServiceOptions = {}): Promise<ServiceView> {
   const row = await serviceRow(ctx.store.db, id);
   const before = await getService(ctx, id);
-  const { fields, endpoints } = await validateServiceFields(ctx, patch, opts);
+  const { fields, endpoints, backendAuth } = await validateServiceFields(ctx, patch, opts);
+  const ring = await ctx.store.keyring();
   await mutate(ctx, who, 'service.update', serviceId(row.ref), async (trx) => {
     await trx.updateTable('services').set({ ...fields, updated_at: now() }).where('id', '=', row.id).execute();
+    if (backendAuth !== undefined) await sealBackendAuth(ring, trx, row.id, backendAuth);
     if (endpoints) {
       // Re-importing OpenAPI keeps endpoints that still exist (their grants stay valid).
       const existing = await trx.selectFrom('service_endpoints').selectAll().where('service_id', '=', row.id).execute();
@@ -318,6 +327,12 @@ export async function getService(ctx: RegistryCtx, id: string): Promise<ServiceV
 export async function getServiceOpenApi(ctx: RegistryCtx, id: string): Promise<Record<string, unknown> | null> {
   const row = await serviceRow(ctx.store.db, id);
   return row.openapi ? JSON.parse(row.openapi) : null;
+}
+
+/** A service's backend credential, opened (null when it has none). */
+export async function getBackendAuth(ctx: RegistryCtx, id: string): Promise<{ header: string; value: string } | null> {
+  const row = await serviceRow(ctx.store.db, id);
+  return openBackendAuth(await ctx.store.keyring(), row.id, row.backend_auth);
 }
 
 export async function addEndpoint(ctx: RegistryCtx, id: string, input: { method: string; path: string }, who: Actor): Promise<EndpointView> {

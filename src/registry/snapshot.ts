@@ -3,6 +3,7 @@
 import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
+import { openBackendAuth } from './backend-auth.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -45,6 +46,7 @@ export interface Snapshot {
 
 export async function buildSnapshot(store: Store): Promise<Snapshot> {
   const db = store.db;
+  const ring = await store.keyring();
   // One read transaction, so the picture is consistent.
   return db.transaction().execute(async (trx) => {
     const version = Number((await trx.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version);
@@ -86,7 +88,7 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
         providerKey: sub.key, type: s.service_type, url: new URL(s.url),
         timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
         rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
-        logBodies: !!s.log_bodies, backendAuth: s.backend_auth ? JSON.parse(s.backend_auth) : null,
+        logBodies: !!s.log_bodies, backendAuth: openBackendAuth(ring, Number(s.id), s.backend_auth),
         openapi: s.openapi, endpoints: epsByService.get(Number(s.id)) ?? [],
       };
       services.set(snap.key, snap);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Schema } from './schema.js';
+import { openStoreKeyring, secureDataDir, type DataDirReport, type Keyring } from '../secrets/index.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -14,6 +15,13 @@ export interface Store {
   /** The raw driver, for the message log's batched hot path. */
   sqlite?: Database.Database;
   pool?: pg.Pool;
+  /** Modes the data dir check tightened when the store was opened. */
+  dataDir: DataDirReport;
+  /**
+   * The keyring that seals this store's secret values (src/secrets), opened on first use and
+   * checked against the database: call it after migrating.
+   */
+  keyring(): Promise<Keyring>;
   close(): Promise<void>;
 }
 
@@ -21,18 +29,43 @@ export interface Store {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-export interface OpenOptions { dataDir: string; databaseUrl?: string; poolSize?: number }
+export interface OpenOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  poolSize?: number;
+  /** VAMCO_SECRET_KEY_FILE; {dataDir}/secret.key when not given. */
+  secretKeyFile?: string;
+}
+
+export const SECRET_KEY_FILE = 'secret.key';
+
+function keyringOf(db: Kysely<Schema>, opts: OpenOptions): () => Promise<Keyring> {
+  let ring: Promise<Keyring> | undefined;
+  const file = opts.secretKeyFile ?? path.join(opts.dataDir, SECRET_KEY_FILE);
+  return () => {
+    if (!ring) {
+      ring = openStoreKeyring(db, { file, external: !!opts.secretKeyFile });
+      // A failed open (say, the database was down) is retried at the next call.
+      ring.catch(() => { ring = undefined; });
+    }
+    return ring;
+  };
+}
 
 export function openStore(opts: OpenOptions): Store {
+  // Nobody but this account may read the data dir: it holds keys, and with SQLite the database.
+  const dataDir = secureDataDir(opts.dataDir);
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // A dropped connection must not crash the process; the next query gets a new one.
     pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return { engine: 'postgres', db, pool, close: () => db.destroy() };
+    return { engine: 'postgres', db, pool, dataDir, keyring: keyringOf(db, opts), close: () => db.destroy() };
   }
-  fs.mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, 'vamco.db');
+  // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
+  // file's mode, so they are private from the start too.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit survives power loss, which the message log promises.
@@ -41,7 +74,7 @@ export function openStore(opts: OpenOptions): Store {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
-    engine: 'sqlite', db, sqlite,
+    engine: 'sqlite', db, sqlite, dataDir, keyring: keyringOf(db, opts),
     close: async () => { await db.destroy(); },
   };
 }

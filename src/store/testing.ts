@@ -49,6 +49,8 @@ export async function createTestStore(engine: Engine): Promise<TestStore> {
   }
   const store = openStore({ dataDir, databaseUrl });
   await migrate(store.db, store.engine);
+  // As at a platform's start: the key file exists before anything seals with it.
+  await store.keyring();
   return {
     store, dataDir, databaseUrl,
     async cleanup() {

@@ -7,6 +7,7 @@ import { loadCalendar } from '../calendar/holiday-rules.js';
 import { localDate } from '../calendar/working-days.js';
 import { padb, parseJson, type PaDb } from '../tables.js';
 import { nfc } from '../text.js';
+import { isSealed, sealContext } from '../../secrets/index.js';
 import { getAgency } from '../agencies/agencies.js';
 import { getProcedure } from '../procedures/procedures.js';
 import { canTransition, FINISHED, RETURNED, STATUS_NAMES, SUPPLEMENT_REQUESTED, TRANSITIONS } from './status.js';
@@ -103,6 +104,7 @@ export async function createDossier(store: Store, input: CreateDossierInput, act
   const day = localDate(receivedAt); // the code carries the receipt date in Asia/Ho_Chi_Minh
   const yymmdd = day.slice(2).replace(/-/g, '');
   const now = new Date().toISOString();
+  const ring = await store.keyring();
   const code = await padb(store).transaction().execute(async (trx) => {
     // One counter row per agency and day, incremented atomically: concurrent creations queue on
     // the row (PostgreSQL row lock, SQLite's single writer) and each gets the next number.
@@ -114,9 +116,11 @@ export async function createDossier(store: Store, input: CreateDossierInput, act
     if (seq > MAX_DAILY) throw new VamcoError('CONFLICT', `agency ${agency.code} has used all ${MAX_DAILY} dossier numbers for ${day}`);
     const code = `${agency.code}-${yymmdd}-${String(seq).padStart(4, '0')}`;
     await trx.insertInto('publicadmin_dossiers').values({
-      code, agency_code: agency.code, procedure_code: procedure.code, status, applicant: JSON.stringify(applicant),
+      code, agency_code: agency.code, procedure_code: procedure.code, status,
+      // Personal data: sealed for this dossier (src/secrets); a copy of the database does not read it.
+      applicant: ring.seal(JSON.stringify(applicant), sealContext('publicadmin_dossiers', 'applicant', code)),
       summary: input.summary ? nfc(String(input.summary)) : null, channel: input.channel != null ? String(input.channel) : null,
-      documents: JSON.stringify(Array.isArray(input.documents) ? input.documents : []),
+      documents: ring.seal(JSON.stringify(Array.isArray(input.documents) ? input.documents : []), sealContext('publicadmin_dossiers', 'documents', code)),
       fees: JSON.stringify(Array.isArray(input.fees) ? input.fees : []),
       processing_days: procedure.processingDays!, received_at: receivedAt.toISOString(), due_at: dueAt,
       paused_at: null, finished_at: null, returned_at: null, last_note: null, created_at: now, updated_at: now,
@@ -179,6 +183,11 @@ function onTime(d: NonNullable<DossierRow>): boolean | null {
 export async function getDossierRecord(store: Store, code: string) {
   const d = await selectDossier(padb(store), code);
   if (!d) throw new VamcoError('NOT_FOUND', `no dossier ${code}`);
+  const ring = await store.keyring();
+  const personal = (column: 'applicant' | 'documents'): string => {
+    const v = d[column];
+    return isSealed(v) ? ring.open(v, sealContext('publicadmin_dossiers', column, d.code)) : v;
+  };
   const [procedure, agency, events] = await Promise.all([
     getProcedure(store, d.procedure_code).catch(() => null),
     getAgency(store, d.agency_code).catch(() => null),
@@ -189,8 +198,8 @@ export async function getDossierRecord(store: Store, code: string) {
     code: d.code, agencyCode: d.agency_code, agencyName: agency?.name ?? null,
     procedureCode: d.procedure_code, procedureName: procedure?.name ?? null,
     fieldCode: procedure?.fieldCode ?? null, fieldName: procedure?.fieldName ?? null,
-    status, statusName: STATUS_NAMES[status], applicant: parseJson<Applicant>(d.applicant, { name: '' }),
-    summary: d.summary, channel: d.channel, documents: parseJson<unknown[]>(d.documents, []), fees: parseJson<unknown[]>(d.fees, []),
+    status, statusName: STATUS_NAMES[status], applicant: parseJson<Applicant>(personal('applicant'), { name: '' }),
+    summary: d.summary, channel: d.channel, documents: parseJson<unknown[]>(personal('documents'), []), fees: parseJson<unknown[]>(d.fees, []),
     processingDays: Number(d.processing_days), receivedAt: d.received_at, dueAt: d.due_at, dueDate: dueDateOf(d.due_at),
     clockPaused: d.paused_at !== null, pausedAt: d.paused_at, finishedAt: d.finished_at, returnedAt: d.returned_at,
     onTime: onTime(d), note: d.last_note,

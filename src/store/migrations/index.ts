@@ -6,5 +6,6 @@ import { m003publicadmin } from './003_publicadmin.js';
 import { m004accounts } from './004_accounts.js';
 import { m005messageLogIndexes } from './005_message_log_indexes.js';
 import { m006upstreamLeg } from './006_upstream_leg.js';
+import { m007secretsAtRest } from './007_secrets_at_rest.js';
 
-export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes, m006upstreamLeg];
+export const migrations: readonly Migration[] = [m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes, m006upstreamLeg, m007secretsAtRest];
