@@ -165,6 +165,31 @@ describe('secrets at rest on a running platform (SQLite)', () => {
     }
   });
 
+  it('rotates the key while the platform runs: calls and earlier tokens keep working, every value is re-sealed', async () => {
+    const tokenRes = await request(`${p.gatewayUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${p.instance}/${C}&client_secret=${key}` });
+    const before = (await tokenRes.body.json() as { access_token: string }).access_token;
+    const old = /k[0-9a-f]{12}/.exec((await p.cli(['secrets', 'status'])).stdout)![0];
+    const rotated = await p.cli(['secrets', 'rotate']);
+    const fresh = /new current key (k[0-9a-f]{12}); (\d+) rows re-sealed/.exec(rotated.stdout)!;
+    expect(Number(fresh[2])).toBeGreaterThanOrEqual(3); // the service, the TOTP user, the dossier
+    expect((await p.cli(['secrets', 'status'])).stdout).toMatch(new RegExp(`${fresh[1]}\tcurrent\t\\d+ sealed values\n${old}\told\t0 sealed values`));
+    // The running gateway reloads its registry: the backend still gets its credential, and a
+    // token signed before the rotation is still accepted.
+    await p.admin('PATCH', `/api/v1/services/${encodeURIComponent(SVC)}`, { timeout: '29s' });
+    await p.snapshots.poll();
+    const seen = backend.seen.length;
+    const r = await request(`${p.gatewayUrl}/r1/${p.instance}/${SVC}/after-rotation`, { headers: { 'x-road-client': `${p.instance}/${C}`, authorization: `Bearer ${before}` } });
+    expect(r.statusCode).toBe(200);
+    await r.body.dump();
+    expect(backend.seen.slice(seen).map((x) => x.headers['x-backend-key'])).toEqual([backendSecret]);
+    expect((await p.cli(['secrets', 'retire'])).stdout.trim()).toBe(`retired ${old}`);
+    // The second factor opens with the new key: a login still asks for and accepts the code.
+    const db = new Database(path.join(p.dataDir, 'vamco.db'), { readonly: true });
+    const sealed = (db.prepare('select totp_secret from users where username = ?').get('secure-admin') as { totp_secret: string }).totp_secret;
+    db.close();
+    expect(sealed.startsWith(`vs1.${fresh[1]}.`)).toBe(true);
+  });
+
   it('a platform started on the copied database without the key file stops and says why', async () => {
     const dir = tempDir();
     fs.copyFileSync(copy, path.join(dir, 'vamco.db'));
