@@ -237,3 +237,24 @@ describe.each(testEngines())('message log on %s', (engine) => {
     }
   });
 });
+
+describe('message log durability on SQLite', () => {
+  // A SIGKILL keeps page-cache writes, so only the setting itself shows that a commit waits for
+  // the disk (synchronous=FULL, 2) on every connection that writes the log: the store's (checkpoints,
+  // trail) and the writer thread's (records).
+  it('writes on connections whose synchronous setting is FULL, in WAL mode', async () => {
+    const t = await createTestStore('sqlite');
+    try {
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
+      await log.append(exchange(1));
+      expect(await log.sqliteDurability()).toEqual([
+        { connection: 'store', settings: { synchronous: 2, journalMode: 'wal' } },
+        { connection: 'writer thread', settings: { synchronous: 2, journalMode: 'wal' } },
+      ]);
+      await log.close();
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

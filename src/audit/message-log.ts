@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
-import { sqliteThreadWriter } from './sqlite-writer.js';
+import { sqliteThreadWriter, type SqliteDurability } from './sqlite-writer.js';
 import type { ExchangeRecord, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
 const COLUMNS = [
@@ -19,7 +19,7 @@ const MAX_BATCH = Math.floor(65535 / COLUMNS.length);
 
 type Fields = ReturnType<typeof toRowFields>;
 interface Waiter { fields: Fields; resolve(): void; reject(e: unknown): void }
-type Writer = ((rows: MessageRow[]) => Promise<void>) & { close?(): Promise<void> };
+type Writer = ((rows: MessageRow[]) => Promise<void>) & { close?(): Promise<void>; durability?(): Promise<SqliteDurability> };
 
 const SQLITE_INSERT = `insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => '@' + c).join(', ')})`;
 
@@ -227,6 +227,20 @@ export class MessageLog {
       this.checkpointedSeq = seq;
     }
     await checkpointAdminHead(this.store.db, this.key);
+  }
+
+  /**
+   * The durability settings of every SQLite connection that writes this log (the store's own
+   * connection writes checkpoints, a writer thread the records), as SQLite reports them.
+   * Empty on PostgreSQL.
+   */
+  async sqliteDurability(): Promise<{ connection: string; settings: SqliteDurability }[]> {
+    const sqlite = this.store.sqlite;
+    if (!sqlite) return [];
+    const own = { synchronous: Number(sqlite.pragma('synchronous', { simple: true })), journalMode: String(sqlite.pragma('journal_mode', { simple: true })) };
+    const out = [{ connection: 'store', settings: own }];
+    if (this.write.durability) out.push({ connection: 'writer thread', settings: await this.write.durability() });
+    return out;
   }
 
   /** Flushes, writes a final checkpoint and stops the timer. Appends after this are refused. */

@@ -6,7 +6,10 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-export type RowWriter = ((rows: object[]) => Promise<void>) & { close(): Promise<void> };
+/** A connection's durability settings, as SQLite reports them (synchronous: 2 = FULL). */
+export interface SqliteDurability { synchronous: number; journalMode: string }
+
+export type RowWriter = ((rows: object[]) => Promise<void>) & { close(): Promise<void>; durability(): Promise<SqliteDurability> };
 
 // A string, not a module file: the same code then runs from src/ (vitest) and from dist/.
 const THREAD = `
@@ -20,6 +23,10 @@ const insert = db.prepare(workerData.sql);
 const tx = db.transaction((rows) => { for (const r of rows) insert.run(r); });
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
+  if (m.durability) {
+    parentPort.postMessage({ id: m.id, durability: { synchronous: db.pragma('synchronous', { simple: true }), journalMode: db.pragma('journal_mode', { simple: true }) } });
+    return;
+  }
   try {
     tx.immediate(m.rows);
     parentPort.postMessage({ id: m.id });
@@ -36,7 +43,7 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
   // Keeps the process alive only while a commit or close is awaited: an idle writer must not
   // hold a process open, and a process must not exit while it waits for a commit.
   worker.unref();
-  const waiting = new Map<number, { resolve(): void; reject(e: unknown): void }>();
+  const waiting = new Map<number, { resolve(v?: unknown): void; reject(e: unknown): void }>();
   let nextId = 1;
   let dead: Error | null = null;
   const failAll = (e: Error) => {
@@ -44,25 +51,28 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   };
-  worker.on('message', (m: { id: number; error?: string }) => {
+  worker.on('message', (m: { id: number; error?: string; durability?: SqliteDurability }) => {
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
     if (waiting.size === 0) worker.unref();
     if (m.error) w.reject(new Error(m.error));
-    else w.resolve();
+    else w.resolve(m.durability);
   });
   // A batch in flight when the thread dies has an unknown outcome; MessageLog re-reads the head.
   worker.on('error', (e) => failAll(e));
   worker.on('exit', () => failAll(new Error('the message-log writer thread exited')));
-  const write = (rows: object[]) => new Promise<void>((resolve, reject) => {
+  const ask = <T>(message: object) => new Promise<T>((resolve, reject) => {
     if (dead) return reject(dead);
     const id = nextId++;
     if (waiting.size === 0) worker.ref();
-    waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, rows });
+    waiting.set(id, { resolve: resolve as (v?: unknown) => void, reject });
+    worker.postMessage({ id, ...message });
   });
+  const write = (rows: object[]) => ask<void>({ rows });
   return Object.assign(write, {
+    /** The thread connection's own settings: what its commits promise, asked of SQLite itself. */
+    durability: () => ask<SqliteDurability>({ durability: true }),
     close: () => new Promise<void>((resolve) => {
       if (dead) return resolve();
       worker.once('exit', () => resolve());
