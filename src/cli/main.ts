@@ -17,6 +17,7 @@ import { importAgencies, importProcedures } from '../publicadmin/index.js';
 import { cliAddUser, cliResetPassword, cliListUsers } from '../accounts/index.js';
 import type { Role } from '../admin/index.js';
 import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
+import { registerPublicAdminCommands } from './publicadmin-commands.js';
 
 const program = new Command();
 program.name('vamco').description('Vamco: the provincial data-exchange platform (LGSP)').version('0.1.0');
@@ -178,6 +179,8 @@ agency.command('import <file>').description('import agencies from JSON (see docs
 const procedure = program.command('procedure').description('The administrative-procedure catalogue');
 procedure.command('import <file>').description('import procedures in the national portal\'s LayThuTuc shape')
   .action((file: string) => withStore(async (ctx) => { out(`imported ${(await importProcedures(ctx.store, file)).imported} procedures`); }));
+
+registerPublicAdminCommands(program, withStore, out, () => who().actor);
 
 program.command('migrate').description('apply database migrations').action(() => withStore(async () => { out('migrations applied'); }));
 

@@ -29,6 +29,8 @@ export const publicAdminAdminPlugin: FastifyPluginAsync<AdminDeps> = async (app,
   // onSend, not onResponse: the change is in the trail before the caller hears it succeeded.
   app.addHook('onSend', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400 || !routeOf(req).startsWith('/api/v1/publicadmin/')) return;
+    // Holiday rules and deadline recomputation write their own, richer entries (CLI too).
+    if ((req.routeOptions.config as { selfTrailed?: boolean } | undefined)?.selfTrailed) return;
     await deps.store.db.transaction().execute((trx) => recordAdminAction(trx, deps.store.engine, {
       actor: req.principal?.actor ?? 'unknown', action: `publicadmin.${req.method.toLowerCase()}`,
       target: `${routeOf(req).replace('/api/v1/publicadmin/', '')} ${JSON.stringify(req.params ?? {})}`, address: req.ip,
@@ -45,5 +47,7 @@ export const publicAdminAdminPlugin: FastifyPluginAsync<AdminDeps> = async (app,
       agencies: p?.role === 'agency_admin' ? (agency ? [agency] : []) : 'all' as const,
     };
   };
-  await app.register(publicAdminAdminRoutes, { store: deps.store, viewer });
+  const trail = (db: Parameters<typeof recordAdminAction>[0], entry: Parameters<typeof recordAdminAction>[2]) => recordAdminAction(db, deps.store.engine, entry);
+  const who = (req: { principal?: Principal; ip: string }) => ({ actor: req.principal?.actor ?? 'unknown', address: req.ip, trail });
+  await app.register(publicAdminAdminRoutes, { store: deps.store, viewer, who });
 };

@@ -12,7 +12,7 @@ export type PublicAdminTables = {
     valid_from: string | null; valid_to: string | null; search_key: string; source: string;
   };
   publicadmin_unit_mappings: {
-    id: Generated<number>; old_code: string; old_name: string | null; old_district_name: string | null;
+    id: Generated<number>; old_code: string | null; old_name: string | null; old_district_name: string | null;
     old_province_name: string | null; old_province_code: string | null; new_code: string; new_name: string | null;
     new_province_code: string | null; kind: string; effective_from: string; source: string;
   };
@@ -30,6 +30,7 @@ export type PublicAdminTables = {
     id: Generated<number>; rule_key: string | null; kind: string; name: string; month: number | null; day: number | null;
     date: string | null; offset_days: number; length_days: number; compensate: number; from_year: number | null;
     to_year: number | null; enabled: number; builtin: number; created_at: string;
+    source: string; compensation: string | null;
   };
   publicadmin_dossier_counters: { agency_code: string; day: string; last: number };
   publicadmin_dossiers: {

@@ -1,14 +1,24 @@
 // Working days in Asia/Ho_Chi_Minh: Saturday and Sunday off, public holidays off, both from
-// one rule table an operator can extend. The rules as shipped follow the Labour Code 2019
-// (Bộ luật Lao động 45/2019/QH14, art. 112): 1/1; Tết 5 days; Hùng Kings' day 10/3 lunar;
-// 30/4; 1/5; 2/9 plus one adjacent day; a holiday falling on a weekly rest day gives a
-// compensatory day off on the next working day. Each year the government fixes the exact Tết
-// and bridge days; those decisions go in as one-off `day-off` / `working-day` rows.
+// one rule table an operator can extend. Recurring rules implement the Labour Code 2019
+// (Bộ luật Lao động 45/2019/QH14, art. 112 and 111(3)); each year the government fixes the
+// exact Tết days and may swap a working day for a weekend day, and those decisions go in as
+// one-off `day-off` / `working-day` rows. Every row names its legal source.
 import { VamcoError } from '../../core/errors.js';
 import { fromJdn, isoToJdn, jdn, jdnToIso, lunarToJdn } from './lunar.js';
 
 export type HolidayKind = 'solar' | 'lunar' | 'national-day-adjacent' | 'day-off' | 'working-day';
 export const HOLIDAY_KINDS: readonly HolidayKind[] = ['solar', 'lunar', 'national-day-adjacent', 'day-off', 'working-day'];
+
+/**
+ * How a day of a holiday that falls on Saturday or Sunday is made up:
+ * - `next-working-day`: the next day that is neither a weekend nor already off (Labour Code
+ *   art. 111(3));
+ * - `saturday-before-sunday-after`: a Saturday gives the working day before the holiday, a
+ *   Sunday the one after — what the government decided for Tết in every year 2020–2025
+ *   where a Tết day fell on a weekend (2020, 2021, 2023, 2024, 2025).
+ */
+export type Compensation = 'next-working-day' | 'saturday-before-sunday-after';
+export const COMPENSATIONS: readonly Compensation[] = ['next-working-day', 'saturday-before-sunday-after'];
 
 export interface HolidayRule {
   id?: number;
@@ -26,9 +36,13 @@ export interface HolidayRule {
   lengthDays?: number;
   /** A day of this holiday on Saturday or Sunday gives a compensatory day off. */
   compensate?: boolean;
+  /** How that compensatory day is chosen (default next-working-day). */
+  compensation?: Compensation | null;
   fromYear?: number | null;
   toYear?: number | null;
   enabled?: boolean;
+  /** The legal source: law article, or decision / official letter with its number and date. */
+  source?: string | null;
 }
 
 /** Local hour from which a receipt counts as received the next day (end of office hours). */
@@ -37,10 +51,22 @@ export const RECEIPT_CUTOFF_HOUR = 17;
 export const DUE_HOUR = 17;
 const OFFSET_MS = 7 * 3600_000; // Asia/Ho_Chi_Minh: UTC+7 all year
 
-export interface DayOff { date: string; name: string; compensatory?: boolean }
+export interface DayOff { date: string; name: string; source: string | null; compensatory?: boolean; weekend?: boolean }
+export interface MakeUpDay { date: string; name: string; source: string | null }
+
+interface Mark { name: string; source: string | null; compensatory?: boolean }
+
+/**
+ * The adjacent day of 2/9 (art. 112(1)(đ): "2/9 and one day immediately before or after"), by
+ * the weekday of 2/9: the one that joins the holiday to a weekend, as every decision 2021–2026
+ * chose it (Thu 2021 → Fri 3/9; Fri 2022 → Thu 1/9; Sat 2023 → Fri 1/9; Mon 2024 → Tue 3/9;
+ * Tue 2025 → Mon 1/9; Wed 2026 → Tue 1/9). Sunday → Monday (with 2/9 made up on Tuesday).
+ * Indexed by weekday, 0 = Sunday.
+ */
+const NATIONAL_DAY_ADJACENT = [+1, +1, -1, -1, +1, -1, -1] as const;
 
 export class WorkCalendar {
-  private readonly years = new Map<number, { off: Map<number, string>; work: Set<number> }>();
+  private readonly years = new Map<number, { off: Map<number, Mark>; work: Map<number, Mark> }>();
   constructor(readonly rules: readonly HolidayRule[]) {
     for (const r of rules) validateRule(r);
   }
@@ -48,39 +74,41 @@ export class WorkCalendar {
   private year(y: number) {
     let cached = this.years.get(y);
     if (cached) return cached;
-    const off = new Map<number, string>();
-    const work = new Set<number>();
+    const off = new Map<number, Mark>();
+    const work = new Map<number, Mark>();
     const active = this.rules.filter((r) => r.enabled !== false && (r.fromYear == null || r.fromYear <= y) && (r.toYear == null || r.toYear >= y));
-    const toCompensate: Array<[number, string]> = [];
+    const toCompensate: Array<{ d: number; rule: HolidayRule; first: number; last: number }> = [];
     for (const r of active) {
       let first: number | undefined;
       if (r.kind === 'solar') first = jdn(y, r.month!, r.day!);
       else if (r.kind === 'lunar') first = lunarToJdn(y, r.month!, r.day!);
       else if (r.kind === 'national-day-adjacent') {
-        // The adjacent day is the one that joins the holiday to a weekend: the day after when
-        // the holiday is a Monday, otherwise the day before.
         const d = jdn(y, r.month!, r.day!);
-        first = weekday(d) === 1 ? d + 1 : d - 1;
+        first = d + NATIONAL_DAY_ADJACENT[weekday(d)];
       }
       if (first === undefined) continue;
-      for (let i = 0; i < (r.lengthDays ?? 1); i++) {
-        const d = first + (r.offsetDays ?? 0) + i;
-        off.set(d, r.name);
-        if (r.compensate && isWeekend(d)) toCompensate.push([d, r.name]);
+      const start = first + (r.offsetDays ?? 0);
+      const length = r.lengthDays ?? 1;
+      for (let i = 0; i < length; i++) {
+        const d = start + i;
+        off.set(d, { name: r.name, source: r.source ?? null });
+        if (r.compensate && isWeekend(d)) toCompensate.push({ d, rule: r, first: start, last: start + length - 1 });
       }
     }
-    // Compensatory days: the next day that is neither a weekend nor already off.
-    for (const [d, name] of toCompensate.sort((a, b) => a[0] - b[0])) {
-      let c = d + 1;
-      while (isWeekend(c) || off.has(c)) c++;
-      off.set(c, `Nghỉ bù ${name}`);
+    // Compensatory days, in date order, each on a day neither a weekend nor already off.
+    for (const { d, rule } of toCompensate.sort((a, b) => a.d - b.d)) {
+      const backwards = rule.compensation === 'saturday-before-sunday-after' && weekday(d) === 6;
+      let c = backwards ? d - 1 : d + 1;
+      while (isWeekend(c) || off.has(c)) c += backwards ? -1 : 1;
+      off.set(c, { name: `Nghỉ bù ${rule.name}`, source: rule.source ?? null, compensatory: true });
     }
     // One-off decisions last: they override what the recurring rules computed.
     for (const r of active) {
       if (r.kind !== 'day-off' && r.kind !== 'working-day') continue;
       const d = isoToJdn(r.date!);
       if (fromJdn(d).year !== y) continue;
-      if (r.kind === 'day-off') { off.set(d, r.name); work.delete(d); } else { work.add(d); off.delete(d); }
+      const mark = { name: r.name, source: r.source ?? null };
+      if (r.kind === 'day-off') { off.set(d, mark); work.delete(d); } else { work.set(d, mark); off.delete(d); }
     }
     cached = { off, work };
     this.years.set(y, cached);
@@ -98,15 +126,18 @@ export class WorkCalendar {
     return this.isWorkingJdn(isoToJdn(iso));
   }
 
-  /** Days off other than ordinary weekends in a year, with their names. */
+  /** Days the rules mark off in a year (holidays on a weekend included, flagged), with names and sources. */
   daysOff(year: number): DayOff[] {
-    const y = this.year(year);
-    return [...y.off.entries()].sort((a, b) => a[0] - b[0])
-      .map(([d, name]) => ({ date: jdnToIso(d), name, ...(name.startsWith('Nghỉ bù') ? { compensatory: true } : {}) }));
+    return [...this.year(year).off.entries()].sort((a, b) => a[0] - b[0]).map(([d, m]) => ({
+      date: jdnToIso(d), name: m.name, source: m.source,
+      ...(m.compensatory ? { compensatory: true } : {}), ...(isWeekend(d) ? { weekend: true } : {}),
+    }));
   }
+
   /** Weekend days that are working days (make-up days) in a year. */
-  makeUpDays(year: number): string[] {
-    return [...this.year(year).work].filter(isWeekend).sort((a, b) => a - b).map(jdnToIso);
+  makeUpDays(year: number): MakeUpDay[] {
+    return [...this.year(year).work.entries()].filter(([d]) => isWeekend(d)).sort((a, b) => a[0] - b[0])
+      .map(([d, m]) => ({ date: jdnToIso(d), name: m.name, source: m.source }));
   }
 
   /**
@@ -150,45 +181,48 @@ export function localDate(at: Date): string {
 
 /** 0 = Sunday … 6 = Saturday, for a Julian day number. */
 export const weekday = (d: number): number => (d + 1) % 7;
-const isWeekend = (d: number): boolean => weekday(d) === 0 || weekday(d) === 6;
+export const isWeekend = (d: number): boolean => weekday(d) === 0 || weekday(d) === 6;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Years the calendar computes (the lunar calendar's range). */
+export const MIN_YEAR = 1901;
+export const MAX_YEAR = 2199;
 
-export function validateRule(r: HolidayRule): void {
-  const bad = (msg: string) => { throw new VamcoError('VALIDATION_FAILED', `holiday rule "${r.name ?? ''}": ${msg}`); };
-  if (!HOLIDAY_KINDS.includes(r.kind)) bad(`kind must be one of ${HOLIDAY_KINDS.join(', ')}`);
-  if (!r.name || typeof r.name !== 'string') bad('name is required');
-  if (r.kind === 'day-off' || r.kind === 'working-day') {
-    if (!r.date || !ISO_DATE.test(r.date) || Number.isNaN(Date.parse(r.date))) bad('date must be YYYY-MM-DD');
-  } else {
-    const maxDay = r.kind === 'lunar' ? 30 : 31;
-    if (!Number.isInteger(r.month) || r.month! < 1 || r.month! > 12) bad('month must be 1–12');
-    if (!Number.isInteger(r.day) || r.day! < 1 || r.day! > maxDay) bad(`day must be 1–${maxDay}`);
-    if (r.lengthDays != null && (!Number.isInteger(r.lengthDays) || r.lengthDays < 1 || r.lengthDays > 30)) bad('lengthDays must be 1–30');
-    if (r.offsetDays != null && (!Number.isInteger(r.offsetDays) || Math.abs(r.offsetDays) > 30)) bad('offsetDays must be −30–30');
-  }
+/** Whether a string is a real calendar date YYYY-MM-DD in the supported range (2027-02-30 is not). */
+export function isIsoDate(s: unknown): s is string {
+  if (typeof s !== 'string') return false;
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < MIN_YEAR || y > MAX_YEAR) return false;
+  const back = fromJdn(jdn(y, mo, d));
+  return back.year === y && back.month === mo && back.day === d;
 }
 
-/**
- * The rules Vamco ships. Recurring ones implement the Labour Code; the one-off rows record
- * the government's published decisions for recent years (Tết and bridge days), facts from the
- * notices of the Ministry of Home Affairs / Ministry of Labour for those years.
- */
-export const BUILTIN_HOLIDAY_RULES: readonly HolidayRule[] = [
-  { ruleKey: 'new-year', kind: 'solar', name: 'Tết Dương lịch', month: 1, day: 1, compensate: true },
-  { ruleKey: 'tet', kind: 'lunar', name: 'Tết Âm lịch', month: 1, day: 1, offsetDays: -1, lengthDays: 5, compensate: true },
-  { ruleKey: 'hung-kings', kind: 'lunar', name: 'Giỗ Tổ Hùng Vương', month: 3, day: 10, compensate: true },
-  { ruleKey: 'reunification', kind: 'solar', name: 'Ngày Chiến thắng', month: 4, day: 30, compensate: true },
-  { ruleKey: 'labour-day', kind: 'solar', name: 'Ngày Quốc tế lao động', month: 5, day: 1, compensate: true },
-  { ruleKey: 'national-day', kind: 'solar', name: 'Quốc khánh', month: 9, day: 2, compensate: true },
-  { ruleKey: 'national-day-adjacent', kind: 'national-day-adjacent', name: 'Quốc khánh (ngày liền kề)', month: 9, day: 2, compensate: true },
-  // Tết Giáp Thìn 2024: off 8–14 Feb.
-  { ruleKey: '2024-tet-extra', kind: 'day-off', name: 'Tết Âm lịch (theo quyết định năm 2024)', date: '2024-02-08' },
-  { ruleKey: '2024-tet-back', kind: 'working-day', name: 'Đi làm lại sau Tết 2024', date: '2024-02-15' },
-  // Tết Ất Tỵ 2025: off 25 Jan – 2 Feb.
-  { ruleKey: '2025-tet-extra', kind: 'day-off', name: 'Tết Âm lịch (theo quyết định năm 2025)', date: '2025-01-27' },
-  { ruleKey: '2025-tet-back', kind: 'working-day', name: 'Đi làm lại sau Tết 2025', date: '2025-02-03' },
-  // 30/4–1/5 2025: off 30 Apr – 4 May, Friday 2 May swapped with Saturday 26 Apr.
-  { ruleKey: '2025-may-bridge', kind: 'day-off', name: 'Hoán đổi ngày làm việc 2/5/2025', date: '2025-05-02' },
-  { ruleKey: '2025-may-makeup', kind: 'working-day', name: 'Làm bù cho ngày 2/5/2025', date: '2025-04-26' },
-];
+/** Checks one rule; a problem answers VALIDATION_FAILED naming the field. */
+export function validateRule(r: HolidayRule): void {
+  const bad = (field: string, msg: string) => {
+    throw new VamcoError('VALIDATION_FAILED', `holiday rule "${r?.name ?? ''}": ${msg}`, { extra: { field } });
+  };
+  if (!r || typeof r !== 'object') throw new VamcoError('VALIDATION_FAILED', 'a holiday rule must be an object');
+  if (!HOLIDAY_KINDS.includes(r.kind)) bad('kind', `kind must be one of ${HOLIDAY_KINDS.join(', ')}`);
+  if (!r.name || typeof r.name !== 'string' || !r.name.trim()) bad('name', 'name is required');
+  if (r.name.length > 200) bad('name', 'name is at most 200 characters');
+  if (r.source != null && (typeof r.source !== 'string' || r.source.length > 500)) bad('source', 'source is text of at most 500 characters');
+  for (const f of ['fromYear', 'toYear'] as const) {
+    const v = r[f];
+    if (v != null && (!Number.isInteger(v) || v < MIN_YEAR || v > MAX_YEAR)) bad(f, `${f} must be a year ${MIN_YEAR}–${MAX_YEAR}`);
+  }
+  if (r.fromYear != null && r.toYear != null && r.fromYear > r.toYear) bad('toYear', 'toYear is before fromYear');
+  if (r.kind === 'day-off' || r.kind === 'working-day') {
+    if (!isIsoDate(r.date)) bad('date', `date must be a real date YYYY-MM-DD in ${MIN_YEAR}–${MAX_YEAR}, got "${r.date ?? ''}"`);
+  } else {
+    const maxDay = r.kind === 'lunar' ? 30 : 31;
+    if (!Number.isInteger(r.month) || r.month! < 1 || r.month! > 12) bad('month', 'month must be 1–12');
+    if (!Number.isInteger(r.day) || r.day! < 1 || r.day! > maxDay) bad('day', `day must be 1–${maxDay}`);
+    if (r.kind === 'solar' && r.day! > new Date(Date.UTC(2024, r.month!, 0)).getUTCDate()) bad('day', `month ${r.month} has no day ${r.day}`);
+    if (r.lengthDays != null && (!Number.isInteger(r.lengthDays) || r.lengthDays < 1 || r.lengthDays > 30)) bad('lengthDays', 'lengthDays must be 1–30');
+    if (r.offsetDays != null && (!Number.isInteger(r.offsetDays) || Math.abs(r.offsetDays) > 30)) bad('offsetDays', 'offsetDays must be −30–30');
+    if (r.compensation != null && !COMPENSATIONS.includes(r.compensation)) bad('compensation', `compensation must be one of ${COMPENSATIONS.join(', ')}`);
+  }
+}

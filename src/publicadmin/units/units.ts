@@ -11,7 +11,7 @@ import { foldKey } from '../text.js';
 import { buildUnits, packageVersion, readUnitsFile, PACKAGE_NAME } from './dataset.js';
 
 /** Bump when the way rows are built changes, so every store reloads once. */
-const LOADER_VERSION = 'units-1';
+const LOADER_VERSION = 'units-2'; // 2: package rows repaired as `vamco units check` reports
 
 /** Loads units and mappings unless the inputs are the ones already loaded. */
 export async function loadUnits(store: Store, unitsFile?: string): Promise<{ loaded: boolean; units: number; mappings: number }> {

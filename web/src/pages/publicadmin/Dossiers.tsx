@@ -162,7 +162,7 @@ export function DossierDetailPage({ code }: { code: string }) {
                 <Timeline active={d.history.length - 1} bulletSize={22} lineWidth={2} data-testid="dossier-timeline">
                   {d.history.map((e, i) => (
                     <Timeline.Item key={i} color={statusColor(e.to)} data-testid="timeline-item"
-                      title={<Group gap={6}><Text fw={600} size="sm">{e.kind === 'created' ? t('pa.dossiers.created') : t('pa.dossiers.moved', { from: e.from })}</Text><StatusBadge status={e.to} size="sm" /></Group>}>
+                      title={<Group gap={6}><Text fw={600} size="sm">{e.kind === 'created' ? t('pa.dossiers.created') : e.kind === 'deadline-recomputed' ? t('pa.dossiers.recomputed') : t('pa.dossiers.moved', { from: e.from })}</Text><StatusBadge status={e.to} size="sm" /></Group>}>
                       <Text size="xs" c="dimmed">{dateTime(e.at)}</Text>
                       <Text size="sm">{t('pa.dossiers.by')}: <Text span fw={600} size="sm">{e.by.userId ?? '—'}</Text></Text>
                       {e.by.client && <Text size="xs" c="dimmed" ff="monospace">{e.by.client}</Text>}

@@ -160,8 +160,9 @@ function MappingTable({ title, rows, onOpen, testId }: { title: string; rows: Ma
         <Table.Thead><Table.Tr><Table.Th>{t('pa.units.old')}</Table.Th><Table.Th /><Table.Th>{t('pa.units.new')}</Table.Th><Table.Th>{t('pa.units.kind')}</Table.Th></Table.Tr></Table.Thead>
         <Table.Tbody>
           {rows.map((m) => (
-            <Table.Tr key={`${m.oldCode}>${m.newCode}`}>
-              <Table.Td><Text size="sm" style={{ cursor: 'pointer' }} onClick={() => onOpen(m.oldCode)}><Mono>{m.oldCode}</Mono> {m.oldName}</Text>
+            <Table.Tr key={`${m.oldCode ?? [m.oldName, m.oldDistrictName, m.oldProvinceName].join('|')}>${m.newCode}`}>
+              {/* A name-only mapping (the package names the old unit without its code) opens nothing. */}
+              <Table.Td><Text size="sm" style={{ cursor: m.oldCode ? 'pointer' : undefined }} onClick={() => m.oldCode && onOpen(m.oldCode)}><Mono>{m.oldCode ?? '—'}</Mono> {m.oldName}</Text>
                 <Text size="xs" c="dimmed">{[m.oldDistrictName, m.oldProvinceName].filter(Boolean).join(', ')}</Text></Table.Td>
               <Table.Td><IconArrowRight size={16} /></Table.Td>
               <Table.Td><Text size="sm" style={{ cursor: 'pointer' }} onClick={() => onOpen(m.newCode)}><Mono>{m.newCode}</Mono> {m.newName}</Text>

@@ -13,7 +13,8 @@ export interface Unit {
 }
 export interface UnitVersion { code: string; name: string; type: string; level: string; provinceCode: string | null; provinceName: string | null; districtName: string | null; validFrom: string | null; validTo: string | null; source: string }
 export interface Mapping {
-  oldCode: string; oldName: string | null; oldDistrictName: string | null; oldProvinceName: string | null; oldProvinceCode: string | null;
+  /** Null when the address package names the old unit without its code (see `vamco units check`). */
+  oldCode: string | null; oldName: string | null; oldDistrictName: string | null; oldProvinceName: string | null; oldProvinceCode: string | null;
   newCode: string; newName: string | null; newProvinceCode: string | null; kind: 'unchanged' | 'renamed' | 'merged' | 'split' | 'split-merged'; effectiveFrom: string;
 }
 export interface UnitDetail { code: string; at: string; unit: Unit | null; versions: UnitVersion[]; became: Mapping[]; cameFrom: Mapping[] }
@@ -29,7 +30,7 @@ export interface DossierItem {
   channel: string | null; processingDays: number; receivedAt: string; dueAt: string | null; clockPaused: boolean; finishedAt: string | null;
   returnedAt: string | null; updatedAt: string; onTime: boolean | null; overdue: boolean;
 }
-export interface HistoryEvent { at: string; kind: 'created' | 'transition'; from: number | null; to: number; statusName: string; note: string | null; dueAt: string | null; by: { client: string | null; userId: string | null } }
+export interface HistoryEvent { at: string; kind: 'created' | 'transition' | 'deadline-recomputed'; from: number | null; to: number; statusName: string; note: string | null; dueAt: string | null; by: { client: string | null; userId: string | null } }
 export interface Dossier extends Omit<DossierItem, 'updatedAt'> {
   fieldCode: string | null; fieldName: string | null; summary: string | null; note: string | null; dueDate: string | null; pausedAt: string | null;
   applicant: { name: string; type?: 1 | 2; idNumber?: string; email?: string; phone?: string; address?: string; [k: string]: unknown };
