@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startConsolePlatform, totpNow, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
 import { createDossier, transitionDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { dossierStats } from '../src/publicadmin/dossiers/stats.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -66,18 +66,7 @@ describe.skipIf(!haveChromium)('publicadmin console pages in a browser', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' })).newPage();
     // First login of the platform admin: one-time password, TOTP enrolment, own password.
-    await page.goto(cp.url + '/');
-    await tid('username').fill(cp.firstAdmin.username);
-    await tid('password').fill(cp.firstAdmin.oneTimePassword);
-    await tid('login-submit').click();
-    const secret = (await tid('totp-secret').innerText()).replace(/\s/g, '');
-    await tid('totp-code').locator('input').first().click();
-    await page.keyboard.type(totpNow(secret));
-    await tid('totp-submit').click();
-    await tid('new-password').fill('Mật khẩu quản trị 2026!');
-    await tid('repeat-password').fill('Mật khẩu quản trị 2026!');
-    await tid('password-submit').click();
-    await tid('whoami').waitFor();
+    await firstAdminLogin(page, cp);
   });
 
   afterAll(async () => {

@@ -33,3 +33,23 @@ export async function nextTotpStep(): Promise<void> {
   const ms = 30_000 - (Date.now() % 30_000) + 50;
   await new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * The first admin's first login in a browser: one-time password, two-step enrolment, own
+ * password; resolves when the console shows who is logged in.
+ */
+export async function firstAdminLogin(page: import('playwright-core').Page, cp: ConsolePlatform, newPassword = 'Mật khẩu quản trị 2026!'): Promise<void> {
+  const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
+  await page.goto(cp.url + '/');
+  await tid('username').fill(cp.firstAdmin.username);
+  await tid('password').fill(cp.firstAdmin.oneTimePassword);
+  await tid('login-submit').click();
+  const secret = (await tid('totp-secret').innerText()).replace(/\s/g, '');
+  await tid('totp-code').locator('input').first().click();
+  await page.keyboard.type(totpNow(secret));
+  await tid('totp-submit').click();
+  await tid('new-password').fill(newPassword);
+  await tid('repeat-password').fill(newPassword);
+  await tid('password-submit').click();
+  await tid('whoami').waitFor();
+}

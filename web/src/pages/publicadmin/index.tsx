@@ -1,8 +1,9 @@
 // The public-administration pages' nav entries and routes, so the shell needs one line each.
 import type { ReactNode } from 'react';
-import { IconBuildingBank, IconChartBar, IconFileText, IconFolders, IconMapPin } from '@tabler/icons-react';
+import { IconBuildingBank, IconCalendarEvent, IconChartBar, IconFileText, IconFolders, IconMapPin } from '@tabler/icons-react';
 import { AgenciesPage } from './Agencies';
 import { DossierDetailPage, DossiersPage } from './Dossiers';
+import { HolidaysPage } from './Holidays';
 import { ProceduresPage } from './Procedures';
 import { StatsPage } from './Stats';
 import { UnitsPage } from './Units';
@@ -14,6 +15,7 @@ export const PUBLICADMIN_NAV: { path: string; label: string; icon: ReactNode }[]
   { path: '/procedures', label: 'nav.procedures', icon: <IconFileText size={18} /> },
   { path: '/dossiers', label: 'nav.dossiers', icon: <IconFolders size={18} /> },
   { path: '/stats', label: 'nav.stats', icon: <IconChartBar size={18} /> },
+  { path: '/holidays', label: 'nav.holidays', icon: <IconCalendarEvent size={18} /> },
 ];
 
 export function publicAdminPage(path: string): ReactNode | null {
@@ -24,6 +26,7 @@ export function publicAdminPage(path: string): ReactNode | null {
     case '/procedures': return <ProceduresPage />;
     case '/dossiers': return <DossiersPage />;
     case '/stats': return <StatsPage />;
+    case '/holidays': return <HolidaysPage />;
     default: return null;
   }
 }
