@@ -26,6 +26,14 @@ export interface AccountsPolicy {
   lockAfter: number;
   /** … for this long (default 15 min). */
   lockMs: number;
+  /** Failed logins from one address (any account) before back-off starts (default 30) … */
+  addressFreeFailures: number;
+  /** … and that lock the address out for `lockMs` (default 100). */
+  addressLockAfter: number;
+  /** An address's failures are forgotten after this long without one (default 15 min). */
+  addressWindowMs: number;
+  /** A one-time password (new account, reset) works this long (default 24 h). */
+  oneTimePasswordMs: number;
   /** Shown in authenticator apps. */
   totpIssuer: string;
   /** Cookies get `Secure` when the request came over HTTPS; `true` forces it (behind a TLS proxy). */
@@ -40,6 +48,10 @@ export const DEFAULT_POLICY: AccountsPolicy = {
   backoffBaseMs: 1000,
   lockAfter: 10,
   lockMs: 15 * 60_000,
+  addressFreeFailures: 30,
+  addressLockAfter: 100,
+  addressWindowMs: 15 * 60_000,
+  oneTimePasswordMs: 24 * 3_600_000,
   totpIssuer: 'Vamco',
   secureCookies: 'auto',
 };

@@ -31,7 +31,7 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
   const { ctx } = opts;
 
   function secure(req: FastifyRequest): boolean {
-    return ctx.policy.secureCookies === true || (ctx.policy.secureCookies === 'auto' && req.protocol === 'https');
+    return ctx.policy.secureCookies === true || (ctx.policy.secureCookies === 'auto' && (req.viaHttps ?? req.protocol === 'https'));
   }
 
   function setCookies(req: FastifyRequest, reply: FastifyReply, token: string, csrf: string, maxAgeMs: number): void {

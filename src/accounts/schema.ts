@@ -11,6 +11,8 @@ export interface UserTable {
   member_id: string | null;
   password_hash: string;
   must_change_password: number;
+  /** When a one-time password (must_change_password) stops working. */
+  password_expires_at: string | null;
   totp_secret: string | null;
   totp_pending_secret: string | null;
   totp_last_step: number | null;
@@ -47,6 +49,14 @@ export interface UserTokenTable {
   revoked_at: string | null;
 }
 
+/** Login attempts per address ("addr:…") and per name that is no account ("name:…"). */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
 export interface AccessRequestTable {
   id: Generated<number>;
   service_id: string;
@@ -69,6 +79,7 @@ export interface AccountsSchema extends Schema {
   users: UserTable;
   user_sessions: UserSessionTable;
   user_tokens: UserTokenTable;
+  login_throttle: LoginThrottleTable;
   access_requests: AccessRequestTable;
 }
 

@@ -27,6 +27,8 @@ export interface UserView {
   disabled: boolean;
   totpEnabled: boolean;
   mustChangePassword: boolean;
+  /** When the one-time password stops working (while mustChangePassword). */
+  oneTimePasswordExpiresAt: string | null;
   lockedUntil: string | null;
   failedLogins: number;
   lastLoginAt: string | null;
@@ -44,6 +46,7 @@ export function userView(u: UserRow, nowMs = Date.now()): UserView {
     disabled: !!u.disabled,
     totpEnabled: !!u.totp_secret,
     mustChangePassword: !!u.must_change_password,
+    oneTimePasswordExpiresAt: u.must_change_password ? u.password_expires_at : null,
     lockedUntil: u.locked_until && Date.parse(u.locked_until) > nowMs ? u.locked_until : null,
     failedLogins: u.failed_logins,
     lastLoginAt: u.last_login_at,
@@ -134,7 +137,8 @@ export async function createUser(ctx: AccountsCtx, input: NewUser, who: Who): Pr
     const user = await change(ctx, who, 'user.create', `user:${username}`, async (trx) => {
       const row = await trx.insertInto('users').values({
         username, display_name: displayName, role, member_id: memberId, password_hash: hash,
-        must_change_password: oneTimePassword ? 1 : 0, failed_logins: 0, disabled: 0, created_at: at, updated_at: at,
+        must_change_password: oneTimePassword ? 1 : 0, failed_logins: 0,
+        password_expires_at: oneTimePassword ? iso(ctx.now() + ctx.policy.oneTimePasswordMs) : null, disabled: 0, created_at: at, updated_at: at,
       }).returningAll().executeTakeFirstOrThrow();
       const v = userView(row, ctx.now());
       return { result: v, after: trailView(v) };
@@ -189,7 +193,8 @@ export async function resetPassword(ctx: AccountsCtx, username: string, who: Who
   const hash = await hashPassword(oneTimePassword);
   const user = await change(ctx, who, 'user.reset_password', `user:${u.username}`, async (trx) => {
     const row = await trx.updateTable('users').set({
-      password_hash: hash, must_change_password: 1, failed_logins: 0, locked_until: null, updated_at: iso(ctx.now()),
+      password_hash: hash, must_change_password: 1, password_expires_at: iso(ctx.now() + ctx.policy.oneTimePasswordMs),
+      failed_logins: 0, locked_until: null, updated_at: iso(ctx.now()),
     }).where('id', '=', u.id).returningAll().executeTakeFirstOrThrow();
     await trx.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
     // A reset is what an administrator does when an account is compromised or changes hands:

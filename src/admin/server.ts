@@ -9,6 +9,12 @@ import type { AdminDeps } from './types.js';
 import { registryRoutes } from './routes/registry.js';
 import { auditRoutes } from './routes/audit.js';
 
+const isLoopback = (a: string | undefined): boolean => !!a && (/^127\./.test(a) || a === '::1' || /^::ffff:127\./i.test(a));
+
+declare module 'fastify' {
+  interface FastifyRequest { viaHttps: boolean }
+}
+
 export interface AdminServerOptions {
   /** Extra route plugins mounted under /api/v1 (other wings: accounts, publicadmin, …). */
   plugins?: FastifyPluginAsync<AdminDeps>[];
@@ -48,6 +54,13 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     // Behind a TLS-terminating proxy the client's scheme and address come from X-Forwarded-*:
     // session cookies are then Secure, and the admin trail holds the real address.
     trustProxy: deps.config.trustProxy,
+  });
+  // Whether the client reached us over HTTPS (a TLS proxy in front): from a trusted proxy's
+  // X-Forwarded-Proto, or by default from a loopback proxy's, whose X-Forwarded-For stays unread.
+  app.decorateRequest('viaHttps', false);
+  app.addHook('onRequest', async (req) => {
+    req.viaHttps = req.protocol === 'https' || (deps.config.forwardedProtoFromLoopback && isLoopback(req.socket.remoteAddress)
+      && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase() === 'https');
   });
 
   app.setErrorHandler((err, req, reply) => {

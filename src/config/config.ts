@@ -41,8 +41,17 @@ export interface Config {
   publicAdminPort: number;
   /** An operator-supplied administrative-units file (docs/publicadmin.md). */
   unitsFile?: string;
-  /** Proxies whose X-Forwarded-* the admin server believes (TLS terminated in front of it). */
+  /**
+   * Proxies whose X-Forwarded-Proto and X-Forwarded-For the admin server believes (addresses,
+   * CIDR ranges, "loopback"); false: none. Only VAMCO_TRUST_PROXY sets it.
+   */
   trustProxy: string | false;
+  /**
+   * Without VAMCO_TRUST_PROXY: X-Forwarded-Proto (only makes cookies Secure) is believed from
+   * loopback, X-Forwarded-For from nobody: any local process could otherwise choose the address
+   * the admin trail records and the login limits count.
+   */
+  forwardedProtoFromLoopback: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -95,7 +104,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicAdmin: env.VAMCO_PUBLICADMIN !== '0',
     publicAdminPort: int(env, 'VAMCO_PUBLICADMIN_PORT', 8091, 0, 65535),
     unitsFile: env.VAMCO_UNITS_FILE || undefined,
-    trustProxy: env.VAMCO_TRUST_PROXY === 'none' ? false : (env.VAMCO_TRUST_PROXY || 'loopback'),
+    trustProxy: !env.VAMCO_TRUST_PROXY || env.VAMCO_TRUST_PROXY === 'none' ? false : env.VAMCO_TRUST_PROXY,
+    forwardedProtoFromLoopback: !env.VAMCO_TRUST_PROXY,
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };
