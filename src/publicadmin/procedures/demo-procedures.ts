@@ -10,10 +10,10 @@ export const DEMO_PROCEDURES = [
     LINHVUCTHUCHIEN: [{ TENLINHVUC: 'Hộ tịch' }],
     CAPTHUCHIEN: [{ TENCAP: 'Cấp Xã' }],
     CACHTHUCTHUCHIEN: [
-      { KENH: '1', THOIGIAN: [{ THOIGIANGIAIQUYET: 1, DONVITINH: 'Ngày làm việc', MOTA: 'Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ mà không giải quyết được ngay thì trả kết quả trong ngày làm việc tiếp theo', PHILEPHI: [{ MUCPHI: 0, MOTA: 'Miễn lệ phí đăng ký khai sinh đúng hạn' }] }] },
+      { KENH: '1', THOIGIAN: [{ THOIGIANGIAIQUYET: 1, DONVITINH: 'Ngày làm việc', MOTA: 'Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ mà không giải quyết được ngay thì trả kết quả trong ngày làm việc tiếp theo', PHILEPHI: [{ SOTIEN: '0', MOTA: 'Miễn lệ phí đăng ký khai sinh đúng hạn' }] }] },
       { KENH: '2', THOIGIAN: [{ THOIGIANGIAIQUYET: 1, DONVITINH: 'Ngày làm việc', MOTA: 'Như nộp trực tiếp' }] },
     ],
-    THANHPHANHOSO: [{ GIAYTO: [{ TENGIAYTO: 'Tờ khai đăng ký khai sinh', SOBANCHINH: 1, SOBANSAO: 0 }, { TENGIAYTO: 'Giấy chứng sinh hoặc giấy tờ thay Giấy chứng sinh', SOBANCHINH: 1, SOBANSAO: 0 }] }],
+    THANHPHANHOSO: [{ TRUONGHOP: 'Đăng ký khai sinh đúng hạn', GIAYTO: [{ TENGIAYTO: 'Tờ khai đăng ký khai sinh', SOBANCHINH: 1, SOBANSAO: 0 }, { TENGIAYTO: 'Giấy chứng sinh hoặc giấy tờ thay Giấy chứng sinh', SOBANCHINH: 1, SOBANSAO: 0 }] }],
     COQUANTHUCHIEN: [{ TENDONVI: 'Ủy ban nhân dân cấp xã' }],
     KETQUATHUCHIEN: [{ TENKETQUA: 'Giấy khai sinh' }],
     CANCUPHAPLY: [{ SOVANBAN: '60/2014/QH13', TENVANBAN: 'Luật Hộ tịch' }, { SOVANBAN: '123/2015/NĐ-CP', TENVANBAN: 'Nghị định quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch' }],
@@ -37,7 +37,7 @@ export const DEMO_PROCEDURES = [
     LINHVUCTHUCHIEN: [{ TENLINHVUC: 'Hộ tịch' }],
     CAPTHUCHIEN: [{ TENCAP: 'Cấp Xã' }],
     CACHTHUCTHUCHIEN: [
-      { KENH: '1', THOIGIAN: [{ THOIGIANGIAIQUYET: 1, DONVITINH: 'Ngày làm việc', MOTA: 'Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ thì trả kết quả trong ngày làm việc tiếp theo', PHILEPHI: [{ MUCPHI: 0, MOTA: 'Miễn lệ phí đăng ký khai tử đúng hạn' }] }] },
+      { KENH: '1', THOIGIAN: [{ THOIGIANGIAIQUYET: 1, DONVITINH: 'Ngày làm việc', MOTA: 'Ngay trong ngày tiếp nhận; hồ sơ nhận sau 15 giờ thì trả kết quả trong ngày làm việc tiếp theo', PHILEPHI: [{ SOTIEN: '0', MOTA: 'Miễn lệ phí đăng ký khai tử đúng hạn' }] }] },
     ],
     THANHPHANHOSO: [{ GIAYTO: [{ TENGIAYTO: 'Tờ khai đăng ký khai tử', SOBANCHINH: 1, SOBANSAO: 0 }, { TENGIAYTO: 'Giấy báo tử hoặc giấy tờ thay thế Giấy báo tử', SOBANCHINH: 1, SOBANSAO: 0 }] }],
     COQUANTHUCHIEN: [{ TENDONVI: 'Ủy ban nhân dân cấp xã' }],

@@ -1,13 +1,19 @@
 // The administrative-procedure catalogue, imported from the national portal's procedure record
 // (the shape LayThuTuc returns: MATTHC, TENTTHC, LINHVUCTHUCHIEN, CACHTHUCTHUCHIEN/THOIGIAN…).
+// Field names as the portal's integrators read them (docs/publicadmin.md, "Procedures", cites
+// the public code they were checked against); every value arrives as text or a number.
 import fs from 'node:fs';
 import { VamcoError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
 import { padb, parseJson } from '../tables.js';
 import { foldKey, nfc } from '../text.js';
 
-export interface Fee { channel?: string; amount?: string | number | null; description?: string | null }
-export interface RequiredDocument { name: string; originals?: number | null; copies?: number | null }
+/** PHILEPHI: MAPHILEPHI (the fee's code), SOTIEN (amount), DONVI (its unit), MOTA, URL (a fee schedule). */
+export interface Fee { channel?: string; amount?: string | number | null; unit?: string | null; code?: string | null; description?: string | null; url?: string | null }
+/** THANHPHANHOSO[].GIAYTO: TENGIAYTO, SOBANCHINH, SOBANSAO, MAGIAYTO, TENMAUDON/URL (the form), within a case (TRUONGHOP). */
+export interface RequiredDocument {
+  name: string; originals?: number | null; copies?: number | null; code?: string | null; form?: string | null; formUrl?: string | null; case?: string | null;
+}
 export interface Procedure {
   code: string; name: string; fieldCode: string | null; fieldName: string | null; level: string | null;
   /** Working days to settle (the largest over the ways of submitting); null when not in working days. */
@@ -29,8 +35,9 @@ const num = (v: unknown): number | null => {
 /** Maps one LayThuTuc-shaped record to a procedure. */
 export function fromLayThuTuc(r: any, source = 'import'): Omit<Procedure, 'updatedAt'> {
   if (!r || typeof r !== 'object') throw new VamcoError('VALIDATION_FAILED', 'a procedure record must be an object');
-  const code = str(r.MATTHC);
-  if (!code || !PROCEDURE_CODE.test(code)) throw new VamcoError('VALIDATION_FAILED', `MATTHC "${r.MATTHC ?? ''}" is not a procedure code (e.g. 1.013979)`);
+  // The portal writes MATTHC; some provincial copies of the record write MaTTHC.
+  const code = str(r.MATTHC ?? r.MaTTHC);
+  if (!code || !PROCEDURE_CODE.test(code)) throw new VamcoError('VALIDATION_FAILED', `MATTHC "${r.MATTHC ?? r.MaTTHC ?? ''}" is not a procedure code (e.g. 1.013979)`);
   const name = str(r.TENTTHC);
   if (!name) throw new VamcoError('VALIDATION_FAILED', `procedure ${code}: TENTTHC is required`);
   const field = arr(r.LINHVUCTHUCHIEN)[0] ?? {};
@@ -47,23 +54,23 @@ export function fromLayThuTuc(r: any, source = 'import'): Omit<Procedure, 'updat
       const note = [n !== null ? `${n} ${str(t.DONVITINH) ?? ''}`.trim() : null, str(t.MOTA)].filter(Boolean).join(': ');
       if (note) notes.push(channel ? `${channel} — ${note}` : note);
       for (const f of arr(t.PHILEPHI)) {
-        fees.push({ channel, amount: num(f.SOTIEN ?? f.MUCPHI) ?? str(f.SOTIEN ?? f.MUCPHI), description: str(f.MOTA ?? f.TENPHILEPHI) });
+        fees.push({ channel, amount: num(f.SOTIEN) ?? str(f.SOTIEN), unit: str(f.DONVI), code: str(f.MAPHILEPHI), description: str(f.MOTA), url: str(f.URL) });
       }
     }
   }
   const documents: RequiredDocument[] = [];
   for (const part of arr(r.THANHPHANHOSO)) {
-    const papers = arr(part.GIAYTO);
-    if (papers.length === 0 && str(part.TENGIAYTO)) papers.push(part);
-    for (const g of papers) {
-      const n = str(g.TENGIAYTO ?? g.TEN);
-      if (n) documents.push({ name: n, originals: num(g.SOBANCHINH), copies: num(g.SOBANSAO) });
+    for (const g of arr(part.GIAYTO)) {
+      const n = str(g.TENGIAYTO);
+      if (n) documents.push({ name: n, originals: num(g.SOBANCHINH), copies: num(g.SOBANSAO), code: str(g.MAGIAYTO), form: str(g.TENMAUDON), formUrl: str(g.URL), case: str(part.TRUONGHOP) });
     }
   }
   const agencies = arr(r.COQUANTHUCHIEN).map((a) => ({ code: str(a.MADONVI), name: str(a.TENDONVI) }));
-  const results = arr(r.KETQUATHUCHIEN).map((k) => str(k.TENKETQUA ?? k.TENGIAYTO ?? k)).filter((x): x is string => !!x);
-  const legalBasis = arr(r.CANCUPHAPLY).map((c) => str([c.SOVANBAN, c.TENVANBAN].filter(Boolean).join(' ') || null)).filter((x): x is string => !!x);
-  const level = arr(r.CAPTHUCHIEN).map((c) => str(c.TENCAP ?? c.CAPTHUCHIEN ?? c)).filter(Boolean).join(', ') || str(r.CAPTHUCHIEN_TEN ?? r.MUCDO);
+  const results = arr(r.KETQUATHUCHIEN).map((k) => str(k.TENKETQUA)).filter((x): x is string => !!x);
+  const legalBasis = arr(r.CANCUPHAPLY)
+    .map((c) => str([c.SOVANBAN, c.TENVANBAN].filter(Boolean).join(' ') || null))
+    .filter((x): x is string => !!x);
+  const level = arr(r.CAPTHUCHIEN).map((c) => str(c.TENCAP ?? c.CAPTHUCHIEN)).filter(Boolean).join(', ');
   return {
     code, name, fieldCode: str(field.MALINHVUC), fieldName: str(field.TENLINHVUC), level: level || null,
     processingDays: days, processingNote: notes.join('; ') || null, fees, documents, agencies, results, legalBasis,
