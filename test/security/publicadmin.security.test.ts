@@ -54,7 +54,22 @@ const cases: Case[] = [
   { name: 'GET /publicadmin/dossier-reads', req: get('/publicadmin/dossier-reads?client=console'), expect: { ...adminOnly(200), auditor: 200 } },
   // Writes stay with platform admins.
   { name: 'POST /publicadmin/agencies', req: async (w) => ({ method: 'POST', path: '/publicadmin/agencies', body: { code: `000.00.${String(10 + Number(w.fresh(''))).padStart(2, '0')}.H91`, name: 'Cơ quan mới' } }), expect: adminOnly(201) },
+  // Holidays: every role reads them; only platform admins enter decisions or move deadlines.
+  { name: 'GET /publicadmin/calendar/{year}', req: get('/publicadmin/calendar/2026'), expect: readAll() },
+  { name: 'GET /publicadmin/holiday-rules', req: get('/publicadmin/holiday-rules?year=2026'), expect: readAll() },
+  { name: 'POST /publicadmin/holiday-rules', req: async (w) => ({ method: 'POST', path: '/publicadmin/holiday-rules', body: { kind: 'day-off', date: freshWeekday(Number(w.fresh(''))), name: 'Nghỉ (thử)', source: 'Văn bản 1/VPCP-KGVX (thử)' } }), expect: adminOnly(201) },
+  { name: 'POST /publicadmin/dossiers/recompute-deadlines', req: async () => ({ method: 'POST', path: '/publicadmin/dossiers/recompute-deadlines', body: { dryRun: true } }), expect: adminOnly(200) },
 ];
+
+/** The n-th weekday from 1 June 2101: a distinct working day per call (no holiday falls in June–August). */
+function freshWeekday(n: number): string {
+  const d = new Date(Date.UTC(2101, 5, 1));
+  for (let left = n; left > 0 || d.getUTCDay() === 0 || d.getUTCDay() === 6;) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) left--;
+  }
+  return d.toISOString().slice(0, 10);
+}
 
 const PUBLICADMIN = { env: { VAMCO_PUBLICADMIN: '1' } };
 
