@@ -1,6 +1,7 @@
 // Second reading of the data plane (security and correctness). Every test here failed against
 // the code under review because of a defect in it; each names the file and line at fault.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -132,14 +133,13 @@ describe('review: gateway data plane', () => {
         // No credentials at all: the problem answer itself is what throws.
         const r = await rawRequest(v.gatewayUrl, `/r1/DEV/${cls}/${mem}/${sub}/${bad}/x`, {})
           .catch((e: Error) => ({ status: 0, headers: {}, body: String(e) }));
-        await sleep(300);
-        expect({ bad, status: r.status, exited: v.child.exitCode !== null }).toEqual({ bad, status: 400, exited: false });
+        expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
         expect((r.headers as Record<string, unknown>)['x-injected']).toBeUndefined();
       }
       // and still serving
       const ok = await rawRequest(v.gatewayUrl, `/r1/DEV/${SERVICE}/x`, { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key2 })
         .catch((e: Error) => ({ status: 0, headers: {}, body: String(e) }));
-      expect(ok.status).toBe(200);
+      expect({ status: ok.status, exited: v.child.exitCode !== null }).toEqual({ status: 200, exited: false });
     } finally {
       v.child.kill('SIGKILL');
       await v.exited;
@@ -179,16 +179,17 @@ describe('review: gateway data plane', () => {
     const tok = (body: string, headers: Record<string, string> = {}) => request(`${p.gatewayUrl}/token`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body,
     });
-    const cases: [string, string, Record<string, string>][] = [
-      ['null body', 'null', {}],
-      ['array body', '[]', {}],
-      ['numeric client_id', JSON.stringify({ grant_type: 'client_credentials', client_id: 5, client_secret: key }), {}],
-      ['bad %-escape in Basic', JSON.stringify({ grant_type: 'client_credentials' }), { authorization: 'Basic ' + Buffer.from('a%zz:b').toString('base64') }],
+    // RFC 6749 §5.2: a malformed request is 400, failed client authentication 401.
+    const cases: [string, string, Record<string, string>, number, string][] = [
+      ['null body', 'null', {}, 400, 'BAD_REQUEST'],
+      ['array body', '[]', {}, 400, 'BAD_REQUEST'],
+      ['numeric client_id', JSON.stringify({ grant_type: 'client_credentials', client_id: 5, client_secret: key }), {}, 401, 'INVALID_CLIENT'],
+      ['bad %-escape in Basic', JSON.stringify({ grant_type: 'client_credentials' }), { authorization: 'Basic ' + Buffer.from('a%zz:b').toString('base64') }, 401, 'INVALID_CLIENT'],
     ];
-    for (const [name, body, headers] of cases) {
+    for (const [name, body, headers, status, code] of cases) {
       const res = await tok(body, headers);
-      await res.body.dump();
-      expect([name, res.statusCode < 500]).toEqual([name, true]);
+      const problem = await res.body.json() as { code: string };
+      expect([name, res.statusCode, problem.code]).toEqual([name, status, code]);
     }
   });
 
@@ -221,7 +222,7 @@ describe('review: gateway data plane', () => {
     const { items } = await searchMessages(p.store, { messageId: 'review-stream-2' });
     expect(items).toHaveLength(1);
     expect(items[0].responseSize).toBe(2 * 1024 * 1024);
-    expect(items[0].responseDigest).toEqual(expect.stringMatching(/^[0-9a-f]{64}$/));
+    expect(items[0].responseDigest).toBe(crypto.createHash('sha256').update(body).digest('hex'));
   });
 
   // upstream.ts:41-48 — half-open lets one probe through and sets `probing`; only a *connect*
@@ -241,29 +242,28 @@ describe('review: gateway data plane', () => {
     const open = await request(url('flaky/x'), { headers: hdrs() });
     await open.body.dump();
     expect(open.statusCode).toBe(503);
-    await sleep(10_200); // OPEN_MS
+    /** Calls until the circuit lets a call through (anything but 503), within a generous deadline. */
+    const firstThrough = async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const r = await request(url('flaky/x'), { headers: hdrs() });
+        await r.body.dump();
+        if (r.statusCode !== 503 || Date.now() > deadline) return r.statusCode;
+        await sleep(250);
+      }
+    };
     // The backend is back but still slow for the probe: 504.
     const b = await startScriptedBackend(port);
     try {
       b.set(() => { /* never answers */ });
-      const probe = await request(url('flaky/x'), { headers: hdrs() });
-      await probe.body.dump();
-      expect(probe.statusCode).toBe(504);
+      expect(await firstThrough()).toBe(504);
       // Healthy from now on: a failed probe re-opens the circuit for one open period (503),
       // after which the next probe gets through and closes it.
       b.set((req, res) => { req.resume(); res.end('ok'); });
       const reopened = await request(url('flaky/x'), { headers: hdrs() });
       await reopened.body.dump();
       expect(reopened.statusCode).toBe(503);
-      await sleep(10_200);
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await request(url('flaky/x'), { headers: hdrs() });
-        await r.body.dump();
-        statuses.push(r.statusCode);
-        await sleep(200);
-      }
-      expect(statuses).toContain(200);
+      expect(await firstThrough()).toBe(200);
     } finally {
       await b.close();
     }
@@ -274,7 +274,9 @@ describe('review: gateway data plane', () => {
   // (the gateway binds 0.0.0.0 by default) is accepted. No traffic is sent: the URL is an IP literal.
   it('refuses the platform\'s own ports on the host\'s own non-loopback addresses', async () => {
     const own = Object.values(os.networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
-    if (!own) return; // no non-loopback interface here
+    // A prerequisite, not a reason to pass: CI's machine has one (eth0).
+    expect(own, 'this test needs a non-loopback IPv4 interface on the machine').toBeDefined();
+    if (!own) throw new Error('unreachable');
     const gwPort = Number(new URL(p.gatewayUrl).port);
     const adminPort = Number(new URL(p.adminUrl).port);
     for (const port of [gwPort, adminPort]) {
