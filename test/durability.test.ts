@@ -48,6 +48,8 @@ describe.each([1, 2])('kill -9 of the gateway during load (VAMCO_WORKERS=%i)', (
     while (workerPids.some((p) => fs.existsSync(`/proc/${p}`)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     expect(workerPids.filter((p) => fs.existsSync(`/proc/${p}`))).toEqual([]);
     expect(r.answered.length).toBeGreaterThanOrEqual(300);
+    // Requests fail only once the gateway is killed, never before.
+    expect(r.errors.filter((e) => !e.afterStop)).toEqual([]);
     expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
 
     // Restart on the same data: the chain resumes from the durable head and serves again.
@@ -55,6 +57,7 @@ describe.each([1, 2])('kill -9 of the gateway during load (VAMCO_WORKERS=%i)', (
     procs.push(v2);
     const after = await load(v2.gatewayUrl, key, { connections: 1, prefix: `after${workers}`, stop: (n) => n >= 1 });
     expect(after.answered.map((a) => a.status)).toEqual([200]);
+    expect(after.errors).toEqual([]);
     v2.child.kill('SIGTERM');
     expect(await v2.exited).toBe(0);
 

@@ -42,6 +42,8 @@ describe('worker mode', () => {
       },
     });
     expect(held.every((c) => c > 0), `connections per worker: ${held}`).toBe(true);
+    // Every request answered, and answered 200: a worker that drops or fails requests shows here.
+    expect(r.errors).toEqual([]);
     expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
 
     const admin = /Console\/admin API\s+(http:\/\/[\d.]+:\d+)/.exec(v.output())![1];

@@ -64,16 +64,19 @@ export function startVamco(dataDir: string, env: Record<string, string> = {}): P
 }
 
 export interface Answered { id: string; status: number }
+/** A request that got no complete answer: why, and whether the run was already told to stop. */
+export interface LoadError { id: string; message: string; afterStop: boolean }
 
 /**
  * `connections` loops send GETs with their own X-Road-Id until `stop()` says so; a request
- * counts as answered only when its whole response was read.
+ * counts as answered only when its whole response was read. Every other request is in
+ * `errors`, with its reason: a caller decides which failures it expects (e.g. after a kill).
  */
 export async function load(gatewayUrl: string, key: string, opts: { connections: number; stop(answered: number): boolean; prefix: string }):
-  Promise<{ answered: Answered[]; failed: number }> {
+  Promise<{ answered: Answered[]; failed: number; errors: LoadError[] }> {
   const pool = new Pool(gatewayUrl, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const answered: Answered[] = [];
-  let failed = 0;
+  const errors: LoadError[] = [];
   let n = 0;
   const path = `/r1/DEV/${SERVICE}/item/1`;
   try {
@@ -87,9 +90,10 @@ export async function load(gatewayUrl: string, key: string, opts: { connections:
           });
           await r.body.text();
           answered.push({ id, status: r.statusCode });
-        } catch {
-          failed++;
-          if (opts.stop(answered.length)) break;
+        } catch (e) {
+          const afterStop = opts.stop(answered.length);
+          errors.push({ id, message: String((e as Error)?.message ?? e), afterStop });
+          if (afterStop) break;
           await new Promise((r) => setTimeout(r, 5));
         }
       }
@@ -97,7 +101,7 @@ export async function load(gatewayUrl: string, key: string, opts: { connections:
   } finally {
     await pool.destroy();
   }
-  return { answered, failed };
+  return { answered, failed: errors.length, errors };
 }
 
 /** Message ids in the log, read from the SQLite file (after the process has stopped). */
