@@ -1,6 +1,6 @@
 // Users, tokens, access requests, dashboard and the message log: every route × role × own/other agency.
-import { expect, it } from 'vitest';
-import { adminOnly, matrix, ownRead, ownWrite, readAll, type Case, type World } from './world.js';
+import { expect } from 'vitest';
+import { adminOnly, ownRead, ownWrite, readAll, WORLD_PASSWORD, type Case, type World } from './world.js';
 
 /** A pending request from `client` for `service`, made as the platform admin. */
 async function request(w: World, service: string, clientMember: string): Promise<number> {
@@ -9,11 +9,21 @@ async function request(w: World, service: string, clientMember: string): Promise
   return (await w.admin('POST', '/access-requests', { service, client, reason: 'kiểm thử ma trận' })).id;
 }
 
+/** A personal API token of the user `auditor`, minted as tokens are: from a console session. */
+async function auditorToken(w: World): Promise<number> {
+  const login = await fetch(`${w.cp.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'auditor', password: WORLD_PASSWORD }) });
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+  const made = await fetch(`${w.cp.url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ label: w.fresh('t') }) });
+  expect(made.status).toBe(201);
+  return ((await made.json()) as { id: number }).id;
+}
+
 const auditors = { anon: 401, platform: 200, agencyA: 403, agencyB: 403, auditor: 200 };
 
 let message: { nodeId: string; seq: number } | null = null;
 
-const cases: Case[] = [
+export const consoleCases: Case[] = [
   { name: 'GET /users', req: async () => ({ method: 'GET', path: '/users' }), expect: adminOnly(200) },
   { name: 'POST /users', req: async (w) => ({ method: 'POST', path: '/users', body: { username: w.fresh('u'), role: 'auditor' } }), expect: adminOnly(201) },
   { name: 'GET /users/{username}', req: async () => ({ method: 'GET', path: '/users/auditor' }), expect: adminOnly(200) },
@@ -25,6 +35,9 @@ const cases: Case[] = [
   { name: 'GET /tokens', req: async () => ({ method: 'GET', path: '/tokens' }), expect: { anon: 401, platform: 403, agencyA: 200, agencyB: 200, auditor: 200 } },
   // The matrix calls with API tokens: tokens cannot mint tokens (only a console session can).
   { name: 'POST /tokens', req: async () => ({ method: 'POST', path: '/tokens', body: { label: 'x' } }), expect: { anon: 401, platform: 403, agencyA: 403, agencyB: 403, auditor: 403 } },
+  // Only its owner (here the auditor) and platform admins' accounts end a token; to anyone else it does not exist.
+  { name: 'DELETE /tokens/{id}', req: async (w) => ({ method: 'DELETE', path: `/tokens/${await auditorToken(w)}` }), expect: { anon: 401, platform: 403, agencyA: 404, agencyB: 404, auditor: 204 } },
+  { name: 'GET /auth/me', req: async () => ({ method: 'GET', path: '/auth/me' }), expect: readAll() },
   { name: 'GET /access-requests', req: async () => ({ method: 'GET', path: '/access-requests' }), expect: readAll() },
   { name: 'POST /access-requests (A asks B)', req: async (w) => { const client = `GOV/A/${w.fresh('k')}`; await w.admin('POST', '/subsystems', { id: client }); return { method: 'POST', path: '/access-requests', body: { service: 'GOV/C/app/svc', client, reason: 'cần tra cứu' } }; }, expect: ownWrite(201) },
   { name: 'GET /access-requests/{id} (A and C)', req: async (w) => ({ method: 'GET', path: `/access-requests/${await request(w, 'GOV/C/app/svc', 'GOV/A')}` }), expect: ownRead() },
@@ -39,7 +52,8 @@ const cases: Case[] = [
   { name: 'GET /admin-trail', req: async () => ({ method: 'GET', path: '/admin-trail' }), expect: auditors },
 ];
 
-matrix('console security matrix', cases, async (w) => {
+/** One logged exchange for the message cells. */
+export async function consoleSetup(w: World): Promise<void> {
   // One exchange A → A (the backend is down, so it is logged as a 502) for the message cells.
   const key = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' });
   await w.admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client: 'GOV/A/app' });
@@ -52,4 +66,4 @@ matrix('console security matrix', cases, async (w) => {
   const list = await w.admin('GET', '/messages?limit=1');
   message = list.items[0];
   expect(message).toBeTruthy();
-});
+}

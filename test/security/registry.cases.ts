@@ -1,7 +1,8 @@
 // Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
-import { adminOnly, matrix, ownWrite, readAll, scopedList, type Case } from './world.js';
+import { expect } from 'vitest';
+import { adminOnly, ownWrite, readAll, scopedList, type Case } from './world.js';
 
-const cases: Case[] = [
+export const registryCases: Case[] = [
   { name: 'GET /members', req: async () => ({ method: 'GET', path: '/members' }), expect: readAll() },
   { name: 'POST /members', req: async (w) => ({ method: 'POST', path: '/members', body: { memberClass: 'GOV', memberCode: w.fresh('M'), name: 'x' } }), expect: adminOnly(201) },
   { name: 'GET /members/{id}', req: async () => ({ method: 'GET', path: '/members/GOV:A' }), expect: readAll() },
@@ -12,6 +13,7 @@ const cases: Case[] = [
   { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll() },
   { name: 'POST /services', req: async (w) => ({ method: 'POST', path: '/services', body: { id: `GOV/A/app/${w.fresh('v')}`, url: 'http://127.0.0.1:9/x' } }), expect: ownWrite(201) },
   { name: 'GET /services/{id}', req: async () => ({ method: 'GET', path: '/services/GOV:A:app:svc' }), expect: readAll() },
+  { name: 'GET /services/{id}/openapi', req: async (w) => { const id = `GOV/A/app/${w.fresh('o')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x', openapi: { openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/a': { get: {} } } } }); return { method: 'GET', path: `/services/${id.replace(/\//g, ':')}/openapi` }; }, expect: readAll(), sees: (doc) => expect(Object.keys(doc.paths)).toEqual(['/a']) },
   { name: 'PATCH /services/{id}', req: async () => ({ method: 'PATCH', path: '/services/GOV:A:app:svc', body: { rateLimit: '100/s' } }), expect: ownWrite(200) },
   { name: 'DELETE /services/{id}', req: async (w) => { const id = `GOV/A/app/${w.fresh('x')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x' }); return { method: 'DELETE', path: `/services/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
   { name: 'POST /services/{id}/endpoints', req: async (w) => ({ method: 'POST', path: '/services/GOV:A:app:svc/endpoints', body: { method: 'GET', path: `/${w.fresh('e')}` } }), expect: ownWrite(201) },
@@ -26,4 +28,3 @@ const cases: Case[] = [
   { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
 ];
 
-matrix('registry security matrix', cases);

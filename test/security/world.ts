@@ -19,7 +19,9 @@ export interface World {
   fresh(prefix: string): string;
 }
 
-const PASSWORD = 'Mật khẩu thử nghiệm 1';
+/** The password of every user of the world. */
+export const WORLD_PASSWORD = 'Mật khẩu thử nghiệm 1';
+const PASSWORD = WORLD_PASSWORD;
 
 export async function createWorld(opts: TestPlatformOptions = {}): Promise<World> {
   const cp = await startConsolePlatform(opts);
