@@ -68,7 +68,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
     },
     cli(args, o = {}) {
       return new Promise((resolve, reject) => {
-        execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+        execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
           if (code !== 0 && !o.allowFail) reject(new Error(`vamco ${args.join(' ')} exited ${code}: ${stderr}`));
           else resolve({ code, stdout, stderr });
