@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { VamcoError } from '../core/errors.js';
+import { optionalName } from '../core/text.js';
 import type { Schema } from '../store/index.js';
 import { iso, type AccountsCtx } from './context.js';
 import { sha256 } from './sessions.js';
@@ -29,7 +30,7 @@ export async function listTokens(ctx: AccountsCtx, filter: { username?: string }
 }
 
 export async function createToken(ctx: AccountsCtx, user: UserRow, input: { label?: string | null; expiresInDays?: number | null }, who: Who): Promise<TokenView & { token: string }> {
-  const label = input.label ? String(input.label).normalize('NFC').trim().slice(0, 200) : null;
+  const label = optionalName(input.label, 'A token\'s label');
   const days = input.expiresInDays ?? 90;
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > 366)) throw new VamcoError('VALIDATION_FAILED', 'expiresInDays must be a whole number of days from 1 to 366');
   const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');

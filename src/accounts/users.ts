@@ -2,6 +2,7 @@
 // Every change is written to the admin trail in the same transaction.
 import type { Kysely } from 'kysely';
 import { VamcoError } from '../core/errors.js';
+import { optionalName } from '../core/text.js';
 import { parseMemberId, memberId as formatMemberId } from '../core/ids.js';
 import type { Role } from '../admin/principal.js';
 import type { Schema } from '../store/index.js';
@@ -122,8 +123,7 @@ export async function createUser(ctx: AccountsCtx, input: NewUser, who: Who): Pr
   const username = checkUsername(input.username);
   const role = checkRole(input.role);
   const memberId = await checkMember(ctx.db, role, input.memberId);
-  const displayName = String(input.displayName ?? '').normalize('NFC').trim() || username;
-  if (displayName.length > 200) throw new VamcoError('VALIDATION_FAILED', 'Display name is too long');
+  const displayName = optionalName(input.displayName, 'The display name') ?? username;
   let oneTimePassword: string | undefined;
   let password = input.password;
   if (password === undefined) password = oneTimePassword = generatePassword();
@@ -164,7 +164,7 @@ export async function updateUser(ctx: AccountsCtx, username: string, patch: User
   const memberIdIn = patch.memberId !== undefined ? patch.memberId : (role === 'agency_admin' ? before.member_id : null);
   const memberId = await checkMember(ctx.db, role, memberIdIn);
   const disabled = patch.disabled !== undefined ? !!patch.disabled : !!before.disabled;
-  const displayName = patch.displayName !== undefined ? String(patch.displayName).normalize('NFC').trim() || before.username : before.display_name;
+  const displayName = patch.displayName !== undefined ? optionalName(patch.displayName, 'The display name') ?? before.username : before.display_name;
   // The platform must keep at least one platform admin who can log in.
   if (before.role === 'platform_admin' && !before.disabled && (role !== 'platform_admin' || disabled)) {
     const admins = await enabledPlatformAdmins(ctx.db);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { isValidPart } from '../core/ids.js';
 
 export interface Config {
   instance: string;
@@ -72,7 +73,7 @@ function dur(env: Env, name: string, dflt: string): number {
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const instance = env.VAMCO_INSTANCE || 'DEV';
-  if (!/^[A-Za-z0-9'()+,\-.=?]{1,255}$/.test(instance)) {
+  if (!isValidPart(instance)) {
     throw new VamcoError('VALIDATION_FAILED', `VAMCO_INSTANCE=${instance} is not a valid X-Road instance code`);
   }
   const cfg: Config = {

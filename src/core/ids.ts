@@ -8,15 +8,19 @@ export interface MemberRef { memberClass: string; memberCode: string }
 export interface SubsystemRef extends MemberRef { subsystemCode: string }
 export interface ServiceRef extends SubsystemRef { serviceCode: string }
 
+/**
+ * One identifier part. "." and ".." are refused although made of allowed characters: as path
+ * segments (/r1/…/{part}/…, the admin API's /members/GOV/..) they mean something else.
+ */
 export function isValidPart(s: string): boolean {
-  return PART.test(s);
+  return PART.test(s) && s !== '.' && s !== '..';
 }
 
 function parts(text: string, n: number, what: string): string[] {
   const p = String(text ?? '').trim().split(/[/:]/);
   if (p.length !== n || !p.every(isValidPart)) {
     throw new VamcoError('INVALID_IDENTIFIER',
-      `"${text}" is not a valid ${what} identifier: expected ${n} parts separated by "/", each of A-Z a-z 0-9 ' ( ) + , - . = ?`);
+      `"${text}" is not a valid ${what} identifier: expected ${n} parts separated by "/", each of A-Z a-z 0-9 ' ( ) + , - . = ? (and not "." or "..")`);
   }
   return p;
 }

@@ -2,3 +2,4 @@ export * from './ids.js';
 export * from './errors.js';
 export * from './duration.js';
 export * from './framework-errors.js';
+export * from './text.js';

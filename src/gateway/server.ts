@@ -12,15 +12,27 @@ import type { GatewayDeps } from './types.js';
 
 const TOKEN_BODY_LIMIT = 8 * 1024;
 
+/**
+ * Reads a small body. One over the limit is refused with 413 (the answer closes the connection);
+ * its rest is read and dropped rather than the socket destroyed, which would cut the answer
+ * off before the client could read it.
+ */
 function readSmallBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () => new VamcoError('PAYLOAD_TOO_LARGE', `The body is larger than ${limit} bytes`);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    req.on('data', function onData(c: Buffer) {
       size += c.length;
       if (size > limit) {
-        reject(new VamcoError('PAYLOAD_TOO_LARGE', `The body is larger than ${limit} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
         return;
       }
       chunks.push(c);

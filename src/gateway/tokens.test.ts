@@ -33,4 +33,29 @@ describe('token service', () => {
     const claims = t.verify(token)!;
     expect(t.verify(token, claims.exp + 1)).toBeNull();
   });
+
+  it('accepts one spelling of a signature only: no padding, no "+/", no unused bits set', async () => {
+    const t = new TokenService(secret, 'vamco:DEV', 60);
+    const { token } = await t.issue('s', 'k');
+    const [h, p, sig] = token.split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const std = Buffer.from(sig, 'base64url').toString('base64');
+    const spellings = [`${sig}=`, std, std.replace(/=+$/, ''), ...[1, 2, 3].map((b) => sig.slice(0, -1) + alphabet[alphabet.indexOf(sig.at(-1)!) + b])];
+    for (const s of spellings) {
+      expect(Buffer.from(s, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);
+      expect(new TokenService(secret, 'vamco:DEV', 60).verify(`${h}.${p}.${s}`)).toBeNull();
+    }
+    expect(new TokenService(secret, 'vamco:DEV', 60).verify(token)).not.toBeNull();
+  });
+
+  it('verifies a token by the key its header names, and refuses a key it does not hold', async () => {
+    const k1 = crypto.randomBytes(32);
+    const k2 = crypto.randomBytes(32);
+    const keys = (kid: string, key: Buffer) => ({ kid, key, byKid: (x: string | undefined) => (x === 'k1' ? k1 : x === 'k2' ? k2 : undefined) });
+    const old = await new TokenService(keys('k1', k1), 'vamco:DEV', 60).issue('s', 'k');
+    const current = new TokenService(keys('k2', k2), 'vamco:DEV', 60);
+    expect(current.verify(old.token)).not.toBeNull();
+    const unknown = await new TokenService({ kid: 'k9', key: k1, byKid: () => k1 }, 'vamco:DEV', 60).issue('s', 'k');
+    expect(current.verify(unknown.token)).toBeNull();
+  });
 });

@@ -5,15 +5,52 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 export interface OpenApiEndpoint { method: string; path: string; operationId: string | null }
 
+/** Limits on a service's OpenAPI document: far above any real API, far below what hurts. */
+export const OPENAPI_LIMITS = { bytes: 5 * 1024 * 1024, depth: 64, paths: 2000, endpoints: 5000 } as const;
+
+/** True when `value` nests deeper than `max` objects/arrays (walked without recursion). */
+function nestsDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const child of Object.values(v as object)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+/**
+ * An endpoint path pattern, checked the same way whether typed by hand or read from an OpenAPI
+ * document: absolute, no whitespace, no "." or ".." segment (the gateway normalises those away
+ * before matching, so such a pattern could never be what it seems), braces that pair up.
+ */
+export function checkEndpointPath(p: unknown): string {
+  const path = String(p ?? '').trim();
+  const bad = (why: string) => new VamcoError('VALIDATION_FAILED', `"${String(p).slice(0, 200)}" is not an endpoint path (e.g. /pets/{id} or /reports/*): ${why}`);
+  if (!path.startsWith('/')) throw bad('it must start with "/"');
+  if (path.length > 1000) throw bad('it is longer than 1000 characters');
+  if (/[\s\u0000-\u001f\u007f]/.test(path)) throw bad('it contains whitespace or a control character');
+  if (path.split('/').some((s) => s === '..' || s === '.')) throw bad('it has a "." or ".." segment');
+  for (const seg of path.split('/')) {
+    if (!/^(?:[^{}]|\{[^{}/]+\})*$/.test(seg)) throw bad('its braces do not pair up as {name}');
+  }
+  return path;
+}
+
 export function parseOpenApi(input: unknown): { doc: Record<string, unknown>; endpoints: OpenApiEndpoint[] } {
   let doc: unknown = input;
   if (typeof input === 'string') {
+    if (Buffer.byteLength(input) > OPENAPI_LIMITS.bytes) throw new VamcoError('PAYLOAD_TOO_LARGE', `The OpenAPI document is larger than ${OPENAPI_LIMITS.bytes} bytes`);
     try {
       doc = JSON.parse(input);
     } catch {
       throw new VamcoError('VALIDATION_FAILED', 'The OpenAPI document is not valid JSON');
     }
   }
+  // Before anything walks it recursively (JSON.stringify, schema validation): a deep document
+  // would overflow the stack.
+  if (nestsDeeper(doc, OPENAPI_LIMITS.depth)) throw new VamcoError('VALIDATION_FAILED', `The OpenAPI document nests deeper than ${OPENAPI_LIMITS.depth} levels`);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new VamcoError('VALIDATION_FAILED', 'The OpenAPI document must be a JSON object');
   const d = doc as Record<string, unknown>;
   if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.')) {
@@ -21,9 +58,18 @@ export function parseOpenApi(input: unknown): { doc: Record<string, unknown>; en
   }
   const paths = d.paths;
   if (!paths || typeof paths !== 'object') throw new VamcoError('VALIDATION_FAILED', 'The OpenAPI document has no "paths" object');
+  const entries = Object.entries(paths as Record<string, unknown>);
+  if (entries.length > OPENAPI_LIMITS.paths) {
+    throw new VamcoError('VALIDATION_FAILED', `The OpenAPI document has ${entries.length} paths; at most ${OPENAPI_LIMITS.paths} are accepted (split the API into several services)`);
+  }
+  if (Buffer.byteLength(JSON.stringify(d)) > OPENAPI_LIMITS.bytes) throw new VamcoError('PAYLOAD_TOO_LARGE', `The OpenAPI document is larger than ${OPENAPI_LIMITS.bytes} bytes`);
   const endpoints: OpenApiEndpoint[] = [];
-  for (const [p, item] of Object.entries(paths as Record<string, unknown>)) {
-    if (!p.startsWith('/')) throw new VamcoError('VALIDATION_FAILED', `OpenAPI path "${p}" must start with "/"`);
+  for (const [p, item] of entries) {
+    try {
+      checkEndpointPath(p);
+    } catch (e) {
+      throw new VamcoError('VALIDATION_FAILED', `OpenAPI path ${(e as Error).message}`);
+    }
     if (!item || typeof item !== 'object') continue;
     for (const m of METHODS) {
       const op = (item as Record<string, unknown>)[m] as Record<string, unknown> | undefined;
@@ -31,6 +77,9 @@ export function parseOpenApi(input: unknown): { doc: Record<string, unknown>; en
         endpoints.push({ method: m.toUpperCase(), path: p, operationId: typeof op.operationId === 'string' ? op.operationId : null });
       }
     }
+  }
+  if (endpoints.length > OPENAPI_LIMITS.endpoints) {
+    throw new VamcoError('VALIDATION_FAILED', `The OpenAPI document has ${endpoints.length} operations; at most ${OPENAPI_LIMITS.endpoints} are accepted`);
   }
   return { doc: d, endpoints };
 }

@@ -5,6 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Store, Schema } from '../store/index.js';
 import { VamcoError } from '../core/errors.js';
+import { checkName, optionalName } from '../core/text.js';
 import {
   parseMemberId, parseSubsystemId, parseServiceId, memberId, subsystemId, serviceId,
   RESERVED_SERVICE_CODES,
@@ -12,7 +13,7 @@ import {
 import { parseDuration, parseRateLimit, formatRateLimit } from '../core/duration.js';
 import { recordAdminAction } from '../audit/index.js';
 import { checkBackendUrl } from './backend-policy.js';
-import { parseOpenApi, normaliseMethod, compilePathPattern } from './openapi.js';
+import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
 import { newApiKey } from './keys.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
 import { checkBackendAuth, openBackendAuth } from './backend-auth.js';
@@ -99,8 +100,7 @@ const memberView = (r: Schema['members'] & { id: number }): MemberView => ({
 export async function addMember(ctx: RegistryCtx, input: { memberClass: string; memberCode: string; name: string }, who: Actor): Promise<MemberView> {
   const id = `${input.memberClass}/${input.memberCode}`;
   parseMemberId(id);
-  const name = String(input.name ?? '').normalize('NFC').trim();
-  if (!name) throw new VamcoError('VALIDATION_FAILED', 'A member needs a name');
+  const name = checkName(input.name ?? '', 'A member\'s name', { max: 300 });
   return mutate(ctx, who, 'member.add', id, async (trx) => {
     const row = { member_class: input.memberClass, member_code: input.memberCode, name, created_at: now() };
     const r = await trx.insertInto('members').values(row).returning('id').executeTakeFirstOrThrow();
@@ -132,7 +132,7 @@ export async function addSubsystem(ctx: RegistryCtx, input: { id: string; name?:
   const member = await memberRow(ctx.store.db, memberId(ref));
   const id = subsystemId(ref);
   return mutate(ctx, who, 'subsystem.add', id, async (trx) => {
-    const name = input.name ? String(input.name).normalize('NFC').trim() : null;
+    const name = optionalName(input.name, 'A subsystem\'s name', 300);
     const created = now();
     await trx.insertInto('subsystems').values({ member_id: member.id, subsystem_code: ref.subsystemCode, name, created_at: created }).execute();
     const view: SubsystemView = { id, memberId: memberId(ref), subsystemCode: ref.subsystemCode, name, createdAt: created };
@@ -240,7 +240,8 @@ async function insertEndpoints(trx: Trx, serviceIdNum: number, endpoints: { meth
   const seen = new Set<string>();
   const rows = endpoints.filter((e) => !seen.has(e.method + ' ' + e.path) && seen.add(e.method + ' ' + e.path))
     .map((e) => ({ service_id: serviceIdNum, method: e.method, path: e.path, operation_id: e.operationId }));
-  if (rows.length) await trx.insertInto('service_endpoints').values(rows).execute();
+  // In slices: one statement's bind parameters are limited (SQLite 32,766, PostgreSQL 65,535).
+  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('service_endpoints').values(rows.slice(i, i + 500)).execute();
 }
 
 export async function updateService(ctx: RegistryCtx, id: string, patch: Partial<Omit<ServiceInput, 'id'>>, who: Actor, opts: ServiceOptions = {}): Promise<ServiceView> {
@@ -338,7 +339,8 @@ export async function getBackendAuth(ctx: RegistryCtx, id: string): Promise<{ he
 export async function addEndpoint(ctx: RegistryCtx, id: string, input: { method: string; path: string }, who: Actor): Promise<EndpointView> {
   const row = await serviceRow(ctx.store.db, id);
   const method = normaliseMethod(input.method);
-  const path = validEndpointPath(input.path);
+  const path = checkEndpointPath(input.path);
+  compilePathPattern(path);
   return mutate(ctx, who, 'endpoint.add', `${serviceId(row.ref)} ${method} ${path}`, async (trx) => {
     const r = await trx.insertInto('service_endpoints').values({ service_id: row.id, method, path, operation_id: null }).returning('id').executeTakeFirstOrThrow();
     const view = { id: Number(r.id), method, path };
@@ -357,14 +359,6 @@ export async function removeEndpoint(ctx: RegistryCtx, id: string, endpointId: n
   });
 }
 
-function validEndpointPath(p: string): string {
-  const path = String(p ?? '').trim();
-  if (!path.startsWith('/') || /\s/.test(path) || path.split('/').some((s) => s === '..' || s === '.')) {
-    throw new VamcoError('VALIDATION_FAILED', `"${p}" is not an endpoint path (e.g. /pets/{id} or /reports/*)`);
-  }
-  compilePathPattern(path);
-  return path;
-}
 
 // ---------- access rights ----------
 export interface GrantInput { service: string; client: string; endpoint?: { method: string; path: string } | null }
@@ -455,7 +449,7 @@ export async function createKey(ctx: RegistryCtx, input: { subsystem: string; la
   const k = newApiKey();
   return mutate(ctx, who, 'key.create', sid, async (trx) => {
     const created = now();
-    const label = input.label ? String(input.label).normalize('NFC').slice(0, 200) : null;
+    const label = optionalName(input.label, 'A key\'s label');
     const r = await trx.insertInto('api_keys').values({ subsystem_id: sub.id, key_hash: k.hash, prefix: k.prefix, label, created_at: created, revoked_at: null })
       .returning('id').executeTakeFirstOrThrow();
     const view: KeyView = { id: Number(r.id), subsystemId: sid, prefix: k.prefix, label, createdAt: created, revokedAt: null };
