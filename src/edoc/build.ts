@@ -1,0 +1,104 @@
+// Writing edXML (QCVN 102:2016): status packages the hub sends itself (01 on fetch), packages
+// for `vamco edoc send` and tests, and the TraceHeader each hop appends. Appending splices the
+// stored text so attachments stay byte for byte as the sender encoded them.
+import { escapeText } from '../soap/xml.js';
+import { EDXML_NS, type Organization, type ResponseFor } from './edxml.js';
+
+const el = (name: string, v: string | number | undefined): string => (v === undefined || v === '' ? '' : `<${name}>${escapeText(String(v))}</${name}>`);
+
+function org(name: string, o: Organization): string {
+  return `<${name}>${el('OrganId', o.organId)}${el('OrganName', o.organName)}${el('OrganizationInCharge', o.organizationInCharge)}${el('OrganAdd', o.organAdd)}`
+    + `${el('Email', o.email)}${el('Telephone', o.telephone)}${el('Fax', o.fax)}${el('Website', o.website)}</${name}>`;
+}
+
+function responseFor(r: ResponseFor): string {
+  return `<ResponseFor>${el('OrganId', r.organId)}${el('Code', r.code)}${el('PromulgationDate', r.promulgationDate)}${el('DocumentId', r.documentId)}</ResponseFor>`;
+}
+
+export interface EdocSpec {
+  from: Organization;
+  to: Organization[];
+  codeNumber: string;
+  codeNotation: string;
+  /** yyyy/MM/dd */
+  promulgationDate: string;
+  place?: string;
+  type?: number;
+  typeName?: string;
+  subject: string;
+  content?: string;
+  signer?: { competence?: string; position?: string; fullName?: string };
+  priority?: number;
+  /** Defaults to "<From>,<date>,<number>/<notation>". */
+  documentId?: string;
+  responseFor?: ResponseFor[];
+  business?: { docType: 0 | 1 | 2 | 3; reason?: string; replaces?: string[] };
+  attachments?: { contentId?: string; name: string; contentType: string; bytes: Buffer; description?: string }[];
+  traces?: { organId: string; timestamp: string }[];
+}
+
+export function buildEdoc(s: EdocSpec): string {
+  const documentId = s.documentId ?? `${s.from.organId},${s.promulgationDate},${s.codeNumber}/${s.codeNotation}`;
+  const atts = (s.attachments ?? []).map((a, i) => ({ ...a, contentId: a.contentId ?? `${i + 1}.${a.name}` }));
+  const b = s.business ?? { docType: 0 };
+  const header = `<MessageHeader>${org('From', s.from)}${s.to.map((t) => org('To', t)).join('')}`
+    + `${el('DocumentId', documentId)}<Code>${el('CodeNumber', s.codeNumber)}${el('CodeNotation', s.codeNotation)}</Code>`
+    + `<PromulgationInfo>${el('Place', s.place)}${el('PromulgationDate', s.promulgationDate)}</PromulgationInfo>`
+    + `<DocumentType>${el('Type', s.type ?? 1)}${el('TypeName', s.typeName ?? 'Công văn')}</DocumentType>`
+    + `${el('Subject', s.subject)}${el('Content', s.content)}`
+    + (s.signer ? `<SignerInfo>${el('Competence', s.signer.competence)}${el('Position', s.signer.position)}${el('FullName', s.signer.fullName)}</SignerInfo>` : '')
+    + (s.priority !== undefined ? `<OtherInfo>${el('Priority', s.priority)}</OtherInfo>` : '')
+    + (s.responseFor ?? []).map(responseFor).join('')
+    + `</MessageHeader>`;
+  const trace = `<TraceHeaderList>${(s.traces ?? []).map((t) => `<TraceHeader>${el('OrganId', t.organId)}${el('Timestamp', t.timestamp)}</TraceHeader>`).join('')}`
+    + `<Bussiness>${el('BussinessDocType', b.docType)}${el('BussinessDocReason', b.reason)}`
+    + ((b.replaces ?? []).length ? `<ReplacementInfoList>${b.replaces!.map((d) => `<ReplacementInfo>${el('DocumentId', d)}</ReplacementInfo>`).join('')}</ReplacementInfoList>` : '')
+    + `</Bussiness></TraceHeaderList>`;
+  const manifest = atts.map((a) => `<Reference>${el('ContentId', `cid:${a.contentId}`)}${el('ContentType', a.contentType)}${el('Description', a.description)}${el('AttachmentName', a.name)}</Reference>`).join('');
+  const attachments = atts.map((a) => `<Attachment>${el('ContentId', a.contentId)}${el('AttachmentName', a.name)}${el('Description', a.description)}`
+    + `${el('ContentType', a.contentType)}<ContentTransferEncoded>${a.bytes.toString('base64')}</ContentTransferEncoded></Attachment>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<edXML xmlns="${EDXML_NS}"><edXMLEnvelope><edXMLHeader>${header}${trace}</edXMLHeader>`
+    + `<edXMLBody><edXMLManifest>${manifest}</edXMLManifest></edXMLBody></edXMLEnvelope>`
+    + `<AttachmentEncoded>${attachments}</AttachmentEncoded></edXML>\n`;
+}
+
+export interface StatusSpec {
+  from: Organization;
+  responseFor: ResponseFor;
+  statusCode: string;
+  description?: string;
+  staff?: { fullName?: string; department?: string; email?: string; mobile?: string };
+  /** yyyy/MM/dd HH:mm:ss */
+  timestamp: string;
+}
+
+export function buildStatus(s: StatusSpec): string {
+  const staff = s.staff ? `<StaffInfo>${el('Department', s.staff.department)}${el('Staff', s.staff.fullName)}${el('FullName', s.staff.fullName)}${el('Email', s.staff.email)}${el('Mobile', s.staff.mobile)}</StaffInfo>` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<edXML xmlns="${EDXML_NS}"><edXMLEnvelope><edXMLHeader><MessageHeader>`
+    + `${org('From', s.from)}${responseFor(s.responseFor)}${staff}${el('StatusCode', s.statusCode)}${el('Description', s.description)}${el('Timestamp', s.timestamp)}`
+    + `</MessageHeader></edXMLHeader></edXMLEnvelope></edXML>\n`;
+}
+
+/**
+ * Appends one TraceHeader (this hop) to a package's text without touching anything else. The
+ * inserted elements declare the edXML namespace themselves, so they are right whatever prefix
+ * the sender bound it to. Only the header region (before edXMLBody / AttachmentEncoded) is searched.
+ */
+export function appendTraceHeader(text: string, trace: { organId: string; timestamp: string }): string {
+  const th = (ns: boolean) => `<TraceHeader${ns ? ` xmlns="${EDXML_NS}"` : ''}>${el('OrganId', trace.organId)}${el('Timestamp', trace.timestamp)}</TraceHeader>`;
+  const bodyAt = text.search(/<([A-Za-z_][\w.-]*:)?(edXMLBody|AttachmentEncoded)[\s>/]/);
+  const head = bodyAt === -1 ? text : text.slice(0, bodyAt);
+  // In an existing list the new hop goes after the last TraceHeader: before the Bussiness block
+  // when there is one, else before the list's end.
+  const listEnd = /<\/([A-Za-z_][\w.-]*:)?TraceHeaderList\s*>/.exec(head);
+  if (listEnd) {
+    const listStart = head.lastIndexOf('TraceHeaderList', listEnd.index - 1);
+    const region = head.slice(listStart, listEnd.index);
+    const bus = /<([A-Za-z_][\w.-]*:)?Bussiness[\s>/]/.exec(region);
+    const at = bus ? listStart + bus.index : listEnd.index;
+    return text.slice(0, at) + th(true) + text.slice(at);
+  }
+  const headerEnd = /<\/([A-Za-z_][\w.-]*:)?edXMLHeader\s*>/.exec(head);
+  if (!headerEnd) return text; // validated packages always have one
+  return text.slice(0, headerEnd.index) + `<TraceHeaderList xmlns="${EDXML_NS}">${th(false)}</TraceHeaderList>` + text.slice(headerEnd.index);
+}
