@@ -79,18 +79,35 @@ export function hashAdmin(r: Omit<AdminRow, 'hash'>): string {
   return digest('vamco-admin-v1', r.prev_hash, [r.seq, r.at, r.actor, r.action, r.target, r.address, r.before, r.after]);
 }
 
-export function checkpointPayload(c: { chain: string; node_id: string; seq: number; hash: string; at: string }): string {
-  return `vamco-checkpoint|${c.chain}|${c.node_id}|${c.seq}|${c.hash}|${c.at}`;
+export interface CheckpointFields { chain: string; node_id: string; seq: number; hash: string; at: string; prev?: string | null }
+
+/**
+ * What a checkpoint's signature covers. seq is the chain's record count (records are numbered
+ * from 1 without gaps), hash its head. Since version 011 a checkpoint also names `prev`, the
+ * checkpointHash of the same node's previous checkpoint of that chain (GENESIS for its first):
+ * tag "vamco-checkpoint-v2". Older checkpoints (prev null) keep the v1 text they were signed with.
+ */
+export function checkpointPayload(c: CheckpointFields): string {
+  if (c.prev === null || c.prev === undefined) return `vamco-checkpoint|${c.chain}|${c.node_id}|${c.seq}|${c.hash}|${c.at}`;
+  return `vamco-checkpoint-v2|${c.chain}|${c.node_id}|${c.seq}|${c.hash}|${c.at}|${c.prev}`;
 }
 
-export function signCheckpoint(key: crypto.KeyObject, c: Parameters<typeof checkpointPayload>[0]): string {
+/** The checkpoint's own hash, which the next checkpoint names as its prev. */
+export function checkpointHash(c: CheckpointFields & { signature: string }): string {
+  return crypto.createHash('sha256').update(`${checkpointPayload(c)}|${c.signature}`, 'utf8').digest('hex');
+}
+
+export function signCheckpoint(key: crypto.KeyObject, c: CheckpointFields): string {
   return crypto.sign(null, Buffer.from(checkpointPayload(c), 'utf8'), key).toString('base64');
 }
 
-export function checkpointSignatureOk(key: crypto.KeyObject | undefined, c: Parameters<typeof checkpointPayload>[0] & { signature: string }): boolean {
+export function checkpointSignatureOk(key: crypto.KeyObject | undefined, c: CheckpointFields & { signature: string }): boolean {
   if (!key) return false;
+  // One spelling per signature: the checkpoint's hash (which the next one names) covers the text.
+  const sig = Buffer.from(c.signature, 'base64');
+  if (sig.toString('base64') !== c.signature) return false;
   try {
-    return crypto.verify(null, Buffer.from(checkpointPayload(c), 'utf8'), key, Buffer.from(c.signature, 'base64'));
+    return crypto.verify(null, Buffer.from(checkpointPayload(c), 'utf8'), key, sig);
   } catch {
     return false;
   }

@@ -1,22 +1,26 @@
 // The export file: JSON Lines that carry everything needed to verify the log offline.
 //   header, node*, then per chain its records in seq order with each checkpoint right after
-//   the record it signs, then the admin trail the same way, then an "end" line with counts.
+//   the record it signs, then the admin trail the same way, then an "end" line with counts,
+//   the SHA-256 of every byte before it, and the exporting node's signature over both (since
+//   version 3: a file cut short with its counts fixed no longer verifies).
 // Each line is exactly JSON.stringify of an object with keys in the order below, so an edit
 // that keeps the JSON valid and the value equal (say "\u001f" -> "\u001F") still shows.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { once } from 'node:events';
 import type { Store } from '../store/index.js';
 import { hashAdmin, hashMessage, type AdminRow, type MessageRow } from './chain.js';
+import type { Anchor } from './anchor.js';
 import { adminChain, chainNodes, messageChain, registeredNodes } from './store-chains.js';
 import { ChainVerifier, type FirstBad } from './verifier.js';
-import type { VerifyResult } from './types.js';
+import type { NodeKey, VerifyResult } from './types.js';
 import type { CheckpointTable } from '../store/index.js';
 
 export const EXPORT_FORMAT = 'vamco-audit-export';
-// Version 2 added the record's upstream leg; version 1 files (no such field) still verify.
-export const EXPORT_VERSION = 2;
-const READABLE_VERSIONS = new Set([1, 2]);
+// Version 2 added the record's upstream leg; version 3 the checkpoints' prev and the signed
+// end line. Older files still verify, with a warning that their end line is not signed.
+export const EXPORT_VERSION = 3;
+const READABLE_VERSIONS = new Set([1, 2, 3]);
 
 const KEYS = {
   header: ['type', 'format', 'version', 'exportedAt'],
@@ -24,9 +28,9 @@ const KEYS = {
   record: ['type', 'nodeId', 'seq', 'messageId', 'requestId', 'at', 'client', 'service', 'method', 'path', 'status',
     'durationMs', 'requestSize', 'responseSize', 'requestDigest', 'responseDigest', 'userId', 'issue', 'errorCode',
     'requestBody', 'responseBody', 'upstream', 'prevHash', 'hash'],
-  checkpoint: ['type', 'chain', 'nodeId', 'seq', 'hash', 'at', 'signature'],
+  checkpoint: ['type', 'chain', 'nodeId', 'seq', 'hash', 'at', 'prev', 'signature'],
   admin: ['type', 'seq', 'at', 'actor', 'action', 'target', 'address', 'before', 'after', 'prevHash', 'hash'],
-  end: ['type', 'records', 'checkpoints', 'adminRecords'],
+  end: ['type', 'records', 'checkpoints', 'adminRecords', 'digest', 'nodeId', 'signature'],
 } as const;
 type LineType = keyof typeof KEYS;
 
@@ -37,7 +41,13 @@ const KINDS: Record<string, 's' | 's?' | 'n'> = {
   responseSize: 'n', requestDigest: 's?', responseDigest: 's?', userId: 's?', issue: 's?', errorCode: 's?',
   requestBody: 's?', responseBody: 's?', upstream: 's?', prevHash: 's', hash: 's', chain: 's', signature: 's', actor: 's',
   action: 's', target: 's', address: 's?', before: 's?', after: 's?', records: 'n', checkpoints: 'n', adminRecords: 'n',
+  prev: 's?', digest: 's',
 };
+
+/** What the end line's signature covers. */
+export function endPayload(e: { records: number; checkpoints: number; adminRecords: number; digest: string; nodeId: string }): string {
+  return `vamco-export-end|${EXPORT_VERSION}|${e.records}|${e.checkpoints}|${e.adminRecords}|${e.digest}|${e.nodeId}`;
+}
 
 const recordLine = (r: MessageRow) => ({
   type: 'record', nodeId: r.node_id, seq: r.seq, messageId: r.message_id, requestId: r.request_id, at: r.at,
@@ -46,26 +56,43 @@ const recordLine = (r: MessageRow) => ({
   responseDigest: r.response_digest, userId: r.user_id, issue: r.issue, errorCode: r.error_code,
   requestBody: r.request_body, responseBody: r.response_body, upstream: r.upstream, prevHash: r.prev_hash, hash: r.hash,
 });
-const checkpointLine = (c: CheckpointTable) => ({ type: 'checkpoint', chain: c.chain, nodeId: c.node_id, seq: c.seq, hash: c.hash, at: c.at, signature: c.signature });
+const checkpointLine = (c: CheckpointTable) => ({ type: 'checkpoint', chain: c.chain, nodeId: c.node_id, seq: c.seq, hash: c.hash, at: c.at, prev: c.prev ?? null, signature: c.signature });
 // before/after stay the stored JSON text: the hash covers those exact bytes.
 const adminLine = (a: AdminRow) => ({
   type: 'admin', seq: a.seq, at: a.at, actor: a.actor, action: a.action, target: a.target, address: a.address,
   before: a.before, after: a.after, prevHash: a.prev_hash, hash: a.hash,
 });
 
-export async function exportLog(store: Store, file: string): Promise<{ records: number; checkpoints: number; adminRecords: number }> {
+/** Resolves on 'drain', rejects on 'error', and leaves no listener behind either way. */
+function drained(out: fs.WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error): void => { out.off('drain', onDrain); out.off('error', onError); if (e) reject(e); else resolve(); };
+    const onDrain = (): void => done();
+    const onError = (e: Error): void => done(e);
+    out.on('drain', onDrain);
+    out.on('error', onError);
+  });
+}
+
+/** Writes the export; `signer` (this node's key, registered in `nodes`) signs the end line. */
+export async function exportLog(store: Store, file: string, signer: NodeKey): Promise<{ records: number; checkpoints: number; adminRecords: number }> {
   const out = fs.createWriteStream(file, { flags: 'w', mode: 0o600 });
   let error: Error | undefined;
   out.on('error', (e) => { error = e; });
-  const write = async (obj: object): Promise<void> => {
+  const digest = crypto.createHash('sha256');
+  const write = async (obj: object, last = false): Promise<void> => {
     if (error) throw error;
-    if (!out.write(JSON.stringify(obj) + '\n')) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+    const line = JSON.stringify(obj) + '\n';
+    if (!last) digest.update(line, 'utf8');
+    if (!out.write(line)) await drained(out);
     if (error) throw error;
   };
   const counts = { records: 0, checkpoints: 0, adminRecords: 0 };
   try {
     await write({ type: 'header', format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: new Date().toISOString() });
-    for (const n of await registeredNodes(store)) await write({ type: 'node', nodeId: n.node_id, publicKey: n.public_key });
+    const nodes = await registeredNodes(store);
+    if (!nodes.some((n) => n.node_id === signer.nodeId)) throw new Error(`node ${signer.nodeId} signs the export but is not registered`);
+    for (const n of nodes) await write({ type: 'node', nodeId: n.node_id, publicKey: n.public_key });
     for (const nodeId of await chainNodes(store)) {
       for await (const e of messageChain(store, nodeId)) {
         if (e.kind === 'record') { counts.records++; await write(recordLine(e.row)); } else { counts.checkpoints++; await write(checkpointLine(e.row)); }
@@ -74,10 +101,15 @@ export async function exportLog(store: Store, file: string): Promise<{ records: 
     for await (const e of adminChain(store)) {
       if (e.kind === 'record') { counts.adminRecords++; await write(adminLine(e.row)); } else { counts.checkpoints++; await write(checkpointLine(e.row)); }
     }
-    await write({ type: 'end', ...counts });
+    const end = { ...counts, digest: digest.digest('hex'), nodeId: signer.nodeId };
+    const signature = crypto.sign(null, Buffer.from(endPayload(end), 'utf8'), signer.privateKey).toString('base64');
+    await write({ type: 'end', ...end, signature }, true);
   } finally {
-    out.end();
-    if (!error) await Promise.race([once(out, 'finish'), once(out, 'error')]).catch(() => {});
+    if (!error) {
+      await new Promise<void>((resolve) => { out.end(() => resolve()); out.once('error', () => resolve()); });
+    } else {
+      out.destroy();
+    }
   }
   if (error) throw error;
   return counts;
@@ -96,10 +128,19 @@ function guess(line: string, n: number): FirstBad {
 type Obj = Record<string, unknown>;
 
 const RECORD_V1_KEYS = KEYS.record.filter((k) => k !== 'upstream');
+const CHECKPOINT_V2_KEYS = KEYS.checkpoint.filter((k) => k !== 'prev');
+const END_V2_KEYS = ['type', 'records', 'checkpoints', 'adminRecords'];
+
+function keysFor(type: LineType, version: number): readonly string[] {
+  if (type === 'record' && version === 1) return RECORD_V1_KEYS;
+  if (type === 'checkpoint' && version < 3) return CHECKPOINT_V2_KEYS;
+  if (type === 'end' && version < 3) return END_V2_KEYS;
+  return KEYS[type];
+}
 
 function shapeProblem(type: LineType, o: Obj, version: number): string | undefined {
   const keys = Object.keys(o);
-  const want: readonly string[] = type === 'record' && version === 1 ? RECORD_V1_KEYS : KEYS[type];
+  const want = keysFor(type, version);
   if (keys.length !== want.length || keys.some((k, i) => k !== want[i])) return 'its fields are not the ones the exporter writes';
   for (const k of want) {
     if (k === 'type') continue;
@@ -112,9 +153,15 @@ function shapeProblem(type: LineType, o: Obj, version: number): string | undefin
   return undefined;
 }
 
-/** Verifies an export file alone, without a database. */
-export async function verifyExportFile(file: string): Promise<VerifyResult> {
+/**
+ * Verifies an export file alone, without a database; with an anchor, the file must also
+ * extend every checkpoint the anchor holds.
+ */
+export async function verifyExportFile(file: string, anchor?: Anchor): Promise<VerifyResult & { warnings?: string[] }> {
   const v = new ChainVerifier();
+  if (anchor) v.expectAnchors(anchor.checkpoints);
+  const digest = crypto.createHash('sha256');
+  const warnings: string[] = [];
   const input = fs.createReadStream(file, { encoding: 'utf8' });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let n = 0;
@@ -130,9 +177,11 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
         o = JSON.parse(line) as Obj;
         if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
       } catch {
+        if (n === 1) return bad({ chain: 'message', seq: 0, reason: NOT_AN_EXPORT });
         v.fail(guess(line, n));
         return v.result();
       }
+      if (n === 1 && o.type !== 'header') return bad({ chain: 'message', seq: 0, reason: NOT_AN_EXPORT });
       const type = o.type as LineType;
       const isRecord = type === 'record' || type === 'admin';
       const chain: 'message' | 'admin' = type === 'admin' || (type === 'checkpoint' && o.chain === 'admin') ? 'admin' : 'message';
@@ -156,14 +205,23 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
           if (why) return bad({ ...name, reason: `Line ${n} was altered: ${why}.` });
         }
         if (type === 'end') {
+          if (version >= 3) {
+            const why = endSignatureProblem(o, digest.digest('hex'), v);
+            if (why) return bad({ ...name, reason: why });
+          } else {
+            warnings.push(`The file is export format version ${version}: its end line is not signed, so a file cut short with its counts fixed would still verify. Export again to get a signed file.`);
+          }
           const r = v.result();
           if (o.records !== r.records || o.checkpoints !== r.checkpoints || o.adminRecords !== r.adminRecords) {
             return bad({ ...name, reason: `The end line counts ${String(o.records)} records, ${String(o.checkpoints)} checkpoints and ${String(o.adminRecords)} admin records, but the file holds ${r.records}, ${r.checkpoints} and ${r.adminRecords}.` });
           }
           ended = true;
+          continue;
         }
+        digest.update(line + '\n', 'utf8');
         continue;
       }
+      digest.update(line + '\n', 'utf8');
       let ok: boolean;
       if (type === 'record') {
         const row = recordRow(o);
@@ -172,7 +230,10 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
         const row = adminRow(o);
         ok = v.record('admin', undefined, { seq: row.seq, prevHash: row.prev_hash, hash: row.hash, recomputed: hashAdmin(row) }, n);
       } else {
-        ok = v.checkpoint({ chain: o.chain as string, nodeId: o.nodeId as string, seq: o.seq as number, hash: o.hash as string, at: o.at as string, signature: o.signature as string }, n);
+        ok = v.checkpoint({
+          chain: o.chain as string, nodeId: o.nodeId as string, seq: o.seq as number, hash: o.hash as string, at: o.at as string,
+          prev: (o.prev ?? null) as string | null, signature: o.signature as string,
+        }, n);
       }
       if (!ok) return v.result();
     }
@@ -183,7 +244,23 @@ export async function verifyExportFile(file: string): Promise<VerifyResult> {
   if (!ended) {
     v.fail({ chain: 'message', seq: 0, line: n + 1, reason: n === 0 ? 'The file is empty.' : `The file ends at line ${n} without its end line: it was cut short.` });
   }
-  return v.result();
+  v.finish();
+  const r = v.result();
+  return warnings.length && r.ok ? { ...r, warnings } : r;
+}
+
+const NOT_AN_EXPORT = `The file is not a Vamco audit export: its first line is not a ${EXPORT_FORMAT} header.`;
+
+function endSignatureProblem(o: Obj, digest: string, v: ChainVerifier): string | undefined {
+  const key = v.keyOf(o.nodeId as string);
+  if (!key) return `The end line is signed by ${String(o.nodeId)}, which is not a node of the file.`;
+  const sig = Buffer.from(o.signature as string, 'base64');
+  const payload = endPayload({ records: o.records as number, checkpoints: o.checkpoints as number, adminRecords: o.adminRecords as number, digest: o.digest as string, nodeId: o.nodeId as string });
+  let ok = sig.toString('base64') === o.signature;
+  try { ok &&= crypto.verify(null, Buffer.from(payload, 'utf8'), key, sig); } catch { ok = false; }
+  if (!ok) return `The end line's signature by ${String(o.nodeId)} is not valid: the end line was altered.`;
+  if (o.digest !== digest) return 'The lines before the end line are not the ones the exporter signed: the file was cut, extended or changed.';
+  return undefined;
 }
 
 function recordRow(o: Obj): MessageRow {

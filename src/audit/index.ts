@@ -8,4 +8,6 @@ export { MessageLog } from './message-log.js';
 export { recordAdminAction, listAdminTrail } from './admin-trail.js';
 export { verifyStore } from './verify.js';
 export { exportLog, verifyExportFile } from './export-file.js';
+export { takeAnchor, readAnchorFile, checkAnchor, type Anchor } from './anchor.js';
+export { checkpointAdminHead } from './checkpoints.js';
 export { searchMessages, getMessage } from './search.js';

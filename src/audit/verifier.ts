@@ -1,16 +1,23 @@
 // Chain checking shared by the database and the export file: both feed the same events
 // (each chain's records in seq order, each checkpoint right after the record it signs).
 import crypto from 'node:crypto';
-import { checkpointSignatureOk, GENESIS, nodeIdFor } from './chain.js';
+import { checkpointHash, checkpointSignatureOk, GENESIS, nodeIdFor } from './chain.js';
 import type { ChainName } from './checkpoints.js';
 import type { VerifyResult } from './types.js';
 
 export type FirstBad = NonNullable<VerifyResult['firstBad']>;
 
 export interface RecordEvent { seq: number; prevHash: string; hash: string; recomputed: string; messageId?: string }
-export interface CheckpointEvent { chain: string; nodeId: string; seq: number; hash: string; at: string; signature: string }
+export interface CheckpointEvent { chain: string; nodeId: string; seq: number; hash: string; at: string; signature: string; prev?: string | null }
+
+/** A checkpoint kept outside the platform (`vamco audit anchor`): the log must still extend it. */
+export interface AnchorPoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string }
 
 interface ChainState { lastSeq: number; lastHash: string; lastMessageId?: string }
+/** Per signer and chain: the last checkpoint's hash, and whether checkpoints are chained yet. */
+interface SignerState { lastHash?: string; lastSeq?: number; chained: boolean }
+
+const chainKey = (chain: ChainName, nodeId: string | undefined): string => (chain === 'admin' ? 'admin' : `message\u0000${nodeId}`);
 
 export class ChainVerifier {
   records = 0;
@@ -20,6 +27,16 @@ export class ChainVerifier {
   private readonly chains = new Map<string, ChainState>();
   private readonly keys = new Map<string, crypto.KeyObject>();
   private readonly badKeys = new Set<string>();
+  private readonly signers = new Map<string, SignerState>();
+  private readonly anchors = new Map<string, AnchorPoint[]>();
+
+  /** Points the log must still extend: each anchored record must be there with the anchored hash. */
+  expectAnchors(points: readonly AnchorPoint[]): void {
+    for (const p of points) {
+      const k = chainKey(p.chain, p.nodeId);
+      this.anchors.set(k, [...(this.anchors.get(k) ?? []), p].sort((a, b) => a.seq - b.seq));
+    }
+  }
 
   /** Registers a node's public key; returns a reason when it cannot be trusted. */
   addNode(nodeId: string, publicKeyPem: string): string | undefined {
@@ -38,13 +55,17 @@ export class ChainVerifier {
     return undefined;
   }
 
+  keyOf(nodeId: string): crypto.KeyObject | undefined {
+    return this.keys.get(nodeId);
+  }
+
   fail(bad: FirstBad): false {
     this.bad ??= bad;
     return false;
   }
 
   private state(chain: ChainName, nodeId: string | undefined): ChainState {
-    const k = chain === 'admin' ? 'admin' : `message\u0000${nodeId}`;
+    const k = chainKey(chain, nodeId);
     let s = this.chains.get(k);
     if (!s) { s = { lastSeq: 0, lastHash: GENESIS }; this.chains.set(k, s); }
     return s;
@@ -69,6 +90,10 @@ export class ChainVerifier {
     if (r.prevHash !== s.lastHash) {
       return this.fail({ ...named, reason: `Record ${r.seq} does not link to record ${s.lastSeq}: records were removed, reordered or replaced.` });
     }
+    const anchored = this.anchors.get(chainKey(chain, nodeId))?.find((p) => p.seq === r.seq);
+    if (anchored && anchored.hash !== r.hash) {
+      return this.fail({ ...named, reason: `Record ${r.seq} does not match the anchor's checkpoint of ${anchored.at} (signed by ${anchored.nodeId}): the chain was rewritten after the anchor was taken.` });
+    }
     s.lastSeq = r.seq;
     s.lastHash = r.hash;
     s.lastMessageId = r.messageId;
@@ -92,8 +117,21 @@ export class ChainVerifier {
       const why = this.badKeys.has(cp.nodeId) ? 'whose registered key is not valid' : 'which is not a registered node';
       return this.fail({ ...where, seq: cp.seq, reason: `${what} cannot be checked: the signer is a node ${why}.` });
     }
-    if (!checkpointSignatureOk(key, { chain, node_id: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: cp.signature })) {
+    if (!checkpointSignatureOk(key, { chain, node_id: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, prev: cp.prev ?? null, signature: cp.signature })) {
       return this.fail({ ...where, seq: cp.seq, reason: `${what} has an invalid signature.` });
+    }
+    const signer = this.signerState(chain, cp.nodeId);
+    const since = signer.lastSeq === undefined ? 'its first checkpoint' : `its checkpoint at record ${signer.lastSeq}`;
+    if (cp.prev !== null && cp.prev !== undefined) {
+      if (cp.prev !== (signer.lastHash ?? GENESIS)) {
+        const why = signer.lastSeq === undefined
+          ? 'names a previous checkpoint that is not in the log: a checkpoint before it was removed'
+          : `does not follow ${since}: a checkpoint between them was removed or replaced`;
+        return this.fail({ ...where, seq: cp.seq, reason: `${what} ${why}.` });
+      }
+      signer.chained = true;
+    } else if (signer.chained) {
+      return this.fail({ ...where, seq: cp.seq, reason: `${what} is not chained to ${since}, though the checkpoints before it are: it was inserted.` });
     }
     if (cp.seq > s.lastSeq) {
       return this.fail({ ...where, seq: s.lastSeq + 1, reason: `Records ${s.lastSeq + 1} to ${cp.seq} are missing: ${what.charAt(0).toLowerCase() + what.slice(1)} covers them.` });
@@ -105,7 +143,31 @@ export class ChainVerifier {
       return this.fail({ ...where, seq: cp.seq, ...(s.lastMessageId !== undefined ? { messageId: s.lastMessageId } : {}),
         reason: `Record ${cp.seq} does not match ${what.charAt(0).toLowerCase() + what.slice(1)}: the chain was rewritten.` });
     }
+    signer.lastHash = checkpointHash({ chain, node_id: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, prev: cp.prev ?? null, signature: cp.signature });
+    signer.lastSeq = cp.seq;
     this.checkpoints++;
+    return true;
+  }
+
+  private signerState(chain: ChainName, nodeId: string): SignerState {
+    const k = `${chain}\u0000${nodeId}`;
+    let s = this.signers.get(k);
+    if (!s) { s = { chained: false }; this.signers.set(k, s); }
+    return s;
+  }
+
+  /** After the last record: every anchored point must have been reached. */
+  finish(): boolean {
+    if (this.bad) return false;
+    for (const [k, points] of this.anchors) {
+      const p = points[points.length - 1];
+      const s = this.chains.get(k) ?? { lastSeq: 0, lastHash: GENESIS };
+      if (s.lastSeq >= p.seq) continue;
+      const chainName = p.chain === 'admin' ? 'The admin trail' : `Node ${p.nodeId}'s message chain`;
+      const ends = s.lastSeq === 0 ? 'has no records' : `ends at record ${s.lastSeq}`;
+      return this.fail({ chain: p.chain, ...(p.chain === 'message' ? { nodeId: p.nodeId } : {}), seq: s.lastSeq + 1,
+        reason: `The log no longer extends the anchor: ${chainName} ${ends}, but the anchor's checkpoint of ${p.at} covers records up to ${p.seq}: records ${s.lastSeq + 1} to ${p.seq} were deleted.` });
+    }
     return true;
   }
 

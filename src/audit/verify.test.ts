@@ -3,7 +3,8 @@ import { createTestStore, testEngines, type TestStore } from '../store/testing.j
 import type { Engine } from '../store/index.js';
 import { hashAdmin, hashMessage } from './chain.js';
 import { exchange } from './fixtures.js';
-import { MessageLog, loadOrCreateNodeKey, recordAdminAction, verifyStore, type NodeKey } from './index.js';
+import { MessageLog, checkAnchor, loadOrCreateNodeKey, recordAdminAction, takeAnchor, verifyStore, type NodeKey } from './index.js';
+import { checkpointAdminHead } from './checkpoints.js';
 
 // A chain of 20 records, checkpointed at 10 and at 20, and an admin trail of 3.
 async function seed(t: TestStore, engine: Engine): Promise<NodeKey> {
@@ -140,5 +141,90 @@ describe.each(testEngines())('audit verify on %s', (engine) => {
     expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 2120, checkpoints: 4 });
     await msg().set({ path: '/x' }).where('seq', '=', 2050).execute();
     expect((await verifyStore(t.store)).firstBad).toMatchObject({ seq: 2050 });
+  });
+
+  // Issue 12, finding 4: checkpoints chained to each other, and an anchor kept outside.
+  describe('checkpoint chain and anchors', () => {
+    const cps = () => t.store.db.deleteFrom('log_checkpoints');
+    const rehash = async (from: number) => {
+      const rows = await t.store.db.selectFrom('message_log').selectAll().where('seq', '>=', from).orderBy('seq').execute();
+      let prev = (await t.store.db.selectFrom('message_log').select('hash').where('seq', '=', from - 1).executeTakeFirstOrThrow()).hash;
+      for (const r of rows) {
+        const row = { ...r, seq: Number(r.seq), prev_hash: prev, status: Number(r.seq) === from ? 403 : r.status };
+        row.hash = hashMessage(row);
+        prev = row.hash;
+        await msg().set({ status: row.status, prev_hash: row.prev_hash, hash: row.hash }).where('seq', '=', row.seq).execute();
+      }
+    };
+
+    it('chains each checkpoint to the previous one of its signer: one removed from the middle is named', async () => {
+      const rows = await t.store.db.selectFrom('log_checkpoints').select(['chain', 'seq', 'prev']).where('chain', '=', 'message').orderBy('seq').execute();
+      expect(rows.map((r) => [Number(r.seq), r.prev === '0'.repeat(64)])).toEqual([[10, true], [20, false]]);
+      await cps().where('chain', '=', 'message').where('seq', '=', 10).execute();
+      const v = await verifyStore(t.store);
+      expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 20 });
+      expect(v.firstBad!.reason).toMatch(/names a previous checkpoint that is not in the log/);
+    });
+
+    it('without an anchor, records deleted with their checkpoints or a chain re-hashed without checkpoints still look whole', async () => {
+      // What only an anchor can show: nothing left in the database contradicts these.
+      await cps().where('chain', '=', 'message').where('seq', '=', 20).execute();
+      await t.store.db.deleteFrom('message_log').where('seq', '>', 10).execute();
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 10 });
+      await cps().execute();
+      await rehash(5);
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 10, checkpoints: 0 });
+    });
+
+    it('fails against an anchor when the newest records were deleted together with their checkpoints', async () => {
+      const anchor = await takeAnchor(t.store);
+      expect(anchor.checkpoints.map((c) => [c.chain, c.seq])).toEqual([['message', 20], ['admin', 3]]);
+      expect(await verifyStore(t.store, anchor)).toMatchObject({ ok: true, records: 20 });
+      await cps().where('chain', '=', 'message').where('seq', '=', 20).execute();
+      await t.store.db.deleteFrom('message_log').where('seq', '>', 10).execute();
+      const v = await verifyStore(t.store, anchor);
+      expect(v.firstBad).toMatchObject({ chain: 'message', nodeId: key.nodeId, seq: 11 });
+      expect(v.firstBad!.reason).toMatch(/no longer extends the anchor.*ends at record 10.*records 11 to 20 were deleted/);
+    });
+
+    it('fails against an anchor when every checkpoint was deleted and the chain re-hashed', async () => {
+      const anchor = await takeAnchor(t.store);
+      await cps().execute();
+      await rehash(12);
+      const v = await verifyStore(t.store, anchor);
+      expect(v.firstBad).toMatchObject({ chain: 'message', seq: 20, messageId: 'msg-20' });
+      expect(v.firstBad!.reason).toMatch(/does not match the anchor's checkpoint.*rewritten after the anchor/);
+    });
+
+    it('fails against an anchor when admin-trail records were deleted with their checkpoint', async () => {
+      const anchor = await takeAnchor(t.store);
+      await cps().where('chain', '=', 'admin').execute();
+      await t.store.db.deleteFrom('admin_audit').where('seq', '=', 3).execute();
+      expect((await verifyStore(t.store)).ok).toBe(true);
+      const v = await verifyStore(t.store, anchor);
+      expect(v.firstBad).toMatchObject({ chain: 'admin', seq: 3 });
+    });
+
+    it('passes a log that grew after its anchor, with later checkpoints chained on', async () => {
+      const anchor = await takeAnchor(t.store);
+      const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
+      for (let i = 21; i <= 25; i++) void log.append(exchange(i));
+      await log.close();
+      await t.store.db.transaction().execute((trx) => recordAdminAction(trx, engine, { actor: 'bob', action: 'revoke', target: 'svc-1' }));
+      await checkpointAdminHead(t.store.db, key);
+      expect(await verifyStore(t.store, anchor)).toEqual({ ok: true, records: 25, checkpoints: 5, adminRecords: 4 });
+    });
+
+    it('refuses an anchor whose checkpoint or key was altered', async () => {
+      const anchor = await takeAnchor(t.store);
+      const copy = () => JSON.parse(JSON.stringify(anchor)) as typeof anchor;
+      const a = copy();
+      a.checkpoints[0].seq = 19;
+      expect(() => checkAnchor(a, 'anchor.json')).toThrow(/anchor.json is not a usable audit anchor: the message chain's checkpoint at record 19 does not carry a valid signature/);
+      const b = copy();
+      b.nodes[0].nodeId = 'node-000000000000';
+      expect(() => checkAnchor(b, 'anchor.json')).toThrow(/public key given for node node-000000000000 is not that node's/);
+      expect(() => checkAnchor({ format: 'x' }, 'anchor.json')).toThrow(/format x/);
+    });
   });
 });

@@ -4,9 +4,12 @@ import { hashAdmin, hashMessage } from './chain.js';
 import { adminChain, chainNodes, messageChain, registeredNodes } from './store-chains.js';
 import { ChainVerifier } from './verifier.js';
 import type { VerifyResult } from './types.js';
+import type { Anchor } from './anchor.js';
 
-export async function verifyStore(store: Store): Promise<VerifyResult> {
+/** With an anchor (`vamco audit anchor`), the log must also still extend every checkpoint it holds. */
+export async function verifyStore(store: Store, anchor?: Anchor): Promise<VerifyResult> {
   const v = new ChainVerifier();
+  if (anchor) v.expectAnchors(anchor.checkpoints);
   for (const n of await registeredNodes(store)) {
     const why = v.addNode(n.node_id, n.public_key);
     if (why) return failed(v, { chain: 'message', nodeId: n.node_id, seq: 0, reason: `The nodes table was altered: ${why}.` });
@@ -15,16 +18,17 @@ export async function verifyStore(store: Store): Promise<VerifyResult> {
     for await (const e of messageChain(store, nodeId)) {
       const ok = e.kind === 'record'
         ? v.record('message', nodeId, { seq: e.row.seq, prevHash: e.row.prev_hash, hash: e.row.hash, recomputed: hashMessage(e.row), messageId: e.row.message_id })
-        : v.checkpoint({ chain: e.row.chain, nodeId: e.row.node_id, seq: e.row.seq, hash: e.row.hash, at: e.row.at, signature: e.row.signature });
+        : v.checkpoint({ chain: e.row.chain, nodeId: e.row.node_id, seq: e.row.seq, hash: e.row.hash, at: e.row.at, signature: e.row.signature, prev: e.row.prev });
       if (!ok) return v.result();
     }
   }
   for await (const e of adminChain(store)) {
     const ok = e.kind === 'record'
       ? v.record('admin', undefined, { seq: e.row.seq, prevHash: e.row.prev_hash, hash: e.row.hash, recomputed: hashAdmin(e.row) })
-      : v.checkpoint({ chain: e.row.chain, nodeId: e.row.node_id, seq: e.row.seq, hash: e.row.hash, at: e.row.at, signature: e.row.signature });
+      : v.checkpoint({ chain: e.row.chain, nodeId: e.row.node_id, seq: e.row.seq, hash: e.row.hash, at: e.row.at, signature: e.row.signature, prev: e.row.prev });
     if (!ok) return v.result();
   }
+  v.finish();
   return v.result();
 }
 

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { openStore, migrate, SECRET_KEY_FILE, type Store } from '../store/index.js';
 import { keyStatus, retireOldKeys, rotateKey } from '../secrets/index.js';
 import * as reg from '../registry/index.js';
-import { verifyStore, verifyExportFile, exportLog, type VerifyResult } from '../audit/index.js';
+import { verifyStore, verifyExportFile, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
 import { startPlatform } from '../platform/index.js';
 import { printBanner } from './banner.js';
@@ -125,14 +125,24 @@ key.command('list').option('--subsystem <id>').action((o: { subsystem?: string }
 key.command('revoke <id>').action((id: string) => withStore(async (ctx) => { await reg.revokeKey(ctx, Number(id), who()); }));
 
 const audit = program.command('audit').description('The message log and admin trail');
-audit.command('verify').description('prove the log intact, or name the first bad record').option('--file <export>', 'verify an export offline')
-  .action(async (o: { file?: string }) => {
-    const r = o.file ? await verifyExportFile(o.file) : await withStore((ctx) => verifyStore(ctx.store));
-    report(r);
+audit.command('verify').description('prove the log intact, or name the first bad record')
+  .option('--file <export>', 'verify an export offline')
+  .option('--anchor <file>', 'also prove the log still extends an anchor kept outside the platform ("vamco audit anchor")')
+  .action(async (o: { file?: string; anchor?: string }) => {
+    const anchor = o.anchor ? readAnchorFile(o.anchor) : undefined;
+    const r = o.file ? await verifyExportFile(o.file, anchor) : await withStore((ctx) => verifyStore(ctx.store, anchor));
+    report(r, o.file, anchor ? anchor.checkpoints.length : 0);
   });
-audit.command('export').description('write records, checkpoints and public keys as JSON Lines').requiredOption('--out <file>')
+audit.command('anchor').description('print the latest signed checkpoint of every chain, to keep outside the platform')
+  .action(() => withStore(async (ctx) => {
+    // The admin trail has no owner: sign its head now so the anchor covers the latest action.
+    await checkpointAdminHead(ctx.store.db, await loadOrCreateNodeKey(ctx.store, ctx.config.dataDir));
+    out(JSON.stringify(await takeAnchor(ctx.store), null, 2));
+  }));
+audit.command('export').description('write records, checkpoints and public keys as JSON Lines, the end line signed by this node')
+  .requiredOption('--out <file>')
   .action((o: { out: string }) => withStore(async (ctx) => {
-    const r = await exportLog(ctx.store, o.out);
+    const r = await exportLog(ctx.store, o.out, await loadOrCreateNodeKey(ctx.store, ctx.config.dataDir));
     out(`exported ${r.records} records, ${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records to ${o.out}`);
   }));
 
@@ -217,13 +227,16 @@ function readFile(f: string): string {
   }
 }
 
-function report(r: VerifyResult): void {
+function report(r: VerifyResult & { warnings?: string[] }, file: string | undefined, anchored: number): void {
+  for (const w of r.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   if (r.ok) {
-    out(`OK: ${r.records} records verified (${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records)`);
+    out(`OK: ${r.records} records verified (${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records)${anchored ? `; the log extends all ${anchored} anchored checkpoints` : ''}`);
     return;
   }
   const b = r.firstBad!;
-  const where = b.chain === 'message' ? `message-log record ${b.nodeId}#${b.seq}${b.messageId ? ` (message ${b.messageId})` : ''}` : `admin-trail record #${b.seq}`;
+  // A failure before any record (a file that is no export, a bad node key) names no record.
+  const where = b.seq === 0 && b.nodeId === undefined ? (file ?? 'the log')
+    : b.chain === 'message' ? `message-log record ${b.nodeId}#${b.seq}${b.messageId ? ` (message ${b.messageId})` : ''}` : `admin-trail record #${b.seq}`;
   process.stderr.write(`FAILED: ${where}${b.line ? ` at line ${b.line}` : ''}: ${b.reason}\n`);
   process.stdout.write(`verified ${r.records} records before the first bad one\n`);
   process.exitCode = 1;

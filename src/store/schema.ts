@@ -67,7 +67,8 @@ export interface MessageLogTable {
   prev_hash: string;
   hash: string;
 }
-export interface CheckpointTable { node_id: string; chain: string; seq: number; hash: string; at: string; signature: string }
+/** prev: hash of the same node's previous checkpoint of the chain (GENESIS for its first); null before version 011. */
+export interface CheckpointTable { node_id: string; chain: string; seq: number; hash: string; at: string; signature: string; prev: string | null }
 export interface AdminAuditTable {
   seq: number;
   at: string;
