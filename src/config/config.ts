@@ -53,6 +53,8 @@ export interface Config {
    * the admin trail records and the login limits count.
    */
   forwardedProtoFromLoopback: boolean;
+  /** How long a node's lease on its key lasts without renewal (a clone waits this long after a crash elsewhere). */
+  nodeLeaseTtlMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     unitsFile: env.VAMCO_UNITS_FILE || undefined,
     trustProxy: !env.VAMCO_TRUST_PROXY || env.VAMCO_TRUST_PROXY === 'none' ? false : env.VAMCO_TRUST_PROXY,
     forwardedProtoFromLoopback: !env.VAMCO_TRUST_PROXY,
+    nodeLeaseTtlMs: dur(env, 'VAMCO_NODE_LEASE_TTL', '30s'),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

@@ -18,6 +18,7 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED:     { status: 405, title: 'Method not allowed', xroad: 'Client.BadRequest' },
   CONFLICT:               { status: 409, title: 'Conflict', xroad: 'Client.Conflict' },
   ALREADY_EXISTS:         { status: 409, title: 'Already exists', xroad: 'Client.Conflict' },
+  NODE_ALREADY_RUNNING:   { status: 409, title: 'This node is already running', xroad: 'Client.Conflict' },
   INVALID_TRANSITION:     { status: 409, title: 'Status transition not allowed', xroad: 'Client.Conflict' },
   PAYLOAD_TOO_LARGE:      { status: 413, title: 'Payload too large', xroad: 'Client.PayloadTooLarge' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', xroad: 'Client.BadRequest' },

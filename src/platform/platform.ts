@@ -17,6 +17,8 @@ import { loadOrCreateAdminToken } from './admin-token.js';
 import { forkGatewayWorkers } from './cluster.js';
 import { startPublicAdminWing } from './publicadmin.js';
 import { publicAdminAdminPlugin } from './publicadmin-admin.js';
+import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
+import { bearerToken } from '../admin/server.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -47,6 +49,9 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     for (const c of cleanups.reverse()) await c();
   };
   try {
+    // Before anything is opened or registered: a second start on this data dir stops here.
+    const lock = lockDataDir(config.dataDir);
+    cleanups.push(() => lock.release());
     const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile });
     cleanups.push(() => store.close());
     for (const f of store.dataDir.fixed) logger.warn({ path: f.path, mode: f.was }, 'data dir: mode was too open; restricted to the owner');
@@ -54,10 +59,16 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     // Opens (first start: creates) the secret key file and checks it against the database.
     await store.keyring();
     const nodeKey = await loadOrCreateNodeKey(store, config.dataDir);
+    // A copy of this node's key live elsewhere stops the start before it registers anything.
+    const lease = await acquireNodeLease(store, nodeKey.nodeId, { dataDir: config.dataDir, ttlMs: config.nodeLeaseTtlMs, logger });
+    cleanups.push(() => lease.release());
     const admin = loadOrCreateAdminToken(config.dataDir);
+    await registerAdminToken(store, nodeKey.nodeId, admin.token);
     // Only the very first start creates the platform admin; its one-time password goes to the banner.
     const firstAdmin = await ensureFirstAdmin(store);
     const metrics = new Metrics();
+    // Every node's series carry its id, so one Prometheus sees the cluster node by node.
+    metrics.registry.setDefaultLabels({ node: nodeKey.nodeId });
     const ctx = { store, config };
 
     let demoKey: string | null = null;
@@ -89,9 +100,9 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
       health.unref();
       cleanups.push(() => clearInterval(health));
-      isReady = () => !!snapshots.current && dbUp;
+      isReady = () => !!snapshots.current && dbUp && lease.held();
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held() });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       isReady = gateway.isReady;
@@ -103,7 +114,13 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       plugins: [accountsPlugin, accessRequestsPlugin, dashboardPlugin, ...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])],
       rootPlugins: [...(opts.admin?.rootPlugins ?? []), webConsole],
     };
-    const authenticators = accountsAuthenticators(store, { instance: config.instance });
+    const clusterTokens = new ClusterAdminTokens(store);
+    const authenticators = [
+      ...accountsAuthenticators(store, { instance: config.instance }),
+      // Another node's admin token (this node's own is checked first by the admin server).
+      async (req: { headers: { authorization?: string } }) => (await clusterTokens.matches(bearerToken(req.headers.authorization)))
+        ? { kind: 'admin-token' as const, actor: 'admin-token', name: 'Platform admin token (cluster)', role: 'platform_admin' as const } : null,
+    ];
     const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts, authenticators }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());

@@ -40,6 +40,11 @@ export interface ApiKeyTable {
 }
 export interface SecretTable { name: string; value: string }
 export interface NodeTable { node_id: string; public_key: string; created_at: string }
+export interface NodeLeaseTable {
+  node_id: string; holder: string; host: string; data_dir: string; pid: number;
+  started_at: string; renewed_at: string; expires_at: number;
+}
+export interface NodeAdminTokenTable { node_id: string; token_hash: string; updated_at: string }
 
 export interface MessageLogTable {
   node_id: string;
@@ -93,6 +98,8 @@ export interface Schema {
   api_keys: ApiKeyTable;
   secrets: SecretTable;
   nodes: NodeTable;
+  node_leases: NodeLeaseTable;
+  node_admin_tokens: NodeAdminTokenTable;
   message_log: MessageLogTable;
   log_checkpoints: CheckpointTable;
   admin_audit: AdminAuditTable;

@@ -11,8 +11,9 @@ import { m008publicadminHolidays } from './008_publicadmin_holidays.js';
 import { m009publicadminUnitMappings } from './009_publicadmin_unit_mappings.js';
 import { m010loginThrottle } from './010_login_throttle.js';
 import { m011checkpointChain } from './011_checkpoint_chain.js';
+import { m012nodeLeases } from './012_node_leases.js';
 
 export const migrations: readonly Migration[] = [
   m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes, m006upstreamLeg, m007secretsAtRest,
-  m008publicadminHolidays, m009publicadminUnitMappings, m010loginThrottle, m011checkpointChain,
+  m008publicadminHolidays, m009publicadminUnitMappings, m010loginThrottle, m011checkpointChain, m012nodeLeases,
 ];
