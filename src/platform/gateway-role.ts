@@ -8,6 +8,7 @@ import type { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord } from '../audit/index.js';
 import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
+import { connectSharedCounters } from '../gateway/shared-counters.js';
 
 export interface GatewayRole {
   port: number;
@@ -24,12 +25,13 @@ export async function startGatewayRole(a: {
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
   snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
   const tokens = new TokenService(await loadTokenKeys(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
+  const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
   let dbUp = true;
   const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
   health.unref();
   // Without a durable log the gateway must not answer exchanges: not ready then.
   const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(), upstreams, isReady });
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, isReady });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   return {
     port, isReady,
@@ -37,6 +39,7 @@ export async function startGatewayRole(a: {
       await closeServer(server);
       clearInterval(health);
       await upstreams.close();
+      shared?.close();
     },
   };
 }

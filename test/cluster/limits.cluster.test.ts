@@ -1,0 +1,51 @@
+// Shared rate limits (issue 13, item 4): with VAMCO_REDIS_URL, two nodes behind nginx enforce
+// one limit for the cluster, exactly — not the limit once per node.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCluster, SERVICE, CLIENT, type Cluster } from './harness.js';
+import { startBackend, type TestBackend } from '../helpers/backend.js';
+
+describe('rate limits across nodes', () => {
+  let c: Cluster | undefined;
+  let backend: TestBackend | undefined;
+  afterEach(async () => { await c?.close(); await backend?.close(); c = undefined; });
+
+  it('two nodes on Redis allow exactly the limit between them, through nginx and directly', async () => {
+    backend = await startBackend();
+    c = await startCluster({ nodes: 2, redis: true, nginx: true });
+    // Per hour: however long the burst takes on a busy machine, no point comes back during it.
+    const key = await c.registerExchange(backend.url, { rateLimit: '30/h' });
+    const call = async (base: string) => {
+      const r = await fetch(`${base}/r1/DEV/${SERVICE}/n`, { headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key } });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    // Both nodes must know the service before the burst (snapshot polling).
+    const [{ version }] = await c.query<{ version: number }>('select version from registry_state where id = 1');
+    for (const n of c.nodes) {
+      const deadline = Date.now() + 60_000;
+      while ((await (await fetch(`${n.gatewayUrl}/readyz`)).json() as { registryVersion: number }).registryVersion < Number(version)) {
+        if (Date.now() > deadline) throw new Error(`node ${n.index} did not load registry version ${version}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const before = backend.seen.length;
+    // 40 through nginx (round robin over both nodes), 20 straight to each node, all at once.
+    const statuses = await Promise.all([
+      ...Array.from({ length: 40 }, () => call(c!.nginxUrl!)),
+      ...Array.from({ length: 20 }, () => call(c!.nodes[0].gatewayUrl)),
+      ...Array.from({ length: 20 }, () => call(c!.nodes[1].gatewayUrl)),
+    ]);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    expect(backend.seen.length - before).toBe(30);
+    // Both nodes took part (each alone would have allowed 30), and their counts add up to it.
+    const counted = await Promise.all(c.nodes.map(async (n) => {
+      const m = await (await fetch(`${n.adminUrl}/metrics`)).text();
+      const sum = (cls: string) => [...m.matchAll(new RegExp(`^vamco_requests_total\\{[^}]*status_class="${cls}"[^}]*\\} (\\d+)`, 'gm'))].reduce((a, x) => a + Number(x[1]), 0);
+      return { ok: sum('2xx'), limited: sum('4xx') };
+    }));
+    expect(counted.every((x) => x.ok + x.limited >= 20), JSON.stringify(counted)).toBe(true);
+    expect(counted[0].ok + counted[1].ok).toBe(30);
+  });
+});
