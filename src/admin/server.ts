@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import swagger from '@fastify/swagger';
 import { VamcoError, toProblem } from '../core/errors.js';
 import { fromFrameworkError } from '../core/framework-errors.js';
+import { answerClientError } from '../core/client-error.js';
 import type { Principal } from './principal.js';
 import type { AdminDeps } from './types.js';
 import { registryRoutes } from './routes/registry.js';
@@ -54,6 +55,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     // Behind a TLS-terminating proxy the client's scheme and address come from X-Forwarded-*:
     // session cookies are then Secure, and the admin trail holds the real address.
     trustProxy: deps.config.trustProxy,
+    // A malformed pipelined request waits for the answer before it, as on the gateway.
+    clientErrorHandler: answerClientError,
   });
   // Whether the client reached us over HTTPS (a TLS proxy in front): from a trusted proxy's
   // X-Forwarded-Proto, or by default from a loopback proxy's, whose X-Forwarded-For stays unread.

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './framework-errors.js';
 export * from './text.js';
+export * from './client-error.js';

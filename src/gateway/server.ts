@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VamcoError } from '../core/errors.js';
+import { answerClientError } from '../core/client-error.js';
 import { splitTarget } from './path.js';
 import { sendProblem } from './problem.js';
 import { createExchangeHandler } from './exchange.js';
@@ -136,15 +137,7 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     });
   });
   // A malformed request never reaches the handler; answer it with a problem, not a bare close.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // A response already started on this socket (e.g. a slow upload timed out after the
-    // answer): writing another would desynchronise the client. Close instead.
-    const current = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (!socket.writable || current?.headersSent) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = JSON.stringify({ type: 'https://vamco.dev/problems/bad-request', title: 'Bad request', status, code: 'BAD_REQUEST', detail: `Malformed HTTP request (${err.code ?? 'parse error'})` });
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
+  server.on('clientError', answerClientError);
   return server;
 }
 
