@@ -83,6 +83,10 @@ describe('console in a browser', () => {
     await tid('totp-secret').waitFor();
     totpSecret = (await tid('totp-secret').innerText()).replace(/\s/g, '');
     await shot('login-totp-enrol-vi');
+    // A reload mid-set-up shows the same secret: the app already set up keeps giving good codes.
+    await page.reload();
+    await tid('totp-secret').waitFor();
+    expect((await tid('totp-secret').innerText()).replace(/\s/g, '')).toBe(totpSecret);
     await typeCode(totpNow(totpSecret));
     await tid('totp-submit').click();
     await tid('new-password').waitFor();
@@ -93,6 +97,34 @@ describe('console in a browser', () => {
     await tid('password-submit').click();
     await tid('whoami').waitFor();
     expect(await tid('empty').innerText()).toContain('Chưa có giao dịch');
+  });
+
+  it('registers a member only with a class of the platform and, for an agency, its identifier code', async () => {
+    await tid('nav-members').click();
+    await tid('add-member').click();
+    await tid('member-class').click();
+    const classes = await page.getByRole('option').allInnerTexts();
+    expect(classes).toEqual(['GOV', 'COM', 'ORG', 'NGO', 'EDU']);
+    await page.keyboard.press('Escape');
+    await tid('member-code').fill('H62');
+    await tid('member-name').fill('Sở Giáo dục và Đào tạo');
+    await tid('member-submit').click();
+    // The hint's shape is enforced: the field says so and nothing is registered.
+    await page.getByText('Mã định danh phải có dạng 000.00.00.H59').waitFor();
+    const before = await (await fetch(cp.url + '/api/v1/members', { headers: { authorization: `Bearer ${cp.adminToken}` } })).json() as { items: { id: string }[] };
+    expect(before.items.map((m) => m.id)).not.toContain('GOV/H62');
+    await tid('member-code').fill('000.00.00.H62');
+    await tid('member-submit').click();
+    await tid('member-GOV/000.00.00.H62').waitFor();
+  });
+
+  it('shows "not found" for an unknown address and "not allowed" for a page the role may not open', async () => {
+    await page.goto(cp.url + '/khong-co-trang-nay');
+    await tid('not-found').waitFor();
+    expect(await page.title()).toBe('Không tìm thấy trang · Vamco');
+    await page.goto(cp.url + '/members');
+    await tid('member-GOV/000.00.00.H59').waitFor();
+    expect(await page.title()).toBe('Thành viên & hệ thống · Vamco');
   });
 
   it('registers a service with its OpenAPI document and shows the rendered docs', async () => {
@@ -182,6 +214,14 @@ describe('console in a browser', () => {
     expect(res.body.code).toBe('FORBIDDEN');
     await p.goto(cp.url + '/messages');
     await p.locator('[data-testid="empty"]').waitFor();
+    // Pages of other roles say so, instead of showing the dashboard in their place.
+    for (const url of ['/users', '/trail']) {
+      await p.goto(cp.url + url);
+      await p.locator('[data-testid="forbidden"]').waitFor();
+      expect(await p.locator('[data-testid="total-requests"]').count()).toBe(0);
+    }
+    await p.goto(cp.url + '/nope');
+    await p.locator('[data-testid="not-found"]').waitFor();
     await ctx.close();
   });
 

@@ -78,6 +78,9 @@ describe.each(testEngines())('accounts on %s', (engine) => {
     expect(enrol.statusCode).toBe(200);
     totpSecret = enrol.json().secret;
     expect(enrol.json().otpauthUri).toMatch(/^otpauth:\/\/totp\/Vamco%3Aadmin\?secret=/);
+    // A reload asks again: the same pending secret, so the app already set up keeps working.
+    const again = await call('POST', '/auth/totp/enrol', c);
+    expect(again.json().secret).toBe(totpSecret);
     expect((await call('POST', '/auth/totp/confirm', c, { code: '000000' })).statusCode).toBe(401);
     const conf = await call('POST', '/auth/totp/confirm', c, { code: code(totpSecret) });
     expect(conf.json().stage).toBe('password_change');

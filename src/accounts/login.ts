@@ -106,12 +106,19 @@ export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, 
   return finishStage(ctx, session, user, stage, meta);
 }
 
-/** Starts enrolment: a new secret is kept pending until a code from it is confirmed. */
+/**
+ * Starts enrolment: a secret is kept pending until a code from it is confirmed. A pending
+ * secret is handed out again rather than replaced, so an app set up before a reload (or in
+ * another tab) keeps producing accepted codes; resetting two-step verification drops it.
+ */
 export async function startEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow): Promise<{ secret: string; otpauthUri: string }> {
   if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
   if (user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is already on for this account');
-  const secret = newTotpSecret();
-  await storePendingSecret(ctx, user, secret);
+  let secret = await readTotpSecret(ctx, user, 'totp_pending_secret');
+  if (!secret) {
+    secret = newTotpSecret();
+    await storePendingSecret(ctx, user, secret);
+  }
   return { secret, otpauthUri: otpauthUri(secret, user.username, ctx.policy.totpIssuer) };
 }
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AdminDeps } from '../admin/types.js';
 import type { Authenticator } from '../admin/principal.js';
 import { recordAdminAction } from '../audit/index.js';
+import { DEFAULT_MEMBER_CLASSES } from '../core/ids.js';
 import type { Store } from '../store/index.js';
 import { accountsContext, type AccountsCtx, type AccountsOptions, type TrailWriter } from './context.js';
 import { apiTokenAuthenticator, sessionAuthenticator } from './authenticators.js';
@@ -27,6 +28,6 @@ export const accountsPlugin: FastifyPluginAsync<AdminDeps> = async (app, deps) =
   await app.register(accountsRoutes, {
     ctx: platformAccounts(deps.store, { instance: deps.config.instance }),
     // The bound gateway port (first of ownPorts) is right even when the config says 0.
-    platform: { instance: deps.config.instance, gatewayPort: deps.ownPorts?.[0] || deps.config.gatewayPort },
+    platform: { instance: deps.config.instance, gatewayPort: deps.ownPorts?.[0] || deps.config.gatewayPort, memberClasses: [...(deps.config.memberClasses ?? DEFAULT_MEMBER_CLASSES)] },
   });
 };

@@ -13,7 +13,7 @@ import { createUser, getUser, listUsers, resetPassword, resetTotp, unlockUser, u
 export interface AccountsRoutesOptions {
   ctx: AccountsCtx;
   /** Shown to the console so it can print ready-to-paste gateway calls. */
-  platform?: { instance: string; gatewayPort: number };
+  platform?: { instance: string; gatewayPort: number; memberClasses?: string[] };
 }
 
 const meta = (req: FastifyRequest): Meta => ({ address: req.ip, userAgent: req.headers['user-agent'] ?? null });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { isValidPart } from '../core/ids.js';
+import { DEFAULT_MEMBER_CLASSES, isValidPart } from '../core/ids.js';
 
 export interface Config {
   instance: string;
@@ -37,6 +37,8 @@ export interface Config {
   workers: number;
   /** The platform operator's member ("CLASS/CODE"): provider of the publicadmin services. */
   operatorMember: string;
+  /** Member classes registrations may use (VAMCO_MEMBER_CLASSES; DEFAULT_MEMBER_CLASSES when absent). */
+  memberClasses?: readonly string[];
   operatorName: string;
   publicAdmin: boolean;
   publicAdminPort: number;
@@ -73,6 +75,14 @@ function dur(env: Env, name: string, dflt: string): number {
   return parseDuration(env[name] || dflt);
 }
 
+function memberClasses(raw: string | undefined): readonly string[] {
+  if (!raw) return DEFAULT_MEMBER_CLASSES;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((c) => !isValidPart(c));
+  if (bad !== undefined || !list.length) throw new VamcoError('VALIDATION_FAILED', `VAMCO_MEMBER_CLASSES=${raw} is not a comma-separated list of member classes`);
+  return list;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const instance = env.VAMCO_INSTANCE || 'DEV';
   if (!isValidPart(instance)) {
@@ -103,6 +113,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoBackendPort: int(env, 'VAMCO_DEMO_BACKEND_PORT', 8090, 0, 65535),
     redisUrl: env.VAMCO_REDIS_URL || undefined,
     operatorMember: env.VAMCO_OPERATOR_MEMBER || 'GOV/LGSP',
+    memberClasses: memberClasses(env.VAMCO_MEMBER_CLASSES),
     operatorName: (env.VAMCO_OPERATOR_NAME || 'Đơn vị vận hành LGSP').normalize('NFC'),
     publicAdmin: env.VAMCO_PUBLICADMIN !== '0',
     publicAdminPort: int(env, 'VAMCO_PUBLICADMIN_PORT', 8091, 0, 65535),
@@ -113,5 +124,5 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };
-  return Object.freeze({ ...cfg, backendAllow: Object.freeze([...cfg.backendAllow]) });
+  return Object.freeze({ ...cfg, backendAllow: Object.freeze([...cfg.backendAllow]), memberClasses: Object.freeze([...(cfg.memberClasses ?? DEFAULT_MEMBER_CLASSES)]) });
 }

@@ -1,12 +1,17 @@
 import { VamcoError } from './errors.js';
 
-/** Parses "30s", "500ms", "2m" or a bare number of milliseconds. */
-export function parseDuration(text: string | number): number {
+type Unit = 'ms' | 's' | 'm' | 'h';
+
+/**
+ * Parses "30s", "500ms", "2m"; a bare number is in `bareUnit` (milliseconds for the
+ * environment and the admin API; the CLI passes seconds, as its help and the console count).
+ */
+export function parseDuration(text: string | number, bareUnit: Unit = 'ms'): number {
   if (typeof text === 'number') return text;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
   if (!m) throw new VamcoError('VALIDATION_FAILED', `"${text}" is not a duration (e.g. 500ms, 30s, 2m)`);
   const n = Number(m[1]);
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? bareUnit) as Unit];
   return Math.round(n * mult);
 }
 

@@ -25,6 +25,18 @@ function parts(text: string, n: number, what: string): string[] {
   return p;
 }
 
+/**
+ * Member classes a platform accepts unless VAMCO_MEMBER_CLASSES says otherwise: X-Road keeps
+ * the list in the instance's configuration; these are the classes the console offers.
+ */
+export const DEFAULT_MEMBER_CLASSES: readonly string[] = Object.freeze(['GOV', 'COM', 'ORG', 'NGO', 'EDU']);
+
+/**
+ * Agencies' electronic identifier codes (Quyết định 20/2020/QĐ-TTg): V1V2V3.Z1Z2.Y1Y2.MX1X2,
+ * e.g. 000.00.00.H59. The console asks for this shape for GOV members, as its hint says.
+ */
+export const AGENCY_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+
 export function parseMemberId(text: string): MemberRef {
   const [memberClass, memberCode] = parts(text, 2, 'member (CLASS/CODE)');
   return { memberClass, memberCode };

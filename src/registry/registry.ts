@@ -8,7 +8,7 @@ import { VamcoError } from '../core/errors.js';
 import { checkName, optionalName } from '../core/text.js';
 import {
   parseMemberId, parseSubsystemId, parseServiceId, memberId, subsystemId, serviceId,
-  RESERVED_SERVICE_CODES,
+  RESERVED_SERVICE_CODES, DEFAULT_MEMBER_CLASSES,
 } from '../core/ids.js';
 import { parseDuration, parseRateLimit, formatRateLimit } from '../core/duration.js';
 import { recordAdminAction } from '../audit/index.js';
@@ -100,6 +100,10 @@ const memberView = (r: Schema['members'] & { id: number }): MemberView => ({
 export async function addMember(ctx: RegistryCtx, input: { memberClass: string; memberCode: string; name: string }, who: Actor): Promise<MemberView> {
   const id = `${input.memberClass}/${input.memberCode}`;
   parseMemberId(id);
+  const classes = ctx.config.memberClasses ?? DEFAULT_MEMBER_CLASSES;
+  if (!classes.includes(input.memberClass)) {
+    throw new VamcoError('VALIDATION_FAILED', `"${input.memberClass}" is not a member class of this platform (one of ${classes.join(', ')})`, { extra: { field: 'memberClass', allowed: [...classes] } });
+  }
   const name = checkName(input.name ?? '', 'A member\'s name', { max: 300 });
   return mutate(ctx, who, 'member.add', id, async (trx) => {
     const row = { member_class: input.memberClass, member_code: input.memberCode, name, created_at: now() };

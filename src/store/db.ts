@@ -38,6 +38,8 @@ export interface OpenOptions {
 }
 
 export const SECRET_KEY_FILE = 'secret.key';
+/** The SQLite database's file name in the data directory. */
+export const SQLITE_FILE = 'vamco.db';
 
 function keyringOf(db: Kysely<Schema>, opts: OpenOptions): () => Promise<Keyring> {
   let ring: Promise<Keyring> | undefined;
@@ -62,7 +64,7 @@ export function openStore(opts: OpenOptions): Store {
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return { engine: 'postgres', db, pool, dataDir, keyring: keyringOf(db, opts), close: () => db.destroy() };
   }
-  const file = path.join(opts.dataDir, 'vamco.db');
+  const file = path.join(opts.dataDir, SQLITE_FILE);
   // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
   // file's mode, so they are private from the start too.
   fs.closeSync(fs.openSync(file, 'a', 0o600));

@@ -11,7 +11,7 @@ import { api, setUnauthenticatedHandler, type AuthState, type Principal } from '
 import { setLanguage } from './i18n';
 import { navigate, usePath } from './router';
 import { SessionContext, type Session } from './session';
-import { Loading } from './components/ui';
+import { Loading, StatusPage, setPageTitle } from './components/ui';
 import { LoginPage } from './pages/Login';
 import { DashboardPage } from './pages/Dashboard';
 import { MembersPage } from './pages/Members';
@@ -53,6 +53,7 @@ export function App() {
 
   if (auth === undefined) return <Loading />;
   if (!auth || auth.stage !== 'full' || !auth.principal) {
+    setPageTitle(t('login.title'));
     return <LoginPage state={auth ?? null} onDone={reload} langSwitch={langSwitch} />;
   }
   const principal: Principal = auth.principal;
@@ -75,24 +76,30 @@ export function App() {
     { path: '/account', label: t('nav.account'), icon: <IconUserCircle size={18} />, show: !!auth.user },
   ];
 
-  let page: ReactNode;
-  const paPage = publicAdminPage(path);
-  if (paPage) page = paPage;
-  else if (path.startsWith('/services/')) page = <ServiceDetailPage id={decodeURIComponent(path.slice('/services/'.length))} />;
-  else {
-    switch (path) {
-      case '/members': page = <MembersPage />; break;
-      case '/services': page = <ServicesPage />; break;
-      case '/access': page = <AccessPage />; break;
-      case '/access-requests': page = <RequestsPage />; break;
-      case '/keys': page = <KeysPage />; break;
-      case '/messages': page = <MessagesPage />; break;
-      case '/trail': page = <TrailPage />; break;
-      case '/users': page = admin ? <UsersPage /> : <DashboardPage />; break;
-      case '/account': page = <AccountPage />; break;
-      default: page = <DashboardPage />;
-    }
-  }
+  // Every page the console has, with who may open it: an unknown path shows "not found", a
+  // page the role may not open shows "forbidden" (never the dashboard in its place).
+  const role = principal.role;
+  const routes: { match: (p: string) => boolean; allowed: boolean; title: string; page: () => ReactNode }[] = [
+    { match: (p) => p === '/', allowed: true, title: t('nav.dashboard'), page: () => <DashboardPage /> },
+    { match: (p) => p === '/members', allowed: true, title: t('nav.members'), page: () => <MembersPage /> },
+    { match: (p) => p === '/services', allowed: true, title: t('nav.services'), page: () => <ServicesPage /> },
+    { match: (p) => p.startsWith('/services/') && p.length > '/services/'.length, allowed: true, title: t('nav.services'),
+      page: () => <ServiceDetailPage id={decodeURIComponent(path.slice('/services/'.length))} /> },
+    { match: (p) => p === '/access', allowed: true, title: t('nav.access'), page: () => <AccessPage /> },
+    { match: (p) => p === '/access-requests', allowed: true, title: t('nav.requests'), page: () => <RequestsPage /> },
+    { match: (p) => p === '/keys', allowed: role !== 'auditor', title: t('nav.credentials'), page: () => <KeysPage /> },
+    { match: (p) => p === '/messages', allowed: true, title: t('nav.messages'), page: () => <MessagesPage /> },
+    ...PUBLICADMIN_NAV.map((i) => ({ match: (p: string) => p === i.path || p.startsWith(i.path + '/'), allowed: true, title: t(i.label), page: () => publicAdminPage(path) })),
+    { match: (p) => p === '/trail', allowed: role !== 'agency_admin', title: t('nav.trail'), page: () => <TrailPage /> },
+    { match: (p) => p === '/users', allowed: admin, title: t('nav.users'), page: () => <UsersPage /> },
+    { match: (p) => p === '/account', allowed: !!auth.user, title: t('nav.account'), page: () => <AccountPage /> },
+  ];
+  const route = routes.find((r) => r.match(path));
+  const page: ReactNode = !route || (route.allowed && route.page() === null)
+    ? <StatusPage kind="notFound" />
+    : !route.allowed ? <StatusPage kind="forbidden" /> : route.page();
+  const title = !route ? t('status.notFound') : !route.allowed ? t('status.forbidden') : route.title;
+  setPageTitle(title);
   const active = (p: string) => (p === '/' ? path === '/' : path === p || path.startsWith(p + '/'));
 
   return (

@@ -60,7 +60,7 @@ export const qs = (o: Record<string, string | number | undefined | null>): strin
 export type Role = 'platform_admin' | 'agency_admin' | 'auditor';
 export interface User { id: number; username: string; displayName: string; role: Role; memberId: string | null; disabled: boolean; totpEnabled: boolean; mustChangePassword: boolean; lockedUntil: string | null; failedLogins: number; lastLoginAt: string | null; createdAt: string }
 export interface Principal { kind: string; actor: string; name: string; role: Role; memberId?: string }
-export interface AuthState { stage: 'totp' | 'totp_enrol' | 'password_change' | 'full'; user: User | null; principal?: Principal | null; csrfToken: string | null; platform?: { instance: string; gatewayPort: number } }
+export interface AuthState { stage: 'totp' | 'totp_enrol' | 'password_change' | 'full'; user: User | null; principal?: Principal | null; csrfToken: string | null; platform?: { instance: string; gatewayPort: number; memberClasses?: string[] } }
 export interface List<T> { items: T[]; total: number }
 export interface Member { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
 export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }

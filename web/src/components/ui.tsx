@@ -1,7 +1,8 @@
 // Small building blocks every page uses: loading/empty/error states, copy fields, confirms.
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
-import { IconAlertTriangle, IconCheck, IconCopy, IconInbox } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCheck, IconCopy, IconInbox, IconLock, IconMapSearch } from '@tabler/icons-react';
+import { navigate } from '../router';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 
@@ -117,5 +118,28 @@ export function ConfirmButton({ label, question, onConfirm, color = 'red', size 
       <Button size={size} color={color} onClick={() => { setAsking(false); onConfirm(); }} data-testid={testId ? testId + '-confirm' : undefined}>{t('common.confirm')}</Button>
       <Button size={size} variant="default" onClick={() => setAsking(false)}>{t('common.cancel')}</Button>
     </Group>
+  );
+}
+
+/** "Page · Vamco": browser tabs, history and screen readers name the page (idempotent, so safe in render). */
+export function setPageTitle(title: string): void {
+  const next = `${title} · Vamco`;
+  if (document.title !== next) document.title = next;
+}
+
+/** What an unknown address or a page the role may not open shows instead of another page. */
+export function StatusPage({ kind }: { kind: 'notFound' | 'forbidden' }) {
+  const { t } = useTranslation();
+  return (
+    <Paper withBorder p="xl" radius="md" data-testid={kind === 'notFound' ? 'not-found' : 'forbidden'}>
+      <Stack align="center" gap="sm">
+        <ThemeIcon size={56} radius="xl" variant="light" color={kind === 'notFound' ? 'gray' : 'orange'}>
+          {kind === 'notFound' ? <IconMapSearch size={30} /> : <IconLock size={30} />}
+        </ThemeIcon>
+        <Title order={2}>{t(`status.${kind}`)}</Title>
+        <Text c="dimmed" ta="center" maw={560}>{t(`status.${kind}Hint`)}</Text>
+        <Button component="a" href="/" onClick={(e: MouseEvent) => { e.preventDefault(); navigate('/'); }}>{t('status.home')}</Button>
+      </Stack>
+    </Paper>
   );
 }

@@ -6,7 +6,10 @@ import { useTranslation } from 'react-i18next';
 import { del, get, idPath, post, type List, type Member, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime, nfc } from '../format';
-import { useRole } from '../session';
+import { useRole, useSession } from '../session';
+
+/** Quyết định 20/2020/QĐ-TTg: V1V2V3.Z1Z2.Y1Y2.MX1X2 (the server's AGENCY_CODE). */
+const AGENCY_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 
 export function MembersPage() {
   const { t } = useTranslation();
@@ -73,16 +76,26 @@ export function MembersPage() {
 
 function AddMember({ opened, onClose, onDone }: { opened: boolean; onClose: () => void; onDone: () => Promise<void> }) {
   const { t } = useTranslation();
-  const [cls, setCls] = useState('GOV');
+  const classes = useSession().auth.platform?.memberClasses ?? ['GOV', 'COM', 'ORG', 'NGO', 'EDU'];
+  const [cls, setCls] = useState(classes[0]);
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
+  const [codeError, setCodeError] = useState(false);
   const { busy, error, run } = useAction();
+  // Agencies (GOV) are registered by their electronic identifier, as the field's hint says.
+  const codeOk = (c: string) => cls !== 'GOV' || AGENCY_CODE.test(c);
   return (
     <Modal opened={opened} onClose={onClose} title={t('members.add')}>
-      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/members', { memberClass: cls, memberCode: code.trim(), name: nfc(name) }); await onDone(); setCode(''); setName(''); onClose(); }); }}>
+      <form onSubmit={(e) => {
+        e.preventDefault();
+        if (!codeOk(code.trim())) { setCodeError(true); return; }
+        setCodeError(false);
+        void run(async () => { await post('/members', { memberClass: cls, memberCode: code.trim(), name: nfc(name) }); await onDone(); setCode(''); setName(''); onClose(); });
+      }}>
         <Stack>
-          <Select label={t('members.class')} data={['GOV', 'COM', 'ORG', 'NGO', 'EDU']} value={cls} onChange={(v) => setCls(v ?? 'GOV')} allowDeselect={false} />
-          <TextInput label={t('members.code')} description={t('members.codeHint')} value={code} onChange={(e) => setCode(e.currentTarget.value)} required data-testid="member-code" />
+          <Select label={t('members.class')} data={classes} value={cls} onChange={(v) => setCls(v ?? classes[0])} allowDeselect={false} data-testid="member-class" />
+          <TextInput label={t('members.code')} description={cls === 'GOV' ? t('members.codeHint') : undefined} value={code} onChange={(e) => { setCode(e.currentTarget.value); setCodeError(false); }} required data-testid="member-code"
+            error={codeError ? t('members.codeInvalid') : undefined} />
           <TextInput label={t('common.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required data-testid="member-name" />
           <ErrorAlert error={error} />
           <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} data-testid="member-submit">{t('common.create')}</Button></Group>
