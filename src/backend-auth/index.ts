@@ -3,11 +3,11 @@
 // provider subsystem: none, static headers, OAuth2 client credentials, signed templates.
 export {
   SCHEMES, SIGNED_INPUTS, SIGNED_ALGORITHMS, SIGNED_TIMESTAMPS, SIGNED_ENCODINGS, SIGNED_PLACEHOLDERS,
-  parseStoredSpec, viewOf, secretRefs, checkTemplate,
+  parseStoredSpec, viewOf, secretsOf, checkTemplate,
   type BackendAuthSpec, type BackendAuthView, type SchemeName, type SignedTemplate,
 } from './spec.js';
-export { normaliseBackendAuth, type BackendAuthInput, type LegacyHeaderInput, type Normalised } from './input.js';
-export { storeSecret, readSecret, removeSecrets, readSecretFileArg } from './secret-files.js';
+export { normaliseBackendAuth, type BackendAuthInput, type LegacyHeaderInput } from './input.js';
+export { readSecretFileArg } from './secret-files.js';
 export { signedHeaders, formatTimestamp } from './signed.js';
 export { OAuth2Client, tokenId, type UpstreamToken } from './oauth2.js';
 export { BackendAuthenticators, createAuthenticator, type Authenticator, type AppliedAuth, type ResolvedAuth } from './runtime.js';

@@ -4,7 +4,7 @@ import { startWso2, type Wso2StandIn } from '../../test/helpers/wso2.js';
 import { VamcoError } from '../core/errors.js';
 
 const spec = (url: string, over: Record<string, unknown> = {}) => ({
-  scheme: 'oauth2' as const, tokenUrl: `${url}/token`, clientId: 'vamco-province-key', secretRef: 'backend/x',
+  scheme: 'oauth2' as const, tokenUrl: `${url}/token`, clientId: 'vamco-province-key', secret: 'unused-here',
   scope: null, clientAuth: 'basic' as const, budget: null, ...over,
 });
 

@@ -3,7 +3,6 @@
 // credential is unchanged, so cached tokens survive an unrelated change.
 import { VamcoError } from '../core/errors.js';
 import { OAuth2Client, type UpstreamToken } from './oauth2.js';
-import { readSecret } from './secret-files.js';
 import { signedHeaders } from './signed.js';
 import type { BackendAuthSpec } from './spec.js';
 
@@ -34,16 +33,9 @@ export interface Authenticator {
 }
 
 export interface AuthenticatorOptions {
-  dataDir: string;
   /** Upper bound on a token fetch. */
   tokenTimeoutMs: number;
   onTokenFetch?(credential: string, t: UpstreamToken): void;
-}
-
-function secretReader(dataDir: string, ref: string): () => string {
-  let cached: string | null = null;
-  // Read once and kept: a changed secret comes with a registry change, which makes a new reader.
-  return () => (cached ??= readSecret(dataDir, ref));
 }
 
 export function createAuthenticator(r: ResolvedAuth, o: AuthenticatorOptions): Authenticator {
@@ -54,23 +46,21 @@ export function createAuthenticator(r: ResolvedAuth, o: AuthenticatorOptions): A
     case 'none':
       return { ...base, apply: async () => ({ scheme: 'none', headers: {}, tokenId: null }), afterUnauthorized: noRetry };
     case 'static': {
-      const readers = spec.headers.map((h) => ({ name: h.name, read: h.secretRef ? secretReader(o.dataDir, h.secretRef) : () => h.value ?? '' }));
       return {
         ...base,
         async apply() {
           const headers: Record<string, string> = {};
-          for (const h of readers) headers[h.name] = h.read();
+          for (const h of spec.headers) headers[h.name] = h.value;
           return { scheme: 'static', headers, tokenId: null };
         },
         afterUnauthorized: noRetry,
       };
     }
     case 'signed': {
-      const secret = secretReader(o.dataDir, spec.secretRef);
       return {
         ...base,
         async apply(method, url) {
-          return { scheme: 'signed', headers: signedHeaders(spec.template, { method, url, user: spec.user, secret: secret() }), tokenId: null };
+          return { scheme: 'signed', headers: signedHeaders(spec.template, { method, url, user: spec.user, secret: spec.secret }), tokenId: null };
         },
         afterUnauthorized: noRetry,
       };
@@ -78,8 +68,7 @@ export function createAuthenticator(r: ResolvedAuth, o: AuthenticatorOptions): A
     case 'oauth2': {
       const client = new OAuth2Client({
         spec, upstream: credential, timeoutMs: o.tokenTimeoutMs,
-        // Re-read on every fetch: after "invalid_client" an operator may fix the file in place.
-        readSecret: () => readSecret(o.dataDir, spec.secretRef),
+        readSecret: () => spec.secret,
         onFetch: (t) => o.onTokenFetch?.(credential, t),
       });
       const bearer = (t: UpstreamToken): AppliedAuth => ({ scheme: 'oauth2', headers: { authorization: `Bearer ${t.value}` }, tokenId: t.id });
@@ -95,16 +84,21 @@ export function createAuthenticator(r: ResolvedAuth, o: AuthenticatorOptions): A
 }
 
 export class BackendAuthenticators {
-  private byCredential = new Map<string, { fingerprint: string; auth: Authenticator }>();
+  private byCredential = new Map<string, { spec: BackendAuthSpec; fingerprint: string; auth: Authenticator }>();
 
   constructor(private readonly o: AuthenticatorOptions) {}
 
   get(r: ResolvedAuth): Authenticator {
-    const fingerprint = JSON.stringify(r.spec);
     const have = this.byCredential.get(r.credential);
-    if (have && have.fingerprint === fingerprint) return have.auth;
+    // The same snapshot hands the same object: no serialising on the hot path.
+    if (have && have.spec === r.spec) return have.auth;
+    const fingerprint = JSON.stringify(r.spec);
+    if (have && have.fingerprint === fingerprint) {
+      have.spec = r.spec;
+      return have.auth;
+    }
     const auth = createAuthenticator(r, this.o);
-    this.byCredential.set(r.credential, { fingerprint, auth });
+    this.byCredential.set(r.credential, { spec: r.spec, fingerprint, auth });
     return auth;
   }
 

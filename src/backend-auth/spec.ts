@@ -1,6 +1,7 @@
 // How the gateway authenticates itself to a provider's backend, as stored in the registry
-// (JSON in services.backend_auth and subsystems.backend_auth). Secrets are never part of a
-// spec: a spec names files under the data dir's secrets folder (secret-files.ts).
+// (JSON in services.backend_auth). The stored spec holds its secrets, and the whole column is
+// sealed with the platform's secret key (src/secrets): every node reads the same credential
+// from the database, and no API answer, trail entry or log line ever shows it (viewOf).
 import { VamcoError } from '../core/errors.js';
 import { formatRateLimit, parseRateLimit } from '../core/duration.js';
 
@@ -38,12 +39,12 @@ interface Common {
 }
 export type BackendAuthSpec =
   | (Common & { scheme: 'none' })
-  /** Header values: `secretRef` (a secret file) or, for the platform's own wings, an inline `value`. */
-  | (Common & { scheme: 'static'; headers: { name: string; secretRef?: string; value?: string }[] })
-  | (Common & { scheme: 'oauth2'; tokenUrl: string; clientId: string; secretRef: string; scope: string | null; clientAuth: 'basic' | 'body' })
-  | (Common & { scheme: 'signed'; user: string; secretRef: string; template: SignedTemplate });
+  /** Each header's value is a secret. */
+  | (Common & { scheme: 'static'; headers: { name: string; value: string }[] })
+  | (Common & { scheme: 'oauth2'; tokenUrl: string; clientId: string; secret: string; scope: string | null; clientAuth: 'basic' | 'body' })
+  | (Common & { scheme: 'signed'; user: string; secret: string; template: SignedTemplate });
 
-/** What the admin API and the CLI show: the spec without secrets or their file names. */
+/** What the admin API, the CLI and the admin trail show: the spec without its secrets. */
 export type BackendAuthView =
   | { scheme: 'none'; budget: string | null }
   | { scheme: 'static'; headers: string[]; budget: string | null }
@@ -125,12 +126,12 @@ export function viewOf(spec: BackendAuthSpec | null): BackendAuthView | null {
   }
 }
 
-/** Every secret file a spec refers to. */
-export function secretRefs(spec: BackendAuthSpec | null): string[] {
+/** Every secret a spec holds (tests and log checks make sure none of them leaks). */
+export function secretsOf(spec: BackendAuthSpec | null): string[] {
   if (!spec) return [];
   switch (spec.scheme) {
-    case 'static': return spec.headers.flatMap((h) => (h.secretRef ? [h.secretRef] : []));
-    case 'oauth2': case 'signed': return [spec.secretRef];
+    case 'static': return spec.headers.map((h) => h.value);
+    case 'oauth2': case 'signed': return [spec.secret];
     default: return [];
   }
 }

@@ -19,6 +19,7 @@ import { cliAddUser, cliResetPassword, cliListUsers } from '../accounts/index.js
 import type { Role } from '../admin/index.js';
 import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 import { registerPublicAdminCommands } from './publicadmin-commands.js';
+import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -75,28 +76,28 @@ export function buildProgram(): Command {
   subsystem.command('remove <id>').description('remove a subsystem with its services, access rights and keys').action((id: string) => withStore(async (ctx) => { await reg.removeSubsystem(ctx, id, who()); }));
 
   const service = program.command('service').description('Services published by provider subsystems');
-  service.command('add <id>').description('publish a service, e.g. GOV/000.00.00.H59/hotich/khaisinh')
+  addBackendAuthOptions(service.command('add <id>').description('publish a service, e.g. GOV/000.00.00.H59/hotich/khaisinh'))
     .requiredOption('--url <url>', 'backend base URL (http or https)')
     .option('--openapi <file>', 'OpenAPI 3 document (JSON); its operations become endpoints')
     .option('--timeout <duration>', 'total backend timeout: 30 (seconds), 30s or 500ms')
     .option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, e.g. 50/s or 600/m')
     .option('--log-bodies', 'keep request and response bodies in the message log (personal data!)')
-    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean }) => withStore(async (ctx) => {
+    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean } & BackendAuthOptions) => withStore(async (ctx) => {
       const s = await reg.addService(ctx, {
         id, url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
-        rateLimit: o.rateLimit, logBodies: !!o.logBodies,
+        rateLimit: o.rateLimit, logBodies: !!o.logBodies, backendAuth: backendAuthFrom(o),
       }, who());
       out(s.id);
     }));
-  service.command('update <id>').description('change a service')
+  addBackendAuthOptions(service.command('update <id>').description('change a service (a backend secret left out keeps the stored one)'))
     .option('--url <url>', 'new backend base URL (http or https)').option('--openapi <file>', 'new OpenAPI 3 document (JSON); its operations replace the endpoints')
     .option('--timeout <duration>', 'total backend timeout: 30 (seconds), 30s or 500ms').option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, or "none"')
-    .action((id: string, o: { url?: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string }) => withStore(async (ctx) => {
+    .action((id: string, o: { url?: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string } & BackendAuthOptions) => withStore(async (ctx) => {
       await reg.updateService(ctx, id, {
         url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
-        rateLimit: o.rateLimit === 'none' ? null : o.rateLimit,
+        rateLimit: o.rateLimit === 'none' ? null : o.rateLimit, backendAuth: backendAuthFrom(o),
       }, who());
     }));
   service.command('list').description('one full service id per line').option('--provider <subsystem>', 'only the services of this provider subsystem')

@@ -18,15 +18,20 @@ function connectionListed(h: IncomingHttpHeaders | Record<string, unknown>): Set
 
 export interface UpstreamHeaderInput {
   client: string; messageId: string; userId?: string; issue?: string; service: string;
-  backendAuth: { header: string; value: string } | null;
+  /** Headers the backend credential adds (they replace any the consumer sent by those names). */
+  backendAuth: Record<string, string> | null;
 }
 
 export function upstreamHeaders(h: IncomingHttpHeaders, x: UpstreamHeaderInput): Record<string, string | string[]> {
   const listed = connectionListed(h);
-  const authHeader = x.backendAuth?.header.toLowerCase();
+  let auth: Record<string, string> | null = null;
+  if (x.backendAuth) {
+    auth = {};
+    for (const k in x.backendAuth) auth[k.toLowerCase()] = x.backendAuth[k];
+  }
   const out: Record<string, string | string[]> = {};
   for (const name in h) {
-    if (HOP_BY_HOP.has(name) || CONSUMER_ONLY.has(name) || name === authHeader || listed?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || CONSUMER_ONLY.has(name) || (auth && name in auth) || listed?.has(name)) continue;
     const v = h[name];
     if (v !== undefined) out[name] = v;
   }
@@ -35,7 +40,7 @@ export function upstreamHeaders(h: IncomingHttpHeaders, x: UpstreamHeaderInput):
   out['x-road-service'] = x.service;
   if (x.userId) out['x-road-userid'] = x.userId;
   if (x.issue) out['x-road-issue'] = x.issue;
-  if (x.backendAuth) out[authHeader!] = x.backendAuth.value;
+  if (auth) Object.assign(out, auth);
   return out;
 }
 

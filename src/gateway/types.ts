@@ -6,6 +6,7 @@ import type { Metrics } from '../monitoring/index.js';
 import type { TokenService } from './tokens.js';
 import type { RateLimits } from './limiter.js';
 import type { Upstreams } from './upstream.js';
+import type { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -16,5 +17,8 @@ export interface GatewayDeps {
   logger: Logger;
   limits: RateLimits;
   upstreams: Upstreams;
+  /** Credentials towards backends (tokens cached per credential) and their shared budgets. */
+  backendAuth: BackendAuthenticators;
+  budgets: UpstreamBudgets;
   isReady(): boolean;
 }

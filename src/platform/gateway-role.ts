@@ -9,6 +9,7 @@ import type { ExchangeRecord } from '../audit/index.js';
 import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
+import { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
 
 export interface GatewayRole {
   port: number;
@@ -23,7 +24,18 @@ export async function startGatewayRole(a: {
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
-  snapshots.onChange((s) => upstreams.prune(new Set([...s.services.values()].map((x) => x.id))));
+  const backendAuth = new BackendAuthenticators({
+    tokenTimeoutMs: config.defaultTimeoutMs,
+    onTokenFetch: (credential, t) => a.logger.info({ credential, tokenId: t.id, expiresAt: new Date(t.expiresAt).toISOString() }, 'upstream token fetched'),
+  });
+  const budgets = new UpstreamBudgets();
+  snapshots.onChange((s) => {
+    upstreams.prune(new Set([...s.services.values()].map((x) => x.id)));
+    // Tokens and budget counters of credentials no longer configured are dropped.
+    const live = new Set([...s.services.values()].flatMap((x) => (x.backendCredential ? [x.backendCredential] : [])));
+    backendAuth.prune(live);
+    budgets.prune(live);
+  });
   const tokens = new TokenService(await loadTokenKeys(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
   const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
   let dbUp = true;
@@ -31,7 +43,7 @@ export async function startGatewayRole(a: {
   health.unref();
   // Without a durable log the gateway must not answer exchanges: not ready then.
   const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, isReady });
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   return {
     port, isReady,

@@ -1,6 +1,7 @@
 // Registers the publicadmin wing on every start: reference data seeded, its backend started on
 // loopback, and its four services published under the operator's member like any agency's,
 // reachable only through the gateway (the backend checks a shared secret the gateway adds).
+import type { BackendAuthSpec } from '../backend-auth/index.js';
 import * as reg from '../registry/index.js';
 import { parseMemberId } from '../core/ids.js';
 import {
@@ -8,6 +9,8 @@ import {
 } from '../publicadmin/index.js';
 
 const SECRET_HEADER = 'X-Vamco-Backend-Secret';
+const sameHeader = (spec: BackendAuthSpec | null, secret: string) =>
+  spec?.scheme === 'static' && spec.headers.length === 1 && spec.headers[0].name === SECRET_HEADER && spec.headers[0].value === secret;
 const actor = { actor: 'system:publicadmin' };
 
 export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ close(): Promise<void> }> {
@@ -38,7 +41,7 @@ export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ clos
     const have = existing.get(s.code);
     if (!have) await reg.addService(ctx, { id, ...input }, actor, { trustedBackend: true });
     else if (have.url !== url || JSON.stringify(await reg.getServiceOpenApi(ctx, id)) !== JSON.stringify(s.openapi)
-      || (await reg.getBackendAuth(ctx, id))?.value !== secret) {
+      || !sameHeader(await reg.getBackendAuth(ctx, id), secret)) {
       await reg.updateService(ctx, id, input, actor, { trustedBackend: true });
     }
   }

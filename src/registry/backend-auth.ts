@@ -1,8 +1,10 @@
-// Backend authentication of a service: one header the gateway adds to every call to the
-// backend. Its value is a credential, so it is sealed in the database (src/secrets).
+// Backend authentication of a service (src/backend-auth): the spec, secrets included, is
+// sealed in the database (src/secrets) and opened only for the gateway's snapshot.
 import { VamcoError } from '../core/errors.js';
 import { isSealed, sealContext, type Keyring } from '../secrets/index.js';
+import { parseStoredSpec, type BackendAuthSpec } from '../backend-auth/index.js';
 
+/** The older one-header shape, still what the platform's own wings send. */
 export interface BackendAuth { header: string; value: string }
 
 // RFC 9110 token characters for the name; the value goes out as-is in every request, so it must
@@ -29,8 +31,8 @@ export function checkBackendAuth(a: unknown): BackendAuth {
 }
 
 /** The backend credential of a service row, opened. */
-export function openBackendAuth(ring: Keyring, serviceIdNum: number, stored: string | null): BackendAuth | null {
+export function openBackendAuth(ring: Keyring, serviceIdNum: number, stored: string | null): BackendAuthSpec | null {
   if (!stored) return null;
   const ctx = sealContext('services', 'backend_auth', serviceIdNum);
-  return JSON.parse(isSealed(stored) ? ring.open(stored, ctx) : stored);
+  return parseStoredSpec(isSealed(stored) ? ring.open(stored, ctx) : stored);
 }

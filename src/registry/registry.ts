@@ -17,6 +17,7 @@ import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } 
 import { newApiKey } from './keys.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
 import { checkBackendAuth, openBackendAuth } from './backend-auth.js';
+import { normaliseBackendAuth, viewOf, type BackendAuthInput, type BackendAuthSpec, type BackendAuthView } from '../backend-auth/index.js';
 
 export interface RegistryCtx {
   store: Store;
@@ -88,6 +89,8 @@ export interface ServiceView {
   id: string; providerId: string; memberId: string; serviceCode: string; type: string; url: string;
   timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean;
   hasOpenApi: boolean; endpoints: EndpointView[]; createdAt: string; updatedAt: string;
+  /** How the gateway authenticates to the backend, without its secrets (null: no credential). */
+  backendAuth: BackendAuthView | null;
 }
 export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 export interface KeyView { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
@@ -175,7 +178,8 @@ export interface ServiceInput {
   connectTimeout?: string | number | null;
   rateLimit?: string | null;
   logBodies?: boolean;
-  backendAuth?: { header: string; value: string } | null;
+  /** A scheme (none, static, oauth2, signed, inherit) or the older {header, value}. */
+  backendAuth?: BackendAuthInput | { header: string; value: string } | null;
 }
 
 export interface ServiceOptions { trustedBackend?: boolean }
@@ -184,7 +188,7 @@ function ownPorts(ctx: RegistryCtx): number[] {
   return [ctx.config.gatewayPort, ctx.config.adminPort, 8443, ...(ctx.ownPorts ?? [])].filter((p) => p > 0);
 }
 
-async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInput>, opts: ServiceOptions) {
+async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInput>, opts: ServiceOptions, previousAuth: BackendAuthSpec | null = null) {
   const out: Partial<Omit<Schema['services'], 'id'>> = {};
   let endpoints: { method: string; path: string; operationId: string | null }[] | undefined;
   if (input.url !== undefined) {
@@ -195,7 +199,20 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
   if (input.connectTimeout !== undefined) out.connect_timeout_ms = input.connectTimeout === null ? null : positive(parseDuration(input.connectTimeout), 'connect timeout');
   if (input.rateLimit !== undefined) out.rate_limit = input.rateLimit === null || input.rateLimit === '' ? null : formatRateLimit(parseRateLimit(input.rateLimit));
   if (input.logBodies !== undefined) out.log_bodies = input.logBodies ? 1 : 0;
-  const backendAuth = input.backendAuth === undefined ? undefined : input.backendAuth === null ? null : checkBackendAuth(input.backendAuth);
+  let backendAuth: BackendAuthSpec | null | undefined;
+  if (input.backendAuth === null) backendAuth = null;
+  else if (input.backendAuth !== undefined) {
+    if (!('scheme' in (input.backendAuth as object))) {
+      const l = checkBackendAuth(input.backendAuth);
+      backendAuth = { scheme: 'static', headers: [{ name: l.header, value: l.value }], budget: null };
+    } else {
+      // A token endpoint is a backend too: the same URL policy applies.
+      backendAuth = await normaliseBackendAuth(input.backendAuth as BackendAuthInput, {
+        previous: previousAuth,
+        checkUrl: async (u) => (opts.trustedBackend ? new URL(u) : checkBackendUrl(u, { allow: ctx.config.backendAllow, ownPorts: ownPorts(ctx) })),
+      });
+    }
+  }
   if (input.openapi !== undefined && input.openapi !== null) {
     const parsed = parseOpenApi(input.openapi);
     out.openapi = JSON.stringify(parsed.doc);
@@ -206,7 +223,7 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
 }
 
 /** Seals a service's backend credential for its row (src/secrets). */
-async function sealBackendAuth(ring: Keyring, trx: Trx, serviceIdNum: number, auth: { header: string; value: string } | null): Promise<void> {
+async function sealBackendAuth(ring: Keyring, trx: Trx, serviceIdNum: number, auth: BackendAuthSpec | null): Promise<void> {
   const sealed = auth ? ring.seal(JSON.stringify(auth), sealContext('services', 'backend_auth', serviceIdNum)) : null;
   await trx.updateTable('services').set({ backend_auth: sealed }).where('id', '=', serviceIdNum).execute();
 }
@@ -235,7 +252,7 @@ export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Act
     }).returning('id').executeTakeFirstOrThrow();
     if (endpoints?.length) await insertEndpoints(trx, Number(r.id), endpoints);
     if (backendAuth) await sealBackendAuth(ring, trx, Number(r.id), backendAuth);
-    return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0 } };
+    return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0, backendAuth: viewOf(backendAuth ?? null) } };
   });
   return getService(ctx, id);
 }
@@ -251,8 +268,8 @@ async function insertEndpoints(trx: Trx, serviceIdNum: number, endpoints: { meth
 export async function updateService(ctx: RegistryCtx, id: string, patch: Partial<Omit<ServiceInput, 'id'>>, who: Actor, opts: ServiceOptions = {}): Promise<ServiceView> {
   const row = await serviceRow(ctx.store.db, id);
   const before = await getService(ctx, id);
-  const { fields, endpoints, backendAuth } = await validateServiceFields(ctx, patch, opts);
   const ring = await ctx.store.keyring();
+  const { fields, endpoints, backendAuth } = await validateServiceFields(ctx, patch, opts, openBackendAuth(ring, row.id, row.backend_auth));
   await mutate(ctx, who, 'service.update', serviceId(row.ref), async (trx) => {
     await trx.updateTable('services').set({ ...fields, updated_at: now() }).where('id', '=', row.id).execute();
     if (backendAuth !== undefined) await sealBackendAuth(ring, trx, row.id, backendAuth);
@@ -269,8 +286,8 @@ export async function updateService(ctx: RegistryCtx, id: string, patch: Partial
       await insertEndpoints(trx, row.id, endpoints.filter((e) => !have.has(e.method + ' ' + e.path)));
     }
     // The trail never holds a backend secret, only that one was set.
-    const after = { ...patch, openapi: patch.openapi ? '(document)' : undefined, backendAuth: patch.backendAuth ? { header: patch.backendAuth.header, value: '(set)' } : patch.backendAuth };
-    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs }, after };
+    const after = { ...patch, openapi: patch.openapi ? '(document)' : undefined, backendAuth: backendAuth === undefined ? undefined : viewOf(backendAuth) };
+    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs, backendAuth: before.backendAuth }, after };
   });
   return getService(ctx, id);
 }
@@ -288,10 +305,13 @@ function serviceQuery(db: Kysely<Schema>) {
     .innerJoin('members', 'members.id', 'subsystems.member_id')
     .select(['services.id', 'services.service_code', 'services.service_type', 'services.url', 'services.timeout_ms',
       'services.connect_timeout_ms', 'services.rate_limit', 'services.log_bodies', 'services.openapi', 'services.created_at', 'services.updated_at',
+      'services.backend_auth',
       'subsystems.subsystem_code', 'members.member_class', 'members.member_code']);
 }
 
-async function toServiceViews(db: Kysely<Schema>, rows: Awaited<ReturnType<ReturnType<typeof serviceQuery>['execute']>>): Promise<ServiceView[]> {
+async function toServiceViews(ctx: RegistryCtx, rows: Awaited<ReturnType<ReturnType<typeof serviceQuery>['execute']>>): Promise<ServiceView[]> {
+  const db = ctx.store.db;
+  const ring = rows.some((r) => r.backend_auth) ? await ctx.store.keyring() : null;
   const ids = rows.map((r) => Number(r.id));
   const eps = ids.length ? await db.selectFrom('service_endpoints').selectAll().where('service_id', 'in', ids).orderBy('path').orderBy('method').execute() : [];
   return rows.map((r) => {
@@ -302,6 +322,7 @@ async function toServiceViews(db: Kysely<Schema>, rows: Awaited<ReturnType<Retur
       logBodies: !!r.log_bodies, hasOpenApi: !!r.openapi,
       endpoints: eps.filter((e) => Number(e.service_id) === Number(r.id)).map((e) => ({ id: Number(e.id), method: e.method, path: e.path, operationId: e.operation_id })),
       createdAt: r.created_at, updatedAt: r.updated_at,
+      backendAuth: ring ? viewOf(openBackendAuth(ring, Number(r.id), r.backend_auth)) : null,
     };
   });
 }
@@ -317,7 +338,7 @@ export async function listServices(ctx: RegistryCtx, filter: { provider?: string
     q = q.where('members.member_class', '=', m.memberClass).where('members.member_code', '=', m.memberCode);
   }
   const rows = await q.orderBy('members.member_class').orderBy('members.member_code').orderBy('subsystems.subsystem_code').orderBy('services.service_code').execute();
-  return toServiceViews(ctx.store.db, rows);
+  return toServiceViews(ctx, rows);
 }
 
 export async function getService(ctx: RegistryCtx, id: string): Promise<ServiceView> {
@@ -326,7 +347,7 @@ export async function getService(ctx: RegistryCtx, id: string): Promise<ServiceV
     .where('members.member_class', '=', ref.memberClass).where('members.member_code', '=', ref.memberCode)
     .where('subsystems.subsystem_code', '=', ref.subsystemCode).where('services.service_code', '=', ref.serviceCode).execute();
   if (!rows.length) throw new VamcoError('NOT_FOUND', `Service ${serviceId(ref)} is not registered`);
-  return (await toServiceViews(ctx.store.db, rows))[0];
+  return (await toServiceViews(ctx, rows))[0];
 }
 
 export async function getServiceOpenApi(ctx: RegistryCtx, id: string): Promise<Record<string, unknown> | null> {
@@ -335,7 +356,7 @@ export async function getServiceOpenApi(ctx: RegistryCtx, id: string): Promise<R
 }
 
 /** A service's backend credential, opened (null when it has none). */
-export async function getBackendAuth(ctx: RegistryCtx, id: string): Promise<{ header: string; value: string } | null> {
+export async function getBackendAuth(ctx: RegistryCtx, id: string): Promise<BackendAuthSpec | null> {
   const row = await serviceRow(ctx.store.db, id);
   return openBackendAuth(await ctx.store.keyring(), row.id, row.backend_auth);
 }

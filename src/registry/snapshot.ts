@@ -4,6 +4,7 @@ import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
 import { openBackendAuth } from './backend-auth.js';
+import type { BackendAuthSpec } from '../backend-auth/index.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -20,7 +21,13 @@ export interface SnapService {
   rateLimit: RateLimit | null;
   rateLimitText: string | null;
   logBodies: boolean;
-  backendAuth: { header: string; value: string } | null;
+  /** The gateway's credential towards the backend, opened (secrets included: memory only). */
+  backendAuth: BackendAuthSpec | null;
+  /**
+   * Names the credential: services that use the same national key share its token and its
+   * budget (what the nation granted the province), whichever agency calls.
+   */
+  backendCredential: string | null;
   openapi: string | null;
   endpoints: SnapEndpoint[];
 }
@@ -78,17 +85,26 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
       list.push(se);
       epsByService.set(Number(e.service_id), list);
     }
+    // One object per distinct spec: the gateway recognises a credential by identity, cheaply.
+    const specs = new Map<string, BackendAuthSpec>();
+    const sameSpec = (spec: BackendAuthSpec | null) => {
+      if (!spec) return null;
+      const k = JSON.stringify(spec);
+      return specs.get(k) ?? (specs.set(k, spec), spec);
+    };
     const services = new Map<string, SnapService>();
     const servicesByProvider = new Map<string, SnapService[]>();
     for (const s of svcs) {
       const sub = subById.get(Number(s.subsystem_id))!;
+      const backendAuth = sameSpec(openBackendAuth(ring, Number(s.id), s.backend_auth));
+      const url = new URL(s.url);
       const snap: SnapService = {
         id: Number(s.id), key: `${sub.key}/${s.service_code}`,
         memberClass: sub.memberClass, memberCode: sub.memberCode, subsystemCode: sub.subsystemCode, serviceCode: s.service_code,
-        providerKey: sub.key, type: s.service_type, url: new URL(s.url),
+        providerKey: sub.key, type: s.service_type, url,
         timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
         rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
-        logBodies: !!s.log_bodies, backendAuth: openBackendAuth(ring, Number(s.id), s.backend_auth),
+        logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, `${sub.key}/${s.service_code}`, url),
         openapi: s.openapi, endpoints: epsByService.get(Number(s.id)) ?? [],
       };
       services.set(snap.key, snap);
@@ -117,6 +133,16 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
       grants,
     };
   });
+}
+
+/** The name a credential is known by in the gateway, its errors and its budget. */
+export function credentialName(spec: BackendAuthSpec | null, serviceKey: string, url: URL): string | null {
+  if (!spec) return null;
+  switch (spec.scheme) {
+    case 'oauth2': return `client ${spec.clientId} of ${spec.tokenUrl}${spec.scope ? ` (scope ${spec.scope})` : ''}`;
+    case 'signed': return `user ${spec.user} at ${url.origin}`;
+    default: return `service ${serviceKey}`;
+  }
 }
 
 /** May this client call this method and path of the service? Default deny. */

@@ -53,7 +53,7 @@ describe.each(testEngines())('the store keyring on %s', (engine) => {
         expect(row.backend_auth).toMatch(/^vs1\./);
         expect(row.backend_auth).not.toContain('c2VjcmV0');
         expect(JSON.parse(ring.open(row.backend_auth!, sealContext('services', 'backend_auth', row.id)))).toEqual({ header: 'Authorization', value: 'Basic c2VjcmV0' });
-        expect((await reg.buildSnapshot(again)).services.get('GOV/P/app/svc')!.backendAuth).toEqual({ header: 'Authorization', value: 'Basic c2VjcmV0' });
+        expect((await reg.buildSnapshot(again)).services.get('GOV/P/app/svc')!.backendAuth).toEqual({ scheme: 'static', headers: [{ name: 'Authorization', value: 'Basic c2VjcmV0' }], budget: null });
       } finally {
         await again.close();
       }
@@ -79,7 +79,7 @@ describe.each(testEngines())('the store keyring on %s', (engine) => {
       const status = await keyStatus(t.store.db, loadKeyring(opts.file));
       expect(status.keys).toEqual([{ kid: r.kid, current: true, sealedValues: 3 }, { kid: old, current: false, sealedValues: 0 }]);
       // The running store's keyring follows the file: the values still open, now with the new key.
-      expect((await reg.buildSnapshot(t.store)).services.get('GOV/P/app/b')!.backendAuth).toEqual({ header: 'X-Key', value: 'key-b' });
+      expect((await reg.buildSnapshot(t.store)).services.get('GOV/P/app/b')!.backendAuth).toEqual({ scheme: 'static', headers: [{ name: 'X-Key', value: 'key-b' }], budget: null });
       // A value still sealed with the old key (say, written by a node that had not seen the new
       // file yet): the old key cannot retire.
       const a = await t.store.db.selectFrom('services').select('id').where('service_code', '=', 'a').executeTakeFirstOrThrow();
@@ -89,7 +89,7 @@ describe.each(testEngines())('the store keyring on %s', (engine) => {
       expect(second.resealed).toBe(3);
       expect((await retireOldKeys(t.store.db, opts)).retired.sort()).toEqual([old, r.kid].sort());
       expect(loadKeyring(opts.file).kids).toEqual([second.kid]);
-      expect((await reg.buildSnapshot(t.store)).services.get('GOV/P/app/a')!.backendAuth).toEqual({ header: 'X-Key', value: 'key-a' });
+      expect((await reg.buildSnapshot(t.store)).services.get('GOV/P/app/a')!.backendAuth).toEqual({ scheme: 'static', headers: [{ name: 'X-Key', value: 'key-a' }], budget: null });
       // A store opened afterwards accepts the file: the key check was re-sealed with the new key.
       const again = openStore({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
       expect((await again.keyring()).currentKid).toBe(second.kid);

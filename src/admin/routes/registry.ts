@@ -67,7 +67,25 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     connectTimeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
     rateLimit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     logBodies: Type.Optional(Type.Boolean()),
-    backendAuth: Type.Optional(Type.Union([Type.Null(), Type.Object({ header: Str({ maxLength: 100 }), value: Str() }, { additionalProperties: false })])),
+    backendAuth: Type.Optional(Type.Union([
+      Type.Null(),
+      // The older one-header shape (the platform's own wings).
+      Type.Object({ header: Str({ maxLength: 100 }), value: Str() }, { additionalProperties: false }),
+      // A scheme (src/backend-auth); secrets are write-only: answers show only that one is set.
+      Type.Object({
+        scheme: Type.Union(['none', 'static', 'oauth2', 'signed', 'inherit'].map((k) => Type.Literal(k))),
+        budget: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
+        headers: Type.Optional(Type.Array(Type.Object({ name: Str({ maxLength: 100 }), value: Type.Optional(Type.String({ maxLength: 8192 })) }, { additionalProperties: false }), { maxItems: 10 })),
+        tokenUrl: Type.Optional(Str({ maxLength: 2048 })),
+        clientId: Type.Optional(Str({ maxLength: 500 })),
+        clientSecret: Type.Optional(Type.String({ maxLength: 8192 })),
+        scope: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+        clientAuth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('body')])),
+        user: Type.Optional(Str({ maxLength: 500 })),
+        secret: Type.Optional(Type.String({ maxLength: 8192 })),
+        template: Type.Optional(Type.Object({}, { additionalProperties: true })),
+      }, { additionalProperties: false }),
+    ])),
   }, { additionalProperties: false });
   app.get<{ Querystring: { provider?: string; member?: string } }>('/services', {
     schema: { tags: ['registry'], summary: 'The service catalogue', querystring: Type.Object({ provider: Type.Optional(Str()), member: Type.Optional(Str()) }) },

@@ -8,6 +8,7 @@ import type { NormalisedPath } from '../path.js';
 import type { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
 import type { Outcome } from './outcome.js';
+import type { UpstreamLeg } from '../../audit/index.js';
 
 /** The service named by the request path: /r1/{instance}/{class}/{member}/{subsystem}/{service}. */
 export interface TargetRef {
@@ -67,6 +68,8 @@ export interface Exchange {
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
   upstream: UpstreamAnswer | null;
+  /** The gateway's own call to a backend that needs a credential (recorded; never the token). */
+  upstreamLeg: UpstreamLeg | null;
 
   /** The consumer's connection closed before the answer was complete. */
   clientGone: boolean;
@@ -90,7 +93,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
     path: '', query: '', segments: [], ref: null, userId: null, issue: null,
     client: null, clientSub: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
-    meter: null, abort: null, timer: undefined, timedOut: false, upstream: null,
+    meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null,
     clientGone: false, finished: false,
   };
 }

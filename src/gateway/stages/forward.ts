@@ -1,17 +1,31 @@
 // forward: the request goes to the service's backend, its body metered (size, SHA-256) as it
-// streams, under the service's timeout. The backend's answer is left for relay.
+// streams, under the service's timeout, with the gateway's own credential towards the backend
+// where the service has one (src/backend-auth) and within the credential's shared budget.
+// The backend's answer is left for relay.
 import { errors as undiciErrors } from 'undici';
 import { VamcoError, type ErrorCode } from '../../core/errors.js';
 import { upstreamHeaders } from '../headers.js';
 import { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
 import type { Exchange, StageFactory } from './context.js';
+import type { AppliedAuth } from '../../backend-auth/index.js';
 
 export const forward: StageFactory = (deps) => ({
   name: 'forward',
   async run(x: Exchange): Promise<void> {
     const { req, res, config } = { req: x.req, res: x.res, config: deps.config };
     const svc = x.svc!;
+    const spec = svc.backendAuth;
+    const auth = spec && spec.scheme !== 'none' ? deps.backendAuth.get({ credential: svc.backendCredential!, spec }) : null;
+    if (spec?.budget) {
+      // What the nation granted the province for this credential, shared by every agency.
+      const waitMs = await deps.budgets.consume(svc.backendCredential!, spec.budget);
+      if (waitMs > 0) {
+        throw new VamcoError('UPSTREAM_BUDGET_EXHAUSTED', `The shared budget of ${spec.budget} towards the backend of ${x.service} (${svc.backendCredential}) is used up; retry after ${Math.ceil(waitMs / 1000)} s`, {
+          headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) }, extra: { retryAfterMs: waitMs },
+        });
+      }
+    }
     const declared = req.headers['content-length'];
     const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
     if (hasBody) {
@@ -27,17 +41,57 @@ export const forward: StageFactory = (deps) => ({
     // The service URL's own query stays; the consumer's is appended to it.
     const fixed = svc.url.search;
     const q = !x.query || x.query === '?' ? fixed : fixed ? `${fixed}&${x.query.slice(1)}` : x.query;
-    x.upstream = await deps.upstreams.pool(svc).request({
-      origin: svc.url.origin,
-      path: (base + x.servicePath!.encoded || '/') + q,
-      method: x.method as 'GET',
-      headers: upstreamHeaders(req.headers, {
-        client: x.client!, messageId: x.messageId, userId: x.userId ?? undefined, issue: x.issue ?? undefined,
-        service: x.service!, backendAuth: svc.backendAuth,
-      }),
-      body: x.meter ?? null,
-      signal: ac.signal,
-    });
+    const path = (base + x.servicePath!.encoded || '/') + q;
+    const headerInput = {
+      client: x.client!, messageId: x.messageId, userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!,
+    };
+    if (!auth) {
+      x.upstream = await deps.upstreams.pool(svc).request({
+        origin: svc.url.origin, path, method: x.method as 'GET',
+        headers: upstreamHeaders(req.headers, { ...headerInput, backendAuth: null }),
+        body: x.meter ?? null, signal: ac.signal,
+      });
+      deps.upstreams.success(svc.id);
+      return;
+    }
+
+    // With a credential: the call is the upstream leg of the record (status, duration, attempts,
+    // token id; never the token). A scheme that may retry after a 401 (OAuth2) needs the body
+    // again, so it is read whole first (within the body limit).
+    const t = performance.now();
+    const leg = (x.upstreamLeg = { scheme: auth.scheme, status: 0, durationMs: 0, attempts: 0, tokenId: null as string | null });
+    let body: Buffer | Meter | null = x.meter;
+    if (x.meter && auth.retriesOn401) {
+      const chunks: Buffer[] = [];
+      for await (const c of x.meter) chunks.push(c as Buffer);
+      body = Buffer.concat(chunks);
+    }
+    const url = new URL(svc.url.origin + path);
+    const send = async (applied: AppliedAuth) => {
+      leg.attempts++;
+      leg.tokenId = applied.tokenId;
+      const answer = await deps.upstreams.pool(svc).request({
+        origin: svc.url.origin, path, method: x.method as 'GET',
+        headers: upstreamHeaders(req.headers, { ...headerInput, backendAuth: applied.headers }),
+        body, signal: ac.signal,
+      });
+      leg.status = answer.statusCode;
+      leg.durationMs = performance.now() - t;
+      return answer;
+    };
+    try {
+      let applied = await auth.apply(x.method, url);
+      let answer = await send(applied);
+      if (answer.statusCode === 401 && auth.retriesOn401) {
+        // RFC 6750 3.1: the token was refused (expired or revoked early): one new token, one retry.
+        await answer.body.dump();
+        applied = await auth.afterUnauthorized(applied, x.method, url);
+        answer = await send(applied);
+      }
+      x.upstream = answer;
+    } finally {
+      leg.durationMs = performance.now() - t;
+    }
     deps.upstreams.success(svc.id);
   },
 });

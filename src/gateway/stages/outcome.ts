@@ -27,6 +27,7 @@ export function createOutcome(deps: GatewayDeps): Outcome {
       requestSize: x.meter?.size ?? 0,
       requestDigest: x.meter ? x.meter.digest() : EMPTY_SHA256,
       responseSize: 0, responseDigest: null, userId: x.userId, issue: x.issue, errorCode: null,
+      ...(x.upstreamLeg ? { upstream: x.upstreamLeg } : null),
       ...extra,
     };
   }

@@ -1,5 +1,6 @@
 // The stages on their own: the composer's contract (stop at `finished`, a throw is logged and
 // answered) and the decisions of identify, resolve and authorise, against a hand-made snapshot.
+import { BackendAuthenticators, UpstreamBudgets } from '../../backend-auth/index.js';
 import { describe, it, expect } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,7 +24,7 @@ const hotich: SnapSubsystem = { id: 1, key: 'GOV/H59/hotich', memberClass: 'GOV'
 const records: SnapService = {
   id: 7, key: 'GOV/H59/hotich/records', memberClass: 'GOV', memberCode: 'H59', subsystemCode: 'hotich', serviceCode: 'records',
   providerKey: 'GOV/H59/hotich', type: 'REST', url: new URL('http://backend.example/api'), timeoutMs: null, connectTimeoutMs: null,
-  rateLimit: null, rateLimitText: null, logBodies: false, backendAuth: null, openapi: null,
+  rateLimit: null, rateLimitText: null, logBodies: false, backendAuth: null, backendCredential: null, openapi: null,
   endpoints: [{ id: 70, method: 'GET', path: '/records/{id}', pattern: compilePathPattern('/records/{id}') }],
 };
 
@@ -44,6 +45,7 @@ function deps(snap: Snapshot, logged: ExchangeRecord[], failLog = false): Gatewa
     log: { append: async (r) => { if (failLog) throw new Error('disk full'); logged.push(r); } },
     tokens: new TokenService(Buffer.alloc(32, 1), 'vamco:DEV', 300), metrics: new Metrics(), logger: pino({ level: 'silent' }),
     limits: new RateLimits(), upstreams: new Upstreams({ connectTimeoutMs: 1000, defaultTimeoutMs: 1000 }), isReady: () => true,
+    backendAuth: new BackendAuthenticators({ tokenTimeoutMs: 1000 }), budgets: new UpstreamBudgets(),
   };
 }
 
