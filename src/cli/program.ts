@@ -20,6 +20,7 @@ import type { Role } from '../admin/index.js';
 import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 import { registerPublicAdminCommands } from './publicadmin-commands.js';
 import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
+import { registerEdocCommands } from './edoc-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -203,6 +204,7 @@ export function buildProgram(): Command {
     .action((file: string) => withStore(async (ctx) => { out(`imported ${(await importProcedures(ctx.store, file)).imported} procedures`); }));
 
   registerPublicAdminCommands(program, withStore, out, () => who().actor);
+  registerEdocCommands(program, withStore, out, () => who().actor);
 
   program.command('migrate').description('create the database or apply new migrations').action(() => withStore(async () => { out('migrations applied'); }, { create: true }));
 

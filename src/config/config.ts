@@ -5,6 +5,7 @@ import path from 'node:path';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MEMBER_CLASSES, isValidPart } from '../core/ids.js';
+import { loadEdocConfig, type EdocConfig } from '../edoc/config.js';
 
 export interface Config {
   instance: string;
@@ -57,6 +58,8 @@ export interface Config {
   forwardedProtoFromLoopback: boolean;
   /** How long a node's lease on its key lasts without renewal (a clone waits this long after a crash elsewhere). */
   nodeLeaseTtlMs: number;
+  /** The official document hub (docs/edoc.md). */
+  edoc: EdocConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -121,6 +124,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: !env.VAMCO_TRUST_PROXY || env.VAMCO_TRUST_PROXY === 'none' ? false : env.VAMCO_TRUST_PROXY,
     forwardedProtoFromLoopback: !env.VAMCO_TRUST_PROXY,
     nodeLeaseTtlMs: dur(env, 'VAMCO_NODE_LEASE_TTL', '30s'),
+    edoc: loadEdocConfig(env),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

@@ -80,25 +80,28 @@ export function buildStatus(s: StatusSpec): string {
 }
 
 /**
- * Appends one TraceHeader (this hop) to a package's text without touching anything else. The
+ * Where one TraceHeader (this hop) goes in a package's text, and what to insert there. The
  * inserted elements declare the edXML namespace themselves, so they are right whatever prefix
  * the sender bound it to. Only the header region (before edXMLBody / AttachmentEncoded) is searched.
  */
-export function appendTraceHeader(text: string, trace: { organId: string; timestamp: string }): string {
+export function traceInsertion(text: string, trace: { organId: string; timestamp: string }): { index: number; insert: string } {
   const th = (ns: boolean) => `<TraceHeader${ns ? ` xmlns="${EDXML_NS}"` : ''}>${el('OrganId', trace.organId)}${el('Timestamp', trace.timestamp)}</TraceHeader>`;
   const bodyAt = text.search(/<([A-Za-z_][\w.-]*:)?(edXMLBody|AttachmentEncoded)[\s>/]/);
   const head = bodyAt === -1 ? text : text.slice(0, bodyAt);
-  // In an existing list the new hop goes after the last TraceHeader: before the Bussiness block
-  // when there is one, else before the list's end.
   const listEnd = /<\/([A-Za-z_][\w.-]*:)?TraceHeaderList\s*>/.exec(head);
   if (listEnd) {
+    // After the last TraceHeader: before the Bussiness block when there is one, else before the list's end.
     const listStart = head.lastIndexOf('TraceHeaderList', listEnd.index - 1);
-    const region = head.slice(listStart, listEnd.index);
-    const bus = /<([A-Za-z_][\w.-]*:)?Bussiness[\s>/]/.exec(region);
-    const at = bus ? listStart + bus.index : listEnd.index;
-    return text.slice(0, at) + th(true) + text.slice(at);
+    const bus = /<([A-Za-z_][\w.-]*:)?Bussiness[\s>/]/.exec(head.slice(listStart, listEnd.index));
+    return { index: bus ? listStart + bus.index : listEnd.index, insert: th(true) };
   }
   const headerEnd = /<\/([A-Za-z_][\w.-]*:)?edXMLHeader\s*>/.exec(head);
-  if (!headerEnd) return text; // validated packages always have one
-  return text.slice(0, headerEnd.index) + `<TraceHeaderList xmlns="${EDXML_NS}">${th(false)}</TraceHeaderList>` + text.slice(headerEnd.index);
+  if (!headerEnd) throw new Error('not an edXML package: no edXMLHeader'); // validated packages always have one
+  return { index: headerEnd.index, insert: `<TraceHeaderList xmlns="${EDXML_NS}">${th(false)}</TraceHeaderList>` };
+}
+
+/** The package's text with this hop's TraceHeader; everything else byte for byte. */
+export function appendTraceHeader(text: string, trace: { organId: string; timestamp: string }): string {
+  const { index, insert } = traceInsertion(text, trace);
+  return text.slice(0, index) + insert + text.slice(index);
 }

@@ -32,10 +32,11 @@ export type EdocErrorCode = keyof typeof EDOC_ERRORS;
 export class EdocError extends Error {
   readonly code: EdocErrorCode;
   readonly http: number;
-  constructor(code: EdocErrorCode, desc: string) {
+  /** `http` overrides the code's status where HTTP itself says more (404 no such operation, 405). */
+  constructor(code: EdocErrorCode, desc: string, http?: number) {
     super(desc);
     this.name = 'EdocError';
     this.code = code;
-    this.http = EDOC_ERRORS[code].http;
+    this.http = http ?? EDOC_ERRORS[code].http;
   }
 }

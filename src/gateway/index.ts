@@ -2,4 +2,4 @@ export { createGatewayServer, listen } from './server.js';
 export { TokenService, loadTokenKeys, tokenKeys, type TokenKeys } from './tokens.js';
 export { RateLimits } from './limiter.js';
 export { Upstreams } from './upstream.js';
-export type { GatewayDeps } from './types.js';
+export type { GatewayDeps, GatewayMount } from './types.js';

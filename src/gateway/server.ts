@@ -116,6 +116,14 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       });
       return;
     }
+    const mount = deps.mounts?.find((m) => url.startsWith(m.prefix));
+    if (mount) {
+      mount.handle(req, res).catch((err) => {
+        deps.logger.error({ err }, 'gateway mount failed');
+        res.destroy();
+      });
+      return;
+    }
     const requestId = crypto.randomUUID();
     const { path, query } = splitTarget(url);
     (async () => {

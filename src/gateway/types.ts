@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
@@ -21,4 +22,12 @@ export interface GatewayDeps {
   backendAuth: BackendAuthenticators;
   budgets: UpstreamBudgets;
   isReady(): boolean;
+  /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
+  mounts?: readonly GatewayMount[];
+}
+
+/** A wing's handler on the gateway; it answers everything under `prefix` itself, errors included. */
+export interface GatewayMount {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { ping, type Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord } from '../audit/index.js';
-import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams } from '../gateway/index.js';
+import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
 import { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
@@ -21,6 +21,8 @@ export interface GatewayRole {
 export async function startGatewayRole(a: {
   config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<void> };
   metrics: Metrics; logger: Logger; extraReady?: () => boolean;
+  /** Wings served on the gateway port (the edoc hub), given the gateway's token service. */
+  mounts?: (g: { tokens: TokenService }) => GatewayMount[];
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
@@ -43,7 +45,7 @@ export async function startGatewayRole(a: {
   health.unref();
   // Without a durable log the gateway must not answer exchanges: not ready then.
   const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady });
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, mounts: a.mounts?.({ tokens }) });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   return {
     port, isReady,

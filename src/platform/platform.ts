@@ -19,6 +19,7 @@ import { startPublicAdminWing } from './publicadmin.js';
 import { publicAdminAdminPlugin } from './publicadmin-admin.js';
 import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
 import { bearerToken } from '../admin/server.js';
+import { startEdocWing, type EdocWing } from './edoc.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -31,6 +32,8 @@ export interface Platform {
   adminToken: string;
   adminTokenCreated: boolean;
   demoKey: string | null;
+  /** The official document hub (served on the gateway's port under /edoc/v1/). */
+  edoc: EdocWing;
   /** Set on the first start only: the platform admin's one-time console password. */
   firstAdmin: { username: string; oneTimePassword: string } | null;
   logger: Logger;
@@ -88,6 +91,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
+    const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
 
     let gatewayPort: number;
     let isReady: () => boolean;
@@ -102,7 +106,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       cleanups.push(() => clearInterval(health));
       isReady = () => !!snapshots.current && dbUp && lease.held();
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held() });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held(), mounts: (g) => [edoc.mount(g)] });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       isReady = gateway.isReady;
@@ -132,7 +136,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       config, store, nodeKey, messageLog, snapshots, logger,
       gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
-      adminToken: admin.token, adminTokenCreated: admin.created, demoKey, firstAdmin,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey, firstAdmin, edoc,
       stop,
     };
   } catch (e) {

@@ -1,0 +1,34 @@
+// Mounts the edoc wing (issue 9): the hub on the gateway's port under /edoc/v1/, writing its
+// steps into the platform's message log.
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { ExchangeRecord } from '../audit/index.js';
+import type { SnapshotHolder } from '../registry/index.js';
+import type { GatewayMount } from '../gateway/index.js';
+import { createEdocHandler, EdocHub, EDOC_PREFIX } from '../edoc/index.js';
+import { parseMemberId } from '../core/ids.js';
+
+export interface EdocWing {
+  hub: EdocHub;
+  mount(g: { tokens: { verify(token: string): { sub: string; kh: string } | null } }): GatewayMount;
+}
+
+export function edocHub(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> } }): EdocHub {
+  const { config } = a;
+  return new EdocHub({
+    store: a.store, dataDir: config.dataDir, instance: config.instance, config: config.edoc, log: a.log,
+    organId: config.edoc.organId ?? parseMemberId(config.operatorMember).memberCode,
+  });
+}
+
+export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> }; snapshots: SnapshotHolder; logger: Logger }): EdocWing {
+  const hub = edocHub(a);
+  return {
+    hub,
+    mount: (g) => ({
+      prefix: EDOC_PREFIX,
+      handle: createEdocHandler({ hub, instance: a.config.instance, snapshots: a.snapshots, tokens: g.tokens, maxBytes: a.config.edoc.maxBytes, logger: a.logger }),
+    }),
+  };
+}
