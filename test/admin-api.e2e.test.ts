@@ -52,7 +52,7 @@ describe('admin API', () => {
     expect((await p.admin('DELETE', `/api/v1/keys/${key.body.id}`)).body.revokedAt).toBeTruthy();
     await p.snapshots.poll();
     const after = await fetch(`${p.gatewayUrl}/r1/DEV/GOV/000.00.00.H59/hotich/khaisinh/hello`, { headers: { 'x-road-client': 'DEV/GOV/000.00.00.H60/motcua', 'x-api-key': key.body.key } });
-    expect(after.status).toBe(401);
+    expect(after.status).toBe(400); // Client.InvalidCredentials (PR-REST §4.6 category 3)
   });
 
   it('answers bad input with precise problems', async () => {

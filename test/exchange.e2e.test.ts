@@ -1,5 +1,5 @@
 // The exchange core as an integrator and an operator use it: the CLI registers, the gateway
-// forwards, errors are problem+json with stable codes, the log verifies.
+// forwards, errors are X-Road faults with stable codes, the log verifies.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -101,12 +101,12 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     expect(res.headers['x-road-id']).toBe('msg-123');
   });
 
-  it('answers each platform error as problem+json with a stable code', async () => {
+  it('answers each platform error as an X-Road fault with a stable code (PR-REST §4.6)', async () => {
     const cases: [Promise<Awaited<ReturnType<typeof call>>>, number, string][] = [
-      [call('khaisinh/x', { key: 'vmk_wrong' }), 401, 'UNAUTHENTICATED'],
-      [call('khaisinh/x', { key: null }), 401, 'UNAUTHENTICATED'],
+      [call('khaisinh/x', { key: 'vmk_wrong' }), 400, 'UNAUTHENTICATED'],
+      [call('khaisinh/x', { key: null }), 400, 'UNAUTHENTICATED'],
       [call('khaisinh/x', { headers: { 'x-road-client': 'nonsense' } }), 400, 'MISSING_CLIENT'],
-      [call('nosuch/x'), 404, 'SERVICE_NOT_FOUND'],
+      [call('nosuch/x'), 500, 'SERVICE_NOT_FOUND'],
       [call('khaisinh/a%2Fb'), 400, 'INVALID_PATH'],
       [call('khaisinh/a%5Cb'), 400, 'INVALID_PATH'],
       [call('khaisinh/a%ZZ'), 400, 'INVALID_PATH'],
@@ -114,11 +114,12 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     ];
     for (const [pending, status, code] of cases) {
       const res = await pending;
-      const body = await res.body.json() as { code: string; requestId: string; status: number };
+      const body = await res.body.json() as { code: string; requestId: string; type: string; detail: string };
       expect([res.statusCode, body.code]).toEqual([status, code]);
-      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(res.headers['x-road-error']).toBeTruthy();
+      expect(body.type).toBe(res.headers['x-road-error']);
+      expect(body.type).toMatch(/^(Client|Server)\./);
     }
     // Dot segments, raw and encoded, are refused before authorisation (sent raw: clients normalise them).
     for (const raw of ['/a/../b', '/a/%2e%2e/b', '/./x', '/a//b']) {
@@ -131,8 +132,8 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     const other = (await p.cli(['key', 'create', P])).stdout.trim();
     await p.snapshots.poll();
     const res = await call('khaisinh/x', { key: other });
-    expect(res.statusCode).toBe(401);
-    expect(((await res.body.json()) as { detail: string }).detail).toContain('does not belong');
+    expect(res.statusCode).toBe(400);
+    expect(((await res.body.json()) as { message: string }).message).toContain('does not belong');
   });
 
   /** Calls until the answer has `status`, within a generous deadline; returns the last status. */
@@ -152,21 +153,21 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     await p.cli(['service', 'add', `${P}/private`, '--url', backend.url]);
     await p.snapshots.poll();
     const res = await call('private/x');
-    expect(res.statusCode).toBe(403);
+    expect(res.statusCode).toBe(500); // Server.ServerProxy.AccessDenied: X-Road's category 4
     expect(((await res.body.json()) as { code: string }).code).toBe('ACCESS_DENIED');
     await p.cli(['access', 'grant', `${P}/private`, C]);
     expect(await until('private/x', 200)).toBe(200);
     await p.cli(['access', 'revoke', `${P}/private`, C]);
-    expect(await until('private/x', 403)).toBe(403);
+    expect(await until('private/x', 500)).toBe(500);
   });
 
-  it('answers 504 when the backend is slower than the service timeout', async () => {
+  it('answers 500 Server.ServerProxy.Timeout when the backend is slower than the service timeout (PR-REST §4.6 category 2)', async () => {
     const res = await call('slowsvc/slow/3000');
     const body = await res.body.json() as { code: string };
-    expect([res.statusCode, body.code]).toEqual([504, 'UPSTREAM_TIMEOUT']);
+    expect([res.statusCode, body.code]).toEqual([500, 'UPSTREAM_TIMEOUT']);
   });
 
-  it('answers 502 when the backend is down, then 503 once the circuit opens', async () => {
+  it('answers 500 NetworkError when the backend is down, then 500 ServiceUnavailable once the circuit opens (PR-REST §4.6 category 2)', async () => {
     const port = await deadPort();
     await p.cli(['service', 'add', `${P}/down`, '--url', `http://127.0.0.1:${port}`]);
     await p.cli(['access', 'grant', `${P}/down`, C]);
@@ -176,8 +177,8 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
       const res = await call('down/x');
       codes.push(`${res.statusCode} ${((await res.body.json()) as { code: string }).code}`);
     }
-    expect(codes.slice(0, 5)).toEqual(Array(5).fill('502 UPSTREAM_UNREACHABLE'));
-    expect(codes[6]).toBe('503 CIRCUIT_OPEN');
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('500 UPSTREAM_UNREACHABLE'));
+    expect(codes[6]).toBe('500 CIRCUIT_OPEN');
   });
 
   it('streams a 20 MB upload and download intact', async () => {
@@ -235,14 +236,14 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     expect(res.statusCode).toBe(200);
     // A token is bound to its client: presenting it as another subsystem fails.
     const res2 = await call('khaisinh/x', { key: null, headers: { authorization: `Bearer ${tok.access_token}`, 'x-road-client': `${p.instance}/${P}` } });
-    expect(res2.statusCode).toBe(401);
+    expect(res2.statusCode).toBe(400);
     await res2.body.dump();
     // alg "none" and a tampered signature are refused.
     const [h, b] = tok.access_token.split('.');
     const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url') + '.' + b + '.';
     for (const bad of [none, `${h}.${b}.AAAA`]) {
       const r = await call('khaisinh/x', { key: null, headers: { authorization: `Bearer ${bad}` } });
-      expect(r.statusCode).toBe(401);
+      expect(r.statusCode).toBe(400);
       await r.body.dump();
     }
     const wrong = await request(`${p.gatewayUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: C, client_secret: 'nope' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
@@ -264,7 +265,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     expect((await p.admin('DELETE', `/api/v1/keys/${made.body.id}`)).status).toBe(200);
     await p.snapshots.poll();
     const after = await call('khaisinh/x', { key: null, headers: bearer });
-    expect([after.statusCode, ((await after.body.json()) as { code: string }).code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect([after.statusCode, ((await after.body.json()) as { code: string }).code]).toEqual([400, 'UNAUTHENTICATED']);
     // Only that key's tokens end: the subsystem's other key still works.
     const other = await call('khaisinh/x');
     await other.body.dump();
@@ -297,7 +298,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     const denied = await call('pets/pets/7', { method: 'DELETE' });
     const denied2 = await call('pets/pets');
     await Promise.all([ok.body.dump(), denied.body.dump(), denied2.body.dump()]);
-    expect([ok.statusCode, denied.statusCode, denied2.statusCode]).toEqual([200, 403, 403]);
+    expect([ok.statusCode, denied.statusCode, denied2.statusCode]).toEqual([200, 500, 500]);
     const oa = await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/getOpenAPI?serviceCode=pets`, { headers: { 'x-road-client': `${p.instance}/${C}`, 'x-api-key': key } });
     expect(((await oa.body.json()) as { paths: object }).paths).toHaveProperty('/pets/{id}');
     const allowed = await (await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/allowedMethods`, { headers: { 'x-road-client': `${p.instance}/${C}`, 'x-api-key': key } })).body.json() as { service: { service_code: string; endpoint_list: unknown[] }[] };

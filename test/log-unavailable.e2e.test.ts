@@ -1,4 +1,4 @@
-// "Durable before answered" when the log cannot commit: the gateway answers 503 NOT_READY —
+// "Durable before answered" when the log cannot commit: the gateway answers 500 Server.NotReady —
 // not the backend's answer, not the problem it would otherwise send — and records again once
 // the log can commit. The fault is real: the log's table is moved away in the database.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -52,10 +52,10 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
     await backend?.close();
   });
 
-  it('withholds the backend\'s answer and answers 503 NOT_READY, then records again once the log can commit', async () => {
+  it('withholds the backend\'s answer and answers 500 Server.NotReady, then records again once the log can commit', async () => {
     await whileLogBroken(async () => {
       const r = await call('echo/x', { 'x-road-id': 'unlogged-ok' });
-      expect([r.status, r.body.code]).toEqual([503, 'NOT_READY']);
+      expect([r.status, r.body.code, r.headers['x-road-error']]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
       expect(r.headers['x-backend']).toBeUndefined();
     });
     const again = await call('echo/x', { 'x-road-id': 'logged-again' });
@@ -65,19 +65,19 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
     expect((await searchMessages(p.store, { messageId: 'unlogged-ok' })).items).toHaveLength(0);
   });
 
-  it('answers 503 NOT_READY instead of the refusal it cannot record', async () => {
+  it('answers 500 Server.NotReady instead of the refusal it cannot record', async () => {
     await whileLogBroken(async () => {
       const refusals: [string, Record<string, string>][] = [
-        ['closed/x', {}], // 403 ACCESS_DENIED when logged
-        ['nosuch/x', {}], // 404 SERVICE_NOT_FOUND
-        ['echo/x', { 'x-api-key': 'vmk_wrong' }], // 401 UNAUTHENTICATED
+        ['closed/x', {}], // 500 ACCESS_DENIED when logged
+        ['nosuch/x', {}], // 500 SERVICE_NOT_FOUND
+        ['echo/x', { 'x-api-key': 'vmk_wrong' }], // 400 UNAUTHENTICATED
       ];
       for (const [path, headers] of refusals) {
         const r = await call(path, headers);
-        expect([path, r.status, r.body.code]).toEqual([path, 503, 'NOT_READY']);
+        expect([path, r.status, r.body.code]).toEqual([path, 500, 'NOT_READY']);
       }
     });
     const denied = await call('closed/x');
-    expect([denied.status, denied.body.code]).toEqual([403, 'ACCESS_DENIED']);
+    expect([denied.status, denied.body.code]).toEqual([500, 'ACCESS_DENIED']);
   });
 });

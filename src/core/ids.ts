@@ -52,10 +52,28 @@ export function parseServiceId(text: string): ServiceRef {
   return { memberClass, memberCode, subsystemCode, serviceCode };
 }
 
-/** A client header carries the instance: INSTANCE/CLASS/MEMBER/SUBSYSTEM. */
-export function parseClientHeader(text: string): SubsystemRef & { instance: string } {
-  const [instance, memberClass, memberCode, subsystemCode] = parts(text, 4, 'client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)');
-  return { instance, memberClass, memberCode, subsystemCode };
+/** The client named by X-Road-Client: a subsystem, or (well-formed, refused later) a member. */
+export interface ClientRef extends MemberRef { instance: string; subsystemCode: string | null }
+
+/**
+ * X-Road-Client: INSTANCE/CLASS/MEMBER[/SUBSYSTEM], each part percent-encoded on its own
+ * (PR-REST 1.0.4 §4.3 and §4.2: a member code with "+" arrives as "%2B"). The subsystem part
+ * is optional in the syntax; only subsystems hold access rights, which authorisation decides.
+ */
+export function parseClientHeader(text: string): ClientRef {
+  const raw = String(text ?? '').trim().split('/');
+  const what = 'client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)';
+  let p: string[];
+  try {
+    p = raw.map((s) => decodeURIComponent(s));
+  } catch {
+    throw new VamcoError('INVALID_IDENTIFIER', `"${text}" is not a valid ${what} identifier: malformed percent-encoding`);
+  }
+  if ((p.length !== 3 && p.length !== 4) || !p.every(isValidPart)) {
+    throw new VamcoError('INVALID_IDENTIFIER',
+      `"${text}" is not a valid ${what} identifier: expected 3 or 4 parts separated by "/", each of A-Z a-z 0-9 ' ( ) + , - . = ? (percent-encoded, and not "." or "..")`);
+  }
+  return { instance: p[0], memberClass: p[1], memberCode: p[2], subsystemCode: p[3] ?? null };
 }
 
 export const memberId = (r: MemberRef): string => `${r.memberClass}/${r.memberCode}`;

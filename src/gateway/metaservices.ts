@@ -28,7 +28,7 @@ export function listClients(snap: Snapshot, cfg: Readonly<Config>, instance?: st
 }
 
 export function metaserviceResponse(name: string, a: {
-  snap: Snapshot; config: Readonly<Config>; providerKey: string; client: SnapSubsystem; query: string; method: string;
+  snap: Snapshot; config: Readonly<Config>; providerKey: string; client: SnapSubsystem | null; query: string; method: string;
 }): { status: number; body: unknown } {
   if (a.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', `${name} answers GET only`);
   const services = a.snap.servicesByProvider.get(a.providerKey) ?? [];
@@ -38,7 +38,7 @@ export function metaserviceResponse(name: string, a: {
     case 'allowedMethods': {
       const out = [];
       for (const s of services) {
-        const g = a.snap.grants.get(s.id)?.get(a.client.id);
+        const g = a.client && a.snap.grants.get(s.id)?.get(a.client.id);
         if (!g) continue;
         out.push(serviceEntry(a.config, s, g.all ? s.endpoints : g.endpoints));
       }
@@ -49,8 +49,8 @@ export function metaserviceResponse(name: string, a: {
       if (!code) throw new VamcoError('BAD_REQUEST', 'getOpenAPI needs ?serviceCode=');
       const svc = services.find((s) => s.serviceCode === code);
       if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${code} is not registered under ${a.providerKey}`);
-      const granted = a.snap.grants.get(svc.id)?.get(a.client.id);
-      if (!granted) throw new VamcoError('ACCESS_DENIED', `${a.client.key} has no access to ${svc.key}`);
+      const granted = a.client && a.snap.grants.get(svc.id)?.get(a.client.id);
+      if (!granted) throw new VamcoError('ACCESS_DENIED', `${a.client?.key ?? 'A member-level client'} has no access to ${svc.key}`);
       if (!svc.openapi) throw new VamcoError('NOT_FOUND', `Service ${svc.key} has no OpenAPI description`);
       return { status: 200, body: JSON.parse(svc.openapi) };
     }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { VamcoError } from '../core/errors.js';
 import { answerClientError } from '../core/client-error.js';
 import { splitTarget } from './path.js';
-import { sendProblem } from './problem.js';
+import { sendFault, sendProblem } from './fault.js';
 import { createExchangeHandler } from './exchange.js';
 import { listClients } from './metaservices.js';
 import { hashApiKey } from '../registry/index.js';
@@ -141,7 +141,10 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       throw new VamcoError('NOT_FOUND', 'Not a gateway route: call /r1/{instance}/{class}/{member}/{subsystem}/{service}/…');
     })().catch((err) => {
       if (!(err instanceof VamcoError)) deps.logger.error({ err, requestId }, 'gateway error');
-      sendProblem(res, err, requestId, req.complete ? {} : { connection: 'close' });
+      const close: Record<string, string> = req.complete ? {} : { connection: 'close' };
+      // /token speaks OAuth2 (RFC 6749 §5.2) and keeps problem+json; the rest speaks X-Road.
+      if (path === '/token') sendProblem(res, err, requestId, close);
+      else sendFault(res, err, requestId, req.headers.accept, close);
     });
   });
   // A malformed request never reaches the handler; answer it with a problem, not a bare close.

@@ -60,7 +60,7 @@ export async function consoleSetup(w: World): Promise<void> {
   const inst = w.cp.platform.instance;
   for (let i = 0; i < 50; i++) {
     const r = await fetch(`${w.cp.gatewayUrl}/r1/${inst}/GOV/A/app/svc/x`, { headers: { 'x-road-client': `${inst}/GOV/A/app`, 'x-api-key': key.key } });
-    if (r.status !== 403) break;
+    if (r.status !== 500) break; // Server.ServerProxy.AccessDenied until the grant is seen
     await new Promise((res) => setTimeout(res, 100));
   }
   const list = await w.admin('GET', '/messages?limit=1');

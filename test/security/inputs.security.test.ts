@@ -79,7 +79,7 @@ describe('bad inputs on a running platform', () => {
     for (const v of variants) {
       // Each spelling decodes to the very same signature bytes.
       expect(Buffer.from(v, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);
-      expect([v, await call(`${h}.${pl}.${v}`)]).toEqual([v, 401]);
+      expect([v, await call(`${h}.${pl}.${v}`)]).toEqual([v, 400]); // Client.InvalidCredentials (PR-REST §4.6 category 3)
     }
   });
 

@@ -7,7 +7,9 @@ import type { Exchange, StageFactory } from './context.js';
 export const authorise: StageFactory = () => ({
   name: 'authorise',
   run(x: Exchange): void {
-    if (!isAllowed(x.snap, x.svc!, x.clientSub!.id, x.method, x.servicePath!.decoded)) {
+    // A member-level client is well-formed but holds no rights: X-Road grants subsystems only.
+    if (!x.clientSub) throw new VamcoError('ACCESS_DENIED', `${x.client} is a member, not a subsystem: only subsystems are granted access to ${x.service}`);
+    if (!isAllowed(x.snap, x.svc!, x.clientSub.id, x.method, x.servicePath!.decoded)) {
       throw new VamcoError('ACCESS_DENIED', `${x.client} has no access to ${x.method} ${x.servicePath!.decoded} of ${x.service}`);
     }
   },

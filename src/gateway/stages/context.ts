@@ -50,6 +50,7 @@ export interface Exchange {
   // identify
   /** INSTANCE/CLASS/MEMBER/SUBSYSTEM as the client named itself (logged even when refused). */
   client: string | null;
+  /** The calling subsystem; null for a member-level client (which authorise refuses). */
   clientSub: SnapSubsystem | null;
 
   // resolve

@@ -1,5 +1,7 @@
 // identify: who is calling. The credential (API key or bearer token) must belong to the
-// subsystem the client names in X-Road-Client.
+// subsystem the client names in X-Road-Client. A member-level client (no subsystem part) is
+// well-formed in X-Road (PR-REST 1.0.4 §4.3); its credential must belong to one of the
+// member's subsystems, and authorise then refuses it as X-Road does: only subsystems hold rights.
 import { VamcoError } from '../../core/errors.js';
 import { parseClientHeader } from '../../core/ids.js';
 import { hashApiKey } from '../../registry/index.js';
@@ -9,17 +11,20 @@ export const identify: StageFactory = (deps) => ({
   name: 'identify',
   run(x: Exchange): void {
     const { req, snap } = x;
-    const header = req.headers['x-road-client'];
-    if (typeof header !== 'string' || !header) throw new VamcoError('MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
+    // Several X-Road-Client headers: the last one names the client (PR-REST §4.3). Node joins
+    // repeated unknown headers with ", ", so the distinct values are read instead.
+    const all = req.headersDistinct['x-road-client'];
+    const header = all?.[all.length - 1];
+    if (!header) throw new VamcoError('MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
     let ref;
     try {
       ref = parseClientHeader(header);
     } catch (e) {
       throw new VamcoError('MISSING_CLIENT', (e as Error).message);
     }
-    x.client = `${ref.instance}/${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}`;
+    const memberKey = `${ref.memberClass}/${ref.memberCode}`;
+    x.client = `${ref.instance}/${memberKey}${ref.subsystemCode === null ? '' : `/${ref.subsystemCode}`}`;
     if (ref.instance !== deps.config.instance) throw new VamcoError('UNAUTHENTICATED', `Client instance ${ref.instance} is not this platform's instance (${deps.config.instance})`);
-    const client = snap.subsystems.get(`${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}`);
     const apiKey = req.headers['x-api-key'];
     const auth = req.headers.authorization;
     let subsystemId: number | undefined;
@@ -29,11 +34,18 @@ export const identify: StageFactory = (deps) => ({
       const claims = deps.tokens.verify(auth.slice(7).trim());
       // The key behind a token must still be valid: revoking a key ends its tokens at once.
       if (claims) subsystemId = snap.keys.get(claims.kh);
-      if (claims && claims.sub !== x.client) subsystemId = undefined;
+      if (claims && claims.sub !== `${ref.instance}/${snap.subsystemsById.get(subsystemId ?? -1)?.key}`) subsystemId = undefined;
     } else {
       throw new VamcoError('UNAUTHENTICATED', 'Send an API key in X-API-Key or a bearer token from POST /token');
     }
     if (subsystemId === undefined) throw new VamcoError('UNAUTHENTICATED', 'The credential is not valid');
+    if (ref.subsystemCode === null) {
+      const owner = snap.subsystemsById.get(subsystemId);
+      if (!owner || `${owner.memberClass}/${owner.memberCode}` !== memberKey) throw new VamcoError('UNAUTHENTICATED', `The credential does not belong to ${x.client}`);
+      x.clientSub = null;
+      return;
+    }
+    const client = snap.subsystems.get(`${memberKey}/${ref.subsystemCode}`);
     if (!client || client.id !== subsystemId) throw new VamcoError('UNAUTHENTICATED', `The credential does not belong to ${x.client}`);
     x.clientSub = client;
   },

@@ -9,7 +9,7 @@ export const metaservice: StageFactory = (deps, outcome) => ({
   async run(x: Exchange): Promise<void> {
     if (!x.metaservice) return;
     const out = metaserviceResponse(x.metaservice, {
-      snap: x.snap, config: deps.config, providerKey: x.ref!.providerKey, client: x.clientSub!, query: x.query, method: x.method,
+      snap: x.snap, config: deps.config, providerKey: x.ref!.providerKey, client: x.clientSub, query: x.query, method: x.method,
     });
     const body = Buffer.from(JSON.stringify(out.body));
     await outcome.logDurably(x, outcome.record(x, out.status, {

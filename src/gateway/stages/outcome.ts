@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { VamcoError } from '../../core/errors.js';
 import type { ExchangeRecord } from '../../audit/index.js';
 import { EMPTY_SHA256 } from '../meter.js';
-import { sendProblem } from '../problem.js';
+import { faultStatus, sendFault } from '../fault.js';
 import type { GatewayDeps } from '../types.js';
 import type { Exchange } from './context.js';
 
@@ -15,7 +15,7 @@ export interface Outcome {
   finishMetrics(x: Exchange, status: number): void;
   xroadHeaders(x: Exchange): Record<string, string>;
   writeProblem(x: Exchange, e: VamcoError): void;
-  /** Logs a failed exchange, then answers with its problem (503 NOT_READY if the log failed). */
+  /** Logs a failed exchange, then answers with its fault (Server.NotReady if the log failed). */
   fail(x: Exchange, err: unknown): Promise<void>;
 }
 
@@ -57,19 +57,19 @@ export function createOutcome(deps: GatewayDeps): Outcome {
 
   function writeProblem(x: Exchange, e: VamcoError): void {
     // An unread request body would otherwise be drained before the connection is reused.
-    sendProblem(x.res, e, x.requestId, { ...xroadHeaders(x), ...(x.req.complete ? {} : { connection: 'close' }) });
+    sendFault(x.res, e, x.requestId, x.req.headers.accept, { ...xroadHeaders(x), ...(x.req.complete ? {} : { connection: 'close' }) });
   }
 
   async function fail(x: Exchange, err: unknown): Promise<void> {
     const e = err instanceof VamcoError ? err : new VamcoError('INTERNAL', undefined, { cause: err });
     if (e.code === 'INTERNAL') deps.logger.error({ err, requestId: x.requestId }, 'gateway error');
-    const status = x.clientGone ? 499 : e.status;
+    const status = x.clientGone ? 499 : faultStatus(e.code);
     try {
       await logDurably(x, record(x, status, { errorCode: x.clientGone ? 'CLIENT_CLOSED' : e.code }));
     } catch (logErr) {
       deps.logger.error({ err: logErr, requestId: x.requestId }, 'message log unavailable');
       if (!x.clientGone) writeProblem(x, new VamcoError('NOT_READY', 'The message log is unavailable; the exchange was not recorded'));
-      finishMetrics(x, 503);
+      finishMetrics(x, faultStatus('NOT_READY'));
       return;
     }
     finishMetrics(x, status);

@@ -75,7 +75,7 @@ export const relay: StageFactory = (deps, outcome) => ({
         await outcome.logDurably(x, outcome.record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
       } catch (e) {
         deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable');
-        outcome.finishMetrics(x, 503);
+        outcome.finishMetrics(x, 500); // Server.NotReady, though the answer is cut, not sent
         res.destroy(); // never complete an answer whose record is not durable
         return;
       }

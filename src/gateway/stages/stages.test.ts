@@ -49,8 +49,11 @@ function deps(snap: Snapshot, logged: ExchangeRecord[], failLog = false): Gatewa
   };
 }
 
-function fakeReq(url: string, headers: Record<string, string>, method = 'GET'): IncomingMessage {
-  return Object.assign(new EventEmitter(), { url, method, headers, complete: true }) as unknown as IncomingMessage;
+/** A request as node:http gives it: repeated headers joined in `headers`, kept apart in `headersDistinct`. */
+function fakeReq(url: string, given: Record<string, string | string[]>, method = 'GET'): IncomingMessage {
+  const headers = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+  const headersDistinct = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+  return Object.assign(new EventEmitter(), { url, method, headers, headersDistinct, complete: true }) as unknown as IncomingMessage;
 }
 
 interface Written { status?: number; headers?: Record<string, unknown>; body?: string }
@@ -67,7 +70,7 @@ function fakeRes(out: Written): ServerResponse {
 const headers = { 'x-road-client': 'DEV/GOV/H60/motcua', 'x-api-key': KEY };
 
 /** Runs the given stages over one request, as the composer does. */
-function runStages(snap: Snapshot, factories: StageFactory[], url: string, h: Record<string, string>, method = 'GET'): Exchange {
+function runStages(snap: Snapshot, factories: StageFactory[], url: string, h: Record<string, string | string[]>, method = 'GET'): Exchange {
   const d = deps(snap, []);
   const outcome = createOutcome(d);
   const x = newExchange(fakeReq(url, h, method), fakeRes({}), 0, snap);
@@ -89,6 +92,42 @@ describe('gateway stages', () => {
     expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H59/hotich' }))
       .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
     expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-api-key': 'wrong' }))
+      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+  });
+
+  // PR-REST 1.0.4 §4.3 (X-Road-Client): parts percent-encoded on their own, the subsystem part
+  // optional, and of several X-Road-Client headers the last one counts.
+  it('identify percent-decodes each X-Road-Client part (PR-REST §4.3, §4.2)', () => {
+    const plus: SnapSubsystem = { id: 3, key: 'GOV/A+B/is', memberClass: 'GOV', memberCode: 'A+B', subsystemCode: 'is', name: null };
+    const snap = snapshot('all');
+    snap.subsystems.set(plus.key, plus);
+    snap.subsystemsById.set(3, plus);
+    snap.keys.set(hashApiKey('k-plus'), 3);
+    const x = runStages(snap, [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { 'x-road-client': 'DEV/GOV/A%2BB/is', 'x-api-key': 'k-plus' });
+    expect([x.client, x.clientSub]).toEqual(['DEV/GOV/A+B/is', plus]);
+    // Encoded or not, an unreserved character is the same part.
+    expect(runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H60/mot%63ua' }).clientSub).toBe(motcua);
+    // A decoded part still has to use X-Road's characters (§4.8), and bad escapes are refused.
+    for (const bad of ['DEV/GOV/H60/mot%20cua', 'DEV/GOV/H60/%ZZ', 'DEV/GOV/H60%2Fmotcua', 'DEV/GOV', 'DEV/GOV/H60/motcua/extra']) {
+      expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': bad }))
+        .toThrow(expect.objectContaining({ code: 'MISSING_CLIENT' }));
+    }
+  });
+
+  it('identify takes the last of several X-Road-Client headers (PR-REST §4.3)', () => {
+    const x = runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': ['DEV/GOV/H59/hotich', 'DEV/GOV/H60/motcua'] });
+    expect(x.clientSub).toBe(motcua);
+    expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': ['DEV/GOV/H60/motcua', 'DEV/GOV/H59/hotich'] }))
+      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+  });
+
+  it('a member-level client is well-formed and refused by authorise, not by parsing (PR-REST §4.1, §4.3)', () => {
+    const x = runStages(snapshot('all'), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H60' });
+    expect([x.client, x.clientSub]).toEqual(['DEV/GOV/H60', null]);
+    expect(() => runStages(snapshot('all'), upToAuthorise, '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H60' }))
+      .toThrow(expect.objectContaining({ code: 'ACCESS_DENIED' }));
+    // Its credential must still belong to one of the member's subsystems.
+    expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H59' }))
       .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
   });
 
@@ -127,14 +166,14 @@ describe('gateway stages', () => {
     const out: Written = {};
     await createExchangeHandler(deps(snap, logged), [parse, refusing, after])(fakeReq('/r1/DEV/GOV/H59/hotich/records', headers), fakeRes(out), 0);
     expect(ran).toEqual(['answer', 'refuse']);
-    expect(out.status).toBe(403);
+    expect(out.status).toBe(500);
     expect(out.headers?.['x-road-error']).toBe('Server.ServerProxy.AccessDenied');
-    expect(logged).toEqual([expect.objectContaining({ status: 403, errorCode: 'ACCESS_DENIED', service: 'DEV/GOV/H59/hotich/records' })]);
+    expect(logged).toEqual([expect.objectContaining({ status: 500, errorCode: 'ACCESS_DENIED', service: 'DEV/GOV/H59/hotich/records' })]);
 
-    // When the refusal cannot be recorded, the answer says so (503 NOT_READY), never the refusal alone.
+    // When the refusal cannot be recorded, the answer says so (Server.NotReady, 500), never the refusal alone.
     const out2: Written = {};
     await createExchangeHandler(deps(snap, [], true), [parse, refusing])(fakeReq('/r1/DEV/GOV/H59/hotich/records', headers), fakeRes(out2), 0);
-    expect(out2.status).toBe(503);
+    expect(out2.status).toBe(500);
     expect(JSON.parse(out2.body!).code).toBe('NOT_READY');
   });
 });
