@@ -158,20 +158,20 @@ describe('bad inputs on a running platform', () => {
   });
 
   it('answers a refused request before the 400 of a malformed request pipelined after it (gateway and admin API)', async () => {
-    // Default deny: no access right to this service, so the first request is refused with 403.
+    // Default deny: no access right to this service, so the first request is refused (500 Server.ServerProxy.AccessDenied, PR-REST §4.6).
     expect((await api('POST', '/services', { id: `${P}/closed`, url: backend.url })).status).toBe(201);
     await p.snapshots.poll();
     const statuses = (out: string) => out.match(/HTTP\/1\.1 \d{3}/g);
     const refused = `GET /r1/${p.instance}/${P}/closed/x HTTP/1.1\r\nhost: x\r\nx-road-client: ${p.instance}/${C}\r\nx-api-key: ${key}\r\nx-road-id: pipelined-refused\r\n\r\n`;
     for (const malformed of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nhost: x\r\ncontent-length: x\r\n\r\n', 'GET / HTTP/1.1\r\nno colon here\r\n\r\n']) {
       const out = await raw(p.gatewayUrl, refused + malformed);
-      expect([malformed, statuses(out)]).toEqual([malformed, ['HTTP/1.1 403', 'HTTP/1.1 400']]);
+      expect([malformed, statuses(out)]).toEqual([malformed, ['HTTP/1.1 500', 'HTTP/1.1 400']]);
       expect(out).toContain('Server.ServerProxy.AccessDenied');
     }
     // What the consumer got is what the log holds.
     await p.messageLog.flush();
     const logged = await p.store.db.selectFrom('message_log').select('status').where('message_id', '=', 'pipelined-refused').execute();
-    expect(logged.map((r) => r.status)).toEqual([403, 403, 403]);
+    expect(logged.map((r) => r.status)).toEqual([500, 500, 500]);
     const admin = await raw(p.adminUrl, 'GET /api/v1/members HTTP/1.1\r\nhost: x\r\n\r\nGARBAGE\r\n\r\n');
     expect(statuses(admin)).toEqual(['HTTP/1.1 401', 'HTTP/1.1 400']);
   });
