@@ -6,13 +6,16 @@ import { createWorld, type World } from './security/world.js';
 import { totpNow } from './security/console-platform.js';
 import { testEngines } from '../src/store/testing.js';
 import { startBackend } from './helpers/backend.js';
+import { startSecondNode } from './helpers/vamco-process.js';
+import { holdWrites } from './helpers/faults.js';
 
 const PW = 'Mật khẩu kiểm tra 9';
 
 interface Raw { status: number; body: any; headers: Headers }
 
-async function raw(w: World, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string; bearer?: string; headers?: Record<string, string> } = {}): Promise<Raw> {
-  const res = await fetch(w.cp.url + '/api/v1' + path, {
+/** A request to the world's admin API, or to another node's (`opts.node`, its base URL). */
+async function raw(w: World, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string; bearer?: string; headers?: Record<string, string>; node?: string } = {}): Promise<Raw> {
+  const res = await fetch((opts.node ?? w.cp.url) + '/api/v1' + path, {
     method,
     headers: {
       ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -35,11 +38,20 @@ async function login(w: World, username: string, password: string, headers: Reco
   return { ...r, cookie, csrf: r.body?.csrfToken as string | undefined };
 }
 
-// Races depend on the engine: SQLite's synchronous driver serialises most of them, PostgreSQL does not.
+// Races run on both engines: the racing requests go to two more processes serving the admin
+// API on the platform's store (test/helpers/admin-node.ts), because SQLite's synchronous driver
+// serialises whatever one process does, and one process would hide the race.
 describe.each(testEngines())('review: accounts, sessions and access requests on %s', (engine) => {
   let w: World;
+  type Node = Awaited<ReturnType<typeof startSecondNode>>;
+  let others: Promise<Node[]> | undefined;
+  /** Two more processes serving the admin API on the world's store, started on first use. */
+  const otherNodes = () => (others ??= Promise.all([startSecondNode(w.cp.platform.env), startSecondNode(w.cp.platform.env)]));
   beforeAll(async () => { w = await createWorld({ engine }); });
-  afterAll(async () => { await w?.cp.stop(); });
+  afterAll(async () => {
+    for (const n of (await others?.catch(() => [])) ?? []) await n.stop();
+    await w?.cp.stop();
+  });
 
   it('ends personal API tokens when an administrator resets the password, and tokens cannot mint tokens', async () => {
     await w.admin('POST', '/users', { username: 'tok-owner', role: 'auditor', password: PW });
@@ -90,7 +102,7 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
         const body = await r.json() as { code?: string; url?: string };
         return { status: r.status, code: body.code ?? null, url: body.url ?? null };
       };
-      expect(await callIt()).toMatchObject({ status: 500, code: 'ACCESS_DENIED' });
+      expect(await callIt()).toMatchObject({ status: 403, code: 'ACCESS_DENIED' });
       const req = await raw(w, 'POST', '/access-requests', { bearer: w.bearer.agencyB!, body: { service, client, reason: 'tra cứu hồ sơ' } });
       expect(req.status).toBe(201);
       const approved = await raw(w, 'POST', `/access-requests/${req.body.id}/approve`, { bearer: w.bearer.agencyA!, body: {} });
@@ -126,8 +138,11 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
   // src/accounts/login.ts:97-111 (checkCode compares with totp_last_step as read when the
   // session was looked up, then writes it unconditionally): requests carrying the same code at
   // the same moment all pass the replay check. docs/console.md: "a code is accepted once".
-  // (On SQLite the synchronous driver happens to serialise these requests; PostgreSQL does not.)
-  it.skipIf(engine === 'sqlite')('accepts a TOTP code once, even when it is sent several times at the same moment', async () => {
+  // Two nodes get the same code at once, and the store's write lock is held until both have
+  // read the account and wait at their first write: both saw the step unused, so only the
+  // claim itself can refuse one (on SQLite too, whose driver serialises one process's requests).
+  it('accepts a TOTP code once, even when it is sent several times at the same moment', async () => {
+    const [b, c] = await otherNodes();
     await w.admin('POST', '/users', { username: 'race-totp', role: 'platform_admin', password: PW });
     const first = await login(w, 'race-totp', PW);
     expect(first.body.stage).toBe('totp_enrol');
@@ -137,12 +152,19 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
     const confirm = await raw(w, 'POST', '/auth/totp/confirm', { cookie: first.cookie, csrf: first.csrf, body: { code: totpNow(secret) } });
     expect(confirm.body.stage).toBe('full');
     // Two logins waiting for the code; the next step's code (inside the ±1 window) sent to both.
-    const waiting = [];
-    for (let i = 0; i < 8; i++) waiting.push(await login(w, 'race-totp', PW));
-    expect(waiting.map((s) => s.body.stage)).toEqual(Array(8).fill('totp'));
+    const waiting = [await login(w, 'race-totp', PW), await login(w, 'race-totp', PW)];
+    expect(waiting.map((s) => s.body.stage)).toEqual(['totp', 'totp']);
     const code = totpNow(secret, Date.now() + 30_000);
-    const answers = await Promise.all(waiting.map((s) => raw(w, 'POST', '/auth/totp/verify', { cookie: s.cookie, csrf: s.csrf, body: { code } })));
-    expect(answers.filter((r) => r.status === 200).length).toBe(1);
+    const hold = await holdWrites(w.cp.platform, ['users', 'user_sessions', 'login_throttle', 'admin_audit']);
+    let sent: Promise<Raw>[] = [];
+    try {
+      sent = [b, c].map((n, i) => raw(w, 'POST', '/auth/totp/verify', { cookie: waiting[i].cookie, csrf: waiting[i].csrf, body: { code }, node: n.adminUrl }));
+      await hold.untilWaiting([b.child.pid!, c.child.pid!]);
+    } finally {
+      await hold.release();
+    }
+    const answers = await Promise.all(sent);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
   // src/accounts/login.ts:70-75: an unknown username always answers 401 "Wrong username or
@@ -188,8 +210,9 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
   // request in a separate transaction; a withdrawal that lands in between wins the
   // `state = 'pending'` update, the approver gets 409, and the grant stays: the client has
   // access although the request reads "withdrawn" and nobody approved anything successfully.
-  // (On SQLite the synchronous driver happens to serialise the two requests; PostgreSQL does not.)
-  it.skipIf(engine === 'sqlite')('never leaves a grant behind for a request that ends up withdrawn', async () => {
+  // Approval and withdrawal go to two other nodes, so the two race on SQLite as well.
+  it('never leaves a grant behind for a request that ends up withdrawn', async () => {
+    const [b, c] = await otherNodes();
     const leaks: unknown[] = [];
     for (let i = 0; i < 16 && leaks.length === 0; i++) {
       const client = `GOV/B/${w.fresh('race')}`;
@@ -198,8 +221,8 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
       expect(req.status).toBe(201);
       const id = req.body.id;
       await Promise.all([
-        raw(w, 'POST', `/access-requests/${id}/approve`, { bearer: w.bearer.agencyA!, body: {} }),
-        new Promise((r) => setTimeout(r, i % 8)).then(() => raw(w, 'POST', `/access-requests/${id}/withdraw`, { bearer: w.bearer.agencyB! })),
+        raw(w, 'POST', `/access-requests/${id}/approve`, { bearer: w.bearer.agencyA!, body: {}, node: b.adminUrl }),
+        new Promise((r) => setTimeout(r, i % 8)).then(() => raw(w, 'POST', `/access-requests/${id}/withdraw`, { bearer: w.bearer.agencyB!, node: c.adminUrl })),
       ]);
       const final = await w.admin('GET', `/access-requests/${id}`);
       const rights = await w.admin('GET', `/access-rights?client=${encodeURIComponent(client)}`);

@@ -63,6 +63,38 @@ export function startVamco(dataDir: string, env: Record<string, string> = {}): P
   });
 }
 
+export const ADMIN_NODE = CLI.replace(/src\/cli\/main\.js$/, 'test/helpers/admin-node.js');
+
+/**
+ * A second process serving the admin API (accounts, access requests) on a running platform's
+ * store (`env` as the test platform got it), so requests sent to both really run at the same
+ * time against one store: on SQLite the only way to get two writers at once, since its driver
+ * runs one process's queries one after the other. Resolves when it listens.
+ */
+export async function startSecondNode(env: Record<string, string>): Promise<{ child: ChildProcess; adminUrl: string; stop(): Promise<void> }> {
+  if (!fs.existsSync(ADMIN_NODE)) throw new Error(`${ADMIN_NODE} is missing: run "npm run build" (npm test builds first)`);
+  const child = spawn(process.execPath, [ADMIN_NODE], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, VAMCO_LOG_LEVEL: 'warn' } });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let out = '';
+  const adminUrl = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the second node did not listen in 120 s:\n${out}`)); }, 120_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /Console\/admin API\s+(http:\/\/\S+?)\/?\s/.exec(out);
+      if (m) { clearTimeout(t); resolve(m[1]); }
+    });
+    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    void exited.then((code) => { clearTimeout(t); reject(new Error(`the second node exited (${code}) before listening:\n${out}`)); });
+  });
+  return {
+    child, adminUrl,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 export interface Answered { id: string; status: number }
 /** A request that got no complete answer: why, and whether the run was already told to stop. */
 export interface LoadError { id: string; message: string; afterStop: boolean }
