@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import { VamcoError, toProblem } from '../core/errors.js';
+import { toOpenApi30 } from '../core/openapi-30.js';
 import { fromFrameworkError } from '../core/framework-errors.js';
 import { answerClientError } from '../core/client-error.js';
 import type { Principal } from './principal.js';
@@ -84,6 +85,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // TypeBox writes `const` and empty `required` lists that OpenAPI 3.0 has no place for.
+    transformObject: (d) => toOpenApi30('openapiObject' in d ? d.openapiObject : d.swaggerObject),
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

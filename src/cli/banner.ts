@@ -2,25 +2,46 @@ import path from 'node:path';
 import type { Platform } from '../platform/index.js';
 import { DEMO } from '../demo/index.js';
 
-export function printBanner(p: Platform): void {
+type BannerFacts = Pick<Platform, 'config' | 'nodeKey' | 'gatewayUrl' | 'gatewayListen' | 'adminUrl' | 'firstAdmin' | 'demoKey' | 'demoKeyCreated' | 'publicAdminMoved'>;
+
+/**
+ * What `vamco start` prints: absolute paths (the operator may be anywhere), the address the
+ * gateway listens on when it differs from the URL to call it by, a moved port, and secrets only
+ * on the start that made them.
+ */
+export function bannerText(p: BannerFacts): string {
   const c = p.config;
-  const rel = (f: string) => path.relative(process.cwd(), f) || '.';
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const callHost = new URL(p.gatewayUrl).host;
+  const listens = p.gatewayListen && p.gatewayListen !== callHost
+    ? `   (listening on ${p.gatewayListen}${/^(0\.0\.0\.0|\[::\]):/.test(p.gatewayListen) ? ', every address of this host' : ''})` : '';
   const lines = [
     '',
     `  Vamco 0.1.0 · instance ${c.instance} · node ${p.nodeKey.nodeId}`,
-    `  Gateway            ${p.gatewayUrl}   (X-Road REST r1: /r1/{instance}/{class}/{member}/{subsystem}/{service}/…)`,
-    `  Console/admin API  ${p.adminUrl}/   (API bearer token in ${rel(path.join(c.dataDir, 'admin-token'))})`,
-    `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${rel(c.dataDir)}`}`,
+    `  Gateway            ${p.gatewayUrl}${listens}`,
+    '                     X-Road REST r1: /r1/{instance}/{class}/{member}/{subsystem}/{service}/…',
+    `  Console/admin API  ${p.adminUrl}/   (API bearer token in ${path.join(c.dataDir, 'admin-token')})`,
+    `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${c.dataDir}`}`,
   ];
+  if (p.publicAdminMoved) {
+    lines.push(`  Public-admin data  port ${p.publicAdminMoved.wanted} (VAMCO_PUBLICADMIN_PORT) was taken: its backend listens on ${p.publicAdminMoved.url} instead`);
+  }
   if (p.firstAdmin) {
     lines.push('', `  Console: ${p.adminUrl}/  user "${p.firstAdmin.username}", one-time password "${p.firstAdmin.oneTimePassword}"`,
-      '  (shown once: at first login you set a new password and two-step verification)');
+      '  (shown once: at first login you set up two-step verification with a TOTP app, then choose a new password)');
   }
   if (p.demoKey) {
+    const keyFile = path.join(c.dataDir, 'demo-key');
+    // The key itself only on the start that created it; later starts read it from its file.
+    const keyArg = p.demoKeyCreated ? `-H 'X-API-Key: ${p.demoKey}'` : `-H "X-API-Key: $(cat ${quote(keyFile)})"`;
     lines.push('', '  Demo exchange: the one-stop-shop system of the provincial office calls the justice department\'s civil registry:',
-      `  curl -i -H 'X-Road-Client: ${c.instance}/${DEMO.consumerSubsystem}' -H 'X-API-Key: ${p.demoKey}' \\`,
+      `  curl -i -H 'X-Road-Client: ${c.instance}/${DEMO.consumerSubsystem}' ${keyArg} \\`,
       `       ${p.gatewayUrl}/r1/${c.instance}/${DEMO.service}/records/079203000001`);
   }
   lines.push('');
-  process.stdout.write(lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
+}
+
+export function printBanner(p: Platform): void {
+  process.stdout.write(bannerText(p));
 }

@@ -17,7 +17,11 @@ export const DEMO = {
 const actor = { actor: 'system:demo' };
 
 /** Registers the demo once (empty registry) and keeps its backend URL current. Returns the demo key, if any. */
-export async function ensureDemo(ctx: RegistryCtx, backendUrl: string): Promise<string | null> {
+/**
+ * Registers the demo on a platform's first start. `created`: the key is new, so the banner may
+ * show it once; later starts point at the file that holds it instead.
+ */
+export async function ensureDemo(ctx: RegistryCtx, backendUrl: string): Promise<{ key: string; created: boolean; keyFile: string } | null> {
   const keyFile = path.join(ctx.config.dataDir, 'demo-key');
   const members = await reg.listMembers(ctx);
   if (members.length === 0) {
@@ -29,10 +33,10 @@ export async function ensureDemo(ctx: RegistryCtx, backendUrl: string): Promise<
     await reg.grantAccess(ctx, { service: DEMO.service, client: DEMO.consumerSubsystem }, actor);
     const k = await reg.createKey(ctx, { subsystem: DEMO.consumerSubsystem, label: 'demo' }, actor);
     fs.writeFileSync(keyFile, k.key + '\n', { mode: 0o600 });
-    return k.key;
+    return { key: k.key, created: true, keyFile };
   }
   const svc = await reg.getService(ctx, DEMO.service).catch(() => null);
   if (!svc) return null;
   if (svc.url !== backendUrl) await reg.updateService(ctx, DEMO.service, { url: backendUrl }, actor, { trustedBackend: true });
-  return fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : null;
+  return fs.existsSync(keyFile) ? { key: fs.readFileSync(keyFile, 'utf8').trim(), created: false, keyFile } : null;
 }

@@ -34,6 +34,12 @@ export interface Platform {
   demoKey: string | null;
   /** The official document hub (served on the gateway's port under /edoc/v1/). */
   edoc: EdocWing;
+  /** True when this start registered the demo and made its key (the banner shows it only then). */
+  demoKeyCreated: boolean;
+  /** The gateway's listening address as bound, e.g. 0.0.0.0:8080 (gatewayUrl is where to call it from here). */
+  gatewayListen: string;
+  /** The publicadmin backend when it had to leave VAMCO_PUBLICADMIN_PORT (taken) for another port. */
+  publicAdminMoved: { wanted: number; url: string } | null;
   /** Set on the first start only: the platform admin's one-time console password. */
   firstAdmin: { username: string; oneTimePassword: string } | null;
   logger: Logger;
@@ -74,16 +80,21 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     metrics.registry.setDefaultLabels({ node: nodeKey.nodeId });
     const ctx = { store, config };
 
-    let demoKey: string | null = null;
+    let demo: Awaited<ReturnType<typeof ensureDemo>> = null;
     if (config.demo) {
       const backend = await startDemoBackend(config.demoBackendPort);
       cleanups.push(() => backend.close());
-      demoKey = await ensureDemo(ctx, backend.url);
+      demo = await ensureDemo(ctx, backend.url);
     }
 
+    let publicAdminMoved: Platform['publicAdminMoved'] = null;
     if (config.publicAdmin) {
       const wing = await startPublicAdminWing(ctx);
       cleanups.push(() => wing.close());
+      if (wing.moved) {
+        publicAdminMoved = { wanted: config.publicAdminPort, url: wing.url };
+        logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
+      }
     }
 
     const messageLog = await MessageLog.open(store, nodeKey, { checkpointIntervalMs: config.checkpointIntervalMs });
@@ -136,7 +147,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       config, store, nodeKey, messageLog, snapshots, logger,
       gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
-      adminToken: admin.token, adminTokenCreated: admin.created, demoKey, firstAdmin, edoc,
+      gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort}`,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc,
       stop,
     };
   } catch (e) {

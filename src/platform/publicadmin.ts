@@ -13,16 +13,25 @@ const sameHeader = (spec: BackendAuthSpec | null, secret: string) =>
   spec?.scheme === 'static' && spec.headers.length === 1 && spec.headers[0].name === SECRET_HEADER && spec.headers[0].value === secret;
 const actor = { actor: 'system:publicadmin' };
 
-export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ close(): Promise<void> }> {
+export interface PublicAdminWing {
+  close(): Promise<void>;
+  /** The backend's address; `moved`: VAMCO_PUBLICADMIN_PORT was taken and it listens elsewhere. */
+  url: string;
+  moved: boolean;
+}
+
+export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<PublicAdminWing> {
   const { store, config } = ctx;
   await seedPublicAdmin(store, { demo: config.demo, unitsFile: config.unitsFile });
   // Derived from the secret key file, so the database does not hold it (it changes with a key rotation).
   const secret = (await store.keyring()).derive('vamco/publicadmin-backend').toString('base64url');
   let backend;
+  let moved = false;
   try {
     backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: config.publicAdminPort });
   } catch {
     backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: 0 }); // fixed port taken
+    moved = config.publicAdminPort !== 0;
   }
   const op = parseMemberId(config.operatorMember);
   const memberId = `${op.memberClass}/${op.memberCode}`;
@@ -45,5 +54,5 @@ export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<{ clos
       await reg.updateService(ctx, id, input, actor, { trustedBackend: true });
     }
   }
-  return backend;
+  return { close: () => backend.close(), url: backend.url, moved };
 }

@@ -1,5 +1,6 @@
 // OpenAPI 3.0 documents of the four services, generated from the route table.
 import { SERVICE_ROUTES, type ServiceCode } from './routes.js';
+import { toOpenApi30 } from '../../core/openapi-30.js';
 
 // TypeBox schemas carry symbol keys; a JSON round trip leaves plain JSON Schema.
 const plain = (s: unknown) => (s === undefined ? undefined : JSON.parse(JSON.stringify(s)));
@@ -35,9 +36,10 @@ export function openApiFor(code: ServiceCode): Record<string, unknown> {
     };
     paths[path] = { ...(paths[path] ?? {}), [r.method.toLowerCase()]: op };
   }
-  return {
+  // TypeBox's `const` and empty `required` lists are not OpenAPI 3.0: tools would refuse the document.
+  return toOpenApi30({
     openapi: '3.0.3',
     info: { title: `Vamco publicadmin: ${svc.title}`, version: '1.0.0', description: svc.description },
     paths,
-  };
+  });
 }
