@@ -174,8 +174,11 @@ export class EdocHub {
       if (await this.isLocal(organ)) out.push({ organ, route: 'local' });
       // What came from upstream is never sent back up (no loops between hubs).
       else if (this.o.config.upstream && origin !== 'upstream') out.push({ organ, route: 'upstream' });
+      // The axis hands each hub its own agencies' copies: the other recipients are not ours to deliver.
+      else if (origin === 'upstream') continue;
       else throw new EdocError('EDOC_UNKNOWN_RECIPIENT', `${organ} is not an agency of this platform${this.o.config.upstream ? '' : ', and no national axis is configured'} (getAgenciesList lists them)`);
     }
+    if (!out.length) throw new EdocError('EDOC_UNKNOWN_RECIPIENT', `None of ${organs.join(', ')} is an agency of this platform`);
     return out;
   }
 
@@ -312,7 +315,7 @@ export class EdocHub {
     for (const r of rows) {
       get(r.sender_organ).sent++;
       const to = get(r.recipient_organ);
-      if (r.state === 'done') to.acknowledged++;
+      if (r.state === 'done' || r.state === 'forwarded') to.acknowledged++;
       else if (r.state === 'fail') to.refused++;
       else to.pending++;
       if (r.route === 'upstream' && r.state === 'pending' && r.attempts > 0) get(r.sender_organ).stuck++;

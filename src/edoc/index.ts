@@ -10,3 +10,4 @@ export { EdocHub, TRANSPORT_STATUSES, type Caller, type TransportStatus, type In
 export { BlobStore } from './blobs.js';
 export { createEdocHandler, EDOC_PREFIX, type EdocHttpDeps } from './http.js';
 export { signedHeaders, hmacSign, hmacVerify, canonicalJson, HMAC_PREFIX } from './hmac.js';
+export { EdocUpstream } from './upstream.js';

@@ -6,12 +6,15 @@ import type { Store } from '../store/index.js';
 import type { ExchangeRecord } from '../audit/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 import type { GatewayMount } from '../gateway/index.js';
-import { createEdocHandler, EdocHub, EDOC_PREFIX } from '../edoc/index.js';
+import { createEdocHandler, EdocHub, EdocUpstream, EDOC_PREFIX } from '../edoc/index.js';
 import { parseMemberId } from '../core/ids.js';
 
 export interface EdocWing {
   hub: EdocHub;
   mount(g: { tokens: { verify(token: string): { sub: string; kh: string } | null } }): GatewayMount;
+  /** The national axis link, when VAMCO_EDOC_UPSTREAM_URL is set. */
+  upstream: EdocUpstream | null;
+  stop(): Promise<void>;
 }
 
 export function edocHub(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> } }): EdocHub {
@@ -24,8 +27,11 @@ export function edocHub(a: { store: Store; config: Readonly<Config>; log: { appe
 
 export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> }; snapshots: SnapshotHolder; logger: Logger }): EdocWing {
   const hub = edocHub(a);
+  const upstream = a.config.edoc.upstream ? new EdocUpstream(hub, a.store, a.config.edoc.upstream, a.logger) : null;
+  upstream?.start();
   return {
-    hub,
+    hub, upstream,
+    stop: async () => { await upstream?.stop(); },
     mount: (g) => ({
       prefix: EDOC_PREFIX,
       handle: createEdocHandler({ hub, instance: a.config.instance, snapshots: a.snapshots, tokens: g.tokens, maxBytes: a.config.edoc.maxBytes, logger: a.logger }),

@@ -103,6 +103,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
+    cleanups.push(() => edoc.stop());
 
     let gatewayPort: number;
     let isReady: () => boolean;
