@@ -6,6 +6,7 @@ import { VamcoError, toProblem } from '../core/errors.js';
 import { toOpenApi30 } from '../core/openapi-30.js';
 import { fromFrameworkError } from '../core/framework-errors.js';
 import { answerClientError } from '../core/client-error.js';
+import { AddressGuard } from '../preauth/index.js';
 import type { Principal } from './principal.js';
 import type { AdminDeps } from './types.js';
 import { registryRoutes } from './routes/registry.js';
@@ -58,6 +59,23 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     trustProxy: deps.config.trustProxy,
     // A malformed pipelined request waits for the answer before it, as on the gateway.
     clientErrorHandler: answerClientError,
+  });
+  // In front of every route: an address that failed to authenticate too often (401s: wrong
+  // token, no session, wrong password or code) is refused before any session lookup or
+  // password hash. req.ip is the proxy's client only when VAMCO_TRUST_PROXY names the proxy.
+  const guard = new AddressGuard({ failures: deps.config.preAuthFailures, windowMs: deps.config.preAuthWindowMs }, (address, failures, forMs) => {
+    deps.metrics.preAuthBlocked.inc({ server: 'admin' });
+    deps.logger?.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
+  });
+  app.addHook('onRequest', async (req) => {
+    const wait = guard.retryAfterMs(req.ip);
+    if (!wait) return;
+    deps.metrics.preAuthRefused.inc({ server: 'admin' });
+    const seconds = Math.ceil(wait / 1000);
+    throw new VamcoError('ADDRESS_RATE_LIMITED', `Too many failed authentications from this address: try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode === 401) guard.failed(req.ip);
   });
   // Whether the client reached us over HTTPS (a TLS proxy in front): from a trusted proxy's
   // X-Forwarded-Proto, or by default from a loopback proxy's, whose X-Forwarded-For stays unread.

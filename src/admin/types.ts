@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { Metrics } from '../monitoring/index.js';
@@ -13,4 +14,6 @@ export interface AdminDeps {
   isReady(): boolean;
   /** Ports the platform listens on, filled in once bound; backends may not point at them. */
   ownPorts?: number[];
+  /** Where warnings go (a blocked address, say); silent when absent. */
+  logger?: Logger;
 }

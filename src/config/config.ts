@@ -50,6 +50,9 @@ export interface Config {
    * CIDR ranges, "loopback"); false: none. Only VAMCO_TRUST_PROXY sets it.
    */
   trustProxy: string | false;
+  /** Failed authentications per address within preAuthWindowMs before it is refused unheard (0: off). */
+  preAuthFailures: number;
+  preAuthWindowMs: number;
   /**
    * Without VAMCO_TRUST_PROXY: X-Forwarded-Proto (only makes cookies Secure) is believed from
    * loopback, X-Forwarded-For from nobody: any local process could otherwise choose the address
@@ -123,6 +126,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     unitsFile: env.VAMCO_UNITS_FILE || undefined,
     trustProxy: !env.VAMCO_TRUST_PROXY || env.VAMCO_TRUST_PROXY === 'none' ? false : env.VAMCO_TRUST_PROXY,
     forwardedProtoFromLoopback: !env.VAMCO_TRUST_PROXY,
+    preAuthFailures: int(env, 'VAMCO_PREAUTH_FAILURES', 100, 0),
+    preAuthWindowMs: dur(env, 'VAMCO_PREAUTH_WINDOW', '60s'),
     nodeLeaseTtlMs: dur(env, 'VAMCO_NODE_LEASE_TTL', '30s'),
     edoc: loadEdocConfig(env),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),

@@ -23,6 +23,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE:      { status: 413, title: 'Payload too large', xroad: 'Client.PayloadTooLarge' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', xroad: 'Client.BadRequest' },
   RATE_LIMITED:           { status: 429, title: 'Too many requests', xroad: 'Server.ServerProxy.RateLimited' },
+  ADDRESS_RATE_LIMITED:   { status: 429, title: 'Too many failed authentications from this address', xroad: 'Server.ServerProxy.RateLimited' },
   UPSTREAM_BUDGET_EXHAUSTED: { status: 429, title: 'Shared upstream budget exhausted', xroad: 'Server.ServerProxy.RateLimited' },
   INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
   UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },

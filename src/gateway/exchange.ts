@@ -1,5 +1,5 @@
 // One exchange through the gateway, as a list of stages composed once at start-up:
-//   parse → identify → resolve → metaservice → authorise → limit → forward → relay
+//   guard → parse → identify → resolve → metaservice → authorise → limit → forward → relay
 // Each stage sees only the exchange context (stages/context.ts); a stage that answers sets
 // `finished`, a stage that refuses throws a VamcoError, and the exchange logs and answers it.
 // A new capability is a new stage or a variant of one, not a branch in here.
@@ -7,12 +7,12 @@
 // framework (DESIGN.md: fastify + reply-from ~16k req/s vs node:http + undici ~28k).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  parse, identify, resolve, metaservice, authorise, limit, forward, relay, toFault, createOutcome, newExchange,
+  guard, parse, identify, resolve, metaservice, authorise, limit, forward, relay, toFault, createOutcome, newExchange,
   type Stage, type StageFactory,
 } from './stages/index.js';
 import type { GatewayDeps } from './types.js';
 
-export const DEFAULT_STAGES: readonly StageFactory[] = [parse, identify, resolve, metaservice, authorise, limit, forward, relay];
+export const DEFAULT_STAGES: readonly StageFactory[] = [guard, parse, identify, resolve, metaservice, authorise, limit, forward, relay];
 
 export function createExchangeHandler(deps: GatewayDeps, factories: readonly StageFactory[] = DEFAULT_STAGES) {
   const outcome = createOutcome(deps);

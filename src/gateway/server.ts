@@ -132,7 +132,20 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
         const ready = deps.isReady();
         return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', registryVersion: deps.snapshots.current?.version });
       }
-      if (path === '/token') return token(req, res, requestId);
+      if (path === '/token') {
+        const wait = deps.guard?.retryAfterMs(req.socket.remoteAddress) ?? 0;
+        if (wait) {
+          deps.metrics.preAuthRefused.inc({ server: 'gateway' });
+          const seconds = Math.ceil(wait / 1000);
+          throw new VamcoError('ADDRESS_RATE_LIMITED', `Too many failed authentications from this address: try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+        }
+        try {
+          return await token(req, res, requestId);
+        } catch (e) {
+          if (e instanceof VamcoError && e.status < 500) deps.guard?.failed(req.socket.remoteAddress);
+          throw e;
+        }
+      }
       if (path === '/listClients' || path === '/r1/listClients') {
         if (req.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listClients answers GET only');
         const inst = new URLSearchParams(query.slice(1)).get('xRoadInstance') ?? undefined;

@@ -8,6 +8,7 @@ import type { TokenService } from './tokens.js';
 import type { RateLimits } from './limiter.js';
 import type { Upstreams } from './upstream.js';
 import type { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
+import type { AddressGuard } from '../preauth/index.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   /** Credentials towards backends (tokens cached per credential) and their shared budgets. */
   backendAuth: BackendAuthenticators;
   budgets: UpstreamBudgets;
+  /** The per-address limit in front of authentication (absent: none). */
+  guard?: AddressGuard;
   isReady(): boolean;
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
   mounts?: readonly GatewayMount[];

@@ -6,6 +6,8 @@ export class Metrics {
   readonly requests: client.Counter<'service' | 'status_class'>;
   readonly duration: client.Histogram<'service'>;
   readonly logBatch: client.Histogram<string>;
+  readonly preAuthRefused: client.Counter<'server'>;
+  readonly preAuthBlocked: client.Counter<'server'>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'vamco_process_' });
@@ -21,6 +23,14 @@ export class Metrics {
     this.logBatch = new client.Histogram({
       name: 'vamco_message_log_commit_seconds', help: 'Time requests waited for their message-log commit',
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [this.registry],
+    });
+    this.preAuthRefused = new client.Counter({
+      name: 'vamco_preauth_refused_total', help: 'Requests refused unheard (429 ADDRESS_RATE_LIMITED) because their address failed to authenticate too often; not in the message log',
+      labelNames: ['server'], registers: [this.registry],
+    });
+    this.preAuthBlocked = new client.Counter({
+      name: 'vamco_preauth_blocked_total', help: 'Times an address was blocked for too many failed authentications',
+      labelNames: ['server'], registers: [this.registry],
     });
   }
 

@@ -10,6 +10,7 @@ import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, U
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
 import { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
+import { AddressGuard } from '../preauth/index.js';
 
 export interface GatewayRole {
   port: number;
@@ -45,7 +46,12 @@ export async function startGatewayRole(a: {
   health.unref();
   // Without a durable log the gateway must not answer exchanges: not ready then.
   const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, mounts: a.mounts?.({ tokens }) });
+  const guard = new AddressGuard({ failures: config.preAuthFailures, windowMs: config.preAuthWindowMs }, (address, failures, forMs) => {
+    // The sample that goes to the log: one line per blocked address, not one per refusal.
+    a.metrics.preAuthBlocked.inc({ server: 'gateway' });
+    a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
+  });
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, guard, mounts: a.mounts?.({ tokens }) });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   return {
     port, isReady,

@@ -137,7 +137,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       async (req: { headers: { authorization?: string } }) => (await clusterTokens.matches(bearerToken(req.headers.authorization)))
         ? { kind: 'admin-token' as const, actor: 'admin-token', name: 'Platform admin token (cluster)', role: 'platform_admin' as const } : null,
     ];
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts, authenticators }, adminOpts);
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts, authenticators, logger }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;

@@ -43,6 +43,9 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
     // The publicadmin wing seeds ~14,000 unit rows per fresh data dir; only its own tests need it.
     VAMCO_PUBLICADMIN: '0',
     VAMCO_PUBLICADMIN_PORT: '0',
+    // Role matrices send hundreds of unauthenticated calls from one address; the pre-auth
+    // limit has its own suite (test/security/preauth.security.test.ts), which turns it on.
+    VAMCO_PREAUTH_FAILURES: '0',
     ...opts.env,
   };
   if (opts.engine === 'postgres') {

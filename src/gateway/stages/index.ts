@@ -1,3 +1,4 @@
+export { guard } from './guard.js';
 export { parse } from './parse.js';
 export { identify } from './identify.js';
 export { resolve } from './resolve.js';

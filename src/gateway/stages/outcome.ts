@@ -64,6 +64,8 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     const e = err instanceof VamcoError ? err : new VamcoError('INTERNAL', undefined, { cause: err });
     if (e.code === 'INTERNAL') deps.logger.error({ err, requestId: x.requestId }, 'gateway error');
     const status = x.clientGone ? 499 : faultStatus(e.code);
+    // A refusal of a caller identify did not accept counts against its address (guard.ts).
+    if (!x.clientSub && e.status >= 400 && e.status < 500) deps.guard?.failed(x.req.socket.remoteAddress);
     try {
       await logDurably(x, record(x, status, { errorCode: x.clientGone ? 'CLIENT_CLOSED' : e.code }));
     } catch (logErr) {
