@@ -13,7 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { ERRORS, toProblem, VamcoError, type ErrorCode } from '../core/errors.js';
 
 /** Codes whose HTTP status is Vamco's extension of X-Road's two categories. */
-const EXTENSION_STATUS = new Set<ErrorCode>(['PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UPSTREAM_BUDGET_EXHAUSTED']);
+const EXTENSION_STATUS = new Set<ErrorCode>(['PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'ADDRESS_RATE_LIMITED', 'UPSTREAM_BUDGET_EXHAUSTED']);
 
 /** The status X-Road gives a fault of this code (PR-REST §4.6, categories 2–4). */
 export function faultStatus(code: ErrorCode): number {

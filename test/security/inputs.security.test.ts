@@ -75,7 +75,9 @@ describe('bad inputs on a running platform', () => {
     const last = sig.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const flipped = sig.slice(0, -1) + alphabet[alphabet.indexOf(last) + 1]; // an unused low bit set
-    const variants = [`${sig}=`, std, std.replace(/=+$/, ''), flipped];
+    // A signature without "-" or "_" reads the same in standard base64: not another spelling then.
+    const variants = [`${sig}=`, std, std.replace(/=+$/, ''), flipped].filter((v) => v !== sig);
+    expect(variants.length).toBeGreaterThanOrEqual(3);
     for (const v of variants) {
       // Each spelling decodes to the very same signature bytes.
       expect(Buffer.from(v, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);

@@ -71,13 +71,14 @@ describe('pre-authentication limit per address', () => {
     const flooder = '127.0.0.21';
     expect((await gw(flooder, key)).status).toBe(200); // a right key never counts
     const before = await logCount();
-    for (let i = 0; i < LIMIT; i++) expect((await gw(flooder, 'wrong-key-' + i)).status).toBe(401);
+    // X-Road answers a bad credential with 400 Client.InvalidCredentials (PR-REST 1.0.4 §4.6).
+    for (let i = 0; i < LIMIT; i++) expect((await gw(flooder, 'wrong-key-' + i)).body.code).toBe('UNAUTHENTICATED');
     expect(await logCount()).toBe(before + LIMIT);
     // 200 more in parallel: every one refused before identify, none logged.
     const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => gw(flooder, 'wrong-again-' + i)));
     expect(new Set(flood.map((r) => r.status))).toEqual(new Set([429]));
     const r = flood[0];
-    expect(r.body).toMatchObject({ code: 'ADDRESS_RATE_LIMITED', status: 429 });
+    expect(r.body).toMatchObject({ code: 'ADDRESS_RATE_LIMITED', type: 'Server.ServerProxy.RateLimited' });
     expect(r.headers['x-road-error']).toBe('Server.ServerProxy.RateLimited');
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(60);
