@@ -18,6 +18,32 @@ describe('admin API', () => {
     await backend?.close();
   });
 
+  // Each test makes the members, services and keys it needs (names of its own), so none relies
+  // on what an earlier one left behind: the file passes in any order (--sequence.shuffle).
+  let n = 0;
+  const ok = async (method: string, url: string, body?: unknown) => {
+    const r = await p.admin(method, url, body);
+    if (r.status >= 400) throw new Error(`${method} ${url} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  /** A provider member with a subsystem (`GOV/{code}/app`), by a code of its own. */
+  async function member(): Promise<string> {
+    const code = `000.00.00.T${String(++n).padStart(2, '0')}`;
+    await ok('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name: `Cơ quan ${code}` });
+    await ok('POST', '/api/v1/subsystems', { id: `GOV/${code}/app` });
+    return code;
+  }
+  /** A service on the test backend, a client granted to it and the client's key. */
+  async function published(): Promise<{ service: string; client: string; key: string; keyId: number }> {
+    const service = `GOV/${await member()}/app/svc`;
+    const client = `GOV/${await member()}/app`;
+    await ok('POST', '/api/v1/services', { id: service, url: backend.url });
+    await ok('POST', '/api/v1/access-rights', { service, client });
+    const key = await ok('POST', '/api/v1/keys', { subsystem: client, label: 'test' });
+    await p.snapshots.poll();
+    return { service, client, key: key.key, keyId: key.id };
+  }
+
   it('stores the admin token with mode 0600 and refuses requests without it', async () => {
     expect(fs.statSync(path.join(p.dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
     const none = await fetch(`${p.adminUrl}/api/v1/members`);
@@ -56,19 +82,20 @@ describe('admin API', () => {
   });
 
   it('answers bad input with precise problems', async () => {
+    const m = await member();
     const cases: [string, string, unknown, number, string][] = [
-      ['POST', '/api/v1/members', { memberClass: 'GOV', memberCode: '000.00.00.H59', name: 'dup' }, 409, 'ALREADY_EXISTS'],
+      ['POST', '/api/v1/members', { memberClass: 'GOV', memberCode: m, name: 'dup' }, 409, 'ALREADY_EXISTS'],
       ['POST', '/api/v1/members', { memberClass: 'GOV', memberCode: 'a/b', name: 'x' }, 400, 'INVALID_IDENTIFIER'],
       ['POST', '/api/v1/members', { memberClass: 'GOV' }, 400, 'VALIDATION_FAILED'],
       ['POST', '/api/v1/subsystems', { id: 'GOV/000.00.00.H99/x' }, 404, 'NOT_FOUND'],
-      ['GET', '/api/v1/services/GOV:000.00.00.H59:hotich:nosuch', undefined, 404, 'NOT_FOUND'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'http://127.2:9/' }, 400, 'BACKEND_URL_REFUSED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'http://0x7f000002/' }, 400, 'BACKEND_URL_REFUSED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: `http://127.0.0.1:${new URL(p.gatewayUrl).port}/` }, 400, 'BACKEND_URL_REFUSED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'http://169.254.169.254/' }, 400, 'BACKEND_URL_REFUSED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'file:///etc/passwd' }, 400, 'BACKEND_URL_REFUSED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'http://10.0.0.1', openapi: { swagger: '2.0' } }, 400, 'VALIDATION_FAILED'],
-      ['POST', '/api/v1/services', { id: 'GOV/000.00.00.H59/hotich/x', url: 'http://10.0.0.1', timeout: 'soon' }, 400, 'VALIDATION_FAILED'],
+      ['GET', `/api/v1/services/GOV:${m}:app:nosuch`, undefined, 404, 'NOT_FOUND'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'http://127.2:9/' }, 400, 'BACKEND_URL_REFUSED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'http://0x7f000002/' }, 400, 'BACKEND_URL_REFUSED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: `http://127.0.0.1:${new URL(p.gatewayUrl).port}/` }, 400, 'BACKEND_URL_REFUSED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'http://169.254.169.254/' }, 400, 'BACKEND_URL_REFUSED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'file:///etc/passwd' }, 400, 'BACKEND_URL_REFUSED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'http://10.0.0.1', openapi: { swagger: '2.0' } }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/api/v1/services', { id: `GOV/${m}/app/x`, url: 'http://10.0.0.1', timeout: 'soon' }, 400, 'VALIDATION_FAILED'],
       ['DELETE', '/api/v1/keys/abc', undefined, 400, 'VALIDATION_FAILED'],
       ['GET', '/api/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
     ];
@@ -84,6 +111,9 @@ describe('admin API', () => {
   });
 
   it('records every change in the admin trail with the actor', async () => {
+    const { service, keyId } = await published();
+    await ok('PATCH', `/api/v1/services/${encodeURIComponent(service)}`, { timeout: '5s' });
+    await ok('DELETE', `/api/v1/keys/${keyId}`);
     const trail = await p.admin('GET', '/api/v1/admin-trail?limit=100');
     const actions = trail.body.items.map((i: { action: string; actor: string }) => `${i.actor} ${i.action}`);
     expect(actions).toEqual(expect.arrayContaining(['admin-token member.add', 'admin-token service.add', 'admin-token access.grant', 'admin-token key.create', 'admin-token key.revoke', 'admin-token service.update']));
@@ -94,11 +124,14 @@ describe('admin API', () => {
   });
 
   it('searches the message log', async () => {
+    const { service, client, key } = await published();
+    const res = await fetch(`${p.gatewayUrl}/r1/DEV/${service}/hello`, { headers: { 'x-road-client': `DEV/${client}`, 'x-api-key': key } });
+    expect(res.status).toBe(200);
     await p.messageLog.flush();
-    const r = await p.admin('GET', '/api/v1/messages?service=DEV/GOV/000.00.00.H59/hotich/khaisinh&status=2xx');
+    const r = await p.admin('GET', `/api/v1/messages?service=DEV/${service}&status=2xx`);
     expect(r.status).toBe(200);
     expect(r.body.items.length).toBe(1);
-    expect(r.body.items[0]).toMatchObject({ client: 'DEV/GOV/000.00.00.H60/motcua', status: 200, method: 'GET' });
+    expect(r.body.items[0]).toMatchObject({ client: `DEV/${client}`, status: 200, method: 'GET' });
     const d = await p.admin('GET', `/api/v1/messages/${r.body.items[0].nodeId}/${r.body.items[0].seq}`);
     expect(d.body.hash).toBe(r.body.items[0].hash);
   });
