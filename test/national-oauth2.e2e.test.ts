@@ -161,9 +161,11 @@ describe.each(testEngines())('a national OAuth2 service republished through the 
     expect(r.statusCode).toBe(500);
     expect(r.headers['x-road-error']).toBe('Server.ServerProxy.UpstreamAuthentication');
     expect(body.code).toBe('UPSTREAM_AUTH_FAILED');
-    expect(body.detail).toContain(`${ws.url}/token`);
-    expect(body.detail).toContain('invalid_client');
-    expect(body.detail).not.toContain('not-the-secret');
+    // PR-REST 4.4: {type, message, detail}, type the X-Road-Error fault type.
+    expect(body.type).toBe('Server.ServerProxy.UpstreamAuthentication');
+    expect(body.message).toContain(`${ws.url}/token`);
+    expect(body.message).toContain('invalid_client');
+    expect(JSON.stringify(body)).not.toContain('not-the-secret');
     expect(ws.calls.length).toBe(calls); // the API itself was never called
     const rec = await record(r.headers['x-road-id'] as string);
     expect(rec).toMatchObject({ status: 500, errorCode: 'UPSTREAM_AUTH_FAILED', upstream: { scheme: 'oauth2', status: 0, attempts: 0, tokenId: null } });
@@ -189,6 +191,33 @@ describe.each(testEngines())('a national OAuth2 service republished through the 
     await p.snapshots.poll();
     expect((await call(A1, svc, 'doanhnghiep/1')).statusCode).toBe(200);
     expect(ws.tokenRequests.at(-1)).toMatchObject({ ok: true, scope: 'csdl_dkdn' });
+  });
+
+  it('the shared upstream budget holds across agencies and services: the 4th call of a 3/h budget is refused, upstream never called', async () => {
+    // Two national APIs under one credential (same key, token URL and scope): one budget.
+    const cred = { scheme: 'oauth2', tokenUrl: `${ws.url}/token`, clientId: 'vamco-province-key', clientSecret: SECRET, scope: 'quota', budget: '3/h' };
+    for (const s of ['quota1', 'quota2']) {
+      expect((await p.admin('POST', '/api/v1/services', { id: `${OP}/${s}`, url: `${ws.url}/${s}/1.0`, backendAuth: cred })).status).toBe(201);
+      for (const a of [A1, A2]) await p.admin('POST', '/api/v1/access-rights', { service: `${OP}/${s}`, client: a });
+    }
+    await p.snapshots.poll();
+    const calls = ws.calls.length;
+    const statuses = [];
+    for (const [a, s] of [[A1, 'quota1'], [A2, 'quota2'], [A2, 'quota1']]) {
+      const r = await call(a, `${OP}/${s}`, 'x');
+      await r.body.dump();
+      statuses.push(r.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200]);
+    const refused = await call(A1, `${OP}/quota2`, 'x');
+    const body = await refused.body.json() as Record<string, unknown>;
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['x-road-error']).toBe('Server.ServerProxy.RateLimited');
+    expect(body).toMatchObject({ type: 'Server.ServerProxy.RateLimited', code: 'UPSTREAM_BUDGET_EXHAUSTED', message: expect.stringContaining('3/h') });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(ws.calls.length).toBe(calls + 3);
+    const rec = await record(refused.headers['x-road-id'] as string);
+    expect(rec).toMatchObject({ status: 429, errorCode: 'UPSTREAM_BUDGET_EXHAUSTED' });
   });
 
   it('refuses a backend credential with the field named (problem+json, stable code)', async () => {

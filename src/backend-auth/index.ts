@@ -11,4 +11,4 @@ export { readSecretFileArg } from './secret-files.js';
 export { signedHeaders, formatTimestamp } from './signed.js';
 export { OAuth2Client, tokenId, type UpstreamToken } from './oauth2.js';
 export { BackendAuthenticators, createAuthenticator, type Authenticator, type AppliedAuth, type ResolvedAuth } from './runtime.js';
-export { UpstreamBudgets } from './budget.js';
+export { UpstreamBudgets, type BudgetCounters } from './budget.js';

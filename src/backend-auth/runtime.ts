@@ -92,7 +92,9 @@ export class BackendAuthenticators {
     const have = this.byCredential.get(r.credential);
     // The same snapshot hands the same object: no serialising on the hot path.
     if (have && have.spec === r.spec) return have.auth;
-    const fingerprint = JSON.stringify(r.spec);
+    // The budget is no part of the credential: changing it keeps the token.
+    const { budget: _budget, ...credential } = r.spec;
+    const fingerprint = JSON.stringify(credential);
     if (have && have.fingerprint === fingerprint) {
       have.spec = r.spec;
       return have.auth;

@@ -80,24 +80,27 @@ export function buildProgram(): Command {
   addBackendAuthOptions(service.command('add <id>').description('publish a service, e.g. GOV/000.00.00.H59/hotich/khaisinh'))
     .requiredOption('--url <url>', 'backend base URL (http or https)')
     .option('--openapi <file>', 'OpenAPI 3 document (JSON); its operations become endpoints')
+    .option('--wsdl <file>', 'WSDL 1.1 document: a SOAP service, its operations become endpoints "POST /{operation}"')
     .option('--timeout <duration>', 'total backend timeout: 30 (seconds), 30s or 500ms')
     .option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, e.g. 50/s or 600/m')
     .option('--log-bodies', 'keep request and response bodies in the message log (personal data!)')
-    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean } & BackendAuthOptions) => withStore(async (ctx) => {
+    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean; wsdl?: string } & BackendAuthOptions) => withStore(async (ctx) => {
       const s = await reg.addService(ctx, {
-        id, url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
+        id, url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, wsdl: o.wsdl ? readFile(o.wsdl) : undefined,
+        timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
         rateLimit: o.rateLimit, logBodies: !!o.logBodies, backendAuth: backendAuthFrom(o),
       }, who());
       out(s.id);
     }));
   addBackendAuthOptions(service.command('update <id>').description('change a service (a backend secret left out keeps the stored one)'))
     .option('--url <url>', 'new backend base URL (http or https)').option('--openapi <file>', 'new OpenAPI 3 document (JSON); its operations replace the endpoints')
+    .option('--wsdl <file>', 'new WSDL 1.1 document; its operations replace the endpoints')
     .option('--timeout <duration>', 'total backend timeout: 30 (seconds), 30s or 500ms').option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, or "none"')
-    .action((id: string, o: { url?: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string } & BackendAuthOptions) => withStore(async (ctx) => {
+    .action((id: string, o: { url?: string; openapi?: string; wsdl?: string; timeout?: string; connectTimeout?: string; rateLimit?: string } & BackendAuthOptions) => withStore(async (ctx) => {
       await reg.updateService(ctx, id, {
-        url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
+        url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, wsdl: o.wsdl ? readFile(o.wsdl) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
         rateLimit: o.rateLimit === 'none' ? null : o.rateLimit, backendAuth: backendAuthFrom(o),
       }, who());
     }));

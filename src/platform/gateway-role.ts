@@ -27,11 +27,13 @@ export async function startGatewayRole(a: {
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
+  const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
+  // Shared budgets towards upstreams count in the same Redis as the rate limits, when there is one.
+  const budgets = new UpstreamBudgets(shared);
   const backendAuth = new BackendAuthenticators({
     tokenTimeoutMs: config.defaultTimeoutMs,
     onTokenFetch: (credential, t) => a.logger.info({ credential, tokenId: t.id, expiresAt: new Date(t.expiresAt).toISOString() }, 'upstream token fetched'),
   });
-  const budgets = new UpstreamBudgets();
   snapshots.onChange((s) => {
     upstreams.prune(new Set([...s.services.values()].map((x) => x.id)));
     // Tokens and budget counters of credentials no longer configured are dropped.
@@ -40,7 +42,6 @@ export async function startGatewayRole(a: {
     budgets.prune(live);
   });
   const tokens = new TokenService(await loadTokenKeys(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
-  const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
   let dbUp = true;
   const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
   health.unref();

@@ -13,6 +13,7 @@ import {
 import { parseDuration, parseRateLimit, formatRateLimit } from '../core/duration.js';
 import { recordAdminAction } from '../audit/index.js';
 import { checkBackendUrl } from './backend-policy.js';
+import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
 import { newApiKey } from './keys.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
@@ -178,6 +179,8 @@ export interface ServiceInput {
   connectTimeout?: string | number | null;
   rateLimit?: string | null;
   logBodies?: boolean;
+  /** A WSDL 1.1 document: a SOAP service, its operations the endpoints "POST /{operation}". */
+  wsdl?: string | null;
   /** A scheme (none, static, oauth2, signed, inherit) or the older {header, value}. */
   backendAuth?: BackendAuthInput | { header: string; value: string } | null;
 }
@@ -213,9 +216,20 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
       });
     }
   }
+  if (input.wsdl !== undefined && input.wsdl !== null) {
+    if (input.openapi !== undefined && input.openapi !== null) throw new VamcoError('VALIDATION_FAILED', 'A service is described by an OpenAPI document or a WSDL, not both');
+    if (typeof input.wsdl !== 'string') throw new VamcoError('VALIDATION_FAILED', 'wsdl must be the WSDL 1.1 document as text');
+    const model = parseWsdl(input.wsdl);
+    out.wsdl = input.wsdl;
+    out.openapi = null;
+    out.service_type = 'SOAP';
+    // Each operation is an endpoint, so access rights name operations like REST endpoints.
+    endpoints = model.operations.map((o) => ({ method: 'POST', path: `/${o.name}`, operationId: o.name }));
+  }
   if (input.openapi !== undefined && input.openapi !== null) {
     const parsed = parseOpenApi(input.openapi);
     out.openapi = JSON.stringify(parsed.doc);
+    out.wsdl = null;
     out.service_type = 'OPENAPI';
     endpoints = parsed.endpoints;
   }
@@ -247,7 +261,7 @@ export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Act
     const t = now();
     const r = await trx.insertInto('services').values({
       subsystem_id: sub.id, service_code: ref.serviceCode, service_type: 'REST', url: fields.url!,
-      timeout_ms: null, connect_timeout_ms: null, rate_limit: null, openapi: null, log_bodies: 0, backend_auth: null,
+      timeout_ms: null, connect_timeout_ms: null, rate_limit: null, openapi: null, wsdl: null, log_bodies: 0, backend_auth: null,
       created_at: t, updated_at: t, ...fields,
     }).returning('id').executeTakeFirstOrThrow();
     if (endpoints?.length) await insertEndpoints(trx, Number(r.id), endpoints);

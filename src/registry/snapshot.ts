@@ -5,6 +5,7 @@ import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
 import { openBackendAuth } from './backend-auth.js';
 import type { BackendAuthSpec } from '../backend-auth/index.js';
+import { parseWsdl, type WsdlModel } from '../soap/index.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -29,6 +30,8 @@ export interface SnapService {
    */
   backendCredential: string | null;
   openapi: string | null;
+  /** A SOAP service's WSDL, read once per snapshot. */
+  soap: WsdlModel | null;
   endpoints: SnapEndpoint[];
 }
 
@@ -105,7 +108,7 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
         timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
         rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
         logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, `${sub.key}/${s.service_code}`, url),
-        openapi: s.openapi, endpoints: epsByService.get(Number(s.id)) ?? [],
+        openapi: s.openapi, soap: s.wsdl ? parseWsdl(s.wsdl) : null, endpoints: epsByService.get(Number(s.id)) ?? [],
       };
       services.set(snap.key, snap);
       const list = servicesByProvider.get(sub.key) ?? [];

@@ -15,6 +15,8 @@ export interface ServiceTable {
   connect_timeout_ms: number | null;
   rate_limit: string | null; // "50/s"
   openapi: string | null;
+  /** WSDL 1.1 text of a SOAP service. */
+  wsdl: string | null;
   log_bodies: number;
   backend_auth: string | null; // JSON: {"header": "...", "value": "..."}
   created_at: string;

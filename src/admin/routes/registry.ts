@@ -63,6 +63,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
   const ServiceBody = Type.Object({
     url: Type.Optional(Str()),
     openapi: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()])),
+    wsdl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 5 * 1024 * 1024 }), Type.Null()])),
     timeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
     connectTimeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
     rateLimit: Type.Optional(Type.Union([Type.String(), Type.Null()])),

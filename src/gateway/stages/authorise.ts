@@ -1,5 +1,5 @@
 // authorise: default deny. The client needs a right on the service, or on an endpoint that
-// matches the method and the normalised path.
+// matches the method and the normalised path (for a SOAP service, "POST /{operation}").
 import { VamcoError } from '../../core/errors.js';
 import { isAllowed } from '../../registry/index.js';
 import type { Exchange, StageFactory } from './context.js';
@@ -9,7 +9,18 @@ export const authorise: StageFactory = () => ({
   run(x: Exchange): void {
     // A member-level client is well-formed but holds no rights: X-Road grants subsystems only.
     if (!x.clientSub) throw new VamcoError('ACCESS_DENIED', `${x.client} is a member, not a subsystem: only subsystems are granted access to ${x.service}`);
-    if (!isAllowed(x.snap, x.svc!, x.clientSub.id, x.method, x.servicePath!.decoded)) {
+    const svc = x.svc!;
+    if (svc.soap && x.method === 'POST') {
+      if (x.servicePath!.decoded === '/') {
+        // A passing envelope names its operation in its Body: forward checks the right to it
+        // once read. Without any right on the service it is refused here, unread.
+        if (!x.snap.grants.get(svc.id)?.get(x.clientSub.id)) throw new VamcoError('ACCESS_DENIED', `${x.client} has no access to ${x.service}`);
+        x.soapMode = 'pass';
+        return;
+      }
+      x.soapMode = 'json';
+    }
+    if (!isAllowed(x.snap, svc, x.clientSub.id, x.method, x.servicePath!.decoded)) {
       throw new VamcoError('ACCESS_DENIED', `${x.client} has no access to ${x.method} ${x.servicePath!.decoded} of ${x.service}`);
     }
   },

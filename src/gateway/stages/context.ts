@@ -9,6 +9,7 @@ import type { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
 import type { Outcome } from './outcome.js';
 import type { UpstreamLeg } from '../../audit/index.js';
+import type { WsdlOperation } from '../../soap/index.js';
 
 /** The service named by the request path: /r1/{instance}/{class}/{member}/{subsystem}/{service}. */
 export interface TargetRef {
@@ -69,6 +70,9 @@ export interface Exchange {
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
   upstream: UpstreamAnswer | null;
+  /** SOAP services: the envelope passes through ('pass') or JSON is mediated ('json'). */
+  soapMode: 'pass' | 'json' | null;
+  soapOperation: WsdlOperation | null;
   /** The gateway's own call to a backend that needs a credential (recorded; never the token). */
   upstreamLeg: UpstreamLeg | null;
 
@@ -94,7 +98,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
     path: '', query: '', segments: [], ref: null, userId: null, issue: null,
     client: null, clientSub: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
-    meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null,
+    meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null, soapMode: null, soapOperation: null,
     clientGone: false, finished: false,
   };
 }

@@ -7,7 +7,9 @@ import { VamcoError, type ErrorCode } from '../../core/errors.js';
 import { upstreamHeaders } from '../headers.js';
 import { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
-import type { Exchange, StageFactory } from './context.js';
+import type { Readable } from 'node:stream';
+import type { Exchange, StageFactory, UpstreamAnswer } from './context.js';
+import { soapJsonAnswer, soapJsonRequest, soapPassThrough } from './soap.js';
 import type { AppliedAuth } from '../../backend-auth/index.js';
 
 export const forward: StageFactory = (deps) => ({
@@ -41,18 +43,36 @@ export const forward: StageFactory = (deps) => ({
     // The service URL's own query stays; the consumer's is appended to it.
     const fixed = svc.url.search;
     const q = !x.query || x.query === '?' ? fixed : fixed ? `${fixed}&${x.query.slice(1)}` : x.query;
-    const path = (base + x.servicePath!.encoded || '/') + q;
+    let path = (base + x.servicePath!.encoded || '/') + q;
     const headerInput = {
       client: x.client!, messageId: x.messageId, userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!,
     };
-    if (!auth) {
-      x.upstream = await deps.upstreams.pool(svc).request({
-        origin: svc.url.origin, path, method: x.method as 'GET',
-        headers: upstreamHeaders(req.headers, { ...headerInput, backendAuth: null }),
-        body: x.meter ?? null, signal: ac.signal,
-      });
+    let body: Buffer | Readable | null = x.meter;
+    let replaced: Record<string, string> | null = null;
+    if (x.soapMode === 'pass') body = (await soapPassThrough(x)).body;
+    else if (x.soapMode === 'json') {
+      const m = await soapJsonRequest(x, config.maxBodyBytes);
+      body = m.body;
+      replaced = m.headers;
+      path = (base || '/') + q; // the SOAP endpoint itself: the operation is in the envelope
+    }
+    const headersWith = (auth: Record<string, string> | null) => {
+      const h = upstreamHeaders(req.headers, { ...headerInput, backendAuth: auth });
+      if (replaced) {
+        // The body is the gateway's envelope: its own type and action; the length undici sets.
+        for (const k of ['content-type', 'content-length', 'transfer-encoding', 'soapaction']) delete h[k];
+        Object.assign(h, replaced);
+      }
+      return h;
+    };
+    const done = async (answer: UpstreamAnswer) => {
+      x.upstream = x.soapMode === 'json' ? await soapJsonAnswer(x, answer, config.maxBodyBytes) : answer;
       deps.upstreams.success(svc.id);
-      return;
+    };
+    if (!auth) {
+      return done(await deps.upstreams.pool(svc).request({
+        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(null), body, signal: ac.signal,
+      }));
     }
 
     // With a credential: the call is the upstream leg of the record (status, duration, attempts,
@@ -60,10 +80,9 @@ export const forward: StageFactory = (deps) => ({
     // again, so it is read whole first (within the body limit).
     const t = performance.now();
     const leg = (x.upstreamLeg = { scheme: auth.scheme, status: 0, durationMs: 0, attempts: 0, tokenId: null as string | null });
-    let body: Buffer | Meter | null = x.meter;
-    if (x.meter && auth.retriesOn401) {
+    if (body && !Buffer.isBuffer(body) && auth.retriesOn401) {
       const chunks: Buffer[] = [];
-      for await (const c of x.meter) chunks.push(c as Buffer);
+      for await (const c of body) chunks.push(c as Buffer);
       body = Buffer.concat(chunks);
     }
     const url = new URL(svc.url.origin + path);
@@ -71,28 +90,26 @@ export const forward: StageFactory = (deps) => ({
       leg.attempts++;
       leg.tokenId = applied.tokenId;
       const answer = await deps.upstreams.pool(svc).request({
-        origin: svc.url.origin, path, method: x.method as 'GET',
-        headers: upstreamHeaders(req.headers, { ...headerInput, backendAuth: applied.headers }),
-        body, signal: ac.signal,
+        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(applied.headers), body, signal: ac.signal,
       });
       leg.status = answer.statusCode;
       leg.durationMs = performance.now() - t;
       return answer;
     };
+    let answer;
     try {
       let applied = await auth.apply(x.method, url);
-      let answer = await send(applied);
+      answer = await send(applied);
       if (answer.statusCode === 401 && auth.retriesOn401) {
         // RFC 6750 3.1: the token was refused (expired or revoked early): one new token, one retry.
         await answer.body.dump();
         applied = await auth.afterUnauthorized(applied, x.method, url);
         answer = await send(applied);
       }
-      x.upstream = answer;
     } finally {
       leg.durationMs = performance.now() - t;
     }
-    deps.upstreams.success(svc.id);
+    await done(answer);
   },
 });
 
