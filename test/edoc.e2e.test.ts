@@ -189,6 +189,17 @@ describe.each(testEngines())('edoc hub (%s)', (engine) => {
     expect(row).toMatchObject({ sent: 1 });
   });
 
+  it('retention removes closed documents past VAMCO_EDOC_RETENTION and keeps every pending one however old (issue 9, retention configurable)', async () => {
+    const closed = (await clients[A].send(buildEdoc(spec()), 'edoc')).body.DocId;
+    const open = (await clients[A].send(buildEdoc(spec()), 'edoc')).body.DocId;
+    expect((await clients[B].call('updateStatus', { docid: closed, status: 'done' })).body.status).toBe('OK');
+    const sixYears = Date.now() + 6 * 365 * 86_400_000;
+    expect(await p.edoc.hub.prune(sixYears)).toBeGreaterThanOrEqual(1);
+    expect((await clients[A].getEdoc(closed)).http).toBe(404);
+    expect((await clients[B].getEdoc(open)).http).toBe(200);
+    expect((await clients[B].call('getReceivedEdocList', { messagetype: 'edoc' })).body.data.map((d: any) => d.docId)).toContain(open);
+  });
+
   it('accepts the SDK\'s system id + HMAC-SHA256 signed headers (reference: credentials, XroadVnpt- prefix) and refuses a wrong signature', async () => {
     const { secret, systemId } = await p.edoc.hub.setEndpoint(`GOV/${C}/qlvb`, 'test');
     const signed = edocClient(p.gatewayUrl, () => ({}), (op, params) => signedHeaders(systemId, secret, op, params));

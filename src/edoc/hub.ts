@@ -307,6 +307,31 @@ export class EdocHub {
     };
   }
 
+  /**
+   * Retention (VAMCO_EDOC_RETENTION): documents older than it whose every delivery is closed
+   * (acknowledged, refused or forwarded) are removed with their bytes; anything still pending
+   * is kept however old. Returns how many documents went.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    if (!this.o.config.retentionMs) return 0;
+    const cutoff = new Date(now - this.o.config.retentionMs).toISOString();
+    const old = await this.db.selectFrom('edoc_documents').select(['doc_id', 'blob_sha256']).where('created_at', '<', cutoff).limit(1000).execute();
+    let n = 0;
+    for (const d of old) {
+      const open = await this.db.selectFrom('edoc_deliveries').select('id').where('doc_id', '=', d.doc_id)
+        .where('state', 'not in', ['done', 'fail', 'forwarded']).executeTakeFirst();
+      if (open) continue;
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('edoc_deliveries').where('doc_id', '=', d.doc_id).execute();
+        await trx.deleteFrom('edoc_documents').where('doc_id', '=', d.doc_id).execute();
+      });
+      const shared = await this.db.selectFrom('edoc_documents').select('doc_id').where('blob_sha256', '=', d.blob_sha256).executeTakeFirst();
+      if (!shared) await this.blobs.remove(d.blob_sha256);
+      n++;
+    }
+    return n;
+  }
+
   /** Document traffic per agency, for the console and `vamco edoc list`. */
   async traffic(): Promise<{ organ: string; sent: number; pending: number; acknowledged: number; refused: number; stuck: number }[]> {
     const rows = await this.db.selectFrom('edoc_deliveries').select(['sender_organ', 'recipient_organ', 'state', 'route', 'attempts']).execute();

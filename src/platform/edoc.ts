@@ -29,9 +29,12 @@ export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: 
   const hub = edocHub(a);
   const upstream = a.config.edoc.upstream ? new EdocUpstream(hub, a.store, a.config.edoc.upstream, a.logger) : null;
   upstream?.start();
+  // Retention runs hourly; a failed round is logged and tried again next hour.
+  const prune = setInterval(() => { hub.prune().catch((err) => a.logger.warn({ err }, 'edoc retention')); }, 3_600_000);
+  prune.unref();
   return {
     hub, upstream,
-    stop: async () => { await upstream?.stop(); },
+    stop: async () => { clearInterval(prune); await upstream?.stop(); },
     mount: (g) => ({
       prefix: EDOC_PREFIX,
       handle: createEdocHandler({ hub, instance: a.config.instance, snapshots: a.snapshots, tokens: g.tokens, maxBytes: a.config.edoc.maxBytes, logger: a.logger }),
