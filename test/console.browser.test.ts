@@ -77,7 +77,13 @@ describe('console in a browser', () => {
     await page.goto(cp.url + '/');
     await tid('username').waitFor();
     await shot('login-vi');
+    // A wrong password is told in the console's language, not as the server's English detail.
     await tid('username').fill(cp.firstAdmin.username);
+    await tid('password').fill('sai mật khẩu');
+    await tid('login-submit').click();
+    await tid('error').waitFor();
+    expect(await tid('error').innerText()).toContain('Sai tên đăng nhập hoặc mật khẩu.');
+    expect(await tid('error').innerText()).not.toContain('Wrong username');
     await tid('password').fill(cp.firstAdmin.oneTimePassword);
     await tid('login-submit').click();
     await tid('totp-secret').waitFor();
@@ -236,6 +242,14 @@ describe('console in a browser', () => {
         await tid('whoami').waitFor();
         await page.waitForLoadState('networkidle');
         await page.waitForTimeout(400); // charts animate in
+        if (p === '/trail') {
+          // Actions and actors by name, the raw codes on hover.
+          await tid('trail-row').first().waitFor();
+          const trail = await page.locator('main').innerText();
+          expect(trail).toContain(lang === 'vi' ? 'Người dùng admin' : 'User admin');
+          expect(trail).toContain(lang === 'vi' ? 'Cấp quyền truy cập' : 'Access granted');
+          expect(trail).not.toContain('access.grant');
+        }
         const name = p === '/' ? 'dashboard' : p.slice(1).replace(/\/.*/, '-detail').replace(/[^a-z-]/g, '');
         await shot(`${name}-${lang}`);
       }

@@ -2,7 +2,7 @@
 // endpoint) with a reason; the provider's admin approves — which creates the grant through the
 // registry — or rejects; the asker may withdraw while it is pending. Both sides see the state.
 import type { Kysely, Selectable } from 'kysely';
-import { VamcoError } from '../core/errors.js';
+import { VamcoError, reason as why } from '../core/errors.js';
 import { parseServiceId, parseSubsystemId, memberId, serviceId, subsystemId } from '../core/ids.js';
 import type { Store, Schema } from '../store/index.js';
 import { accountsDb, type AccessRequestTable, type AccountsSchema } from '../accounts/schema.js';
@@ -82,7 +82,7 @@ export function describeRequest(input: NewRequest) {
   const s = parseServiceId(input.service);
   const c = parseSubsystemId(input.client);
   const reason = String(input.reason ?? '').normalize('NFC').trim();
-  if (reason.length < 5) throw new VamcoError('VALIDATION_FAILED', 'Explain in a few words why this system needs the service (the provider decides on it)');
+  if (reason.length < 5) throw new VamcoError('VALIDATION_FAILED', 'Explain in a few words why this system needs the service (the provider decides on it)', why('request_reason_short'));
   if (reason.length > 2000) throw new VamcoError('VALIDATION_FAILED', 'The reason may have at most 2000 characters');
   let endpoint: { method: string; path: string } | null = null;
   if (input.endpoint) {
@@ -96,13 +96,13 @@ export function describeRequest(input: NewRequest) {
 
 export async function createRequest(ctx: AccessRequestsCtx, input: NewRequest, who: Who): Promise<AccessRequestView> {
   const d = describeRequest(input);
-  if (d.providerMember === d.clientMember) throw new VamcoError('CONFLICT', 'This service belongs to your own agency: grant access directly on the Access page');
+  if (d.providerMember === d.clientMember) throw new VamcoError('CONFLICT', 'This service belongs to your own agency: grant access directly on the Access page', why('request_own_agency'));
   if (!(await serviceExists(ctx.db, d.service))) throw new VamcoError('NOT_FOUND', `Service ${d.service} is not registered`);
   if (!(await subsystemExists(ctx.db, d.client))) throw new VamcoError('NOT_FOUND', `Subsystem ${d.client} is not registered`);
   let dup = ctx.db.selectFrom('access_requests').select('id').where('service_id', '=', d.service).where('client_id', '=', d.client).where('state', '=', 'pending');
   dup = d.endpoint ? dup.where('endpoint_method', '=', d.endpoint.method).where('endpoint_path', '=', d.endpoint.path) : dup.where('endpoint_method', 'is', null);
   const existing = await dup.executeTakeFirst();
-  if (existing) throw new VamcoError('ALREADY_EXISTS', `Request ${existing.id} for the same access is already pending`, { extra: { requestId: Number(existing.id) } });
+  if (existing) throw new VamcoError('ALREADY_EXISTS', `Request ${existing.id} for the same access is already pending`, { extra: { requestId: Number(existing.id), reason: 'request_pending', params: { id: Number(existing.id) } } });
   return ctx.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('access_requests').values({
       service_id: d.service, provider_member: d.providerMember, client_id: d.client, client_member: d.clientMember,
@@ -158,7 +158,7 @@ const cleanNote = (note: unknown): string | null => {
 /** Approves a pending request: the grant is created first (by the registry, trailed there), then the request is closed. */
 export async function approveRequest(ctx: AccessRequestsCtx, id: number, note: unknown, who: Who): Promise<AccessRequestView> {
   const r = await getRequest(ctx, id);
-  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`);
+  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`, why('request_not_pending', { id, state: r.state }));
   let grantId: number | null = null;
   try {
     grantId = (await ctx.grant({ service: r.service, client: r.client, endpoint: r.endpoint }, who)).id;
@@ -178,12 +178,12 @@ export async function approveRequest(ctx: AccessRequestsCtx, id: number, note: u
 
 export async function rejectRequest(ctx: AccessRequestsCtx, id: number, note: unknown, who: Who): Promise<AccessRequestView> {
   const r = await getRequest(ctx, id);
-  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`);
+  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`, why('request_not_pending', { id, state: r.state }));
   return decide(ctx, id, 'rejected', cleanNote(note), who, null);
 }
 
 export async function withdrawRequest(ctx: AccessRequestsCtx, id: number, who: Who): Promise<AccessRequestView> {
   const r = await getRequest(ctx, id);
-  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`);
+  if (r.state !== 'pending') throw new VamcoError('CONFLICT', `Access request ${id} is ${r.state}, not pending`, why('request_not_pending', { id, state: r.state }));
   return decide(ctx, id, 'withdrawn', null, who, null);
 }

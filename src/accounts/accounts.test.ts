@@ -65,6 +65,12 @@ describe.each(testEngines())('accounts on %s', (engine) => {
     expect(await ensureFirstAdmin(t.store)).toBeNull();
   });
 
+  it('refuses a wrong password with a stable reason the console translates', async () => {
+    const r = await call('POST', '/auth/login', null, { username: 'admin', password: 'not the password' });
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'wrong_credentials', detail: 'Wrong username or password' });
+  });
+
   it('walks the first login: password → TOTP enrolment → new password → full session', async () => {
     const r1 = await call('POST', '/auth/login', null, { username: 'admin', password: adminPassword });
     expect(r1.statusCode).toBe(200);
@@ -81,10 +87,12 @@ describe.each(testEngines())('accounts on %s', (engine) => {
     // A reload asks again: the same pending secret, so the app already set up keeps working.
     const again = await call('POST', '/auth/totp/enrol', c);
     expect(again.json().secret).toBe(totpSecret);
-    expect((await call('POST', '/auth/totp/confirm', c, { code: '000000' })).statusCode).toBe(401);
+    const wrong = await call('POST', '/auth/totp/confirm', c, { code: '000000' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().reason).toBe('wrong_code');
     const conf = await call('POST', '/auth/totp/confirm', c, { code: code(totpSecret) });
     expect(conf.json().stage).toBe('password_change');
-    expect((await call('POST', '/auth/password', c, { newPassword: 'short' })).json().code).toBe('VALIDATION_FAILED');
+    expect((await call('POST', '/auth/password', c, { newPassword: 'short' })).json()).toMatchObject({ code: 'VALIDATION_FAILED', reason: 'password_short', params: { min: 10 } });
     const pw = await call('POST', '/auth/password', c, { newPassword: 'Một mật khẩu mới 2026' });
     expect(pw.json().stage).toBe('full');
     adminPassword = 'Một mật khẩu mới 2026';

@@ -2,7 +2,7 @@
 // have none) → forced password change after a one-time password → full session. Failures of
 // either factor count towards back-off and lock-out.
 import type { Kysely } from 'kysely';
-import { VamcoError } from '../core/errors.js';
+import { VamcoError, reason } from '../core/errors.js';
 import type { Schema } from '../store/index.js';
 import { iso, type AccountsCtx } from './context.js';
 import { checkPasswordStrength, dummyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -42,7 +42,7 @@ async function recordLogin(ctx: AccountsCtx, user: UserRow, meta: Meta): Promise
 
 export async function loginWithPassword(ctx: AccountsCtx, username: string, password: string, meta: Meta): Promise<{ session: NewSession; user: UserRow }> {
   if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-    throw new VamcoError('VALIDATION_FAILED', 'Username and password are required');
+    throw new VamcoError('VALIDATION_FAILED', 'Username and password are required', reason('credentials_required'));
   }
   const user = await findUser(ctx, username);
   // Counted (or refused) before the password is looked at; names that are no account are
@@ -51,12 +51,12 @@ export async function loginWithPassword(ctx: AccountsCtx, username: string, pass
   if (!user) {
     await verifyPassword(password, await dummyHash()); // the time a real check takes
     await attempt.failed('password');
-    throw new VamcoError('UNAUTHENTICATED', WRONG);
+    throw new VamcoError('UNAUTHENTICATED', WRONG, reason('wrong_credentials'));
   }
   // A disabled account answers like a wrong password: the answer must not confirm the password.
   if (!(await verifyPassword(password, user.password_hash)) || user.disabled) {
     await attempt.failed('password');
-    throw new VamcoError('UNAUTHENTICATED', WRONG);
+    throw new VamcoError('UNAUTHENTICATED', WRONG, reason('wrong_credentials'));
   }
   if (user.must_change_password && user.password_expires_at && Date.parse(user.password_expires_at) <= ctx.now()) {
     await attempt.succeeded('partial');
@@ -92,7 +92,7 @@ async function checkCode(ctx: AccountsCtx, user: UserRow, secret: string, code: 
     .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])).executeTakeFirst()).numUpdatedRows) > 0;
   if (!claimed) {
     await attempt.failed('totp');
-    throw new VamcoError('UNAUTHENTICATED', BAD_CODE);
+    throw new VamcoError('UNAUTHENTICATED', BAD_CODE, reason('wrong_code'));
   }
   return { step: step!, attempt };
 }
@@ -166,13 +166,13 @@ export async function changePassword(ctx: AccountsCtx, session: SessionRow, user
     const attempt = await admitAttempt(ctx, { user }, meta);
     if (typeof input.currentPassword !== 'string' || !(await verifyPassword(input.currentPassword, user.password_hash))) {
       await attempt.failed('password');
-      throw new VamcoError('UNAUTHENTICATED', 'The current password is wrong');
+      throw new VamcoError('UNAUTHENTICATED', 'The current password is wrong', reason('wrong_current_password'));
     }
     await attempt.succeeded('partial');
   }
   const weak = checkPasswordStrength(input.newPassword);
-  if (weak) throw new VamcoError('VALIDATION_FAILED', weak);
-  if (await verifyPassword(input.newPassword, user.password_hash)) throw new VamcoError('VALIDATION_FAILED', 'Choose a password different from the current one');
+  if (weak) throw new VamcoError('VALIDATION_FAILED', weak.detail, reason(weak.reason, weak.params));
+  if (await verifyPassword(input.newPassword, user.password_hash)) throw new VamcoError('VALIDATION_FAILED', 'Choose a password different from the current one', reason('same_password'));
   const hash = await hashPassword(input.newPassword);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: hash, must_change_password: 0, password_expires_at: null, updated_at: iso(ctx.now()) }).where('id', '=', user.id).execute();

@@ -21,7 +21,8 @@ describe('passwords', () => {
       seen.add(p);
     }
     expect(seen.size).toBe(50);
-    expect(checkPasswordStrength('short')).toMatch(/at least/);
-    expect(checkPasswordStrength('aaaaaaaaaaaa')).toMatch(/different/);
+    expect(checkPasswordStrength('short')?.detail).toMatch(/at least/);
+    expect(checkPasswordStrength('short')?.reason).toBe('password_short');
+    expect(checkPasswordStrength('aaaaaaaaaaaa')?.detail).toMatch(/different/);
   });
 });

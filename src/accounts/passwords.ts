@@ -45,9 +45,10 @@ export function generatePassword(length = 16): string {
   return out;
 }
 
-export function checkPasswordStrength(password: string): string | null {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) return `A password needs at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 256) return 'A password may have at most 256 characters';
-  if (new Set(password).size < 4) return 'A password needs more different characters';
+/** What is wrong with a new password, as an English detail and a reason the console translates. */
+export function checkPasswordStrength(password: string): { detail: string; reason: string; params?: Record<string, number> } | null {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) return { detail: `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, reason: 'password_short', params: { min: MIN_PASSWORD_LENGTH } };
+  if (password.length > 256) return { detail: 'A password may have at most 256 characters', reason: 'password_long', params: { max: 256 } };
+  if (new Set(password).size < 4) return { detail: 'A password needs more different characters', reason: 'password_varied' };
   return null;
 }

@@ -1,7 +1,7 @@
 // Local user accounts: create, change role/agency, disable, reset password or second factor.
 // Every change is written to the admin trail in the same transaction.
 import type { Kysely } from 'kysely';
-import { VamcoError } from '../core/errors.js';
+import { VamcoError, reason } from '../core/errors.js';
 import { optionalName } from '../core/text.js';
 import { parseMemberId, memberId as formatMemberId } from '../core/ids.js';
 import type { Role } from '../admin/principal.js';
@@ -129,7 +129,7 @@ export async function createUser(ctx: AccountsCtx, input: NewUser, who: Who): Pr
   if (password === undefined) password = oneTimePassword = generatePassword();
   else {
     const weak = checkPasswordStrength(password);
-    if (weak) throw new VamcoError('VALIDATION_FAILED', weak);
+    if (weak) throw new VamcoError('VALIDATION_FAILED', weak.detail, reason(weak.reason, weak.params));
   }
   const hash = await hashPassword(password);
   const at = iso(ctx.now());
@@ -146,7 +146,7 @@ export async function createUser(ctx: AccountsCtx, input: NewUser, who: Who): Pr
     return { user, oneTimePassword };
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err?.code === '23505' || /UNIQUE constraint failed/.test(String(err?.message))) throw new VamcoError('ALREADY_EXISTS', `User ${username} already exists`);
+    if (err?.code === '23505' || /UNIQUE constraint failed/.test(String(err?.message))) throw new VamcoError('ALREADY_EXISTS', `User ${username} already exists`, reason('already_exists', { what: username }));
     throw e;
   }
 }

@@ -38,6 +38,14 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * A finer, stable reason under a code, with the values its sentence needs: the console has a
+ * sentence (vi and en) for each reason, so it shows more than the English `detail`. Goes into
+ * the problem body as `reason` and `params`.
+ */
+export const reason = (key: string, params?: Record<string, string | number>): { extra: Record<string, unknown> } =>
+  ({ extra: { reason: key, ...(params ? { params } : {}) } });
+
 export class VamcoError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

@@ -6,7 +6,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
-import { VamcoError } from '../core/errors.js';
+import { VamcoError, reason } from '../core/errors.js';
 
 const blocked = new net.BlockList();
 blocked.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -69,39 +69,39 @@ export async function checkBackendUrl(raw: string, policy: BackendPolicy): Promi
   try {
     url = new URL(raw);
   } catch {
-    throw new VamcoError('BACKEND_URL_REFUSED', `"${raw}" is not a valid URL`);
+    throw new VamcoError('BACKEND_URL_REFUSED', `"${raw}" is not a valid URL`, reason('backend_invalid'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new VamcoError('BACKEND_URL_REFUSED', `Backend URLs must be http or https, not ${url.protocol.replace(':', '')}`);
+    throw new VamcoError('BACKEND_URL_REFUSED', `Backend URLs must be http or https, not ${url.protocol.replace(':', '')}`, reason('backend_scheme'));
   }
   if (url.username || url.password) {
-    throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not carry credentials; set backend authentication instead');
+    throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not carry credentials; set backend authentication instead', reason('backend_credentials'));
   }
-  if (url.hash) throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not have a #fragment');
+  if (url.hash) throw new VamcoError('BACKEND_URL_REFUSED', 'Backend URLs must not have a #fragment', reason('backend_fragment'));
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const { hosts, ranges } = allowList(policy.allow);
   let addrs: string[];
   if (net.isIP(host)) addrs = [host];
   else {
-    if (METADATA_HOSTS.has(host)) throw new VamcoError('BACKEND_URL_REFUSED', `${host} is a cloud metadata host`);
+    if (METADATA_HOSTS.has(host)) throw new VamcoError('BACKEND_URL_REFUSED', `${host} is a cloud metadata host`, reason('backend_metadata', { host }));
     try {
       addrs = (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
     } catch {
-      throw new VamcoError('BACKEND_URL_REFUSED', `The backend host ${host} does not resolve`);
+      throw new VamcoError('BACKEND_URL_REFUSED', `The backend host ${host} does not resolve`, reason('backend_unresolved', { host }));
     }
   }
   const internal = addrs.filter(isInternalAddress);
   // The gateway listens on every interface by default: its ports on this host's own
   // addresses are refused as well as on loopback.
   if (policy.ownPorts.includes(port) && (internal.length > 0 || addrs.some(isOwnAddress))) {
-    throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`);
+    throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`, reason('backend_own_port', { host: `${host}:${port}` }));
   }
   if (internal.length > 0) {
     const allowed = hosts.has(host) || internal.every((a) => ranges.check(unmap(a), family(unmap(a))));
     if (!allowed) {
       throw new VamcoError('BACKEND_URL_REFUSED',
-        `${host} resolves to an internal address (${internal[0]}); allow it with VAMCO_BACKEND_ALLOW if intended`);
+        `${host} resolves to an internal address (${internal[0]}); allow it with VAMCO_BACKEND_ALLOW if intended`, reason('backend_internal', { host, address: internal[0] }));
     }
   }
   return url;

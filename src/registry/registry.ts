@@ -4,7 +4,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Store, Schema } from '../store/index.js';
-import { VamcoError } from '../core/errors.js';
+import { VamcoError, reason } from '../core/errors.js';
 import { checkName, optionalName } from '../core/text.js';
 import {
   parseMemberId, parseSubsystemId, parseServiceId, memberId, subsystemId, serviceId,
@@ -49,7 +49,7 @@ async function mutate<T>(ctx: RegistryCtx, who: Actor, action: string, target: s
       return r.result;
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw new VamcoError('ALREADY_EXISTS', `${target} already exists`);
+    if (isUniqueViolation(e)) throw new VamcoError('ALREADY_EXISTS', `${target} already exists`, reason('already_exists', { what: target }));
     throw e;
   }
 }

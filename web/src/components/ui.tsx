@@ -6,9 +6,19 @@ import { navigate } from '../router';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 
-export function errorText(e: unknown, t: (k: string) => string): string {
-  if (e instanceof ApiError) return e.code === 'NETWORK' ? t('error.network') : e.message;
-  return t('common.error');
+/**
+ * The sentence for an error: the console's own (vi/en) for a problem's stable `reason` (with its
+ * `params`), else the server's `detail`.
+ */
+export function errorText(e: unknown, t: (k: string, o?: Record<string, unknown>) => string): string {
+  if (!(e instanceof ApiError)) return t('common.error');
+  if (e.code === 'NETWORK') return t('error.network');
+  const reason = e.problem?.reason;
+  if (typeof reason === 'string') {
+    const text = t(`reason.${reason}`, { ...(e.problem?.params as Record<string, unknown> | undefined), defaultValue: '' });
+    if (text) return text;
+  }
+  return e.message;
 }
 
 export function ErrorAlert({ error }: { error: unknown }) {

@@ -99,12 +99,12 @@ export function MessagesPage() {
         {detail && (
           <Stack gap="xs" data-testid="message-detail">
             {([
-              ['messages.time', dateTime(detail.at)], ['messages.messageId', detail.messageId], ['Request id', detail.requestId],
+              ['messages.time', dateTime(detail.at)], ['messages.messageId', detail.messageId], ['messages.requestId', detail.requestId],
               ['messages.client', detail.client], ['messages.service', detail.service], ['services.method', detail.method], ['services.path', detail.path],
               ['messages.status', `${detail.status}${detail.errorCode ? ' ' + detail.errorCode : ''}`], ['messages.duration', num(detail.durationMs, 3)],
               ['messages.size', `${num(detail.requestSize)} B → ${num(detail.responseSize)} B`], ['X-Road-UserId', detail.userId], ['X-Road-Issue', detail.issue],
-              [`${t('messages.digest')} (request)`, detail.requestDigest], [`${t('messages.digest')} (response)`, detail.responseDigest],
-              ['Node / seq', `${detail.nodeId} / ${detail.seq}`], [`${t('messages.hash')} (prev)`, detail.prevHash], [t('messages.hash'), detail.hash],
+              ['messages.digestRequest', detail.requestDigest], ['messages.digestResponse', detail.responseDigest],
+              ['messages.nodeSeq', `${detail.nodeId} / ${detail.seq}`], ['messages.prevHash', detail.prevHash], ['messages.hash', detail.hash],
             ] as [string, string | null | undefined][]).map(([k, v]) => (
               <div key={k}><Text size="xs" c="dimmed">{k.includes('.') ? t(k) : k}</Text><Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{v ?? '—'}</Code></div>
             ))}

@@ -143,7 +143,7 @@ function ApiDocs({ doc }: { doc: any }) {
           {o.description && <Text size="sm" mt={4}>{o.description}</Text>}
           {o.parameters && o.parameters.length > 0 && (
             <Table mt="xs" fz="sm">
-              <Table.Thead><Table.Tr><Table.Th>{t('services.parameters')}</Table.Th><Table.Th>in</Table.Th><Table.Th>type</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+              <Table.Thead><Table.Tr><Table.Th>{t('services.parameters')}</Table.Th><Table.Th>{t('services.paramIn')}</Table.Th><Table.Th>{t('services.paramType')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
               <Table.Tbody>{o.parameters.map((p) => <Table.Tr key={p.in + p.name}><Table.Td ff="monospace">{p.name}{p.required ? ' *' : ''}</Table.Td><Table.Td>{p.in}</Table.Td><Table.Td>{p.schema?.type ?? ''}</Table.Td><Table.Td>{p.description ?? ''}</Table.Td></Table.Tr>)}</Table.Tbody>
             </Table>
           )}

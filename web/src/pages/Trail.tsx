@@ -9,6 +9,17 @@ import { dateTime } from '../format';
 
 const json = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v, null, 2));
 
+type T = (k: string, o?: Record<string, unknown>) => string;
+/** "access_request.approve" → "Duyệt yêu cầu truy cập"; an action without a sentence stays as it is. */
+export const actionLabel = (t: T, action: string) => t(`trailAction.${action.replace(/\./g, '_')}`, { defaultValue: action });
+/** "user:admin" → "Người dùng admin", "cli:root" → "Dòng lệnh (root)", "token:…" → "Token quản trị". */
+export function actorLabel(t: T, actor: string): string {
+  const i = actor.indexOf(':');
+  const kind = i < 0 ? actor : actor.slice(0, i);
+  const name = i < 0 ? '' : actor.slice(i + 1);
+  return t(`trailActor.${kind}`, { name, defaultValue: actor });
+}
+
 export function TrailPage() {
   const { t } = useTranslation();
   const [items, setItems] = useState<TrailItem[] | null>(null);
@@ -37,9 +48,9 @@ export function TrailPage() {
                 {items.map((i) => (
                   <Fragment key={i.seq}>
                     <Table.Tr style={{ cursor: 'pointer' }} onClick={() => setOpen(open === i.seq ? null : i.seq)} data-testid="trail-row">
-                      <Table.Td><ActionIcon variant="subtle" size="sm">{open === i.seq ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}</ActionIcon></Table.Td>
+                      <Table.Td><ActionIcon variant="subtle" size="sm" aria-label={t('common.details')} aria-expanded={open === i.seq}>{open === i.seq ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}</ActionIcon></Table.Td>
                       <Table.Td>{i.seq}</Table.Td><Table.Td>{dateTime(i.at)}</Table.Td>
-                      <Table.Td ff="monospace">{i.actor}</Table.Td><Table.Td><Text size="sm" fw={600}>{i.action}</Text></Table.Td>
+                      <Table.Td title={i.actor}>{actorLabel(t, i.actor)}</Table.Td><Table.Td title={i.action}><Text size="sm" fw={600}>{actionLabel(t, i.action)}</Text></Table.Td>
                       <Table.Td ff="monospace">{i.target}</Table.Td><Table.Td>{i.address ?? '—'}</Table.Td>
                     </Table.Tr>
                     {open === i.seq && (

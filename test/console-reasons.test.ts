@@ -1,0 +1,31 @@
+// One catalogue of error reasons: every `reason` the server puts in a problem (reason('…') in
+// src) has a sentence in the console's Vietnamese and English catalogues (web/src/i18n.ts),
+// so no server error reaches a Vietnamese operator as an English detail.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+}
+
+describe('error reasons', () => {
+  const thrown = new Set<string>();
+  for (const f of sources('src')) {
+    const text = fs.readFileSync(f, 'utf8');
+    for (const m of text.matchAll(/\b(?:reason|why)\('([a-z_]+)'/g)) thrown.add(m[1]);
+    for (const m of text.matchAll(/reason: '([a-z_]+)'/g)) thrown.add(m[1]);
+  }
+  const catalogue = fs.readFileSync('web/src/i18n.ts', 'utf8');
+
+  it('finds the reasons the server gives', () => {
+    expect([...thrown]).toEqual(expect.arrayContaining(['wrong_credentials', 'wrong_code', 'password_short', 'already_exists', 'backend_internal', 'request_pending']));
+  });
+
+  it('has a Vietnamese and an English sentence for each', () => {
+    const missing = [...thrown].filter((r) => (catalogue.match(new RegExp(`'reason\\.${r}':`, 'g')) ?? []).length !== 2);
+    expect(missing).toEqual([]);
+  });
+});
