@@ -115,10 +115,14 @@ describe('a SOAP national service through the province: pass-through and JSON', 
 
   it('registers the WSDL\'s operations as the service\'s endpoints', async () => {
     const svc = (await p.admin('GET', `/api/v1/services/${encodeURIComponent(SVC)}`)).body;
-    expect(svc.type).toBe('SOAP');
+    // PR-MREST listMethods: service_type REST|OPENAPI|WSDL.
+    expect(svc.type).toBe('WSDL');
     expect(svc.endpoints.map((e: { method: string; path: string }) => `${e.method} ${e.path}`)).toEqual(['POST /TraCuuCongDan', 'POST /XacThucCongDan']);
     expect(svc.backendAuth).toMatchObject({ scheme: 'signed', user: USER, secretSet: true });
     expect(JSON.stringify(svc)).not.toContain(SECRET);
+    const lm = await request(`${p.gatewayUrl}/r1/${p.instance}/${OP}/listMethods`, { headers: { 'x-road-client': `${p.instance}/${A1}`, 'x-api-key': keys[A1] } });
+    const listed = (await lm.body.json() as { service: { service_code: string; service_type: string; endpoint_list: unknown[] }[] }).service.find((x) => x.service_code === 'congdan');
+    expect(listed).toMatchObject({ service_type: 'WSDL', endpoint_list: [{ method: 'POST', path: '/TraCuuCongDan' }, { method: 'POST', path: '/XacThucCongDan' }] });
   });
 
   it('passes a granted operation\'s envelope through, signed, and relays the answer as the backend sent it', async () => {

@@ -222,7 +222,7 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
     const model = parseWsdl(input.wsdl);
     out.wsdl = input.wsdl;
     out.openapi = null;
-    out.service_type = 'SOAP';
+    out.service_type = 'WSDL'; // X-Road's name for a SOAP service (PR-MREST listMethods)
     // Each operation is an endpoint, so access rights name operations like REST endpoints.
     endpoints = model.operations.map((o) => ({ method: 'POST', path: `/${o.name}`, operationId: o.name }));
   }
