@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     const verify: Record<string, unknown> = {};
     for (const v of vamcos) {
       await v.vamco!.proc.stop('SIGTERM');
-      const counted = countRecords(v.vamco!.setup.dataDir);
+      const counted = countRecords(v.vamco!.setup.dataDir, true);
       const av = await auditVerify(v.vamco!.setup);
       verify[v.name] = { ok: av.ok, verifiedRecords: av.records, countedRecords: counted, output: av.text };
     }

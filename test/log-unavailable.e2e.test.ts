@@ -1,6 +1,7 @@
 // "Durable before answered" when the log cannot commit: the gateway answers 500 Server.NotReady —
-// not the backend's answer, not the problem it would otherwise send — and records again once
-// the log can commit. The fault is real: the log's table is moved away in the database.
+// not the backend's answer, not the problem it would otherwise send — without calling the
+// backend (its request record could not be made durable), /readyz says why, and the node
+// records again once the log can commit. The fault is real: the log's table is moved away.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { request } from 'undici';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
@@ -28,10 +29,24 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
     if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  /** Runs `fn` while the log cannot commit, and puts the log back whatever happens. */
+  const readyz = async () => {
+    const r = await request(`${p.gatewayUrl}/readyz`);
+    return { status: r.statusCode, body: await r.body.json() as { status: string; reason?: string } };
+  };
+  const until = async <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const v = await fn();
+      if (ok(v)) return v;
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** Runs `fn` while the log cannot commit, puts the log back whatever happens, and waits until the node says it is ready again. */
   const whileLogBroken = async (fn: () => Promise<void>) => {
     const restore = await makeMessageLogUnwritable(p.store);
     try { await fn(); } finally { await restore(); }
+    await until('/readyz 200 after the log came back', readyz, (r) => r.status === 200);
   };
 
   beforeAll(async () => {
@@ -57,6 +72,14 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
       const r = await call('echo/x', { 'x-road-id': 'unlogged-ok' });
       expect([r.status, r.body.code, r.headers['x-road-error']]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
       expect(r.headers['x-backend']).toBeUndefined();
+      // Refused before the provider: the backend never saw it.
+      expect(backend.seen.filter((s) => s.headers['x-road-id'] === 'unlogged-ok')).toEqual([]);
+      const ready = await until('/readyz 503', readyz, (x) => x.status === 503);
+      expect(ready.body.reason).toMatch(/message log cannot commit/);
+      const again = await call('echo/x', { 'x-road-id': 'unlogged-ok-2' });
+      expect([again.status, again.body.code, again.headers['x-road-error']]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
+      expect(again.body.detail).toMatch(/message log/);
+      expect(backend.seen.filter((s) => s.headers['x-road-id'] === 'unlogged-ok-2')).toEqual([]);
     });
     const again = await call('echo/x', { 'x-road-id': 'logged-again' });
     expect(again.status).toBe(200);

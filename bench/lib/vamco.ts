@@ -55,10 +55,11 @@ export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<V
 }
 
 /** Message-log records, read straight from the SQLite file (WAL readers do not block the writer). */
-export function countRecords(dataDir: string): number {
+/** Exchanges' outcome records (request records, status 0, left out); `all` counts every record. */
+export function countRecords(dataDir: string, all = false): number {
   const db = new Database(path.join(dataDir, 'vamco.db'), { readonly: true, fileMustExist: true });
   try {
-    return Number((db.prepare('select count(*) as n from message_log').get() as { n: number }).n);
+    return Number((db.prepare(`select count(*) as n from message_log${all ? '' : ' where status > 0'}`).get() as { n: number }).n);
   } finally {
     db.close();
   }

@@ -111,7 +111,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const ready = deps.isReady();
     reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not ready' };
+    const reason = ready ? undefined : deps.whyNotReady?.() ?? undefined;
+    return { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}) };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(deps.metrics.registry.contentType);

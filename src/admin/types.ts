@@ -12,6 +12,8 @@ export interface AdminDeps {
   /** Tried in order after the built-in admin-token check. */
   authenticators?: Authenticator[];
   isReady(): boolean;
+  /** Why the node is not ready (null when it is): what /readyz says. */
+  whyNotReady?(): string | null;
   /** Ports the platform listens on, filled in once bound; backends may not point at them. */
   ownPorts?: number[];
   /** Where warnings go (a blocked address, say); silent when absent. */

@@ -41,7 +41,7 @@ describe.each(testEngines())('audit export on %s', (engine) => {
     expect(JSON.parse(lines.find((l) => l.includes('"messageId":"msg-4"'))!).upstream).toBe('{"scheme":"oauth2","status":401,"durationMs":3.25,"attempts":2,"tokenId":"tok-0f0f0f0f0f0f"}');
     const fromDb = await verifyStore(t.store);
     const fromFile = await verifyExportFile(file);
-    expect(fromFile).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1 });
+    expect(fromFile).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1, interrupted: 0 });
     expect(fromFile).toEqual(fromDb);
   });
 

@@ -225,7 +225,7 @@ export async function verifyExportFile(file: string, anchor?: Anchor): Promise<V
       let ok: boolean;
       if (type === 'record') {
         const row = recordRow(o);
-        ok = v.record('message', row.node_id, { seq: row.seq, prevHash: row.prev_hash, hash: row.hash, recomputed: hashMessage(row), messageId: row.message_id }, n);
+        ok = v.record('message', row.node_id, { seq: row.seq, prevHash: row.prev_hash, hash: row.hash, recomputed: hashMessage(row), messageId: row.message_id, requestId: row.request_id, status: row.status, at: row.at }, n);
       } else if (type === 'admin') {
         const row = adminRow(o);
         ok = v.record('admin', undefined, { seq: row.seq, prevHash: row.prev_hash, hash: row.hash, recomputed: hashAdmin(row) }, n);

@@ -1,7 +1,7 @@
 // The audit wing: the hash-chained, signed message log and the admin trail.
 export type {
   ExchangeRecord, NodeKey, MessageLogOptions, MessageLogStats, AdminAction, VerifyResult, MessageQuery,
-  LoggedMessage, LoggedMessageDetail, AdminTrailItem, UpstreamLeg,
+  LoggedMessage, LoggedMessageDetail, AdminTrailItem, UpstreamLeg, LogHealth, InterruptedExchange,
 } from './types.js';
 export { loadOrCreateNodeKey } from './node-key.js';
 export { MessageLog } from './message-log.js';

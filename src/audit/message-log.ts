@@ -1,12 +1,17 @@
 // The message log: one hash chain per node, group-committed so a durable record costs
-// microseconds per exchange, and signed at intervals by checkpoints.
+// microseconds per exchange, and signed at intervals by checkpoints. With health monitoring on
+// (the platform turns it on), a log that cannot commit — a failed commit, a commit slower than
+// the commit timeout, a probe write that fails, the data dir gone — refuses appends at once
+// until a probe commits again: the gateway then refuses exchanges before any provider call.
+import fs from 'node:fs';
+import path from 'node:path';
 import { VamcoError } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
 import { sqliteThreadWriter, type SqliteDurability } from './sqlite-writer.js';
-import type { ExchangeRecord, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
+import type { ExchangeRecord, LogHealth, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
 const COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status',
@@ -18,16 +23,27 @@ const COLUMNS = [
 const MAX_BATCH = Math.floor(65535 / COLUMNS.length);
 
 type Fields = ReturnType<typeof toRowFields>;
-interface Waiter { fields: Fields; resolve(): void; reject(e: unknown): void }
-type Writer = ((rows: MessageRow[]) => Promise<void>) & { close?(): Promise<void>; durability?(): Promise<SqliteDurability> };
+interface Waiter { fields: Fields; resolve(): void; reject(e: unknown): void; done?: boolean }
+type Writer = ((rows: MessageRow[]) => Promise<void>) & {
+  close?(): Promise<void>; durability?(): Promise<SqliteDurability>;
+  /** Takes the write lock and inserts a row into message_log, then rolls back: can a commit happen now? */
+  probe(timeoutMs: number): Promise<void>;
+};
 
 const SQLITE_INSERT = `insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => '@' + c).join(', ')})`;
+
+/** The row a probe inserts and rolls back: never committed, so never part of any chain. */
+const PROBE_ROW: MessageRow = {
+  node_id: '~probe', seq: -1, message_id: '~probe', request_id: '~probe', at: '1970-01-01T00:00:00.000Z', client: null, service: null,
+  method: 'GET', path: '/', status: 0, duration_ms: 0, request_size: 0, response_size: 0, request_digest: null, response_digest: null,
+  user_id: null, issue: null, error_code: null, request_body: null, response_body: null, upstream: null, prev_hash: '', hash: '',
+};
 
 function sqliteWriter(store: Store): Writer {
   const sqlite = store.sqlite!;
   const insert = sqlite.prepare(SQLITE_INSERT);
   const tx = sqlite.transaction((rows: MessageRow[]) => { for (const r of rows) insert.run(r); });
-  return async (rows) => {
+  const write = async (rows: MessageRow[]) => {
     // Holding Kysely's connection keeps our raw transaction out of any Kysely transaction
     // open on the same handle (whose rollback would otherwise take our records with it).
     await store.db.connection().execute(async () => {
@@ -35,11 +51,20 @@ function sqliteWriter(store: Store): Writer {
       tx.immediate(rows);
     });
   };
+  return Object.assign(write, {
+    probe: async () => {
+      await store.db.connection().execute(async () => {
+        if (sqlite.inTransaction) return;
+        sqlite.exec('begin immediate');
+        try { sqlite.prepare(SQLITE_INSERT).run(PROBE_ROW); } finally { sqlite.exec('rollback'); }
+      });
+    },
+  });
 }
 
 function postgresWriter(store: Store): Writer {
   const pool = store.pool!;
-  return async (rows) => {
+  return Object.assign(async (rows: MessageRow[]) => {
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (const r of rows) {
@@ -49,7 +74,20 @@ function postgresWriter(store: Store): Writer {
     }
     // One statement is one transaction: the batch commits whole or not at all.
     await pool.query(`insert into message_log (${COLUMNS.join(', ')}) values ${tuples.join(',')}`, values);
-  };
+  }, {
+    probe: async (timeoutMs: number) => {
+      const c = await pool.connect();
+      try {
+        await c.query('begin');
+        // A lock on the table makes the insert wait: the statement timeout turns that into an error.
+        await c.query(`set local statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+        await c.query(`insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((_, i) => '$' + (i + 1)).join(',')})`, COLUMNS.map((k) => PROBE_ROW[k]));
+      } finally {
+        await c.query('rollback').catch(() => {});
+        c.release();
+      }
+    },
+  });
 }
 
 export async function readMessageHead(store: Store, nodeId: string): Promise<{ seq: number; hash: string }> {
@@ -78,6 +116,17 @@ export class MessageLog {
   private readonly settledWaiters: Array<{ target: number; resolve(): void }> = [];
   private failedBatches = 0;
   private lastFailure: unknown;
+  // Health (only with monitoring on): why the log cannot commit now, and since when.
+  private monitor: NodeJS.Timeout | null = null;
+  private unhealthy: { reason: string; since: string; at: number } | null = null;
+  private readonly healthListeners: Array<(h: LogHealth) => void> = [];
+  private batchStarted = 0;
+  private inFlightBatch: Waiter[] | null = null;
+  private probing = false;
+  private lastProbe = 0;
+  private commitTimeoutMs = 5000;
+  private dataDir: string | null = null;
+  private dbFileIno: number | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -101,14 +150,114 @@ export class MessageLog {
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
     // SQLite files commit on a writer thread (sqlite-writer.ts): fsync no longer stalls the gateway.
     const write = store.engine === 'postgres' ? postgresWriter(store)
-      : store.sqlite!.memory ? sqliteWriter(store) : sqliteThreadWriter(store.sqlite!.name, SQLITE_INSERT);
+      : store.sqlite!.memory ? sqliteWriter(store) : sqliteThreadWriter(store.sqlite!.name, SQLITE_INSERT, PROBE_ROW);
     const log = new MessageLog(store, key, write, maxBatch, head, cp ? Number(cp.seq) : 0);
     const interval = opts.checkpointIntervalMs ?? 10_000;
     if (interval > 0) {
       log.timer = setInterval(() => { log.checkpoint().catch(() => { /* retried at the next tick */ }); }, interval);
       log.timer.unref();
     }
+    if (opts.health) log.startMonitor(opts.health, store);
     return log;
+  }
+
+  private startMonitor(h: NonNullable<MessageLogOptions['health']>, store: Store): void {
+    this.commitTimeoutMs = h.commitTimeoutMs ?? 5000;
+    this.dataDir = h.dataDir ?? null;
+    if (store.sqlite && !store.sqlite.memory) this.dbFileIno = fs.statSync(store.sqlite.name).ino;
+    const every = h.intervalMs ?? 250;
+    this.monitor = setInterval(() => this.tick(every), Math.max(10, Math.floor(every / 2)));
+    this.monitor.unref();
+  }
+
+  /** Healthy, or why not: what /readyz reports. Always healthy without monitoring. */
+  get health(): LogHealth {
+    return this.unhealthy ? { ok: false, reason: this.unhealthy.reason, since: this.unhealthy.since } : { ok: true, reason: null, since: null };
+  }
+
+  /** Called on every change of health (the cluster primary tells its workers). */
+  onHealth(fn: (h: LogHealth) => void): void { this.healthListeners.push(fn); }
+
+  private trip(reason: string): void {
+    const first = !this.unhealthy;
+    if (first) this.unhealthy = { reason, since: new Date().toISOString(), at: performance.now() };
+    else { this.unhealthy!.reason = reason; this.unhealthy!.at = performance.now(); }
+    if (first) for (const f of this.healthListeners) f(this.health);
+  }
+
+  private tick(every: number): void {
+    const now = performance.now();
+    // A commit slower than the timeout: its exchanges are refused now (their records may still
+    // land; verify then reports them as interrupted), and so is everything queued behind it.
+    if (this.inFlightBatch && now - this.batchStarted > this.commitTimeoutMs) {
+      const stuck = this.inFlightBatch;
+      this.inFlightBatch = null;
+      this.resync = true;
+      this.trip(`a message-log commit has taken longer than ${this.commitTimeoutMs} ms`);
+      const err = new VamcoError('NOT_READY', `The message log could not commit within ${this.commitTimeoutMs} ms`);
+      this.failedBatches++;
+      this.lastFailure = err;
+      this.settle(stuck, err);
+      this.settle(this.queue.splice(0), err);
+    }
+    if (this.probing || now - this.lastProbe < every) return;
+    this.probing = true;
+    this.lastProbe = now;
+    const started = now;
+    void this.probe().then(
+      () => { if (this.unhealthy && this.unhealthy.at <= started) { this.unhealthy = null; for (const f of this.healthListeners) f(this.health); } },
+      (e: unknown) => this.trip(String((e as Error)?.message ?? e)),
+    ).finally(() => { this.probing = false; });
+  }
+
+  /** Can a record be made durable now? The data dir writable (a small fsync'd file), the
+   * database file still the one open (not deleted under us), and a rolled-back insert. */
+  private async probe(): Promise<void> {
+    const deadline = new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error(`a probe commit has taken longer than ${this.commitTimeoutMs} ms`)), this.commitTimeoutMs);
+      t.unref();
+    });
+    const run = async () => {
+      if (this.dataDir) {
+        const file = path.join(this.dataDir, '.log-probe');
+        try {
+          const fh = await fs.promises.open(file, 'w', 0o600);
+          try { await fh.write(Buffer.alloc(4096)); await fh.datasync(); } finally { await fh.close(); }
+          await fs.promises.unlink(file);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          const why = code === 'ENOSPC' ? 'the disk is full' : code === 'ENOENT' ? 'the data dir is gone' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'the data dir is not writable' : `the data dir cannot be written (${code ?? String(e)})`;
+          throw new Error(`${why}: ${this.dataDir}`);
+        }
+      }
+      if (this.dbFileIno !== null) {
+        const file = this.store.sqlite!.name;
+        const ino = await fs.promises.stat(file).then((st) => st.ino, () => null);
+        if (ino !== this.dbFileIno) throw new Error(`the database file was removed or replaced while open: ${file}`);
+      }
+      try {
+        await this.write.probe(this.commitTimeoutMs);
+      } catch (e) {
+        throw new Error(`the message log cannot be written: ${(e as Error)?.message ?? String(e)}`);
+      }
+    };
+    await Promise.race([run(), deadline]);
+  }
+
+  private settle(waiters: Waiter[], error: unknown): void {
+    let n = 0;
+    for (const w of waiters) {
+      if (w.done) continue;
+      w.done = true;
+      n++;
+      if (error) w.reject(error);
+      else w.resolve();
+    }
+    this.settled += n;
+    for (let i = this.settledWaiters.length - 1; i >= 0; i--) {
+      const sw = this.settledWaiters[i];
+      if (this.settled >= sw.target) { this.settledWaiters.splice(i, 1); sw.resolve(); }
+    }
   }
 
   get nodeId(): string { return this.key.nodeId; }
@@ -120,6 +269,8 @@ export class MessageLog {
   /** Resolves once the record is durably committed; rejects if its batch failed to commit. */
   append(rec: ExchangeRecord): Promise<void> {
     if (this.closed) return Promise.reject(new VamcoError('NOT_READY', 'The message log is closed'));
+    // Refused at once: a caller must not wait a commit timeout to learn what is already known.
+    if (this.unhealthy) return Promise.reject(new VamcoError('NOT_READY', `The message log cannot commit: ${this.unhealthy.reason}`));
     let fields: Fields;
     try {
       fields = toRowFields(rec);
@@ -145,8 +296,11 @@ export class MessageLog {
   private startBatch(): void {
     if (this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.maxBatch);
+    this.inFlightBatch = batch;
+    this.batchStarted = performance.now();
     this.inFlight = this.commit(batch).then(() => {
       this.inFlight = null;
+      if (this.inFlightBatch === batch) this.inFlightBatch = null;
       this.schedule();
     });
   }
@@ -178,25 +332,21 @@ export class MessageLog {
         return row;
       });
       await this.write(rows);
-      this.headSeq = seq;
-      this.headHash = prev;
       this.committed += rows.length;
       this.batchCount++;
+      // Given up on by the commit timeout: the head is re-read before the next batch.
+      if (this.inFlightBatch !== batch) return;
+      this.headSeq = seq;
+      this.headHash = prev;
     } catch (e) {
       this.resync = true;
       error = new VamcoError('NOT_READY', 'The message log could not be written', { cause: e });
+      if (this.monitor) this.trip(`a message-log commit failed: ${(e as Error)?.message ?? String(e)}`);
+      if (this.inFlightBatch !== batch) return;
       this.failedBatches++;
       this.lastFailure = error;
     }
-    this.settled += batch.length;
-    for (let i = this.settledWaiters.length - 1; i >= 0; i--) {
-      const w = this.settledWaiters[i];
-      if (this.settled >= w.target) { this.settledWaiters.splice(i, 1); w.resolve(); }
-    }
-    for (const w of batch) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
+    this.settle(batch, error);
   }
 
   /** Commits everything appended before the call; rejects if any of it failed to commit. */
@@ -246,6 +396,7 @@ export class MessageLog {
   /** Flushes, writes a final checkpoint and stops the timer. Appends after this are refused. */
   async close(): Promise<void> {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    if (this.monitor) { clearInterval(this.monitor); this.monitor = null; }
     if (this.closed) return this.checkpointing;
     this.closed = true;
     let error: unknown;

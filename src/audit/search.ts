@@ -52,6 +52,9 @@ export async function searchMessages(store: Store, q: MessageQuery): Promise<{ i
   if (q.status !== undefined) {
     const [lo, hi] = statusRange(q.status);
     query = query.where('status', '>=', lo).where('status', '<', hi);
+  } else {
+    // Request records (status 0) are the first half of an exchange: the list shows outcomes.
+    query = query.where('status', '>', 0);
   }
   if (q.cursor !== undefined) {
     const c = decodeCursor(q.cursor);

@@ -9,7 +9,11 @@ import { Worker } from 'node:worker_threads';
 /** A connection's durability settings, as SQLite reports them (synchronous: 2 = FULL). */
 export interface SqliteDurability { synchronous: number; journalMode: string }
 
-export type RowWriter = ((rows: object[]) => Promise<void>) & { close(): Promise<void>; durability(): Promise<SqliteDurability> };
+export type RowWriter = ((rows: object[]) => Promise<void>) & {
+  close(): Promise<void>; durability(): Promise<SqliteDurability>;
+  /** Takes the write lock and inserts `row`, then rolls back (health probe). */
+  probe(timeoutMs: number): Promise<void>;
+};
 
 // A string, not a module file: the same code then runs from src/ (vitest) and from dist/.
 const THREAD = `
@@ -27,6 +31,16 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ id: m.id, durability: { synchronous: db.pragma('synchronous', { simple: true }), journalMode: db.pragma('journal_mode', { simple: true }) } });
     return;
   }
+  if (m.probe) {
+    try {
+      db.exec('begin immediate');
+      try { db.prepare(workerData.sql).run(m.probe); } finally { db.exec('rollback'); }
+      parentPort.postMessage({ id: m.id });
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
+    }
+    return;
+  }
   try {
     tx.immediate(m.rows);
     parentPort.postMessage({ id: m.id });
@@ -37,7 +51,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** Commits each batch in one IMMEDIATE transaction on the writer thread's connection. */
-export function sqliteThreadWriter(file: string, sql: string): RowWriter {
+export function sqliteThreadWriter(file: string, sql: string, probeRow: object): RowWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(THREAD, { eval: true, workerData: { driver, file, sql } });
   // Keeps the process alive only while a commit or close is awaited: an idle writer must not
@@ -73,6 +87,8 @@ export function sqliteThreadWriter(file: string, sql: string): RowWriter {
   return Object.assign(write, {
     /** The thread connection's own settings: what its commits promise, asked of SQLite itself. */
     durability: () => ask<SqliteDurability>({ durability: true }),
+    // The timeout is the caller's: a thread stuck behind a lock answers late, and is then ignored.
+    probe: () => ask<void>({ probe: probeRow }),
     close: () => new Promise<void>((resolve) => {
       if (dead) return resolve();
       worker.once('exit', () => resolve());

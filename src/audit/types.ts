@@ -56,7 +56,19 @@ export interface MessageLogOptions {
   checkpointIntervalMs?: number;
   /** Most records committed in one transaction (default 256). */
   maxBatch?: number;
+  /** Health monitoring (off when absent): refuse appends while the log cannot commit. */
+  health?: {
+    /** A commit or probe slower than this makes the log unhealthy (default 5000, VAMCO_LOG_COMMIT_TIMEOUT). */
+    commitTimeoutMs?: number;
+    /** How often the log is probed (default 250 ms). */
+    intervalMs?: number;
+    /** The node's data dir: a probe writes and fsyncs a small file there. */
+    dataDir?: string;
+  };
 }
+
+/** Whether the message log can commit now; when not, why (what /readyz says). */
+export interface LogHealth { ok: boolean; reason: string | null; since: string | null }
 
 export interface MessageLogStats { appended: number; batches: number; pending: number; lastSeq: number }
 
@@ -69,11 +81,22 @@ export interface AdminAction {
   after?: unknown;
 }
 
+/** An exchange whose request record (status 0) has no outcome record after it. */
+export interface InterruptedExchange { nodeId: string; seq: number; messageId: string; at: string }
+
 export interface VerifyResult {
   ok: boolean;
   records: number;
   checkpoints: number;
   adminRecords: number;
+  /**
+   * Exchanges whose request reached the provider (its record is durable) but whose outcome was
+   * never recorded: the node stopped or its log failed in between (or the exchange is still in
+   * flight). Reported, not counted as tampering.
+   */
+  interrupted: number;
+  /** The first 100 of them, in chain order. */
+  interruptedExchanges?: InterruptedExchange[];
   firstBad?: {
     chain: 'message' | 'admin';
     nodeId?: string;

@@ -3,12 +3,19 @@
 import crypto from 'node:crypto';
 import { checkpointHash, checkpointSignatureOk, GENESIS, nodeIdFor } from './chain.js';
 import type { ChainName } from './checkpoints.js';
-import type { VerifyResult } from './types.js';
+import type { InterruptedExchange, VerifyResult } from './types.js';
 
 export type FirstBad = NonNullable<VerifyResult['firstBad']>;
 
-export interface RecordEvent { seq: number; prevHash: string; hash: string; recomputed: string; messageId?: string }
+export interface RecordEvent {
+  seq: number; prevHash: string; hash: string; recomputed: string; messageId?: string;
+  /** Message records: pairs a request record (status 0) with its exchange's outcome record. */
+  requestId?: string; status?: number; at?: string;
+}
 export interface CheckpointEvent { chain: string; nodeId: string; seq: number; hash: string; at: string; signature: string; prev?: string | null }
+
+/** At most this many interrupted exchanges are named in a result (all are counted). */
+const NAMED_INTERRUPTED = 100;
 
 /** A checkpoint kept outside the platform (`vamco audit anchor`): the log must still extend it. */
 export interface AnchorPoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string }
@@ -37,6 +44,8 @@ export class ChainVerifier {
       this.anchors.set(k, [...(this.anchors.get(k) ?? []), p].sort((a, b) => a.seq - b.seq));
     }
   }
+  // Request records still waiting for their outcome record, by node and request id.
+  private readonly open = new Map<string, InterruptedExchange>();
 
   /** Registers a node's public key; returns a reason when it cannot be trusted. */
   addNode(nodeId: string, publicKeyPem: string): string | undefined {
@@ -98,7 +107,14 @@ export class ChainVerifier {
     s.lastHash = r.hash;
     s.lastMessageId = r.messageId;
     if (chain === 'admin') this.adminRecords++;
-    else this.records++;
+    else {
+      this.records++;
+      if (r.status !== undefined && r.requestId !== undefined) {
+        const k = `${nodeId}\u0000${r.requestId}`;
+        if (r.status === 0) this.open.set(k, { nodeId: nodeId!, seq: r.seq, messageId: r.messageId ?? '', at: r.at ?? '' });
+        else this.open.delete(k);
+      }
+    }
     return true;
   }
 
@@ -172,6 +188,13 @@ export class ChainVerifier {
   }
 
   result(): VerifyResult {
-    return { ok: !this.bad, records: this.records, checkpoints: this.checkpoints, adminRecords: this.adminRecords, ...(this.bad ? { firstBad: this.bad } : {}) };
+    // A request record with no outcome: the node stopped (or the log failed) between the
+    // provider call and the answer's record. Not tampering: the chain around it is whole.
+    const interrupted = [...this.open.values()];
+    return {
+      ok: !this.bad, records: this.records, checkpoints: this.checkpoints, adminRecords: this.adminRecords,
+      interrupted: interrupted.length, ...(interrupted.length ? { interruptedExchanges: interrupted.slice(0, NAMED_INTERRUPTED) } : {}),
+      ...(this.bad ? { firstBad: this.bad } : {}),
+    };
   }
 }

@@ -17,7 +17,7 @@ export async function verifyStore(store: Store, anchor?: Anchor): Promise<Verify
   for (const nodeId of await chainNodes(store)) {
     for await (const e of messageChain(store, nodeId)) {
       const ok = e.kind === 'record'
-        ? v.record('message', nodeId, { seq: e.row.seq, prevHash: e.row.prev_hash, hash: e.row.hash, recomputed: hashMessage(e.row), messageId: e.row.message_id })
+        ? v.record('message', nodeId, { seq: e.row.seq, prevHash: e.row.prev_hash, hash: e.row.hash, recomputed: hashMessage(e.row), messageId: e.row.message_id, requestId: e.row.request_id, status: e.row.status, at: e.row.at })
         : v.checkpoint({ chain: e.row.chain, nodeId: e.row.node_id, seq: e.row.seq, hash: e.row.hash, at: e.row.at, signature: e.row.signature, prev: e.row.prev });
       if (!ok) return v.result();
     }

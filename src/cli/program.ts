@@ -258,6 +258,12 @@ export function buildProgram(): Command {
     for (const w of r.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     if (r.ok) {
       out(`OK: ${r.records} records verified (${r.checkpoints} checkpoints, ${r.adminRecords} admin-trail records)${anchored ? `; the log extends all ${anchored} anchored checkpoints` : ''}`);
+      if (r.interrupted) {
+        // Not tampering: the provider got the request, its outcome was never recorded.
+        out(`${r.interrupted} interrupted exchanges (request recorded, no outcome: the node stopped or its log failed in between, or still in flight):`);
+        for (const i of r.interruptedExchanges ?? []) out(`  ${i.nodeId}#${i.seq} message ${i.messageId} at ${i.at}`);
+        if (r.interrupted > (r.interruptedExchanges?.length ?? 0)) out(`  … and ${r.interrupted - (r.interruptedExchanges?.length ?? 0)} more`);
+      }
       return;
     }
     const b = r.firstBad!;

@@ -29,6 +29,8 @@ export interface Config {
   keepAliveTimeoutMs: number;
   tokenTtlSeconds: number;
   checkpointIntervalMs: number;
+  /** A message-log commit slower than this refuses exchanges and makes the node not ready. */
+  logCommitTimeoutMs: number;
   snapshotPollMs: number;
   logLevel: string;
   demo: boolean;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     keepAliveTimeoutMs: dur(env, 'VAMCO_KEEPALIVE_TIMEOUT', '5s'),
     tokenTtlSeconds: int(env, 'VAMCO_TOKEN_TTL', 300, 10, 86400),
     checkpointIntervalMs: dur(env, 'VAMCO_CHECKPOINT_INTERVAL', '10s'),
+    logCommitTimeoutMs: dur(env, 'VAMCO_LOG_COMMIT_TIMEOUT', '5s'),
     snapshotPollMs: dur(env, 'VAMCO_SNAPSHOT_POLL', '250ms'),
     logLevel: env.VAMCO_LOG_LEVEL || 'info',
     demo: env.VAMCO_DEMO !== '0',

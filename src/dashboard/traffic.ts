@@ -86,7 +86,8 @@ export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
   const from = new Date(start).toISOString();
   const to = new Date(end).toISOString();
 
-  const conds = [sql`at >= ${from}`, sql`at < ${to}`];
+  // status 0 is a request record, the first half of an exchange counted by its outcome.
+  const conds = [sql`at >= ${from}`, sql`at < ${to}`, sql`status > 0`];
   if (q.member) {
     // substr, not LIKE: SQLite's LIKE ignores case, and member codes are case-sensitive.
     const prefix = `${q.instance}/${q.member}/`;

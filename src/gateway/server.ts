@@ -130,7 +130,8 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const ready = deps.isReady();
-        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', registryVersion: deps.snapshots.current?.version });
+        const reason = ready ? undefined : deps.whyNotReady?.() ?? undefined;
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}), registryVersion: deps.snapshots.current?.version });
       }
       if (path === '/token') {
         const wait = deps.guard?.retryAfterMs(req.socket.remoteAddress) ?? 0;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord } from '../audit/index.js';
+import type { ExchangeRecord, LogHealth } from '../audit/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import type { TokenService } from './tokens.js';
 import type { RateLimits } from './limiter.js';
@@ -13,7 +13,7 @@ import type { AddressGuard } from '../preauth/index.js';
 export interface GatewayDeps {
   config: Readonly<Config>;
   snapshots: SnapshotHolder;
-  log: { append(rec: ExchangeRecord): Promise<void> };
+  log: { append(rec: ExchangeRecord): Promise<void>; readonly health?: LogHealth };
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;
@@ -25,6 +25,8 @@ export interface GatewayDeps {
   /** The per-address limit in front of authentication (absent: none). */
   guard?: AddressGuard;
   isReady(): boolean;
+  /** Why the node is not ready (null when it is): what /readyz says. */
+  whyNotReady?(): string | null;
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
   mounts?: readonly GatewayMount[];
 }

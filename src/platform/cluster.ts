@@ -15,12 +15,13 @@ import type { Config } from '../config/index.js';
 import { VamcoError } from '../core/errors.js';
 import { openStore } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord, MessageLog } from '../audit/index.js';
+import type { ExchangeRecord, LogHealth, MessageLog } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
 import { Metrics } from '../monitoring/index.js';
 
 interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
 interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: string }[] }
+interface HealthNote { vamco: 'log-health'; health: LogHealth }
 type Pending = { resolve(): void; reject(e: unknown): void };
 
 /** Worker side: `append` resolves once the primary has committed the record. */
@@ -30,9 +31,12 @@ export class IpcLog {
   private waiting = new Map<number, Pending[]>();
   private nextId = 1;
   private scheduled = false;
+  /** The primary's log health, as it last told us: this worker's /readyz and fast refusals. */
+  health: LogHealth = { ok: true, reason: null, since: null };
 
   constructor() {
-    process.on('message', (m: LogAck) => {
+    process.on('message', (m: LogAck | HealthNote) => {
+      if (m?.vamco === 'log-health') { this.health = m.health; return; }
       if (m?.vamco !== 'ack') return;
       const ws = this.waiting.get(m.id);
       if (!ws) return;
@@ -46,6 +50,7 @@ export class IpcLog {
     // The primary is gone: no record can become durable, and a 503 sent now would be an
     // answer without a record. Stop before anything else is written.
     if (!process.connected) process.exit(1);
+    if (!this.health.ok) return Promise.reject(new VamcoError('NOT_READY', `The message log cannot commit: ${this.health.reason}`));
     return new Promise((resolve, reject) => {
       this.queue.push(rec);
       this.queued.push({ resolve, reject });
@@ -77,6 +82,9 @@ export class IpcLog {
 
 /** Primary side: appends a worker's records (they join the log's current group commit). */
 function serveLog(worker: Worker, log: MessageLog): void {
+  const tell = (health: LogHealth) => { if (worker.isConnected()) worker.send({ vamco: 'log-health', health } satisfies HealthNote); };
+  worker.once('online', () => tell(log.health));
+  log.onHealth(tell);
   worker.on('message', (m: LogBatch) => {
     if (m?.vamco !== 'log') return;
     void Promise.allSettled(m.recs.map((r) => log.append(r))).then((rs) => {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ping, type Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord } from '../audit/index.js';
+import type { ExchangeRecord, LogHealth } from '../audit/index.js';
 import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
@@ -14,13 +14,14 @@ import { AddressGuard } from '../preauth/index.js';
 
 export interface GatewayRole {
   port: number;
-  /** Ready while the snapshot is loaded and the database answers (and `extraReady`, if given). */
+  /** Ready while the snapshot is loaded, the database answers, the message log can commit (and `extraReady`, if given). */
   isReady(): boolean;
+  whyNotReady(): string | null;
   stop(): Promise<void>;
 }
 
 export async function startGatewayRole(a: {
-  config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<void> };
+  config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<void>; readonly health?: LogHealth };
   metrics: Metrics; logger: Logger; extraReady?: () => boolean;
   /** Wings served on the gateway port (the edoc hub), given the gateway's token service. */
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
@@ -46,16 +47,24 @@ export async function startGatewayRole(a: {
   const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
   health.unref();
   // Without a durable log the gateway must not answer exchanges: not ready then.
-  const isReady = () => !!snapshots.current && dbUp && (a.extraReady?.() ?? true);
+  const whyNotReady = (): string | null => {
+    if (!snapshots.current) return 'the registry snapshot is not loaded yet';
+    if (!dbUp) return 'the database does not answer';
+    const h = a.log.health;
+    if (h && !h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
+    if (a.extraReady && !a.extraReady()) return 'the process that holds the message log is gone';
+    return null;
+  };
+  const isReady = () => whyNotReady() === null;
   const guard = new AddressGuard({ failures: config.preAuthFailures, windowMs: config.preAuthWindowMs }, (address, failures, forMs) => {
     // The sample that goes to the log: one line per blocked address, not one per refusal.
     a.metrics.preAuthBlocked.inc({ server: 'gateway' });
     a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
   });
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, guard, mounts: a.mounts?.({ tokens }) });
+  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   return {
-    port, isReady,
+    port, isReady, whyNotReady,
     async stop() {
       await closeServer(server);
       clearInterval(health);

@@ -97,7 +97,10 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       }
     }
 
-    const messageLog = await MessageLog.open(store, nodeKey, { checkpointIntervalMs: config.checkpointIntervalMs });
+    const messageLog = await MessageLog.open(store, nodeKey, {
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      health: { commitTimeoutMs: config.logCommitTimeoutMs, dataDir: config.dataDir },
+    });
     cleanups.push(() => messageLog.close());
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
     await snapshots.start();
@@ -107,6 +110,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
 
     let gatewayPort: number;
     let isReady: () => boolean;
+    let whyNotReady: () => string | null;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
       const workers = await forkGatewayWorkers(config, messageLog, logger, metrics);
@@ -116,12 +120,20 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
       health.unref();
       cleanups.push(() => clearInterval(health));
-      isReady = () => !!snapshots.current && dbUp && lease.held();
+      whyNotReady = () => {
+        if (!snapshots.current) return 'the registry snapshot is not loaded yet';
+        if (!dbUp) return 'the database does not answer';
+        const h = messageLog.health;
+        if (!h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
+        return lease.held() ? null : 'this node\'s lease on its identity is not held';
+      };
+      isReady = () => whyNotReady() === null;
     } else {
       const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held(), mounts: (g) => [edoc.mount(g)] });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       isReady = gateway.isReady;
+      whyNotReady = gateway.whyNotReady;
     }
 
     const ownPorts = [gatewayPort];
@@ -137,7 +149,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       async (req: { headers: { authorization?: string } }) => (await clusterTokens.matches(bearerToken(req.headers.authorization)))
         ? { kind: 'admin-token' as const, actor: 'admin-token', name: 'Platform admin token (cluster)', role: 'platform_admin' as const } : null,
     ];
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, ownPorts, authenticators, logger }, adminOpts);
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, ownPorts, authenticators, logger }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;

@@ -45,7 +45,15 @@ export function secureDataDir(dir: string): DataDirReport {
   }
   const walk = (p: string, depth: number): void => {
     // The data dir itself may be a link (/var/lib/vamco -> /srv/vamco); what is inside may not.
-    const st = depth === 0 ? fs.statSync(p) : fs.lstatSync(p);
+    let st: fs.Stats;
+    try {
+      st = depth === 0 ? fs.statSync(p) : fs.lstatSync(p);
+    } catch (e) {
+      // A running node's short-lived files (SQLite's journal, the log's probe file) may go
+      // between readdir and lstat: gone is not too open.
+      if (depth > 0 && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
     if (st.isSymbolicLink()) {
       throw new VamcoError('CONFIG_ERROR', `${p} is a symbolic link: the data directory must hold its files itself`);
     }

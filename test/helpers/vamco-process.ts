@@ -137,10 +137,21 @@ export async function load(gatewayUrl: string, key: string, opts: { connections:
 }
 
 /** Message ids in the log, read from the SQLite file (after the process has stopped). */
+/** Message ids with an outcome record (request records, status 0, are not an answer's record). */
 export function loggedIds(dataDir: string): Set<string> {
   const db = new Database(path.join(dataDir, 'vamco.db'));
   try {
-    return new Set((db.prepare('select message_id from message_log').all() as { message_id: string }[]).map((r) => r.message_id));
+    return new Set((db.prepare('select message_id from message_log where status > 0').all() as { message_id: string }[]).map((r) => r.message_id));
+  } finally {
+    db.close();
+  }
+}
+
+/** Every record of the message log, request records included: what audit verify counts. */
+export function recordCount(dataDir: string): number {
+  const db = new Database(path.join(dataDir, 'vamco.db'));
+  try {
+    return Number((db.prepare('select count(*) as n from message_log').get() as { n: number }).n);
   } finally {
     db.close();
   }

@@ -12,7 +12,7 @@ import type { Exchange, StageFactory, UpstreamAnswer } from './context.js';
 import { soapJsonAnswer, soapJsonRequest, soapPassThrough } from './soap.js';
 import type { AppliedAuth } from '../../backend-auth/index.js';
 
-export const forward: StageFactory = (deps) => ({
+export const forward: StageFactory = (deps, outcome) => ({
   name: 'forward',
   async run(x: Exchange): Promise<void> {
     const { req, res, config } = { req: x.req, res: x.res, config: deps.config };
@@ -28,6 +28,9 @@ export const forward: StageFactory = (deps) => ({
         });
       }
     }
+    // Fail closed: nothing reaches the provider unless its request record is durable (a log
+    // that cannot commit refuses here, and the exchange answers 503 NOT_READY).
+    await outcome.logRequest(x);
     const declared = req.headers['content-length'];
     const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
     if (hasBody) {

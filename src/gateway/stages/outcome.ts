@@ -8,10 +8,19 @@ import { faultStatus, sendFault } from '../fault.js';
 import type { GatewayDeps } from '../types.js';
 import type { Exchange } from './context.js';
 
+/** The status of a request record: the exchange's outcome is in the record that follows it. */
+export const REQUEST_STATUS = 0;
+
 export interface Outcome {
   record(x: Exchange, status: number, extra?: Partial<ExchangeRecord>): ExchangeRecord;
   /** Resolves once the record is committed; rejects when the log could not commit it. */
   logDurably(x: Exchange, rec: ExchangeRecord): Promise<void>;
+  /**
+   * The request record (status 0): durable before the provider sees the request, so no
+   * provider call happens without a record. The outcome record follows with the same ids;
+   * a request record without one is an interrupted exchange (audit verify reports it).
+   */
+  logRequest(x: Exchange): Promise<void>;
   finishMetrics(x: Exchange, status: number): void;
   xroadHeaders(x: Exchange): Record<string, string>;
   writeProblem(x: Exchange, e: VamcoError): void;
@@ -55,6 +64,10 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     deps.metrics.logBatch.observe((performance.now() - t) / 1000);
   }
 
+  function logRequest(x: Exchange): Promise<void> {
+    return logDurably(x, record(x, REQUEST_STATUS, { requestSize: 0, requestDigest: null }));
+  }
+
   function writeProblem(x: Exchange, e: VamcoError): void {
     // An unread request body would otherwise be drained before the connection is reused.
     sendFault(x.res, e, x.requestId, x.req.headers.accept, { ...xroadHeaders(x), ...(x.req.complete ? {} : { connection: 'close' }) });
@@ -78,5 +91,5 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     if (!x.clientGone) writeProblem(x, e);
   }
 
-  return { record, logDurably, finishMetrics, xroadHeaders, writeProblem, fail };
+  return { record, logDurably, logRequest, finishMetrics, xroadHeaders, writeProblem, fail };
 }
