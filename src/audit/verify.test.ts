@@ -212,7 +212,7 @@ describe.each(testEngines())('audit verify on %s', (engine) => {
       await log.close();
       await t.store.db.transaction().execute((trx) => recordAdminAction(trx, engine, { actor: 'bob', action: 'revoke', target: 'svc-1' }));
       await checkpointAdminHead(t.store.db, key);
-      expect(await verifyStore(t.store, anchor)).toEqual({ ok: true, records: 25, checkpoints: 5, adminRecords: 4 });
+      expect(await verifyStore(t.store, anchor)).toEqual({ ok: true, records: 25, checkpoints: 5, adminRecords: 4, interrupted: 0 });
     });
 
     it('refuses an anchor whose checkpoint or key was altered', async () => {
