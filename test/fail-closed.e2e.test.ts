@@ -90,24 +90,25 @@ describe('the node refuses before the provider when its data dir\'s disk is full
     try {
       const n = await setUp(p, backend.url);
       expect((await call(n, 'echo/x', 'before-full')).status).toBe(200);
-      // Fill the file system to its last byte.
+      // Fill the file system to its last byte, and keep it full: a probe that was writing its
+      // small file during the fill frees that space again when it removes the file.
       const filler = path.join(dir, 'filler');
       const fd = fs.openSync(filler, 'w');
       const chunk = Buffer.alloc(64 * 1024, 1);
-      try {
-        for (;;) fs.writeSync(fd, chunk);
-      } catch (e) {
-        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-      }
-      for (let size = 4096; size >= 1; size >>= 1) { try { for (;;) fs.writeSync(fd, chunk.subarray(0, size)); } catch { /* next size */ } }
-      fs.closeSync(fd);
-
-      const r = await until('/readyz 503', () => readyz(n), (x) => x.status === 503);
-      expect(r.body.reason).toMatch(/disk is full|cannot be written|full/);
+      const topUp = () => {
+        for (let size = chunk.length; size >= 1; size >>= 1) {
+          try { for (;;) fs.writeSync(fd, chunk.subarray(0, size)); } catch (e) { expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC'); }
+        }
+      };
+      topUp();
+      const r = await until('/readyz 503', async () => { topUp(); return readyz(n); }, (x) => x.status === 503);
+      expect(r.body.reason).toMatch(/disk is full/);
+      topUp();
       const refused = await call(n, 'echo/x', 'while-full');
       expect([refused.status, refused.body.code, refused.xroadError]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
       expect(seenIds(backend)).not.toContain('while-full');
 
+      fs.closeSync(fd);
       fs.rmSync(filler);
       await until('/readyz 200 once space is freed', () => readyz(n), (x) => x.status === 200);
       expect((await call(n, 'echo/x', 'after-full')).status).toBe(200);

@@ -78,7 +78,7 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
       expect(ready.body.reason).toMatch(/message log cannot commit/);
       const again = await call('echo/x', { 'x-road-id': 'unlogged-ok-2' });
       expect([again.status, again.body.code, again.headers['x-road-error']]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
-      expect(again.body.detail).toMatch(/message log/);
+      expect(again.body.message).toMatch(/message log/);
       expect(backend.seen.filter((s) => s.headers['x-road-id'] === 'unlogged-ok-2')).toEqual([]);
     });
     const again = await call('echo/x', { 'x-road-id': 'logged-again' });
