@@ -24,6 +24,19 @@ function findWebDist(): string {
 
 export const WEB_DIST = findWebDist();
 
+/** Content codings an Accept-Encoding header allows (RFC 9110 §12.5.3; q=0 refuses one). */
+export function acceptedEncodings(header: string | string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of String(header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';').map((x) => x.trim());
+    if (!name) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q && !(Number(q.slice(2)) > 0)) continue;
+    out.add(name);
+  }
+  return out;
+}
+
 export const webConsole: FastifyPluginAsync<AdminDeps> = async (app) => {
   const root = WEB_DIST;
   const index = path.join(root, 'index.html');
@@ -46,6 +59,15 @@ export const webConsole: FastifyPluginAsync<AdminDeps> = async (app) => {
     reply.header('x-content-type-options', 'nosniff');
     if (file === index) reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
     reply.type(TYPES[path.extname(file)] ?? 'application/octet-stream');
+    // The build's precompressed copy when the browser takes it (brotli first, then gzip).
+    const accepted = acceptedEncodings(req.headers['accept-encoding']);
+    reply.header('vary', 'accept-encoding');
+    for (const [enc, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+      if (accepted.has(enc) && fs.existsSync(file + ext)) {
+        reply.header('content-encoding', enc);
+        return fs.createReadStream(file + ext);
+      }
+    }
     return fs.createReadStream(file);
   });
 };
