@@ -3,6 +3,7 @@
 // gateway answers 503 at once for a while instead of making every consumer wait.
 import { Pool } from 'undici';
 import type { SnapService } from '../registry/index.js';
+import { connectLookup, type BackendPolicy, type Resolver } from '../registry/backend-policy.js';
 
 /** `probingSince`: when the half-open probe started (0: none). */
 interface Circuit { failures: number; openUntil: number; probingSince: number }
@@ -14,7 +15,11 @@ export class Upstreams {
   private pools = new Map<number, { origin: string; connectTimeout: number; pool: Pool }>();
   private circuits = new Map<number, Circuit>();
 
-  constructor(private defaults: { connectTimeoutMs: number; defaultTimeoutMs: number }) {}
+  /**
+   * `policy`: the backend policy applied again to every address a connection goes to (names
+   * are resolved at connect time, so one that now points inside is refused: DNS rebinding).
+   */
+  constructor(private defaults: { connectTimeoutMs: number; defaultTimeoutMs: number; policy?: BackendPolicy; resolver?: Resolver }) {}
 
   pool(svc: SnapService): Pool {
     const connectTimeout = svc.connectTimeoutMs ?? this.defaults.connectTimeoutMs;
@@ -24,7 +29,10 @@ export class Upstreams {
     const pool = new Pool(svc.url.origin, {
       connections: 128,
       pipelining: 1,
-      connect: { timeout: connectTimeout },
+      connect: {
+        timeout: connectTimeout,
+        ...(this.defaults.policy ? { lookup: connectLookup(this.defaults.policy, Number(svc.url.port || (svc.url.protocol === 'https:' ? 443 : 80)), this.defaults.resolver) } : {}),
+      },
       keepAliveTimeout: 4_000,
       // The gateway enforces its own per-request timeouts; these are upper bounds.
       headersTimeout: 0,

@@ -27,7 +27,9 @@ export async function startGatewayRole(a: {
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
-  const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs });
+  // The gateway's own port joins the policy once bound: a backend name that comes to point at it is refused too.
+  const ownPorts: number[] = [];
+  const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs, policy: { allow: config.backendAllow, ownPorts } });
   const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
   // Shared budgets towards upstreams count in the same Redis as the rate limits, when there is one.
   const budgets = new UpstreamBudgets(shared);
@@ -63,6 +65,7 @@ export async function startGatewayRole(a: {
   });
   const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
+  ownPorts.push(port);
   return {
     port, isReady, whyNotReady,
     async stop() {

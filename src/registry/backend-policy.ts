@@ -4,6 +4,7 @@
 // ports stay refused even then. Private ranges (10/8, 192.168/16…) are where agency backends
 // live in a provincial data centre, so they are allowed.
 import dns from 'node:dns/promises';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import net from 'node:net';
 import os from 'node:os';
 import { VamcoError, reason } from '../core/errors.js';
@@ -64,7 +65,7 @@ function allowList(entries: readonly string[]): { hosts: Set<string>; ranges: ne
  * Validates a backend URL. WHATWG URL parsing already canonicalises odd IPv4 forms
  * ("127.1", "0x7f000001", "2130706433") to dotted quads, so checks run on the real address.
  */
-export async function checkBackendUrl(raw: string, policy: BackendPolicy): Promise<URL> {
+export async function checkBackendUrl(raw: string, policy: BackendPolicy, resolve: (host: string) => Promise<string[]> = resolveAll): Promise<URL> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -86,23 +87,56 @@ export async function checkBackendUrl(raw: string, policy: BackendPolicy): Promi
   else {
     if (METADATA_HOSTS.has(host)) throw new VamcoError('BACKEND_URL_REFUSED', `${host} is a cloud metadata host`, reason('backend_metadata', { host }));
     try {
-      addrs = (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      addrs = await resolve(host);
     } catch {
       throw new VamcoError('BACKEND_URL_REFUSED', `The backend host ${host} does not resolve`, reason('backend_unresolved', { host }));
     }
   }
+  const refused = addressesRefused(host, port, addrs, policy.ownPorts, hosts, ranges);
+  if (refused) throw new VamcoError('BACKEND_URL_REFUSED', refused.why, refused.opts);
+  return url;
+}
+
+const resolveAll = async (host: string): Promise<string[]> => (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+function addressesRefused(host: string, port: number, addrs: string[], ownPorts: readonly number[], hosts: Set<string>, ranges: net.BlockList): { why: string; opts: ReturnType<typeof reason> } | undefined {
   const internal = addrs.filter(isInternalAddress);
   // The gateway listens on every interface by default: its ports on this host's own
   // addresses are refused as well as on loopback.
-  if (policy.ownPorts.includes(port) && (internal.length > 0 || addrs.some(isOwnAddress))) {
-    throw new VamcoError('BACKEND_URL_REFUSED', `${host}:${port} is one of the platform's own ports`, reason('backend_own_port', { host: `${host}:${port}` }));
+  if (ownPorts.includes(port) && (internal.length > 0 || addrs.some(isOwnAddress))) {
+    return { why: `${host}:${port} is one of the platform's own ports`, opts: reason('backend_own_port', { host: `${host}:${port}` }) };
   }
-  if (internal.length > 0) {
-    const allowed = hosts.has(host) || internal.every((a) => ranges.check(unmap(a), family(unmap(a))));
-    if (!allowed) {
-      throw new VamcoError('BACKEND_URL_REFUSED',
-        `${host} resolves to an internal address (${internal[0]}); allow it with VAMCO_BACKEND_ALLOW if intended`, reason('backend_internal', { host, address: internal[0] }));
-    }
+  if (internal.length > 0 && !(hosts.has(host) || internal.every((a) => ranges.check(unmap(a), family(unmap(a)))))) {
+    return { why: `${host} resolves to an internal address (${internal[0]}); allow it with VAMCO_BACKEND_ALLOW if intended`, opts: reason('backend_internal', { host, address: internal[0] }) };
   }
-  return url;
+  return undefined;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+export type Resolver = (host: string, options: LookupAllOptions, cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * A `lookup` for the sockets that connect to backends: the policy applied to the addresses
+ * actually connected to, not only to the name at registration. A name that resolved to a
+ * public address when the service was registered and to 127.0.0.1 or the metadata address
+ * now (DNS rebinding) fails to connect, with code EBACKENDREFUSED.
+ */
+export function connectLookup(policy: BackendPolicy, port: number, resolver: Resolver = dnsLookup as unknown as Resolver) {
+  const { hosts, ranges } = allowList(policy.allow);
+  return (hostname: string, options: { all?: boolean; family?: number | string }, cb: LookupCallback): void => {
+    resolver(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
+      if (err) { cb(err, []); return; }
+      const host = hostname.toLowerCase();
+      const why = METADATA_HOSTS.has(host) ? `${host} is a cloud metadata host`
+        : addressesRefused(host, port, addresses.map((a) => a.address), policy.ownPorts, hosts, ranges)?.why;
+      if (why) {
+        const e: NodeJS.ErrnoException = new Error(`Connection refused by the backend policy: ${why}`);
+        e.code = 'EBACKENDREFUSED';
+        cb(e, []);
+        return;
+      }
+      if (options.all) cb(null, addresses);
+      else cb(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }

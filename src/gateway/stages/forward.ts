@@ -142,6 +142,10 @@ function classifyUpstreamError(err: unknown, x: Exchange, deps: GatewayDeps): Va
     code = 'UPSTREAM_UNREACHABLE'; connectFailure = e.code !== 'ECONNRESET';
   } else if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
     code = 'UPSTREAM_TIMEOUT';
+  } else if (e.code === 'EBACKENDREFUSED') {
+    // The name now resolves where backends may not be (registry/backend-policy.ts, connectLookup).
+    deps.logger.warn({ err, service: x.service }, 'backend connection refused by the backend policy');
+    code = 'UPSTREAM_UNREACHABLE'; connectFailure = true;
   }
   if (x.svc && connectFailure) deps.upstreams.failure(x.svc.id);
   const detail = code === 'UPSTREAM_UNREACHABLE' ? `Could not connect to ${where}` : code === 'UPSTREAM_TIMEOUT' ? `${where} timed out` : `${where} failed: ${e.code ?? 'connection error'}`;
