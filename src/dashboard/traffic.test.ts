@@ -56,7 +56,8 @@ describe.each(testEngines())('dashboard traffic on %s', (engine) => {
     expect(lower.totals.p50).toBeNull();
   });
 
-  it('stays fast on a busy week (measured)', async () => {
+  // Its time is printed, not asserted: speed is measured by the bench, not a timed test.
+  it('adds up a busy week of 100,000 records consistently (time printed)', async () => {
     const rows = [];
     for (let i = 0; i < 100_000; i++) rows.push(row(1000 + i, NOW - (i % 10080) * 60_000, `DEV/GOV/M${i % 7}/c`, `DEV/GOV/P${i % 5}/s/v`, i % 50 ? 200 : 502, (i % 997) / 3));
     for (let i = 0; i < rows.length; i += 1000) await t.store.db.insertInto('message_log').values(rows.slice(i, i + 1000)).execute();
@@ -65,6 +66,13 @@ describe.each(testEngines())('dashboard traffic on %s', (engine) => {
     const ms = performance.now() - t0;
     console.log(`dashboard week over ${r.totals.requests} records on ${engine}: ${ms.toFixed(0)} ms`);
     expect(r.totals.requests).toBeGreaterThan(99_000);
-    expect(ms).toBeLessThan(5000);
+    const sum = (xs: { requests: number }[]) => xs.reduce((n, x) => n + x.requests, 0);
+    expect(sum(r.buckets)).toBe(r.totals.requests);
+    expect(sum(r.services.filter((x) => x.key.startsWith('DEV/GOV/P')))).toBe(r.totals.requests - 120);
+    expect(sum(r.clients.filter((x) => x.key.startsWith('DEV/GOV/M')))).toBe(r.totals.requests - 120);
+    // Every 50th of the new rows is a 502 (a few fall before the first bucket); the first set adds ten 500s.
+    const errors = r.services.filter((x) => x.key.startsWith('DEV/GOV/P')).reduce((n, x) => n + x.serverErrors, 0);
+    expect(errors).toBe(r.totals.serverErrors - 10);
+    expect(errors).toBeGreaterThan(1980);
   });
 });
