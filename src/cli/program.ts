@@ -229,7 +229,8 @@ export function buildProgram(): Command {
         if (stopping) return;
         stopping = true;
         platform.logger.info({ sig }, 'stopping');
-        await platform.stop();
+        // SIGTERM (systemd, a balancer's orchestration): drain first. Ctrl-C stops at once.
+        await (sig === 'SIGTERM' ? platform.drain() : platform.stop());
         process.exit(0);
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -65,6 +65,10 @@ export interface Config {
   nodeLeaseTtlMs: number;
   /** The official document hub (docs/edoc.md). */
   edoc: EdocConfig;
+  /** SIGTERM: how long /readyz answers 503 while the node still serves, before it stops accepting. */
+  drainTimeoutMs: number;
+  /** Set by a primary for its gateway workers only: its demo and publicadmin servers (local-backends.ts). */
+  localBackends: Readonly<Record<string, string>>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +137,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     preAuthWindowMs: dur(env, 'VAMCO_PREAUTH_WINDOW', '60s'),
     nodeLeaseTtlMs: dur(env, 'VAMCO_NODE_LEASE_TTL', '30s'),
     edoc: loadEdocConfig(env),
+    drainTimeoutMs: dur(env, 'VAMCO_DRAIN_TIMEOUT', '10s'),
+    localBackends: Object.freeze(env.VAMCO_LOCAL_BACKENDS ? JSON.parse(env.VAMCO_LOCAL_BACKENDS) as Record<string, string> : {}),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

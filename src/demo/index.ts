@@ -1,2 +1,2 @@
 export { startDemoBackend } from './backend.js';
-export { ensureDemo, DEMO } from './register.js';
+export { ensureDemo, DEMO, DEMO_LOCAL_HOST } from './register.js';

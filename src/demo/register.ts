@@ -16,12 +16,15 @@ export const DEMO = {
 
 const actor = { actor: 'system:demo' };
 
-/** Registers the demo once (empty registry) and keeps its backend URL current. Returns the demo key, if any. */
+export const DEMO_LOCAL_HOST = `demo.${reg.LOCAL_BACKEND_DOMAIN}`;
+
 /**
  * Registers the demo on a platform's first start. `created`: the key is new, so the banner may
- * show it once; later starts point at the file that holds it instead.
+ * show it once; later starts point at the file that holds it instead. Its URL names no node:
+ * every node's gateway calls its own demo backend (local-backends.ts), so no start re-points it.
  */
-export async function ensureDemo(ctx: RegistryCtx, backendUrl: string): Promise<{ key: string; created: boolean; keyFile: string } | null> {
+export async function ensureDemo(ctx: RegistryCtx): Promise<{ key: string; created: boolean; keyFile: string } | null> {
+  const backendUrl = reg.localBackendUrl('demo');
   const keyFile = path.join(ctx.config.dataDir, 'demo-key');
   const members = await reg.listMembers(ctx);
   if (members.length === 0) {

@@ -95,10 +95,10 @@ function serveLog(worker: Worker, log: MessageLog): void {
   });
 }
 
-export interface GatewayWorkers { port: number; stop(): Promise<void> }
+export interface GatewayWorkers { port: number; drain(): void; stop(): Promise<void> }
 
 /** Forks the gateway workers and waits until they all listen; re-forks a worker that dies. */
-export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics): Promise<GatewayWorkers> {
+export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics, localBackends: Readonly<Record<string, string>> = {}): Promise<GatewayWorkers> {
   // Structured clone instead of JSON for the record batches.
   cluster.setupPrimary({ serialization: 'advanced' });
   const aggregator = new AggregatorRegistry();
@@ -107,7 +107,8 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
   let stopping = false;
   let port = 0;
   const fork = (): Worker => {
-    const w = cluster.fork();
+    // The primary's own demo and publicadmin servers, for the workers' snapshots.
+    const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends) });
     serveLog(w, log);
     w.on('exit', (code, signal) => {
       if (stopping) return;
@@ -123,6 +124,9 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
   })));
   return {
     port,
+    drain() {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'drain' });
+    },
     async stop() {
       stopping = true;
       const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
@@ -130,7 +134,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
         w.once('exit', () => resolve());
         // The worker drains: stops accepting, waits for its records' acks, then exits.
         w.process.kill('SIGTERM');
-        setTimeout(() => w.process.kill('SIGKILL'), 5000).unref();
+        setTimeout(() => w.process.kill('SIGKILL'), config.requestTimeoutMs + 5000).unref();
       })));
     },
   };
@@ -139,12 +143,14 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
 /** A gateway worker: snapshot, credentials, limits, pools and the HTTP server; no writes. */
 export async function startGatewayWorker(config: Readonly<Config>, logger: Logger = pino({ level: config.logLevel })): Promise<{ stop(): Promise<void> }> {
   const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile, poolSize: 2 });
-  const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
+  const snapshots = new SnapshotHolder(store, config.snapshotPollMs, config.localBackends);
   await snapshots.start();
   const metrics = new Metrics();
   AggregatorRegistry.setRegistries([metrics.registry]);
   new AggregatorRegistry(); // answers the primary's metric requests
-  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), metrics, logger, extraReady: () => process.connected });
+  let draining = false;
+  process.on('message', (m: { vamco?: string }) => { if (m?.vamco === 'drain') draining = true; });
+  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), metrics, logger, extraReady: () => process.connected && !draining });
   // Without the primary no record can become durable: stop at once rather than answer.
   process.on('disconnect', () => process.exit(1));
   const stop = async () => {

@@ -54,7 +54,7 @@ export async function startGatewayRole(a: {
     if (!dbUp) return 'the database does not answer';
     const h = a.log.health;
     if (h && !h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
-    if (a.extraReady && !a.extraReady()) return 'the process that holds the message log is gone';
+    if (a.extraReady && !a.extraReady()) return 'draining (SIGTERM), its identity lease lost, or the process that holds its message log gone';
     return null;
   };
   const isReady = () => whyNotReady() === null;
@@ -69,7 +69,8 @@ export async function startGatewayRole(a: {
   return {
     port, isReady, whyNotReady,
     async stop() {
-      await closeServer(server);
+      // In-flight exchanges may run as long as a request may: they finish and are logged.
+      await closeServer(server, config.requestTimeoutMs);
       clearInterval(health);
       await upstreams.close();
       shared?.close();
@@ -77,10 +78,19 @@ export async function startGatewayRole(a: {
   };
 }
 
-export function closeServer(server: http.Server): Promise<void> {
+/**
+ * Stops accepting, lets requests in progress finish (closing each keep-alive connection as soon
+ * as it falls idle), and cuts what is still open after `graceMs`.
+ */
+export function closeServer(server: http.Server, graceMs = 2000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    });
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
   });
 }

@@ -12,10 +12,11 @@ import { accountsAuthenticators, accountsPlugin, ensureFirstAdmin } from '../acc
 import { accessRequestsPlugin } from '../access-requests/index.js';
 import { dashboardPlugin } from '../dashboard/index.js';
 import { Metrics } from '../monitoring/index.js';
-import { startDemoBackend, ensureDemo } from '../demo/index.js';
+import { startDemoBackend, ensureDemo, DEMO_LOCAL_HOST } from '../demo/index.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import { forkGatewayWorkers } from './cluster.js';
-import { startPublicAdminWing } from './publicadmin.js';
+import { startPublicAdminWing, PUBLICADMIN_LOCAL_HOST } from './publicadmin.js';
+import { withStartLock } from './start-lock.js';
 import { publicAdminAdminPlugin } from './publicadmin-admin.js';
 import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
 import { bearerToken } from '../admin/server.js';
@@ -43,6 +44,12 @@ export interface Platform {
   /** Set on the first start only: the platform admin's one-time console password. */
   firstAdmin: { username: string; oneTimePassword: string } | null;
   logger: Logger;
+  /**
+   * Graceful drain (SIGTERM): /readyz answers 503 for VAMCO_DRAIN_TIMEOUT while exchanges are
+   * still served, so a balancer moves traffic away; then the node stops accepting, lets the
+   * exchanges in progress finish and be logged, and stops.
+   */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +61,8 @@ export interface StartOptions {
 export async function startPlatform(config: Readonly<Config>, opts: StartOptions = {}): Promise<Platform> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const cleanups: (() => Promise<void> | void)[] = [];
+  let draining = false;
+  let drainWorkers = () => {};
   const stop = async () => {
     for (const c of cleanups.reverse()) await c();
   };
@@ -73,36 +82,43 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     cleanups.push(() => lease.release());
     const admin = loadOrCreateAdminToken(config.dataDir);
     await registerAdminToken(store, nodeKey.nodeId, admin.token);
-    // Only the very first start creates the platform admin; its one-time password goes to the banner.
-    const firstAdmin = await ensureFirstAdmin(store);
     const metrics = new Metrics();
     // Every node's series carry its id, so one Prometheus sees the cluster node by node.
     metrics.registry.setDefaultLabels({ node: nodeKey.nodeId });
     const ctx = { store, config };
 
-    let demo: Awaited<ReturnType<typeof ensureDemo>> = null;
-    if (config.demo) {
-      const backend = await startDemoBackend(config.demoBackendPort);
-      cleanups.push(() => backend.close());
-      demo = await ensureDemo(ctx, backend.url);
+    // This node's own servers for the backends every node runs: registered under names that
+    // resolve here (local-backends.ts), so no start re-points a service at its own ports.
+    const localBackends: Record<string, string> = {};
+    const demoBackend = config.demo ? await startDemoBackend(config.demoBackendPort) : null;
+    if (demoBackend) {
+      cleanups.push(() => demoBackend.close());
+      localBackends[DEMO_LOCAL_HOST] = demoBackend.url;
     }
-
+    // Built-in registrations one node at a time (several nodes may start on an empty database).
     let publicAdminMoved: Platform['publicAdminMoved'] = null;
-    if (config.publicAdmin) {
-      const wing = await startPublicAdminWing(ctx);
-      cleanups.push(() => wing.close());
-      if (wing.moved) {
-        publicAdminMoved = { wanted: config.publicAdminPort, url: wing.url };
-        logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
+    const { firstAdmin, demo } = await withStartLock(store, async () => {
+      // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
+      const firstAdmin = await ensureFirstAdmin(store);
+      const demo = demoBackend ? await ensureDemo(ctx) : null;
+      if (config.publicAdmin) {
+        const wing = await startPublicAdminWing(ctx);
+        cleanups.push(() => wing.close());
+        localBackends[PUBLICADMIN_LOCAL_HOST] = wing.url;
+        if (wing.moved) {
+          publicAdminMoved = { wanted: config.publicAdminPort, url: wing.url };
+          logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
+        }
       }
-    }
+      return { firstAdmin, demo };
+    });
 
     const messageLog = await MessageLog.open(store, nodeKey, {
       checkpointIntervalMs: config.checkpointIntervalMs,
       health: { commitTimeoutMs: config.logCommitTimeoutMs, dataDir: config.dataDir },
     });
     cleanups.push(() => messageLog.close());
-    const snapshots = new SnapshotHolder(store, config.snapshotPollMs);
+    const snapshots = new SnapshotHolder(store, config.snapshotPollMs, localBackends);
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
@@ -113,7 +129,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     let whyNotReady: () => string | null;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
-      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics);
+      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends);
+      drainWorkers = () => workers.drain();
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;
       let dbUp = true;
@@ -125,11 +142,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
         if (!dbUp) return 'the database does not answer';
         const h = messageLog.health;
         if (!h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
+        if (draining) return 'draining (SIGTERM): this node stops shortly';
         return lease.held() ? null : 'this node\'s lease on its identity is not held';
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held(), mounts: (g) => [edoc.mount(g)] });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)] });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       isReady = gateway.isReady;
@@ -162,6 +180,13 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
       gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort}`,
       adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc,
+      async drain() {
+        draining = true;
+        drainWorkers();
+        logger.info({ drainMs: config.drainTimeoutMs }, 'draining: /readyz answers 503, exchanges still served');
+        await new Promise((r) => setTimeout(r, config.drainTimeoutMs));
+        await stop();
+      },
       stop,
     };
   } catch (e) {

@@ -2,6 +2,7 @@
 // loopback, and its four services published under the operator's member like any agency's,
 // reachable only through the gateway (the backend checks a shared secret the gateway adds).
 import type { BackendAuthSpec } from '../backend-auth/index.js';
+// The services' URL names no node: each node's gateway calls its own wing (local-backends.ts).
 import * as reg from '../registry/index.js';
 import { parseMemberId } from '../core/ids.js';
 import {
@@ -12,6 +13,8 @@ const SECRET_HEADER = 'X-Vamco-Backend-Secret';
 const sameHeader = (spec: BackendAuthSpec | null, secret: string) =>
   spec?.scheme === 'static' && spec.headers.length === 1 && spec.headers[0].name === SECRET_HEADER && spec.headers[0].value === secret;
 const actor = { actor: 'system:publicadmin' };
+
+export const PUBLICADMIN_LOCAL_HOST = `publicadmin.${reg.LOCAL_BACKEND_DOMAIN}`;
 
 export interface PublicAdminWing {
   close(): Promise<void>;
@@ -45,7 +48,7 @@ export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<Public
   const existing = new Map((await reg.listServices(ctx, { provider: subsystem })).map((s) => [s.serviceCode, s]));
   for (const s of PUBLICADMIN_SERVICES) {
     const id = `${subsystem}/${s.code}`;
-    const url = `${backend.url}/${s.code}`;
+    const url = `${reg.localBackendUrl('publicadmin')}/${s.code}`;
     const input = { url, openapi: s.openapi, backendAuth: { header: SECRET_HEADER, value: secret } };
     const have = existing.get(s.code);
     if (!have) await reg.addService(ctx, { id, ...input }, actor, { trustedBackend: true });

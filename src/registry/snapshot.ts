@@ -6,6 +6,7 @@ import { compilePathPattern } from './openapi.js';
 import { openBackendAuth } from './backend-auth.js';
 import type { BackendAuthSpec } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
+import { resolveLocal, type LocalBackends } from './local-backends.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -54,7 +55,7 @@ export interface Snapshot {
   grants: Map<number, Map<number, Grant>>;
 }
 
-export async function buildSnapshot(store: Store): Promise<Snapshot> {
+export async function buildSnapshot(store: Store, local?: LocalBackends): Promise<Snapshot> {
   const db = store.db;
   const ring = await store.keyring();
   // One read transaction, so the picture is consistent.
@@ -100,7 +101,7 @@ export async function buildSnapshot(store: Store): Promise<Snapshot> {
     for (const s of svcs) {
       const sub = subById.get(Number(s.subsystem_id))!;
       const backendAuth = sameSpec(openBackendAuth(ring, Number(s.id), s.backend_auth));
-      const url = new URL(s.url);
+      const url = resolveLocal(new URL(s.url), local);
       const snap: SnapService = {
         id: Number(s.id), key: `${sub.key}/${s.service_code}`,
         memberClass: sub.memberClass, memberCode: sub.memberCode, subsystemCode: sub.subsystemCode, serviceCode: s.service_code,
@@ -171,10 +172,11 @@ export class SnapshotHolder {
   lastError: unknown = null;
   private listeners: ((s: Snapshot) => void)[] = [];
 
-  constructor(private store: Store, private pollMs: number) {}
+  /** `local`: this node's own servers for the backends every node runs (local-backends.ts). */
+  constructor(private store: Store, private pollMs: number, private local?: LocalBackends) {}
 
   async start(): Promise<void> {
-    this.current = await buildSnapshot(this.store);
+    this.current = await buildSnapshot(this.store, this.local);
     this.timer = setInterval(() => { if (!this.inflight) void this.poll(); }, this.pollMs);
     this.timer.unref();
   }
@@ -196,7 +198,7 @@ export class SnapshotHolder {
     try {
       const r = await this.store.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
       if (Number(r.version) !== this.current.version) {
-        this.current = await buildSnapshot(this.store);
+        this.current = await buildSnapshot(this.store, this.local);
         for (const l of this.listeners) l(this.current);
       }
       this.lastError = null;

@@ -11,9 +11,14 @@ export interface Migration {
 
 export async function migrate(db: Kysely<any>, engine: Engine, list: readonly Migration[] = migrations): Promise<string[]> {
   const applied: string[] = [];
-  await db.schema.createTable('schema_migrations').ifNotExists()
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('applied_at', 'text', (c) => c.notNull()).execute();
+  // Under the same lock as the migrations: two first starts racing on "create table if not
+  // exists" collide in PostgreSQL's catalogue (duplicate pg_type entry) otherwise.
+  await db.transaction().execute(async (trx) => {
+    if (engine === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+    await trx.schema.createTable('schema_migrations').ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('applied_at', 'text', (c) => c.notNull()).execute();
+  });
   for (const m of list) {
     await db.transaction().execute(async (trx) => {
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);

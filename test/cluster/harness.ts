@@ -41,6 +41,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Start the nodes now (default) or leave it to the test (c.startNode). */
   start?: boolean;
+  /** Run the demo too (default: `vamco start --no-demo`). */
+  demo?: boolean;
 }
 
 export interface Cluster {
@@ -147,7 +149,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const gatewayAddrs = () => nodes.filter((n) => n && live(n.child)).map((n) => new URL(n.gatewayUrl).host);
   const startNode = async (i: number, extra: Record<string, string> = {}) => {
     extraEnv[i] = { ...extraEnv[i], ...extra };
-    const v = await startVamco(dataDirs[i], env(i));
+    const v = await startVamco(dataDirs[i], env(i), o.demo ? [] : ['--no-demo']);
     const admin = /Console\/admin API\s+(http:\/\/[\d.]+:\d+)/.exec(v.output());
     const node: ClusterNode = { ...v, dataDir: dataDirs[i], adminUrl: admin ? admin[1] : '', index: i };
     nodes[i] = node;

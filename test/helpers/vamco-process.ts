@@ -35,10 +35,10 @@ export async function register(dataDir: string, backendUrl: string): Promise<str
 
 export interface VamcoProcess { child: ChildProcess; gatewayUrl: string; output(): string; exited: Promise<number | null> }
 
-/** Starts `vamco start --no-demo` on free ports and resolves when its banner names the gateway. */
-export function startVamco(dataDir: string, env: Record<string, string> = {}): Promise<VamcoProcess> {
+/** Starts `vamco start --no-demo` (or with `args`) on free ports and resolves when its banner names the gateway. */
+export function startVamco(dataDir: string, env: Record<string, string> = {}, args: string[] = ['--no-demo']): Promise<VamcoProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test builds first)`);
-  const child = spawn(process.execPath, [CLI, 'start', '--no-demo'], {
+  const child = spawn(process.execPath, [CLI, 'start', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env, VAMCO_DATA_DIR: dataDir, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: '0', VAMCO_ADMIN_PORT: '0',
