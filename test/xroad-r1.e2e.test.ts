@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
+import { expectedRequestHash } from './helpers/xroad.js';
 
 const P = 'GOV/000.00.00.R01/provider';
 const C = 'GOV/000.00.00.R02/consumer';
@@ -37,10 +38,10 @@ async function startBackend() {
 }
 
 /** Sends exactly these bytes and returns the raw answer (the tests need headers as written). */
-function rawHttp(base: string, text: string): Promise<string> {
+function rawHttp(base: string, text: string, body?: Buffer): Promise<string> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const s = net.connect(Number(u.port), u.hostname, () => s.end(text));
+    const s = net.connect(Number(u.port), u.hostname, () => s.write(body ? Buffer.concat([Buffer.from(text, 'latin1'), body]) : text)); // Connection: close ends it
     let out = '';
     s.setEncoding('latin1');
     s.on('data', (c: string) => { out += c; });
@@ -48,7 +49,7 @@ function rawHttp(base: string, text: string): Promise<string> {
     s.on('error', reject);
   });
 }
-export const headerOf = (raw: string, name: string): string | undefined =>
+const headerOf = (raw: string, name: string): string | undefined =>
   new RegExp(`^${name}: *(.*)$`, 'im').exec(raw.split('\r\n\r\n')[0])?.[1]?.trim();
 
 describe('X-Road r1 rule by rule (PR-REST 1.0.4)', () => {
@@ -127,5 +128,112 @@ describe('X-Road r1 rule by rule (PR-REST 1.0.4)', () => {
     const problem = await call('nosuch/x', { accept: 'application/problem+json' });
     expect(problem.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(((await problem.body.json()) as { code: string }).code).toBe('SERVICE_NOT_FOUND');
+  });
+});
+
+describe('X-Road r1 headers, path, ids and request hash (PR-REST 1.0.4)', () => {
+  let p: TestPlatform;
+  let backend: Awaited<ReturnType<typeof startBackend>>;
+  let key: string;
+  const api = (method: string, url: string, body?: unknown) => p.admin(method, '/api/v1' + url, body);
+  const client = () => `${p.instance}/${C}`;
+  const call = (svcPath: string, headers: Record<string, string> = {}) =>
+    request(`${p.gatewayUrl}/r1/${p.instance}/${P}/${svcPath}`, { headers: { 'x-road-client': client(), 'x-api-key': key, ...headers } });
+
+  beforeAll(async () => {
+    backend = await startBackend();
+    p = await startTestPlatform();
+    for (const code of ['000.00.00.R01', '000.00.00.R02']) expect((await api('POST', '/members', { memberClass: 'GOV', memberCode: code, name: 'Cơ quan thử' })).status).toBe(201);
+    for (const id of [P, C]) expect((await api('POST', '/subsystems', { id })).status).toBe(201);
+    expect((await api('POST', '/services', { id: `${P}/echo`, url: `${backend.url}/base` })).status).toBe(201);
+    expect((await api('POST', '/access-rights', { service: `${P}/echo`, client: C })).status).toBe(201);
+    key = (await api('POST', '/keys', { subsystem: C })).body.key;
+    await p.snapshots.poll();
+  });
+  afterAll(async () => {
+    await p?.stop();
+    await backend?.close();
+  });
+
+  it('§4.3 filtered headers: User-Agent never reaches the provider, the provider\'s Server never reaches the consumer', async () => {
+    const r = await call('echo/ua', { 'user-agent': 'consumer-host/9.9' });
+    await r.body.dump();
+    expect(r.statusCode).toBe(200);
+    expect(backend.seen.at(-1)!.headers['user-agent']).toBeUndefined();
+    expect(r.headers.server).toBeUndefined();
+  });
+
+  it('§4.3 the provider\'s own X-Road-* headers pass back; those the platform sets are replaced', async () => {
+    const r = await call('echo/ext', { 'x-road-id': 'ext-1' });
+    await r.body.dump();
+    expect(r.headers['x-road-foo']).toBe('provider-extension');
+    expect(r.headers['x-road-id']).toBe('ext-1');
+    expect(r.headers['x-road-error']).toBeUndefined(); // the answer came from the provider, not the platform
+  });
+
+  it('§4.7 Authorization reaches the provider unmodified unless it was the credential the platform consumed', async () => {
+    const jwt = 'Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjaXRpemVuIn0.c2ln';
+    const r = await call('echo/authz', { authorization: jwt });
+    await r.body.dump();
+    expect(r.statusCode).toBe(200);
+    expect(backend.seen.at(-1)!.headers.authorization).toBe(jwt);
+    expect(backend.seen.at(-1)!.headers['x-api-key']).toBeUndefined();
+    // A bearer token from POST /token is the platform's credential: it stops here.
+    const t = await request(`${p.gatewayUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client(), client_secret: key }).toString() });
+    const token = ((await t.body.json()) as { access_token: string }).access_token;
+    const viaToken = await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/echo/authz2`, { headers: { 'x-road-client': client(), authorization: `Bearer ${token}` } });
+    await viaToken.body.dump();
+    expect(viaToken.statusCode).toBe(200);
+    expect(backend.seen.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('§4.3 X-Road-Request-Id reaches the provider; a generated X-Road-Id is {instance}-{uuid} and differs from it', async () => {
+    const r = await call('echo/ids');
+    await r.body.dump();
+    const seen = backend.seen.at(-1)!.headers;
+    expect(r.headers['x-road-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen['x-road-request-id']).toBe(r.headers['x-road-request-id']);
+    expect(r.headers['x-road-id']).toMatch(new RegExp(`^${p.instance}-[0-9a-f-]{36}$`));
+    expect(seen['x-road-id']).toBe(r.headers['x-road-id']);
+    expect(r.headers['x-road-id']).not.toBe(`${p.instance}-${r.headers['x-road-request-id']}`);
+  });
+
+  it('§4.3 an optional X-Road header too long or not ASCII is a 400 fault, never dropped', async () => {
+    for (const [name, value] of [['x-road-userid', 'U'.repeat(256)], ['x-road-issue', 'I'.repeat(1025)], ['x-road-userid', 'VN\u00e9'], ['x-road-represented-party', 'GOV/a b']]) {
+      const before = backend.seen.length;
+      const r = await call('echo/opt', { [name]: value });
+      const b = await r.body.json() as { type: string; code: string; message: string };
+      expect([name, r.statusCode, b.type, b.code]).toEqual([name, 400, 'Client.BadRequest', 'BAD_REQUEST']);
+      expect(backend.seen.length).toBe(before);
+    }
+    const ok = await call('echo/opt', { 'x-road-userid': 'VN079203000001', 'x-road-represented-party': 'COM/A%2BB' });
+    await ok.body.dump();
+    expect(ok.statusCode).toBe(200);
+    expect(backend.seen.at(-1)!.headers['x-road-represented-party']).toBe('COM/A%2BB');
+  });
+
+  it('§4.1/§4.2 the path reaches the provider with its original encoding once validated', async () => {
+    const r = await call('echo/a%3Bb/%7euser/x;y?q=a%20b&r=%3B');
+    await r.body.dump();
+    expect(r.statusCode).toBe(200);
+    expect(backend.seen.at(-1)!.url).toBe('/base/a%3Bb/%7euser/x;y?q=a%20b&r=%3B');
+  });
+
+  it('§4.3 X-Road-Request-Hash: SHA-512 over the request line and headers, then with the body\'s SHA-512, as a client recomputes it', async () => {
+    const target = `/r1/${p.instance}/${P}/echo/records/1?year=2026`;
+    const headers: [string, string][] = [['Host', 'vamco.local'], ['X-Road-Client', client()], ['X-API-Key', key], ['Accept', 'application/json'], ['User-Agent', 'curl/8']];
+    const get = await rawHttp(p.gatewayUrl, `GET ${target} HTTP/1.1\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\nConnection: close\r\n\r\n`);
+    expect(get).toMatch(/^HTTP\/1\.1 200/);
+    const generatedId = headerOf(get, 'x-road-id')!;
+    expect(headerOf(get, 'x-road-request-hash')).toBe(expectedRequestHash({ method: 'GET', target, headers, requestId: headerOf(get, 'x-road-request-id')!, generatedId }));
+
+    const body = Buffer.from('{"name":"Nguyễn Văn A"}');
+    const postHeaders: [string, string][] = [['Host', 'vamco.local'], ['X-Road-Client', client()], ['X-API-Key', key], ['X-Road-Id', 'hash-post'], ['Content-Type', 'application/json; charset=utf-8'], ['Content-Length', String(body.length)]];
+    const post = await rawHttp(p.gatewayUrl, `POST ${target} HTTP/1.1\r\n${postHeaders.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\nConnection: close\r\n\r\n`, body);
+    expect(post).toMatch(/^HTTP\/1\.1 200/);
+    const requestId = headerOf(post, 'x-road-request-id')!;
+    expect(headerOf(post, 'x-road-request-hash')).toBe(expectedRequestHash({ method: 'POST', target, headers: postHeaders, requestId, body }));
+    // The body is bound: without it the hash differs.
+    expect(headerOf(post, 'x-road-request-hash')).not.toBe(expectedRequestHash({ method: 'POST', target, headers: postHeaders, requestId }));
   });
 });

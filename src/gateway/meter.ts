@@ -10,6 +10,8 @@ export class Meter extends Transform {
   tooLarge = false;
   done = false;
   private hash = crypto.createHash('sha256');
+  /** SHA-512 for X-Road-Request-Hash (PR-REST §4.3), which X-Road computes with SHA-512. */
+  private hash512 = crypto.createHash('sha512');
   private kept: Buffer[] | null;
   private keptSize = 0;
 
@@ -28,6 +30,7 @@ export class Meter extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.hash512.update(chunk);
     if (this.kept && this.keptSize + chunk.length <= this.keepUpTo) {
       this.kept.push(chunk);
       this.keptSize += chunk.length;
@@ -46,6 +49,14 @@ export class Meter extends Transform {
   digest(): string | null {
     if (!this.done) return null;
     return (this.hex ??= this.hash.digest('hex'));
+  }
+
+  private sha512: Buffer | null = null;
+
+  /** The body's SHA-512 once it has all passed. */
+  digest512(): Buffer | null {
+    if (!this.done) return null;
+    return (this.sha512 ??= this.hash512.digest());
   }
 
   keptBase64(): string | null {

@@ -3,8 +3,14 @@ import fc from 'fast-check';
 import { normaliseServicePath, splitTarget } from './path.js';
 
 describe('service path normalisation', () => {
-  it('canonicalises encoding so the authorised path is the forwarded path', () => {
-    expect(normaliseServicePath(['a', '%7e', 'b%20c'])).toEqual({ decoded: '/a/~/b c', encoded: '/a/~/b%20c' });
+  // PR-REST 1.0.4 §4.1: the provider gets the path as the consumer sent it; authorisation
+  // decides on the decoded path.
+  it('forwards the consumer\'s own encoding and authorises the decoded path (PR-REST §4.1)', () => {
+    expect(normaliseServicePath(['a', '%7e', 'b%20c'])).toEqual({ decoded: '/a/~/b c', encoded: '/a/%7e/b%20c' });
+    // "%3B" is not the ";" of a path parameter to the backend: it stays encoded.
+    expect(normaliseServicePath(['x%3By', 'a;b'])).toEqual({ decoded: '/x;y/a;b', encoded: '/x%3By/a;b' });
+    // What may not appear raw in a path is escaped.
+    expect(normaliseServicePath(['a"b'])).toEqual({ decoded: '/a"b', encoded: '/a%22b' });
     expect(normaliseServicePath([])).toEqual({ decoded: '/', encoded: '' });
     expect(normaliseServicePath(['pets', ''])).toEqual({ decoded: '/pets/', encoded: '/pets/' });
   });

@@ -22,15 +22,17 @@ function decode(seg: string): string {
   }
 }
 
-// Re-encoding each decoded segment canonically means "%7e", "~" and "%7E" all authorise and
-// forward as the same path.
-const SAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g;
-const encodeSegment = (s: string): string => s.replace(SAFE, (c) => encodeURIComponent(c));
+// The backend gets each segment with the consumer's own encoding (PR-REST 1.0.4 §4.1: the
+// path is appended as sent): "%3B" stays "%3B", which to the backend is not the ";" of a path
+// parameter. Authorisation decides on the decoded path, so "%7e", "~" and "%7E" are the same
+// path to it. Only characters that may not appear raw in a path are escaped.
+const NOT_PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,;=:@%]/g;
+const keepEncoding = (raw: string): string => raw.replace(NOT_PCHAR, (c) => encodeURIComponent(c));
 
 export interface NormalisedPath {
   /** Decoded path used for endpoint matching, e.g. "/pets/1". */
   decoded: string;
-  /** Canonical percent-encoded path forwarded to the backend ("" when none). */
+  /** The path as the consumer encoded it, forwarded to the backend ("" when none). */
   encoded: string;
 }
 
@@ -53,7 +55,7 @@ export function normaliseServicePath(rawSegments: string[]): NormalisedPath {
     if (bare === '.' || bare === '..') throw new VamcoError('INVALID_PATH', 'Dot segments ("." and "..") are not allowed in the path');
     if (d.includes('\u0000')) throw new VamcoError('INVALID_PATH', 'NUL is not allowed in the path');
     decoded.push(d);
-    encoded.push(encodeSegment(d));
+    encoded.push(keepEncoding(raw));
   }
   return { decoded: '/' + decoded.join('/'), encoded: '/' + encoded.join('/') };
 }

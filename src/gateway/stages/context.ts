@@ -36,6 +36,10 @@ export interface Exchange {
   /** The snapshot this exchange is decided on, taken once at its start. */
   readonly snap: Snapshot;
   messageId: string;
+  /** The client sent no X-Road-Id: the gateway made one (and the request hash covers it). */
+  messageIdGenerated: boolean;
+  /** Authorization carried the credential the gateway checked (a bearer token of POST /token). */
+  authorizationConsumed: boolean;
   /** The request target as logged: the raw one, made canonical once the service path is normalised. */
   target: string;
 
@@ -94,7 +98,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
   const requestId = crypto.randomUUID();
   return {
     req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
-    messageId: requestId, target: req.url ?? '/',
+    messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
     path: '', query: '', segments: [], ref: null, userId: null, issue: null,
     client: null, clientSub: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,

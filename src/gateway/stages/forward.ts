@@ -48,7 +48,8 @@ export const forward: StageFactory = (deps, outcome) => ({
     const q = !x.query || x.query === '?' ? fixed : fixed ? `${fixed}&${x.query.slice(1)}` : x.query;
     let path = (base + x.servicePath!.encoded || '/') + q;
     const headerInput = {
-      client: x.client!, messageId: x.messageId, userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!,
+      client: x.client!, messageId: x.messageId, requestId: x.requestId, authorizationConsumed: x.authorizationConsumed,
+      userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!,
     };
     let body: Buffer | Readable | null = x.meter;
     let replaced: Record<string, string> | null = null;

@@ -31,6 +31,7 @@ export const identify: StageFactory = (deps) => ({
     if (typeof apiKey === 'string' && apiKey) {
       subsystemId = snap.keys.get(hashApiKey(apiKey));
     } else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
+      x.authorizationConsumed = true;
       const claims = deps.tokens.verify(auth.slice(7).trim());
       // The key behind a token must still be valid: revoking a key ends its tokens at once.
       if (claims) subsystemId = snap.keys.get(claims.kh);

@@ -28,6 +28,10 @@ export interface Outcome {
   fail(x: Exchange, err: unknown): Promise<void>;
 }
 
+/** Headers X-Road leaves out of the request hash (its RestMessage's skipped headers). */
+const HASH_SKIPPED = new Set(['transfer-encoding', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'upgrade', 'connection', 'user-agent', 'host', 'content-length', 'server', 'expect', 'x-road-request-id', 'x-road-request-hash']);
+
 export function createOutcome(deps: GatewayDeps): Outcome {
   function record(x: Exchange, status: number, extra?: Partial<ExchangeRecord>): ExchangeRecord {
     return {
@@ -41,10 +45,26 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     };
   }
 
+  /**
+   * X-Road-Request-Hash as X-Road's reference implementation computes it (PR-REST 1.0.4 §4.3):
+   * SHA-512 over "METHOD\r\nPATH[?QUERY]\r\n" (the target as sent) and one "Name:value\r\n" per
+   * request header in the order sent, leaving out the hop-by-hop ones, Host, User-Agent,
+   * Content-Length, Server, Expect, X-Road-Request-Id and X-Road-Request-Hash, then
+   * "X-Road-Request-Id:{id}\r\n" and, when the client sent none, "X-Road-Id:{generated}\r\n".
+   * With a body: SHA-512(that digest ‖ SHA-512(body)). Base64. docs/integrator-guide.md.
+   */
   function requestHash(x: Exchange): string {
-    const bodyDigest = x.meter ? (x.meter.digest() ?? '') : EMPTY_SHA256;
-    return crypto.createHash('sha512')
-      .update(`${x.method} ${x.target}\n${x.client ?? ''}\n${x.messageId}\n${bodyDigest}`).digest('base64');
+    const h = crypto.createHash('sha512');
+    h.update(`${x.method}\r\n${x.req.url ?? '/'}\r\n`, 'latin1');
+    const raw = x.req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (!HASH_SKIPPED.has(raw[i].toLowerCase())) h.update(`${raw[i]}:${raw[i + 1]}\r\n`, 'latin1');
+    }
+    h.update(`X-Road-Request-Id:${x.requestId}\r\n`, 'latin1');
+    if (x.messageIdGenerated) h.update(`X-Road-Id:${x.messageId}\r\n`, 'latin1');
+    const head = h.digest();
+    const body = x.meter && x.meter.size > 0 ? x.meter.digest512() : null;
+    return (body ? crypto.createHash('sha512').update(head).update(body).digest() : head).toString('base64');
   }
 
   function xroadHeaders(x: Exchange): Record<string, string> {

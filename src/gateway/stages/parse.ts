@@ -1,5 +1,6 @@
 // parse: the message id, the optional X-Road headers and the service named by the path.
 // Nothing here trusts the client yet; it only refuses what cannot be logged or routed.
+import crypto from 'node:crypto';
 import { VamcoError } from '../../core/errors.js';
 import { isValidPart } from '../../core/ids.js';
 import { splitTarget, decodeIdPart } from '../path.js';
@@ -8,16 +9,22 @@ import type { Exchange, StageFactory } from './context.js';
 
 const MESSAGE_ID = /^[\x21-\x7e]{1,255}$/;
 
-export const parse: StageFactory = () => ({
+export const parse: StageFactory = (deps) => ({
   name: 'parse',
   run(x: Exchange): void {
     const givenId = x.req.headers['x-road-id'];
     if (givenId !== undefined) {
       if (typeof givenId !== 'string' || !MESSAGE_ID.test(givenId)) throw new VamcoError('BAD_REQUEST', 'X-Road-Id must be 1-255 printable ASCII characters');
       x.messageId = givenId;
+    } else {
+      // Generated as X-Road's client proxy does: {instance}-{uuid}, distinct from X-Road-Request-Id.
+      x.messageId = `${deps.config.instance}-${crypto.randomUUID()}`;
+      x.messageIdGenerated = true;
     }
-    x.userId = optionalHeader(x.req.headers, 'x-road-userid') ?? null;
-    x.issue = optionalHeader(x.req.headers, 'x-road-issue', 1024) ?? null;
+    x.userId = optionalHeader(x.req.headers, 'x-road-userid', 'X-Road-UserId') ?? null;
+    x.issue = optionalHeader(x.req.headers, 'x-road-issue', 'X-Road-Issue', 1024) ?? null;
+    const party = optionalHeader(x.req.headers, 'x-road-represented-party', 'X-Road-Represented-Party');
+    if (party !== undefined) checkIdParts(party, [1, 2], 'X-Road-Represented-Party', '[CLASS/]CODE');
     const { path, query } = splitTarget(x.target);
     x.path = path;
     x.query = query;
@@ -34,3 +41,16 @@ export const parse: StageFactory = () => ({
     x.service = `${instance}/${providerKey}/${serviceCode}`;
   },
 });
+
+/** An identifier header: parts percent-encoded on their own (PR-REST §4.2, §4.3), each of X-Road's characters (§4.8). */
+export function checkIdParts(value: string, counts: number[], label: string, form: string): string[] {
+  const raw = value.split('/');
+  let parts: string[];
+  try {
+    parts = raw.map((s) => decodeURIComponent(s));
+  } catch {
+    throw new VamcoError('BAD_REQUEST', `${label} has malformed percent-encoding`);
+  }
+  if (!counts.includes(parts.length) || !parts.every(isValidPart)) throw new VamcoError('BAD_REQUEST', `${label} must be ${form}, each part of A-Z a-z 0-9 ' ( ) + , - . = ?`);
+  return parts;
+}

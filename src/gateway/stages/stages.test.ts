@@ -53,7 +53,8 @@ function deps(snap: Snapshot, logged: ExchangeRecord[], failLog = false): Gatewa
 function fakeReq(url: string, given: Record<string, string | string[]>, method = 'GET'): IncomingMessage {
   const headers = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   const headersDistinct = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
-  return Object.assign(new EventEmitter(), { url, method, headers, headersDistinct, complete: true }) as unknown as IncomingMessage;
+  const rawHeaders = Object.entries(given).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).flatMap((one) => [k, one]));
+  return Object.assign(new EventEmitter(), { url, method, headers, headersDistinct, rawHeaders, complete: true }) as unknown as IncomingMessage;
 }
 
 interface Written { status?: number; headers?: Record<string, unknown>; body?: string }
@@ -131,11 +132,12 @@ describe('gateway stages', () => {
       .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
   });
 
-  it('resolve canonicalises the service path once and names a metaservice instead of a service', () => {
+  it('resolve decodes the service path once and names a metaservice instead of a service', () => {
     const x = runStages(snapshot('all'), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/records/a%7eb/%41?q=1', headers);
     expect(x.svc).toBe(records);
-    expect(x.servicePath).toEqual({ decoded: '/a~b/A', encoded: '/a~b/A' });
-    expect(x.target).toBe('/r1/DEV/GOV/H59/hotich/records/a~b/A?q=1');
+    // Authorised decoded; forwarded as the consumer encoded it (PR-REST §4.1).
+    expect(x.servicePath).toEqual({ decoded: '/a~b/A', encoded: '/a%7eb/%41' });
+    expect(x.target).toBe('/r1/DEV/GOV/H59/hotich/records/a%7eb/%41?q=1');
     const m = runStages(snapshot('all'), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/listMethods', headers);
     expect(m.metaservice).toBe('listMethods');
     expect(m.svc).toBeNull();
