@@ -214,4 +214,51 @@ describe.each(testEngines())('edoc hub (%s)', (engine) => {
     const replayed = edocClient(p.gatewayUrl, () => ({}), (_op, params) => signedHeaders(systemId, secret, 'getAgenciesList', params));
     expect((await replayed.call('getSentEdocList')).body.ErrorCode).toBe('EDOC_UNAUTHENTICATED');
   });
+  it('the console\'s admin routes: traffic, latest documents and a journey — all agencies for the platform admin, only its own member\'s documents for an agency admin (issue 9, console)', async () => {
+    /** An agency admin's API token, minted as the console does: a session, then POST /tokens. */
+    const agencyToken = async (code: string): Promise<string> => {
+      const username = `edoc-${code.replace(/\./g, '-').toLowerCase()}-${crypto.randomBytes(3).toString('hex')}`;
+      const password = 'Mật khẩu văn thư 2026';
+      expect((await p.admin('POST', '/api/v1/users', { username, role: 'agency_admin', memberId: `GOV/${code}`, password })).status).toBe(201);
+      const login = await fetch(`${p.adminUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+      const made = await fetch(`${p.adminUrl}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ label: 'edoc' }) });
+      expect(made.status).toBe(201);
+      return ((await made.json()) as { token: string }).token;
+    };
+    const docId: string = (await clients[A].send(buildEdoc(spec({ subject: 'Hành trình văn bản' })), 'edoc')).body.DocId;
+    expect((await clients[B].getEdoc(docId)).http).toBe(200);
+    expect((await clients[B].call('updateStatus', { docid: docId, status: 'done' })).body.status).toBe('OK');
+
+    // Platform admin: every agency, the document, its journey (the hub's TraceHeader, B's delivery done, status 01 auto-sent on fetch).
+    const traffic = await p.admin('GET', '/api/v1/edoc/traffic');
+    expect(traffic.status).toBe(200);
+    expect(traffic.body.traffic.map((r: any) => r.organ)).toEqual(expect.arrayContaining([A, B]));
+    expect(traffic.body.traffic.find((r: any) => r.organ === B).acknowledged).toBeGreaterThanOrEqual(1);
+    expect(Array.isArray(traffic.body.stuck)).toBe(true);
+    const docs = await p.admin('GET', '/api/v1/edoc/documents');
+    expect(docs.body.items.find((d: any) => d.docId === docId)).toMatchObject({ from: A, subject: 'Hành trình văn bản', messageType: 'edoc', deliveries: [{ to: B, route: 'local', state: 'done' }] });
+    const journey = await p.admin('GET', `/api/v1/edoc/documents/${encodeURIComponent(docId)}`);
+    expect(journey.status).toBe(200);
+    expect(journey.body).toMatchObject({ docId, from: A, messageType: 'edoc', deliveries: [{ to: B, state: 'done' }] });
+    expect(journey.body.hops.length).toBeGreaterThanOrEqual(1);
+    expect(journey.body.statuses.map((s: any) => s.statusCode)).toContain('01');
+
+    // B's agency admin (the recipient): its own row only, the document and its journey.
+    const b = await agencyToken(B);
+    const bTraffic = await p.admin('GET', '/api/v1/edoc/traffic', undefined, b);
+    expect(bTraffic.body.traffic.map((r: any) => r.organ)).toEqual([B]);
+    expect((await p.admin('GET', '/api/v1/edoc/documents', undefined, b)).body.items.map((d: any) => d.docId)).toContain(docId);
+    expect((await p.admin('GET', `/api/v1/edoc/documents/${encodeURIComponent(docId)}`, undefined, b)).status).toBe(200);
+
+    // C's agency admin (neither sender nor recipient): the document does not exist for it.
+    const c = await agencyToken(C);
+    expect((await p.admin('GET', '/api/v1/edoc/traffic', undefined, c)).body.traffic.map((r: any) => r.organ)).not.toContain(A);
+    expect((await p.admin('GET', '/api/v1/edoc/documents', undefined, c)).body.items.map((d: any) => d.docId)).not.toContain(docId);
+    const hidden = await p.admin('GET', `/api/v1/edoc/documents/${encodeURIComponent(docId)}`, undefined, c);
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.code).toBe('NOT_FOUND');
+    expect((await fetch(`${p.adminUrl}/api/v1/edoc/traffic`)).status).toBe(401);
+  });
 });

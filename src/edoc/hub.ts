@@ -332,9 +332,14 @@ export class EdocHub {
     return n;
   }
 
-  /** Document traffic per agency, for the console and `vamco edoc list`. */
-  async traffic(): Promise<{ organ: string; sent: number; pending: number; acknowledged: number; refused: number; stuck: number }[]> {
-    const rows = await this.db.selectFrom('edoc_deliveries').select(['sender_organ', 'recipient_organ', 'state', 'route', 'attempts']).execute();
+  /**
+   * Document traffic per agency, for the console and `vamco edoc list`. With `organ`, only that
+   * agency's row, counted from the deliveries it sent or received (an agency admin's view).
+   */
+  async traffic(organ?: string): Promise<{ organ: string; sent: number; pending: number; acknowledged: number; refused: number; stuck: number }[]> {
+    let q = this.db.selectFrom('edoc_deliveries').select(['sender_organ', 'recipient_organ', 'state', 'route', 'attempts']);
+    if (organ) q = q.where((eb) => eb.or([eb('sender_organ', '=', organ), eb('recipient_organ', '=', organ)]));
+    const rows = await q.execute();
     const by = new Map<string, { organ: string; sent: number; pending: number; acknowledged: number; refused: number; stuck: number }>();
     const get = (organ: string) => by.get(organ) ?? by.set(organ, { organ, sent: 0, pending: 0, acknowledged: 0, refused: 0, stuck: 0 }).get(organ)!;
     for (const r of rows) {
@@ -345,7 +350,34 @@ export class EdocHub {
       else to.pending++;
       if (r.route === 'upstream' && r.state === 'pending' && r.attempts > 0) get(r.sender_organ).stuck++;
     }
-    return [...by.values()].sort((a, b) => a.organ.localeCompare(b.organ));
+    return [...by.values()].filter((r) => !organ || r.organ === organ).sort((a, b) => a.organ.localeCompare(b.organ));
+  }
+
+  /**
+   * Deliveries still open after at least one failed attempt (forwarding to the national axis
+   * being retried with back-off), oldest first; with `organ`, only those it sent or should receive.
+   */
+  async stuck(organ?: string): Promise<{ docId: string; from: string; to: string; route: string; state: string; attempts: number; lastError: string | null; nextAttempt: string | null; created_time: string }[]> {
+    let q = this.db.selectFrom('edoc_deliveries').selectAll().where('state', 'not in', ['done', 'fail', 'forwarded']).where('attempts', '>', 0);
+    if (organ) q = q.where((eb) => eb.or([eb('sender_organ', '=', organ), eb('recipient_organ', '=', organ)]));
+    const rows = await q.orderBy('id').limit(500).execute();
+    return rows.map((r) => ({ docId: r.doc_id, from: r.sender_organ, to: r.recipient_organ, route: r.route, state: r.state, attempts: Number(r.attempts), lastError: r.last_error, nextAttempt: r.next_attempt_at, created_time: r.created_at }));
+  }
+
+  /** The latest documents and statuses (newest first) with their deliveries; with `organ`, only those it sent or received. */
+  async recent(organ?: string, limit = 100): Promise<{ docId: string; documentId: string; messageType: string; from: string; subject: string; statusCode: string | null; created_time: string; deliveries: { to: string; route: string; state: string; attempts: number }[] }[]> {
+    let q = this.db.selectFrom('edoc_documents').selectAll();
+    if (organ) {
+      q = q.where((eb) => eb.or([eb('sender_organ', '=', organ),
+        eb('doc_id', 'in', eb.selectFrom('edoc_deliveries').select('doc_id').where('recipient_organ', '=', organ))]));
+    }
+    const docs = await q.orderBy('created_at', 'desc').orderBy('doc_id', 'desc').limit(limit).execute();
+    if (!docs.length) return [];
+    const deliveries = await this.db.selectFrom('edoc_deliveries').selectAll().where('doc_id', 'in', docs.map((d) => d.doc_id)).orderBy('id').execute();
+    return docs.map((d) => ({
+      docId: d.doc_id, documentId: d.document_id, messageType: d.message_type, from: d.sender_organ, subject: d.subject, statusCode: d.status_code, created_time: d.created_at,
+      deliveries: deliveries.filter((x) => x.doc_id === d.doc_id).map((x) => ({ to: x.recipient_organ, route: x.route, state: x.state, attempts: Number(x.attempts) })),
+    }));
   }
 
   /**

@@ -21,6 +21,7 @@ import { publicAdminAdminPlugin } from './publicadmin-admin.js';
 import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
+import { edocAdminPlugin } from './edoc-admin.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -157,7 +158,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const ownPorts = [gatewayPort];
     const adminOpts = {
       ...opts.admin,
-      plugins: [accountsPlugin, accessRequestsPlugin, dashboardPlugin, ...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])],
+      plugins: [accountsPlugin, accessRequestsPlugin, dashboardPlugin, edocAdminPlugin(edoc.hub), ...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])],
       rootPlugins: [...(opts.admin?.rootPlugins ?? []), webConsole],
     };
     const clusterTokens = new ClusterAdminTokens(store);

@@ -6,6 +6,7 @@ import { createWorld, type Case, type World } from './world.js';
 import { registryCases } from './registry.cases.js';
 import { consoleCases } from './console.cases.js';
 import { PUBLICADMIN, publicadminCases } from './publicadmin.cases.js';
+import { edocCases } from './edoc.cases.js';
 
 // The login flow is open to anyone by design: what a caller may do there depends on the stage of
 // its own session, which src/accounts/accounts.test.ts and test/review-accounts.e2e.test.ts
@@ -29,7 +30,7 @@ describe('role matrices cover the admin server\'s routes', () => {
       .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
       .map((m) => `${m.toUpperCase()} ${path.replace(/^\/api\/v1/, '').replace(/:(\w+)/g, '{$1}')}`));
     expect(served.length).toBeGreaterThan(40);
-    const covered = new Set([...registryCases, ...consoleCases, ...publicadminCases].map(routeOf).concat(LOGIN_FLOW));
+    const covered = new Set([...registryCases, ...consoleCases, ...publicadminCases, ...edocCases].map(routeOf).concat(LOGIN_FLOW));
     const missing = served.filter((r) => !covered.has(r)).sort();
     expect(missing, `routes without a matrix cell:\n${missing.join("\n")}`).toEqual([]);
   });

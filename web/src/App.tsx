@@ -3,9 +3,10 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, SegmentedControl, Stack, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
-  IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout,
+  IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout, IconFileDescription,
 } from '@tabler/icons-react';
 import { PUBLICADMIN_NAV, publicAdminPage } from './pages/publicadmin';
+import { EdocJourneyPage, EdocPage } from './pages/Edoc';
 import { useTranslation } from 'react-i18next';
 import { api, setUnauthenticatedHandler, type AuthState, type Principal } from './api';
 import { setLanguage } from './i18n';
@@ -70,6 +71,7 @@ export function App() {
     { path: '/access-requests', label: t('nav.requests'), icon: <IconMailForward size={18} />, show: true },
     { path: '/keys', label: t('nav.credentials'), icon: <IconKey size={18} />, show: principal.role !== 'auditor' },
     { path: '/messages', label: t('nav.messages'), icon: <IconListSearch size={18} />, show: true },
+    { path: '/edoc', label: t('nav.edoc'), icon: <IconFileDescription size={18} />, show: true },
     ...PUBLICADMIN_NAV.map((i) => ({ ...i, label: t(i.label), show: true })),
     { path: '/trail', label: t('nav.trail'), icon: <IconHistory size={18} />, show: principal.role !== 'agency_admin' },
     { path: '/users', label: t('nav.users'), icon: <IconUsers size={18} />, show: admin },
@@ -89,6 +91,8 @@ export function App() {
     { match: (p) => p === '/access-requests', allowed: true, title: t('nav.requests'), page: () => <RequestsPage /> },
     { match: (p) => p === '/keys', allowed: role !== 'auditor', title: t('nav.credentials'), page: () => <KeysPage /> },
     { match: (p) => p === '/messages', allowed: true, title: t('nav.messages'), page: () => <MessagesPage /> },
+    { match: (p) => p === '/edoc', allowed: true, title: t('nav.edoc'), page: () => <EdocPage /> },
+    { match: (p) => p.startsWith('/edoc/') && p.length > '/edoc/'.length, allowed: true, title: t('edoc.journey'), page: () => <EdocJourneyPage docId={decodeURIComponent(path.slice('/edoc/'.length))} /> },
     ...PUBLICADMIN_NAV.map((i) => ({ match: (p: string) => p === i.path || p.startsWith(i.path + '/'), allowed: true, title: t(i.label), page: () => publicAdminPage(path) })),
     { match: (p) => p === '/trail', allowed: role !== 'agency_admin', title: t('nav.trail'), page: () => <TrailPage /> },
     { match: (p) => p === '/users', allowed: admin, title: t('nav.users'), page: () => <UsersPage /> },

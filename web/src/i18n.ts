@@ -2,6 +2,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { publicAdminEn, publicAdminVi } from './i18n-publicadmin';
+import { edocEn, edocVi } from './i18n-edoc';
 
 type Dict = Record<string, string>;
 
@@ -210,7 +211,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi } }, en: { translation: { ...en, ...publicAdminEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },
