@@ -74,6 +74,10 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
     expect(waiting.recipients[0]).toMatchObject({ to: MINISTRY, route: 'upstream', delivery: 'pending' });
     expect(waiting.recipients[0].attempts).toBeGreaterThanOrEqual(3);
     expect(waiting.recipients[0].lastError).toMatch(/503/);
+    // The console's view (GET /api/v1/edoc/traffic) lists it as stuck, with its attempts and error.
+    const watching = (await p.admin('GET', '/api/v1/edoc/traffic')).body;
+    expect(watching.stuck.find((d: any) => d.docId === docId)).toMatchObject({ from: A, to: MINISTRY, route: 'upstream', state: 'pending', lastError: expect.stringMatching(/503/) });
+    expect(watching.traffic.find((r: any) => r.organ === A).stuck).toBeGreaterThanOrEqual(1);
     axis.down = false;
     const arrived = await until('the package at the axis', () => axis.received.find((r) => r.to === MINISTRY));
     await until('the delivery marked forwarded', async () => (await clients[A].call('getSentEdocList')).body.data.find((d: any) => d.docId === docId).recipients[0].delivery === 'forwarded');
@@ -81,6 +85,7 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
     await p.edoc.upstream!.forwardDue();
     await p.edoc.upstream!.forwardDue();
     expect(axis.received.filter((r) => r.to === MINISTRY)).toHaveLength(1);
+    expect((await p.admin('GET', '/api/v1/edoc/traffic')).body.stuck.find((d: any) => d.docId === docId)).toBeUndefined();
     const atAxis = parsePackage(arrived.bytes.toString('utf8')) as EdocPackage;
     expect(arrived.from).toBe(A);
     expect(atAxis.traces.map((t) => t.organId)).toEqual(['LGSP']);
