@@ -51,7 +51,7 @@ describe('vamco start', () => {
       const url = /(http:\/\/\S+\/r1\/\S+)/.exec(banner)![1];
       const res = await fetch(url, { headers: { 'X-Road-Client': client, 'X-API-Key': key } });
       expect(res.status).toBe(200);
-      expect(res.headers.get('x-road-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-road-id')).toMatch(/^DEV-[0-9a-f-]{36}$/);
       expect(((await res.json()) as { client: string }).client).toBe(client);
       expect(fs.statSync(`${dataDir}/admin-token`).mode & 0o777).toBe(0o600);
       expect(fs.statSync(`${dataDir}/node-key.pem`).mode & 0o777).toBe(0o600);

@@ -92,7 +92,8 @@ describe('pre-authentication limit per address', () => {
     expect(await metric('vamco_preauth_blocked_total', 'gateway')).toBe(1);
     // A real client elsewhere is served, and its exchange logged.
     expect((await gw('127.0.0.22', key)).status).toBe(200);
-    expect(await logCount()).toBe(before + LIMIT + 1);
+    // Two records: the request's, durable before the provider saw it, and its outcome.
+    expect(await logCount()).toBe(before + LIMIT + 2);
   });
 
   it('gateway: wrong client secrets at /token count too', async () => {

@@ -32,7 +32,9 @@ function vamco(args: string[], env: Record<string, string>): Promise<{ code: num
 function modes(dir: string): Array<[string, string]> {
   const out: Array<[string, string]> = [['.', (fs.statSync(dir).mode & 0o777).toString(8)]];
   for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    out.push([name, (fs.statSync(path.join(dir, name)).mode & 0o777).toString(8)]);
+    const st = fs.statSync(path.join(dir, name));
+    // Directories under the data dir are 0700 like the dir itself: reported as the dir is.
+    out.push([st.isDirectory() ? `${name}/` : name, (st.mode & 0o777).toString(8)]);
   }
   return out;
 }
@@ -111,7 +113,7 @@ describe('secrets at rest on a running platform (SQLite)', () => {
   it('keeps the data dir 0700 and every file in it 0600', () => {
     const m = modes(p.dataDir);
     expect(m.map(([f]) => f)).toEqual(expect.arrayContaining(['.', 'vamco.db', 'vamco.db-wal', 'vamco.db-shm', 'node-key.pem', 'admin-token', 'secret.key', 'demo-key']));
-    expect(m.filter(([f, mode]) => mode !== (f === '.' ? '700' : '600'))).toEqual([]);
+    expect(m.filter(([f, mode]) => mode !== (f === '.' || f.endsWith('/') ? '700' : '600'))).toEqual([]);
   });
 
   it('a copy of the database cannot mint a token the gateway accepts', async () => {
@@ -222,7 +224,7 @@ describe('the data dir at start', () => {
     const v = await startVamco(dir, { VAMCO_PUBLICADMIN: '0' });
     try {
       expect(v.output()).toMatch(/mode was too open/);
-      expect(modes(dir).filter(([f, m]) => m !== (f === '.' ? '700' : '600'))).toEqual([]);
+      expect(modes(dir).filter(([f, m]) => m !== (f === '.' || f.endsWith('/') ? '700' : '600'))).toEqual([]);
     } finally {
       v.child.kill('SIGTERM');
       await v.exited;
