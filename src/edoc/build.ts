@@ -2,7 +2,7 @@
 // for `vamco edoc send` and tests, and the TraceHeader each hop appends. Appending splices the
 // stored text so attachments stay byte for byte as the sender encoded them.
 import { escapeText } from '../soap/xml.js';
-import { EDXML_NS, type Organization, type ResponseFor } from './edxml.js';
+import { EDXML_NS, type Organization, type ResponseFor, type StatusPackage } from './edxml.js';
 
 const el = (name: string, v: string | number | undefined): string => (v === undefined || v === '' ? '' : `<${name}>${escapeText(String(v))}</${name}>`);
 
@@ -62,15 +62,8 @@ export function buildEdoc(s: EdocSpec): string {
     + `<AttachmentEncoded>${attachments}</AttachmentEncoded></edXML>\n`;
 }
 
-export interface StatusSpec {
-  from: Organization;
-  responseFor: ResponseFor;
-  statusCode: string;
-  description?: string;
-  staff?: { fullName?: string; department?: string; email?: string; mobile?: string };
-  /** yyyy/MM/dd HH:mm:ss */
-  timestamp: string;
-}
+/** What a status package says, as parsed (timestamp `yyyy/MM/dd HH:mm:ss`); the hops are added per hop. */
+export type StatusSpec = Omit<StatusPackage, 'kind' | 'traces'>;
 
 export function buildStatus(s: StatusSpec): string {
   const staff = s.staff ? `<StaffInfo>${el('Department', s.staff.department)}${el('Staff', s.staff.fullName)}${el('FullName', s.staff.fullName)}${el('Email', s.staff.email)}${el('Mobile', s.staff.mobile)}</StaffInfo>` : '';
