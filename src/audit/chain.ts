@@ -7,7 +7,7 @@ import type { AdminAction, ExchangeRecord, UpstreamLeg } from './types.js';
 
 export const GENESIS = '0'.repeat(64);
 
-type Part = string | number | null;
+export type Part = string | number | null;
 
 /*
  * Canonical encoding, chosen so that SQLite and PostgreSQL give the same bytes and any
@@ -19,7 +19,7 @@ type Part = string | number | null;
  * The hash is hex SHA-256 over: tag + "\n" + prev_hash + "\n" + encoded parts.
  * duration_ms is hashed as whole microseconds (round(duration_ms * 1000)), never as a float.
  */
-function encode(parts: readonly Part[]): string {
+export function encode(parts: readonly Part[]): string {
   let out = '';
   for (const p of parts) {
     if (p === null) out += '~';

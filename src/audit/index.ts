@@ -1,9 +1,9 @@
 // The audit wing: the hash-chained, signed message log and the admin trail.
 export type {
   ExchangeRecord, NodeKey, MessageLogOptions, MessageLogStats, AdminAction, VerifyResult, MessageQuery,
-  LoggedMessage, LoggedMessageDetail, AdminTrailItem, UpstreamLeg, LogHealth, InterruptedExchange,
+  LoggedMessage, LoggedMessageDetail, AdminTrailItem, UpstreamLeg, LogHealth, InterruptedExchange, LogPosition,
 } from './types.js';
-export { loadOrCreateNodeKey } from './node-key.js';
+export { loadOrCreateNodeKey, readNodeKeyFile } from './node-key.js';
 export { MessageLog } from './message-log.js';
 export { recordAdminAction, listAdminTrail } from './admin-trail.js';
 export { verifyStore } from './verify.js';

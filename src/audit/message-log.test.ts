@@ -157,7 +157,7 @@ describe.each(testEngines())('message log on %s', (engine) => {
       expect(k2.nodeId).not.toBe(k1.nodeId);
       const l1 = await MessageLog.open(t.store, k1, { checkpointIntervalMs: 0, maxBatch: 16 });
       const l2 = await MessageLog.open(other, k2, { checkpointIntervalMs: 0, maxBatch: 16 });
-      const work: Promise<void>[] = [];
+      const work: Promise<unknown>[] = [];
       for (let i = 1; i <= 100; i++) { work.push(l1.append(exchange(i))); work.push(l2.append(exchange(1000 + i))); }
       await Promise.all(work);
       await l1.close();
@@ -175,7 +175,7 @@ describe.each(testEngines())('message log on %s', (engine) => {
     try {
       const key = await loadOrCreateNodeKey(t.store, t.dataDir);
       const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0 });
-      let appended: Promise<void> | undefined;
+      let appended: Promise<unknown> | undefined;
       await expect(t.store.db.transaction().execute(async (trx) => {
         await trx.insertInto('members').values({ member_class: 'GOV', member_code: 'H59', name: 'x', created_at: new Date().toISOString() }).execute();
         appended = log.append(exchange(1));

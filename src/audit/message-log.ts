@@ -11,7 +11,7 @@ import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
 import { sqliteThreadWriter, type SqliteDurability } from './sqlite-writer.js';
-import type { ExchangeRecord, LogHealth, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
+import type { ExchangeRecord, LogHealth, LogPosition, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
 const COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status',
@@ -23,7 +23,7 @@ const COLUMNS = [
 const MAX_BATCH = Math.floor(65535 / COLUMNS.length);
 
 type Fields = ReturnType<typeof toRowFields>;
-interface Waiter { fields: Fields; resolve(): void; reject(e: unknown): void; done?: boolean }
+interface Waiter { fields: Fields; resolve(pos: LogPosition): void; reject(e: unknown): void; done?: boolean }
 type Writer = ((rows: MessageRow[]) => Promise<void>) & {
   close?(): Promise<void>; durability?(): Promise<SqliteDurability>;
   /** Takes the write lock and inserts a row into message_log, then rolls back: can a commit happen now? */
@@ -251,7 +251,7 @@ export class MessageLog {
       w.done = true;
       n++;
       if (error) w.reject(error);
-      else w.resolve();
+      else { const row = w.fields as MessageRow; w.resolve({ nodeId: row.node_id, seq: row.seq, hash: row.hash }); }
     }
     this.settled += n;
     for (let i = this.settledWaiters.length - 1; i >= 0; i--) {
@@ -266,8 +266,8 @@ export class MessageLog {
     return { appended: this.committed, batches: this.batchCount, pending: this.enqueued - this.settled, lastSeq: this.headSeq };
   }
 
-  /** Resolves once the record is durably committed; rejects if its batch failed to commit. */
-  append(rec: ExchangeRecord): Promise<void> {
+  /** Resolves, with the record's place in the chain, once it is durably committed; rejects if its batch failed to commit. */
+  append(rec: ExchangeRecord): Promise<LogPosition> {
     if (this.closed) return Promise.reject(new VamcoError('NOT_READY', 'The message log is closed'));
     // Refused at once: a caller must not wait a commit timeout to learn what is already known.
     if (this.unhealthy) return Promise.reject(new VamcoError('NOT_READY', `The message log cannot commit: ${this.unhealthy.reason}`));
@@ -277,7 +277,7 @@ export class MessageLog {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<LogPosition>((resolve, reject) => {
       this.queue.push({ fields, resolve, reject });
       this.enqueued++;
       this.schedule();

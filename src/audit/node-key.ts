@@ -42,6 +42,15 @@ function createKey(file: string): crypto.KeyObject {
   return privateKey;
 }
 
+/** The node key a running node's data dir holds (gateway workers sign receipts with it); null when none yet. */
+export function readNodeKeyFile(dataDir: string): NodeKey | null {
+  const file = path.join(dataDir, NODE_KEY_FILE);
+  if (!fs.existsSync(file)) return null;
+  const privateKey = readKey(file);
+  const publicKey = crypto.createPublicKey(privateKey);
+  return { nodeId: nodeIdFor(publicKey), privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string };
+}
+
 export async function loadOrCreateNodeKey(store: Store, dataDir: string): Promise<NodeKey> {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, NODE_KEY_FILE);

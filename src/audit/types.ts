@@ -49,6 +49,9 @@ export interface UpstreamLeg {
   tokenId: string | null;
 }
 
+/** Where a committed record sits: its node's chain, its number in it, its hash. */
+export interface LogPosition { nodeId: string; seq: number; hash: string }
+
 export interface NodeKey { nodeId: string; privateKey: crypto.KeyObject; publicKeyPem: string }
 
 export interface MessageLogOptions {

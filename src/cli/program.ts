@@ -21,6 +21,7 @@ import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 import { registerPublicAdminCommands } from './publicadmin-commands.js';
 import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
 import { registerEdocCommands } from './edoc-commands.js';
+import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom } from '../federation/index.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -146,8 +147,36 @@ export function buildProgram(): Command {
     .option('--anchor <file>', 'also prove the log still extends an anchor kept outside the platform ("vamco audit anchor")')
     .action(async (o: { file?: string; anchor?: string }) => {
       const anchor = o.anchor ? readAnchorFile(o.anchor) : undefined;
-      const r = o.file ? await verifyExportFile(o.file, anchor) : await withStore((ctx) => verifyStore(ctx.store, anchor));
-      report(r, o.file, anchor ? anchor.checkpoints.length : 0);
+      if (o.file) { report(await verifyExportFile(o.file, anchor), o.file, anchor ? anchor.checkpoints.length : 0); return; }
+      await withStore(async (ctx) => {
+        report(await verifyStore(ctx.store, anchor), undefined, anchor ? anchor.checkpoints.length : 0);
+        // Receipts kept (issued to peers, received from them) are re-checked too (issue 17).
+        const rc = await verifyKeptReceipts(ctx.store);
+        if (rc.checked) out(`receipts: ${rc.checked - rc.bad.length} of ${rc.checked} verified`);
+        for (const b of rc.bad) process.stderr.write(`FAILED: ${b.role} receipt of message ${b.messageId}: ${b.reason}\n`);
+        if (rc.bad.length) process.exitCode = 1;
+      });
+    });
+  audit.command('receipt <messageId>').description('write the signed receipt of an exchange (issued by this platform or received from a peer) to a file, for a third party')
+    .requiredOption('--out <file>', 'the JSON file to write')
+    .action((messageId: string, o: { out: string }) => withStore(async (ctx) => {
+      const r = await receiptFor(ctx.store, messageId);
+      fs.writeFileSync(o.out, JSON.stringify(r, null, 2) + '\n', { mode: 0o644 });
+      out(`receipt of message ${messageId} signed by ${r.nodeId} of ${r.instance} (record ${r.logSeq}, status ${r.status}) written to ${o.out}`);
+    }));
+  audit.command('verify-receipt <file>').description('check a receipt offline: its signature, and with --key that the given signer made it')
+    .option('--key <pem>', 'the signer\'s public key or certificate (PEM) to trust, obtained from the signer out of band')
+    .action((file: string, o: { key?: string }) => {
+      let parsed: unknown;
+      try { parsed = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+        throw new VamcoError('VALIDATION_FAILED', `${file} is not a valid receipt: ${(e as NodeJS.ErrnoException).code ? `it cannot be read (${(e as NodeJS.ErrnoException).code})` : 'it is not JSON'}.`);
+      }
+      const trusted = o.key ? publicKeyFrom(fs.readFileSync(o.key, 'utf8'), o.key) : undefined;
+      const r = verifyReceipt(parsed, file, trusted);
+      out(`OK: ${r.instance} (node ${r.nodeId}${trusted ? ', the key given' : ', the key inside the receipt'}) signed at ${r.at} that message ${r.messageId} from ${r.client} to ${r.service}`);
+      out(`  request hash ${r.requestHash}`);
+      out(`  answered ${r.status}, ${r.responseSize} bytes, SHA-256 ${r.responseDigest}; logged as record ${r.logSeq} (${r.logHash})`);
+      if (!trusted) out('  compare the signer\'s key with one obtained from it out of band (--key), or the receipt proves only itself');
     });
   audit.command('anchor').description('print the latest signed checkpoint of every chain, to keep outside the platform')
     .action(() => withStore(async (ctx) => {

@@ -40,7 +40,7 @@ export interface HubOptions {
   instance: string;
   config: EdocConfig;
   /** The message log (the same one every exchange writes). */
-  log: { append(rec: ExchangeRecord): Promise<void> };
+  log: { append(rec: ExchangeRecord): Promise<unknown> };
   /** This hub's own OrganId in the TraceHeaders it appends. */
   organId: string;
 }

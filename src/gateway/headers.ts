@@ -12,9 +12,9 @@ const HOP_BY_HOP = new Set([
 // The consumer's API key never reaches the backend; the X-Road headers are set by the gateway.
 // Expect is answered here (PR-REST §4.3, "specially handled headers").
 const CONSUMER_ONLY = new Set(['x-api-key', 'x-road-client', 'x-road-id', 'x-road-userid', 'x-road-issue',
-  'x-road-service', 'x-road-request-hash', 'x-road-request-id', 'expect', 'user-agent']);
+  'x-road-service', 'x-road-request-hash', 'x-road-request-id', 'expect', 'user-agent', 'x-vamco-receipt']);
 /** The X-Road headers the platform sets on an answer: a backend's own values are replaced. */
-const PLATFORM_SET = new Set(['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error']);
+const PLATFORM_SET = new Set(['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error', 'x-vamco-receipt']);
 
 function connectionListed(h: IncomingHttpHeaders | Record<string, unknown>): Set<string> | null {
   const c = h['connection'];

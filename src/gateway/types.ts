@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord, LogHealth } from '../audit/index.js';
+import type { ExchangeRecord, LogHealth, LogPosition } from '../audit/index.js';
+import type { ReceiptIssuer } from '../federation/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import type { TokenService } from './tokens.js';
 import type { RateLimits } from './limiter.js';
@@ -13,7 +14,10 @@ import type { AddressGuard } from '../preauth/index.js';
 export interface GatewayDeps {
   config: Readonly<Config>;
   snapshots: SnapshotHolder;
-  log: { append(rec: ExchangeRecord): Promise<void>; readonly health?: LogHealth };
+  /** append resolves with the record's position where the log knows it (receipts name it). */
+  log: { append(rec: ExchangeRecord): Promise<LogPosition | undefined | void>; readonly health?: LogHealth };
+  /** Signs receipts for answers whose request asks for one (absent: none are given). */
+  receipts?: ReceiptIssuer;
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;

@@ -15,14 +15,14 @@ import type { Config } from '../config/index.js';
 import { VamcoError } from '../core/errors.js';
 import { openStore } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord, LogHealth, MessageLog } from '../audit/index.js';
+import { readNodeKeyFile, type ExchangeRecord, type LogHealth, type LogPosition, type MessageLog } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
 import { Metrics } from '../monitoring/index.js';
 
 interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
-interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: string }[] }
+interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: string }[]; positions?: Array<LogPosition | null> }
 interface HealthNote { vamco: 'log-health'; health: LogHealth }
-type Pending = { resolve(): void; reject(e: unknown): void };
+type Pending = { resolve(pos: LogPosition | undefined): void; reject(e: unknown): void };
 
 /** Worker side: `append` resolves once the primary has committed the record. */
 export class IpcLog {
@@ -42,11 +42,11 @@ export class IpcLog {
       if (!ws) return;
       this.waiting.delete(m.id);
       const bad = new Map(m.failed.map((f) => [f.i, f.message]));
-      ws.forEach((w, i) => (bad.has(i) ? w.reject(new VamcoError('NOT_READY', bad.get(i))) : w.resolve()));
+      ws.forEach((w, i) => (bad.has(i) ? w.reject(new VamcoError('NOT_READY', bad.get(i))) : w.resolve(m.positions?.[i] ?? undefined)));
     });
   }
 
-  append(rec: ExchangeRecord): Promise<void> {
+  append(rec: ExchangeRecord): Promise<LogPosition | undefined> {
     // The primary is gone: no record can become durable, and a 503 sent now would be an
     // answer without a record. Stop before anything else is written.
     if (!process.connected) process.exit(1);
@@ -90,7 +90,9 @@ function serveLog(worker: Worker, log: MessageLog): void {
     void Promise.allSettled(m.recs.map((r) => log.append(r))).then((rs) => {
       const failed: LogAck['failed'] = [];
       rs.forEach((r, i) => { if (r.status === 'rejected') failed.push({ i, message: (r.reason as Error)?.message ?? 'not committed' }); });
-      if (worker.isConnected()) worker.send({ vamco: 'ack', id: m.id, failed } satisfies LogAck);
+      // Positions let a worker sign receipts naming the record it answered from.
+      const positions = rs.map((r) => (r.status === 'fulfilled' ? r.value : null));
+      if (worker.isConnected()) worker.send({ vamco: 'ack', id: m.id, failed, positions } satisfies LogAck);
     });
   });
 }
@@ -150,7 +152,7 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   new AggregatorRegistry(); // answers the primary's metric requests
   let draining = false;
   process.on('message', (m: { vamco?: string }) => { if (m?.vamco === 'drain') draining = true; });
-  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), metrics, logger, extraReady: () => process.connected && !draining });
+  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), nodeKey: readNodeKeyFile(config.dataDir), metrics, logger, extraReady: () => process.connected && !draining });
   // Without the primary no record can become durable: stop at once rather than answer.
   process.on('disconnect', () => process.exit(1));
   const stop = async () => {

@@ -17,7 +17,7 @@ export interface EdocWing {
   stop(): Promise<void>;
 }
 
-export function edocHub(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> } }): EdocHub {
+export function edocHub(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<unknown> } }): EdocHub {
   const { config } = a;
   return new EdocHub({
     store: a.store, dataDir: config.dataDir, instance: config.instance, config: config.edoc, log: a.log,
@@ -25,7 +25,7 @@ export function edocHub(a: { store: Store; config: Readonly<Config>; log: { appe
   });
 }
 
-export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<void> }; snapshots: SnapshotHolder; logger: Logger }): EdocWing {
+export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<unknown> }; snapshots: SnapshotHolder; logger: Logger }): EdocWing {
   const hub = edocHub(a);
   const upstream = a.config.edoc.upstream ? new EdocUpstream(hub, a.store, a.config.edoc.upstream, a.logger) : null;
   upstream?.start();

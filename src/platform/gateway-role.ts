@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ping, type Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
-import type { ExchangeRecord, LogHealth } from '../audit/index.js';
+import type { ExchangeRecord, LogHealth, LogPosition, NodeKey } from '../audit/index.js';
+import { receiptIssuer } from '../federation/index.js';
 import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
@@ -21,7 +22,9 @@ export interface GatewayRole {
 }
 
 export async function startGatewayRole(a: {
-  config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<void>; readonly health?: LogHealth };
+  config: Readonly<Config>; store: Store; snapshots: SnapshotHolder; log: { append(rec: ExchangeRecord): Promise<LogPosition | undefined | void>; readonly health?: LogHealth };
+  /** The node's key: it signs receipts (none are given without it). */
+  nodeKey?: NodeKey | null;
   metrics: Metrics; logger: Logger; extraReady?: () => boolean;
   /** Wings served on the gateway port (the edoc hub), given the gateway's token service. */
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
@@ -63,7 +66,8 @@ export async function startGatewayRole(a: {
     a.metrics.preAuthBlocked.inc({ server: 'gateway' });
     a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
   });
-  const server = createGatewayServer({ config, snapshots, log: a.log, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) });
+  const receipts = a.nodeKey ? receiptIssuer({ instance: config.instance, key: a.nodeKey, store, logger: a.logger }) : undefined;
+  const server = createGatewayServer({ config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) });
   const port = await listen(server, config.gatewayPort, config.gatewayHost);
   ownPorts.push(port);
   return {

@@ -148,7 +148,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)] });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)] });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       isReady = gateway.isReady;

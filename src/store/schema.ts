@@ -88,6 +88,7 @@ export interface AdminAuditTable {
   prev_hash: string;
   hash: string;
 }
+export interface FederationReceiptTable { role: string; signer: string; log_seq: number; message_id: string; receipt: string; stored_at: string }
 export interface MigrationTable { name: string; applied_at: string }
 
 export interface Schema {
@@ -105,5 +106,6 @@ export interface Schema {
   message_log: MessageLogTable;
   log_checkpoints: CheckpointTable;
   admin_audit: AdminAuditTable;
+  federation_receipts: FederationReceiptTable;
   schema_migrations: MigrationTable;
 }

@@ -2,7 +2,8 @@
 // the X-Road response headers and the problem answer.
 import crypto from 'node:crypto';
 import { VamcoError } from '../../core/errors.js';
-import type { ExchangeRecord } from '../../audit/index.js';
+import type { ExchangeRecord, LogPosition } from '../../audit/index.js';
+import { RECEIPT_REQUEST_VALUE } from '../../federation/index.js';
 import { EMPTY_SHA256 } from '../meter.js';
 import { faultStatus, sendFault } from '../fault.js';
 import type { GatewayDeps } from '../types.js';
@@ -13,8 +14,13 @@ export const REQUEST_STATUS = 0;
 
 export interface Outcome {
   record(x: Exchange, status: number, extra?: Partial<ExchangeRecord>): ExchangeRecord;
-  /** Resolves once the record is committed; rejects when the log could not commit it. */
-  logDurably(x: Exchange, rec: ExchangeRecord): Promise<void>;
+  /** Resolves once the record is committed (with its position, where known); rejects when the log could not commit it. */
+  logDurably(x: Exchange, rec: ExchangeRecord): Promise<LogPosition | undefined | void>;
+  /**
+   * The signed receipt for an answer relayed from the provider (header value), when the request
+   * asked for one (X-Vamco-Receipt: v1) and this gateway signs receipts; null otherwise.
+   */
+  receipt(x: Exchange, pos: LogPosition | undefined | void, status: number, responseDigest: string, responseSize: number): string | null;
   /**
    * The request record (status 0): durable before the provider sees the request, so no
    * provider call happens without a record. The outcome record follows with the same ids;
@@ -78,14 +84,23 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     deps.metrics.observe(x.serviceLabel, status, (performance.now() - x.t0) / 1000);
   }
 
-  async function logDurably(_x: Exchange, rec: ExchangeRecord): Promise<void> {
+  async function logDurably(_x: Exchange, rec: ExchangeRecord): Promise<LogPosition | undefined | void> {
     const t = performance.now();
-    await deps.log.append(rec);
+    const pos = await deps.log.append(rec);
     deps.metrics.logBatch.observe((performance.now() - t) / 1000);
+    return pos;
   }
 
-  function logRequest(x: Exchange): Promise<void> {
-    return logDurably(x, record(x, REQUEST_STATUS, { requestSize: 0, requestDigest: null }));
+  function receipt(x: Exchange, pos: LogPosition | undefined | void, status: number, responseDigest: string, responseSize: number): string | null {
+    if (!deps.receipts || !pos || x.req.headers['x-vamco-receipt'] !== RECEIPT_REQUEST_VALUE || !x.client || !x.service) return null;
+    return deps.receipts.issue({
+      messageId: x.messageId, requestId: x.requestId, client: x.client, service: x.service, requestHash: requestHash(x),
+      status, responseDigest, responseSize, logSeq: pos.seq, logHash: pos.hash,
+    });
+  }
+
+  async function logRequest(x: Exchange): Promise<void> {
+    await logDurably(x, record(x, REQUEST_STATUS, { requestSize: 0, requestDigest: null }));
   }
 
   function writeProblem(x: Exchange, e: VamcoError): void {
@@ -111,5 +126,5 @@ export function createOutcome(deps: GatewayDeps): Outcome {
     if (!x.clientGone) writeProblem(x, e);
   }
 
-  return { record, logDurably, logRequest, finishMetrics, xroadHeaders, writeProblem, fail };
+  return { record, logDurably, receipt, logRequest, finishMetrics, xroadHeaders, writeProblem, fail };
 }

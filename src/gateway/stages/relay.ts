@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { VamcoError } from '../../core/errors.js';
 import { downstreamHeaders } from '../headers.js';
+import { RECEIPT_REQUEST_VALUE } from '../../federation/index.js';
 import type { Exchange, StageFactory } from './context.js';
 
 export const relay: StageFactory = (deps, outcome) => ({
@@ -24,8 +25,12 @@ export const relay: StageFactory = (deps, outcome) => ({
     // the rest of the upload would be read as the next request on this connection.
     if (!req.complete) headers.connection = 'close';
     const bodyless = x.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+    // A streamed answer's receipt can only be signed once its record is committed, after the
+    // body: it travels as a trailer, which needs chunked encoding (no Content-Length).
+    const wantsReceipt = !!deps.receipts && x.req.headers['x-vamco-receipt'] === RECEIPT_REQUEST_VALUE && !bodyless;
     const startStreaming = () => {
       streaming = true;
+      if (wantsReceipt) { delete headers['content-length']; headers.trailer = 'X-Vamco-Receipt'; }
       Object.assign(headers, outcome.xroadHeaders(x));
       res.writeHead(up.statusCode, headers);
       held = chunks.pop()!;
@@ -60,7 +65,7 @@ export const relay: StageFactory = (deps, outcome) => ({
       // cannot take the partial body for a complete one.
       clearTimeout(x.timer);
       const status = x.clientGone ? 499 : 502;
-      await outcome.logDurably(x, outcome.record(x, status, { responseSize: size, responseDigest: null, errorCode: x.clientGone ? 'CLIENT_CLOSED' : 'UPSTREAM_BAD_RESPONSE' }))
+      const pos = await outcome.logDurably(x, outcome.record(x, status, { responseSize: size, responseDigest: null, errorCode: x.clientGone ? 'CLIENT_CLOSED' : 'UPSTREAM_BAD_RESPONSE' }))
         .catch((e) => deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable'));
       outcome.finishMetrics(x, status);
       res.destroy();
@@ -71,8 +76,9 @@ export const relay: StageFactory = (deps, outcome) => ({
     x.finished = true;
     const digest = hash.digest('hex');
     if (streaming) {
+      let pos: Awaited<ReturnType<typeof outcome.logDurably>>;
       try {
-        await outcome.logDurably(x, outcome.record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
+        pos = await outcome.logDurably(x, outcome.record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
       } catch (e) {
         deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable');
         outcome.finishMetrics(x, 500); // Server.NotReady, though the answer is cut, not sent
@@ -80,12 +86,13 @@ export const relay: StageFactory = (deps, outcome) => ({
         return;
       }
       outcome.finishMetrics(x, up.statusCode);
-      res.end(held);
+      const receipt = wantsReceipt ? outcome.receipt(x, pos, up.statusCode, digest, size) : null;
+      if (receipt) { res.write(held); res.addTrailers({ 'X-Vamco-Receipt': receipt }); res.end(); } else res.end(held);
       return;
     }
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const status = x.clientGone ? 499 : up.statusCode;
-    await outcome.logDurably(x, outcome.record(x, status, {
+    const pos = await outcome.logDurably(x, outcome.record(x, status, {
       responseSize: size, responseDigest: digest, errorCode: x.clientGone ? 'CLIENT_CLOSED' : null,
       requestBody: svc.logBodies ? x.meter?.keptBase64() ?? null : null,
       responseBody: svc.logBodies ? body.toString('base64') : null,
@@ -95,6 +102,8 @@ export const relay: StageFactory = (deps, outcome) => ({
     // HEAD, 204 and 304 carry no body: keep what the backend said its length is.
     if (!bodyless) headers['content-length'] = body.length;
     Object.assign(headers, outcome.xroadHeaders(x));
+    const receipt = outcome.receipt(x, pos, status, digest, size);
+    if (receipt) headers['x-vamco-receipt'] = receipt;
     res.writeHead(up.statusCode, headers);
     res.end(body);
   },

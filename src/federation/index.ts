@@ -1,0 +1,7 @@
+// The federation wing (issue 17): what platforms prove to each other. Signed receipts so far.
+export {
+  RECEIPT_FORMAT, RECEIPT_VERSION, RECEIPT_HEADER, RECEIPT_REQUEST_VALUE, signReceipt, verifyReceipt, receiptPayload,
+  encodeReceiptHeader, decodeReceiptHeader, publicKeyFrom, type Receipt, type ReceiptFields, type ReceiptSigner,
+} from './receipt.js';
+export { saveReceipt, findReceipts, receiptFor, verifyKeptReceipts, type ReceiptRole, type ReceiptCheck } from './receipt-book.js';
+export { receiptIssuer, type ReceiptIssuer } from './issuer.js';
