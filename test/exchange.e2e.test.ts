@@ -256,7 +256,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
   });
 
   it('serves the metaservices', async () => {
-    const lc = await request(`${p.gatewayUrl}/listClients`);
+    const lc = await request(`${p.gatewayUrl}/listClients`, { headers: { accept: 'application/json' } });
     const clients = await lc.body.json() as { member: { id: { object_type: string; subsystem_code?: string } }[] };
     expect(clients.member.filter((m) => m.id.object_type === 'SUBSYSTEM').map((m) => m.id.subsystem_code).sort()).toEqual(['hotich', 'motcua']);
     const url = (m: string) => `${p.gatewayUrl}/r1/${p.instance}/${P}/${m}`;
@@ -285,7 +285,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     const oa = await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/getOpenAPI?serviceCode=pets`, { headers: { 'x-road-client': `${p.instance}/${C}`, 'x-api-key': key } });
     expect(((await oa.body.json()) as { paths: object }).paths).toHaveProperty('/pets/{id}');
     const allowed = await (await request(`${p.gatewayUrl}/r1/${p.instance}/${P}/allowedMethods`, { headers: { 'x-road-client': `${p.instance}/${C}`, 'x-api-key': key } })).body.json() as { service: { service_code: string; endpoint_list: unknown[] }[] };
-    expect(allowed.service.find((s) => s.service_code === 'pets')!.endpoint_list).toEqual([{ method: 'GET', path: '/pets/{id}' }]);
+    expect(allowed.service.find((s) => s.service_code === 'pets')!.endpoint_list).toEqual([{ method: 'GET', path: '/pets/*' }]); // PR-MREST B.2: parameters as "*"
   });
 
   it('logs every exchange durably and verifies; a changed byte in an export is named', async () => {

@@ -40,6 +40,11 @@ export interface Config {
   workers: number;
   /** The platform operator's member ("CLASS/CODE"): provider of the publicadmin services. */
   operatorMember: string;
+  /**
+   * The server code of the platform's X-Road security-server identity,
+   * {instance}/{operatorMember}/{serverCode}: what X-Road-Security-Server must name (VAMCO_SERVER_CODE).
+   */
+  serverCode: string;
   /** Member classes registrations may use (VAMCO_MEMBER_CLASSES; DEFAULT_MEMBER_CLASSES when absent). */
   memberClasses?: readonly string[];
   operatorName: string;
@@ -100,6 +105,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!isValidPart(instance)) {
     throw new VamcoError('VALIDATION_FAILED', `VAMCO_INSTANCE=${instance} is not a valid X-Road instance code`);
   }
+  if (env.VAMCO_SERVER_CODE && !isValidPart(env.VAMCO_SERVER_CODE)) {
+    throw new VamcoError('VALIDATION_FAILED', `VAMCO_SERVER_CODE=${env.VAMCO_SERVER_CODE} is not a valid X-Road server code`);
+  }
   const cfg: Config = {
     instance,
     dataDir: path.resolve(env.VAMCO_DATA_DIR || './data'),
@@ -126,6 +134,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoBackendPort: int(env, 'VAMCO_DEMO_BACKEND_PORT', 8090, 0, 65535),
     redisUrl: env.VAMCO_REDIS_URL || undefined,
     operatorMember: env.VAMCO_OPERATOR_MEMBER || 'GOV/LGSP',
+    serverCode: env.VAMCO_SERVER_CODE || 'vamco',
     memberClasses: memberClasses(env.VAMCO_MEMBER_CLASSES),
     operatorName: (env.VAMCO_OPERATOR_NAME || 'Đơn vị vận hành LGSP').normalize('NFC'),
     publicAdmin: env.VAMCO_PUBLICADMIN !== '0',

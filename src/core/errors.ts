@@ -15,6 +15,7 @@ export const ERRORS = {
   FORBIDDEN:              { status: 403, title: 'Forbidden', xroad: 'Client.Forbidden' },
   NOT_FOUND:              { status: 404, title: 'Not found', xroad: 'Client.NotFound' },
   SERVICE_NOT_FOUND:      { status: 404, title: 'Unknown service', xroad: 'Server.ServerProxy.UnknownService' },
+  INVALID_SECURITY_SERVER: { status: 404, title: 'Unknown security server', xroad: 'Server.ClientProxy.InvalidSecurityServer' },
   METHOD_NOT_ALLOWED:     { status: 405, title: 'Method not allowed', xroad: 'Client.BadRequest' },
   CONFLICT:               { status: 409, title: 'Conflict', xroad: 'Client.Conflict' },
   ALREADY_EXISTS:         { status: 409, title: 'Already exists', xroad: 'Client.Conflict' },

@@ -39,7 +39,7 @@ export function faultMediaType(accept: string | string[] | undefined): FaultMedi
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 // Control characters other than tab/CR/LF are not allowed in XML 1.0 at all, escaped or not.
-const xmlText = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
+export const xmlText = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
 
 export interface Fault { status: number; type: string; contentType: string; body: string }
 

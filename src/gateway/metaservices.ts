@@ -1,19 +1,33 @@
-// X-Road metaservices: listClients, listMethods, allowedMethods, getOpenAPI (PR-MREST shapes).
+// X-Road metaservices: listClients (PR-META §2), listMethods, allowedMethods and getOpenAPI
+// (PR-MREST §3, §4), in the shapes X-Road's security server answers them.
 import type { Config } from '../config/index.js';
 import { type Snapshot, type SnapService, type SnapSubsystem } from '../registry/index.js';
 import { VamcoError } from '../core/errors.js';
+import { xmlText } from './fault.js';
+
+/**
+ * An endpoint path as X-Road lists it: each OpenAPI path parameter ("{id}", also inside a
+ * segment) becomes "*" (PR-MREST Annex B.1: "/pet/{petId}" is listed as "/pet/*").
+ */
+export function wildcardPath(path: string): string {
+  return path.replace(/\{[^/]*\}/g, '*');
+}
 
 function serviceEntry(cfg: Readonly<Config>, s: SnapService, endpoints = s.endpoints) {
   return {
     xroad_instance: cfg.instance, member_class: s.memberClass, member_code: s.memberCode,
-    subsystem_code: s.subsystemCode, service_code: s.serviceCode, service_type: s.type,
-    endpoint_list: endpoints.map((e) => ({ method: e.method, path: e.path })),
+    subsystem_code: s.subsystemCode, service_code: s.serviceCode, service_type: s.type, object_type: 'SERVICE',
+    endpoint_list: endpoints.map((e) => ({ method: e.method, path: wildcardPath(e.path) })),
   };
 }
 
-export function listClients(snap: Snapshot, cfg: Readonly<Config>, instance?: string): unknown {
+interface ClientId { object_type: 'MEMBER' | 'SUBSYSTEM'; xroad_instance: string; member_class: string; member_code: string; subsystem_code?: string }
+export interface ClientList { member: { id: ClientId; name?: string; subsystem_name?: string }[] }
+
+/** Every member and subsystem of the instance (PR-META §2); another instance's list is empty here. */
+export function listClients(snap: Snapshot, cfg: Readonly<Config>, instance?: string): ClientList {
   if (instance && instance !== cfg.instance) return { member: [] };
-  const member: unknown[] = [];
+  const member: ClientList['member'] = [];
   for (const m of snap.members) {
     member.push({ id: { object_type: 'MEMBER', xroad_instance: cfg.instance, member_class: m.memberClass, member_code: m.memberCode }, name: m.name });
   }
@@ -25,6 +39,79 @@ export function listClients(snap: Snapshot, cfg: Readonly<Config>, instance?: st
     });
   }
   return { member };
+}
+
+/**
+ * PR-META §2: JSON when Accept names application/json (anywhere in the list, as X-Road's
+ * security server reads it), otherwise text/xml.
+ */
+export function listClientsWantsJson(accept: string | string[] | undefined): boolean {
+  const all = Array.isArray(accept) ? accept.join(',') : accept ?? '';
+  return all.split(',').some((item) => item.split(';', 1)[0].trim().toLowerCase() === 'application/json');
+}
+
+const XROAD_NS = 'http://x-road.eu/xsd/xroad.xsd';
+const ID_NS = 'http://x-road.eu/xsd/identifiers';
+
+/**
+ * The `clientList` element of PR-META Annex A: members in the xroad.xsd namespace, each an
+ * `id` (objectType attribute and parts in the identifiers namespace, in the schema's order
+ * xRoadInstance, memberClass, memberCode, subsystemCode), then `name` and `subsystemName`.
+ */
+export function clientListXml(list: ClientList): string {
+  const out = [`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ns2:clientList xmlns:ns1="${ID_NS}" xmlns:ns2="${XROAD_NS}">`];
+  for (const m of list.member) {
+    const id = m.id;
+    out.push(`<ns2:member><ns2:id ns1:objectType="${id.object_type}">`
+      + `<ns1:xRoadInstance>${xmlText(id.xroad_instance)}</ns1:xRoadInstance>`
+      + `<ns1:memberClass>${xmlText(id.member_class)}</ns1:memberClass>`
+      + `<ns1:memberCode>${xmlText(id.member_code)}</ns1:memberCode>`
+      + (id.subsystem_code === undefined ? '' : `<ns1:subsystemCode>${xmlText(id.subsystem_code)}</ns1:subsystemCode>`)
+      + '</ns2:id>'
+      + (m.name === undefined ? '' : `<ns2:name>${xmlText(m.name)}</ns2:name>`)
+      + (m.subsystem_name === undefined ? '' : `<ns2:subsystemName>${xmlText(m.subsystem_name)}</ns2:subsystemName>`)
+      + '</ns2:member>');
+  }
+  out.push('</ns2:clientList>\n');
+  return out.join('\n');
+}
+
+/** A server URL with its scheme and authority (the backend's address) taken away: the path only. */
+function pathOnly(url: string): string {
+  const rest = url.replace(/^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/, '').replace(/[?#].*$/s, '');
+  return rest || '/';
+}
+
+/**
+ * The OpenAPI document as getOpenAPI hands it out: every `servers[].url` (top level, per path,
+ * per operation) keeps only its path, and server variables no longer used in it are dropped,
+ * so the backend's host never reaches a client. X-Road does this for URLs without variables
+ * (PR-MREST §4); Vamco also for those with variables, whose defaults can name a host.
+ */
+export function anonymiseOpenApi(doc: Record<string, unknown>): Record<string, unknown> {
+  const fix = (servers: unknown): void => {
+    if (!Array.isArray(servers)) return;
+    for (const s of servers) {
+      if (!s || typeof s !== 'object' || typeof (s as { url?: unknown }).url !== 'string') continue;
+      const server = s as { url: string; variables?: Record<string, unknown> };
+      server.url = pathOnly(server.url);
+      if (server.variables && typeof server.variables === 'object') {
+        for (const name of Object.keys(server.variables)) if (!server.url.includes(`{${name}}`)) delete server.variables[name];
+        if (!Object.keys(server.variables).length) delete server.variables;
+      }
+    }
+  };
+  fix(doc.servers);
+  if (doc.paths && typeof doc.paths === 'object') {
+    for (const item of Object.values(doc.paths as Record<string, unknown>)) {
+      if (!item || typeof item !== 'object') continue;
+      fix((item as Record<string, unknown>).servers);
+      for (const op of Object.values(item as Record<string, unknown>)) {
+        if (op && typeof op === 'object' && !Array.isArray(op)) fix((op as Record<string, unknown>).servers);
+      }
+    }
+  }
+  return doc;
 }
 
 export function metaserviceResponse(name: string, a: {
@@ -49,13 +136,15 @@ export function metaserviceResponse(name: string, a: {
       if (!code) throw new VamcoError('BAD_REQUEST', 'getOpenAPI needs ?serviceCode=');
       const svc = services.find((s) => s.serviceCode === code);
       if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${code} is not registered under ${a.providerKey}`);
-      const granted = a.client && a.snap.grants.get(svc.id)?.get(a.client.id);
-      if (!granted) throw new VamcoError('ACCESS_DENIED', `${a.client?.key ?? 'A member-level client'} has no access to ${svc.key}`);
+      // The provider itself, and any client holding a right on the service (to all of it or to
+      // one endpoint): the description is what it needs to call what it may call.
+      const g = a.client && a.snap.grants.get(svc.id)?.get(a.client.id);
+      const allowed = a.client && (a.client.key === svc.providerKey || (g && (g.all || g.endpoints.length > 0)));
+      if (!allowed) throw new VamcoError('ACCESS_DENIED', `${a.client?.key ?? 'A member-level client'} has no access to ${svc.key}`);
       if (!svc.openapi) throw new VamcoError('NOT_FOUND', `Service ${svc.key} has no OpenAPI description`);
-      return { status: 200, body: JSON.parse(svc.openapi) };
+      return { status: 200, body: anonymiseOpenApi(JSON.parse(svc.openapi) as Record<string, unknown>) };
     }
     default:
       throw new VamcoError('SERVICE_NOT_FOUND', `Unknown metaservice ${name}`);
   }
 }
-

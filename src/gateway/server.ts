@@ -3,11 +3,11 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VamcoError } from '../core/errors.js';
-import { answerClientError } from '../core/client-error.js';
+import { clientErrorHandler, clientErrorReason, problemAnswer } from '../core/client-error.js';
 import { splitTarget } from './path.js';
-import { sendFault, sendProblem } from './fault.js';
+import { renderFault, sendFault, sendProblem } from './fault.js';
 import { createExchangeHandler } from './exchange.js';
-import { listClients } from './metaservices.js';
+import { listClients, listClientsWantsJson, clientListXml } from './metaservices.js';
 import { hashApiKey } from '../registry/index.js';
 import type { GatewayDeps } from './types.js';
 
@@ -43,9 +43,9 @@ function readSmallBody(req: http.IncomingMessage, limit: number): Promise<string
   });
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, type = 'application/json'): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -150,7 +150,13 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       if (path === '/listClients' || path === '/r1/listClients') {
         if (req.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listClients answers GET only');
         const inst = new URLSearchParams(query.slice(1)).get('xRoadInstance') ?? undefined;
-        return json(res, 200, listClients(deps.snapshots.current, config, inst));
+        const list = listClients(deps.snapshots.current, config, inst);
+        // PR-META §2: XML (clientList) unless Accept names application/json.
+        if (listClientsWantsJson(req.headers.accept)) return json(res, 200, list, {}, 'application/json; charset=utf-8');
+        const xml = clientListXml(list);
+        res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(xml) });
+        res.end(xml);
+        return;
       }
       throw new VamcoError('NOT_FOUND', 'Not a gateway route: call /r1/{instance}/{class}/{member}/{subsystem}/{service}/…');
     })().catch((err) => {
@@ -161,8 +167,25 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       else sendFault(res, err, requestId, req.headers.accept, close);
     });
   });
-  // A malformed request never reaches the handler; answer it with a problem, not a bare close.
-  server.on('clientError', answerClientError);
+  /** /token (OAuth2) and the wings' own prefixes answer problem+json; the rest of this port speaks X-Road. */
+  const speaksProblem = (target: string): boolean =>
+    target === '/token' || target.startsWith('/token?') || !!deps.mounts?.some((m) => target.startsWith(m.prefix));
+  // An expectation other than 100-continue (PR-REST §4.3: support for others is optional):
+  // Node would answer a bare 417; on this port the refusal is a fault like any other.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const e = new VamcoError('BAD_REQUEST', `Expect: ${String(req.headers.expect).slice(0, 100)} is not supported (only 100-continue)`);
+    if (speaksProblem(req.url ?? '/')) sendProblem(res, e, crypto.randomUUID(), { connection: 'close' });
+    else sendFault(res, e, crypto.randomUUID(), req.headers.accept, { connection: 'close' });
+  });
+  // A malformed request never reaches the handler; answer it with an error body, not a bare
+  // close: /token and the wings' prefixes keep their problem+json, everything else on this
+  // port (/r1 above all, or a target that could not be read) gets X-Road's fault: 400
+  // Client.BadRequest, the Accept of the broken request honoured when it could be read.
+  server.on('clientError', clientErrorHandler((err, head) => {
+    if (head.target && speaksProblem(head.target)) return problemAnswer(err, head);
+    const f = renderFault(new VamcoError('BAD_REQUEST', clientErrorReason(err)), crypto.randomUUID(), head.accept);
+    return { status: f.status, headers: { 'content-type': f.contentType, 'x-road-error': f.type }, body: f.body };
+  }));
   return server;
 }
 

@@ -51,6 +51,8 @@ export interface Exchange {
   ref: TargetRef | null;
   userId: string | null;
   issue: string | null;
+  /** X-Road-Security-Server, decoded (INSTANCE/CLASS/MEMBER/SERVERCODE), when the client named one. */
+  securityServer: string | null;
 
   // identify
   /** INSTANCE/CLASS/MEMBER/SUBSYSTEM as the client named itself (logged even when refused). */
@@ -99,7 +101,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
   return {
     req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
     messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
-    path: '', query: '', segments: [], ref: null, userId: null, issue: null,
+    path: '', query: '', segments: [], ref: null, userId: null, issue: null, securityServer: null,
     client: null, clientSub: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
     meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null, soapMode: null, soapOperation: null,

@@ -25,6 +25,10 @@ export const parse: StageFactory = (deps) => ({
     x.issue = optionalHeader(x.req.headers, 'x-road-issue', 'X-Road-Issue', 1024) ?? null;
     const party = optionalHeader(x.req.headers, 'x-road-represented-party', 'X-Road-Represented-Party');
     if (party !== undefined) checkIdParts(party, [1, 2], 'X-Road-Represented-Party', '[CLASS/]CODE');
+    // PR-REST §4.3: the security server the client wants the request to go through. Its form
+    // is checked here; resolve decides whether it names this platform.
+    const server = optionalHeader(x.req.headers, 'x-road-security-server', 'X-Road-Security-Server');
+    if (server !== undefined) x.securityServer = checkIdParts(server, [4], 'X-Road-Security-Server', 'INSTANCE/CLASS/MEMBER/SERVERCODE').join('/');
     const { path, query } = splitTarget(x.target);
     x.path = path;
     x.query = query;

@@ -5,24 +5,43 @@ import { VamcoError } from '../../core/errors.js';
 import { RESERVED_SERVICE_CODES } from '../../core/ids.js';
 import { normaliseServicePath, validateQuery } from '../path.js';
 import type { Exchange, StageFactory } from './context.js';
+import type { GatewayDeps } from '../types.js';
 
-export const resolve: StageFactory = (deps) => ({
-  name: 'resolve',
-  run(x: Exchange): void {
-    validateQuery(x.query);
-    const ref = x.ref!;
-    const local = ref.instance === deps.config.instance;
-    if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) {
-      if (!local || !x.snap.subsystems.has(ref.providerKey)) throw new VamcoError('SERVICE_NOT_FOUND', `Subsystem ${ref.instance}/${ref.providerKey} is not registered`);
-      x.metaservice = ref.serviceCode;
-      x.serviceLabel = ref.serviceCode;
-      return;
-    }
-    const svc = local ? x.snap.services.get(`${ref.providerKey}/${ref.serviceCode}`) : undefined;
-    if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${x.service} is not registered`);
-    x.svc = svc;
-    x.serviceLabel = svc.key;
-    x.servicePath = normaliseServicePath(x.segments.slice(7));
-    x.target = `/r1/${x.service}${x.servicePath.encoded}${x.query}`;
-  },
-});
+/**
+ * The platform's security-server identity, {instance}/{operator member}/{server code}. A single
+ * platform is the one security server of every provider of its instance, and its nodes behind a
+ * balancer share that identity, as the nodes of an X-Road security-server cluster share theirs.
+ */
+export function securityServerId(config: GatewayDeps['config']): string {
+  return `${config.instance}/${config.operatorMember}/${config.serverCode}`;
+}
+
+export const resolve: StageFactory = (deps) => {
+  const self = securityServerId(deps.config);
+  return {
+    name: 'resolve',
+    run(x: Exchange): void {
+      validateQuery(x.query);
+      const ref = x.ref!;
+      // X-Road-Security-Server honoured (PR-REST §4.3): the request can only go through this
+      // platform, so naming any other server is X-Road's client-proxy fault, before any service is
+      // looked up or called, as X-Road refuses a server that does not serve the provider.
+      if (x.securityServer !== null && x.securityServer !== self) {
+        throw new VamcoError('INVALID_SECURITY_SERVER', `Could not find security server ${x.securityServer}: the only security server here is ${self}`);
+      }
+      const local = ref.instance === deps.config.instance;
+      if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) {
+        if (!local || !x.snap.subsystems.has(ref.providerKey)) throw new VamcoError('SERVICE_NOT_FOUND', `Subsystem ${ref.instance}/${ref.providerKey} is not registered`);
+        x.metaservice = ref.serviceCode;
+        x.serviceLabel = ref.serviceCode;
+        return;
+      }
+      const svc = local ? x.snap.services.get(`${ref.providerKey}/${ref.serviceCode}`) : undefined;
+      if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${x.service} is not registered`);
+      x.svc = svc;
+      x.serviceLabel = svc.key;
+      x.servicePath = normaliseServicePath(x.segments.slice(7));
+      x.target = `/r1/${x.service}${x.servicePath.encoded}${x.query}`;
+    },
+  };
+};
