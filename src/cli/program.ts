@@ -22,6 +22,7 @@ import { registerPublicAdminCommands } from './publicadmin-commands.js';
 import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
 import { registerEdocCommands } from './edoc-commands.js';
 import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom } from '../federation/index.js';
+import { registerPkiCommands } from './pki-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -237,6 +238,7 @@ export function buildProgram(): Command {
 
   registerPublicAdminCommands(program, withStore, out, () => who().actor);
   registerEdocCommands(program, withStore, out, () => who().actor);
+  registerPkiCommands(program, withStore, out, () => who().actor);
 
   program.command('migrate').description('create the database or apply new migrations').action(() => withStore(async () => { out('migrations applied'); }, { create: true }));
 

@@ -15,6 +15,20 @@ export interface Config {
   secretKeyFile?: string;
   gatewayHost: string;
   gatewayPort: number;
+  /** False when VAMCO_GATEWAY_PORT=off: the gateway answers over HTTPS only. */
+  gatewayHttp: boolean;
+  /**
+   * The HTTPS (and mutual TLS) listener's port; null when VAMCO_GATEWAY_TLS_PORT=off. Defaults
+   * to 8443, or to 0 (any free port) when VAMCO_GATEWAY_PORT is 0, as tests and side-by-side runs set it.
+   */
+  gatewayTlsPort: number | null;
+  /** The gateway's certificate and key files (PEM), reloaded when they change; when absent the platform CA issues one. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Extra roots (and their intermediates) trusted for client certificates, e.g. the government CA. */
+  clientCaFile?: string;
+  /** VAMCO_ADMIN_TLS=1: the admin API and console answer over HTTPS (same certificate), with Secure cookies and HSTS. */
+  adminTls: boolean;
   adminHost: string;
   adminPort: number;
   /** Hosts or CIDR ranges an operator allows as backends although they are internal. */
@@ -108,13 +122,24 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (env.VAMCO_SERVER_CODE && !isValidPart(env.VAMCO_SERVER_CODE)) {
     throw new VamcoError('VALIDATION_FAILED', `VAMCO_SERVER_CODE=${env.VAMCO_SERVER_CODE} is not a valid X-Road server code`);
   }
+  const httpOff = env.VAMCO_GATEWAY_PORT === 'off';
+  const gatewayPort = httpOff ? 8080 : int(env, 'VAMCO_GATEWAY_PORT', 8080, 0, 65535);
+  const tlsOff = env.VAMCO_GATEWAY_TLS_PORT === 'off';
+  if (httpOff && tlsOff) throw new VamcoError('VALIDATION_FAILED', 'VAMCO_GATEWAY_PORT and VAMCO_GATEWAY_TLS_PORT are both off: the gateway would not listen at all');
+  if (!!env.VAMCO_TLS_CERT !== !!env.VAMCO_TLS_KEY) throw new VamcoError('VALIDATION_FAILED', 'Set VAMCO_TLS_CERT and VAMCO_TLS_KEY together (the certificate and its key), or neither');
   const cfg: Config = {
     instance,
     dataDir: path.resolve(env.VAMCO_DATA_DIR || './data'),
     databaseUrl: env.VAMCO_DATABASE_URL || undefined,
     secretKeyFile: env.VAMCO_SECRET_KEY_FILE ? path.resolve(env.VAMCO_SECRET_KEY_FILE) : undefined,
     gatewayHost: env.VAMCO_GATEWAY_HOST || '0.0.0.0',
-    gatewayPort: int(env, 'VAMCO_GATEWAY_PORT', 8080, 0, 65535),
+    gatewayPort,
+    gatewayHttp: !httpOff,
+    gatewayTlsPort: tlsOff ? null : int(env, 'VAMCO_GATEWAY_TLS_PORT', !httpOff && gatewayPort === 0 ? 0 : 8443, 0, 65535),
+    tlsCertFile: env.VAMCO_TLS_CERT ? path.resolve(env.VAMCO_TLS_CERT) : undefined,
+    tlsKeyFile: env.VAMCO_TLS_KEY ? path.resolve(env.VAMCO_TLS_KEY) : undefined,
+    clientCaFile: env.VAMCO_CLIENT_CA_FILE ? path.resolve(env.VAMCO_CLIENT_CA_FILE) : undefined,
+    adminTls: env.VAMCO_ADMIN_TLS === '1' || env.VAMCO_ADMIN_TLS === 'true',
     adminHost: env.VAMCO_ADMIN_HOST || '127.0.0.1',
     adminPort: int(env, 'VAMCO_ADMIN_PORT', 4000, 0, 65535),
     backendAllow: (env.VAMCO_BACKEND_ALLOW || '').split(',').map((s) => s.trim()).filter(Boolean),

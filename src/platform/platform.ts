@@ -22,6 +22,7 @@ import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens }
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
 import { edocAdminPlugin } from './edoc-admin.js';
+import { loadOrCreateCa, type PlatformCa } from '../pki/index.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -36,6 +37,8 @@ export interface Platform {
   demoKey: string | null;
   /** The official document hub (served on the gateway's port under /edoc/v1/). */
   edoc: EdocWing;
+  /** The platform CA (its key is null on a node that did not create it). */
+  ca: PlatformCa;
   /** True when this start registered the demo and made its key (the banner shows it only then). */
   demoKeyCreated: boolean;
   /** The gateway's listening address as bound, e.g. 0.0.0.0:8080 (gatewayUrl is where to call it from here). */
@@ -98,7 +101,9 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     }
     // Built-in registrations one node at a time (several nodes may start on an empty database).
     let publicAdminMoved: Platform['publicAdminMoved'] = null;
-    const { firstAdmin, demo } = await withStartLock(store, async () => {
+    const { firstAdmin, demo, ca } = await withStartLock(store, async () => {
+      // The platform CA is made by the first start (its key stays in this data dir).
+      const ca = await loadOrCreateCa(store, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
       // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
       const firstAdmin = await ensureFirstAdmin(store);
       const demo = demoBackend ? await ensureDemo(ctx) : null;
@@ -111,7 +116,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
           logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
         }
       }
-      return { firstAdmin, demo };
+      return { firstAdmin, demo, ca };
     });
 
     const messageLog = await MessageLog.open(store, nodeKey, {
@@ -180,7 +185,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
       gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort}`,
-      adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc, ca,
       async drain() {
         draining = true;
         drainWorkers();

@@ -37,7 +37,7 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /** Runs one registry change: version bump first (takes SQLite's write lock at once), then the change, then the trail. */
-async function mutate<T>(ctx: RegistryCtx, who: Actor, action: string, target: string,
+export async function mutate<T>(ctx: RegistryCtx, who: Actor, action: string, target: string,
   fn: (trx: Trx) => Promise<{ result: T; before?: unknown; after?: unknown }>): Promise<T> {
   try {
     return await ctx.store.db.transaction().execute(async (trx) => {
@@ -63,7 +63,7 @@ async function memberRow(db: Kysely<Schema>, id: string) {
   return row;
 }
 
-async function subsystemRow(db: Kysely<Schema>, id: string) {
+export async function subsystemRow(db: Kysely<Schema>, id: string) {
   const ref = parseSubsystemId(id);
   const row = await db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
     .select(['subsystems.id', 'subsystems.member_id', 'subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'members.member_class', 'members.member_code'])

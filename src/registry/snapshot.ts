@@ -41,6 +41,9 @@ export interface SnapMember { memberClass: string; memberCode: string; name: str
 
 export interface Grant { all: boolean; endpoints: SnapEndpoint[] }
 
+/** A registered TLS client certificate (revoked ones too: refused as revoked, not as unknown). */
+export interface SnapClientCert { id: number; subsystemId: number; notBefore: number; notAfter: number; revoked: boolean }
+
 export interface Snapshot {
   version: number;
   builtAt: number;
@@ -53,6 +56,10 @@ export interface Snapshot {
   keys: Map<string, number>;
   /** service id → client subsystem id → grant */
   grants: Map<number, Map<number, Grant>>;
+  /** SHA-256 fingerprint (hex) of a client certificate → its credential. */
+  clientCerts: Map<string, SnapClientCert>;
+  /** "{issuer}|{serial}" of every revoked client certificate: what peers and the TLS layer check. */
+  revokedSerials: Set<string>;
 }
 
 export async function buildSnapshot(store: Store, local?: LocalBackends): Promise<Snapshot> {
@@ -67,6 +74,7 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
     const eps = await trx.selectFrom('service_endpoints').selectAll().execute();
     const rights = await trx.selectFrom('access_rights').selectAll().execute();
     const keys = await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute();
+    const certs = await trx.selectFrom('client_certificates').select(['id', 'fingerprint', 'serial', 'issuer', 'subsystem_id', 'not_before', 'not_after', 'revoked_at']).execute();
 
     const memberById = new Map(members.map((m) => [Number(m.id), m]));
     const subsystems = new Map<string, SnapSubsystem>();
@@ -135,6 +143,10 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
       members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
       keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
       grants,
+      clientCerts: new Map(certs.map((c) => [c.fingerprint, {
+        id: Number(c.id), subsystemId: Number(c.subsystem_id), notBefore: Date.parse(c.not_before), notAfter: Date.parse(c.not_after), revoked: c.revoked_at !== null,
+      }])),
+      revokedSerials: new Set(certs.filter((c) => c.revoked_at !== null).map((c) => `${c.issuer}|${c.serial}`)),
     };
   });
 }

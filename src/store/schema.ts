@@ -40,6 +40,23 @@ export interface ApiKeyTable {
   created_at: string;
   revoked_at: string | null;
 }
+export interface PkiAuthorityTable { name: string; certificate: string; created_at: string }
+export interface ClientCertificateTable {
+  id: Generated<number>;
+  subsystem_id: number;
+  /** SHA-256 of the DER, lower-case hex. */
+  fingerprint: string;
+  /** Upper-case hex. */
+  serial: string;
+  subject: string;
+  issuer: string;
+  not_before: string;
+  not_after: string;
+  certificate: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
 export interface SecretTable { name: string; value: string }
 export interface NodeTable { node_id: string; public_key: string; created_at: string }
 export interface NodeLeaseTable {
@@ -99,6 +116,8 @@ export interface Schema {
   service_endpoints: EndpointTable;
   access_rights: AccessRightTable;
   api_keys: ApiKeyTable;
+  pki_authorities: PkiAuthorityTable;
+  client_certificates: ClientCertificateTable;
   secrets: SecretTable;
   nodes: NodeTable;
   node_leases: NodeLeaseTable;

@@ -1,0 +1,139 @@
+// The platform CA: one per platform. Its private key is a file in the data dir of the node
+// that created it (0600, never in the database); its certificate is also in the database, so
+// every node trusts what it issued and `vamco ca export` works anywhere.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Store } from '../store/index.js';
+import { VamcoError } from '../core/errors.js';
+import { createSecretFile, readSecretFile, replaceSecretFile, SECRET_DIR_MODE } from '../secrets/index.js';
+import {
+  createCaCertificate, generateKeyPair, importPrivateKeyPem, issueCertificate, privateKeyPem, readCertificate, readCsr,
+  type CertInfo, type CertUsage, type CryptoKey,
+} from './x509.js';
+
+export const PKI_DIR = 'pki';
+export const CA_KEY_FILE = 'ca.key';
+export const CA_CERT_FILE = 'ca.crt';
+const CA_YEARS = 10;
+
+export interface PlatformCa {
+  certPem: string;
+  info: CertInfo;
+  /** Absent on a node that did not create the CA: it trusts the CA but cannot issue. */
+  key: CryptoKey | null;
+  keyFile: string;
+}
+
+function files(dataDir: string) {
+  const dir = path.join(dataDir, PKI_DIR);
+  return { dir, key: path.join(dir, CA_KEY_FILE), cert: path.join(dir, CA_CERT_FILE) };
+}
+
+/** The CA certificate the database holds (null before the first start or `vamco ca init`). */
+export async function platformCaCertificate(store: Store): Promise<string | null> {
+  const row = await store.db.selectFrom('pki_authorities').select('certificate').where('name', '=', 'platform').executeTakeFirst();
+  return row?.certificate ?? null;
+}
+
+/**
+ * Loads the platform CA, creating it when the database has none. A node whose data dir lacks
+ * the key gets the certificate only (key null); a key that does not match the registered
+ * certificate stops the start: two CAs under one name would split the platform's trust.
+ */
+export async function loadOrCreateCa(store: Store, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<PlatformCa & { created: boolean }> {
+  const f = files(dataDir);
+  let certPem = await platformCaCertificate(store);
+  let created = false;
+  if (!certPem) {
+    fs.mkdirSync(f.dir, { recursive: true, mode: SECRET_DIR_MODE });
+    let madeHere = false;
+    if (!fs.existsSync(f.key)) {
+      const keys = await generateKeyPair();
+      const pem = await createCaCertificate(keys, { commonName: `Vamco platform CA ${opts.instance}`, organisation: opts.operatorName ?? `Vamco ${opts.instance}`, years: CA_YEARS });
+      // The key first: a certificate in the database whose key was lost would be a CA nobody can use.
+      if (createSecretFile(f.key, await privateKeyPem(keys.privateKey))) {
+        createSecretFile(f.cert, pem);
+        madeHere = true;
+      }
+    }
+    const candidate = fs.readFileSync(f.cert, 'utf8');
+    // Two nodes starting on an empty database: the first to insert is the platform's CA.
+    await store.db.insertInto('pki_authorities').values({ name: 'platform', certificate: candidate, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    certPem = (await platformCaCertificate(store))!;
+    created = certPem === candidate;
+    if (!created && madeHere) {
+      // Lost the race: the key just made here belongs to no CA; this node trusts the winner's.
+      fs.rmSync(f.key, { force: true });
+      fs.rmSync(f.cert, { force: true });
+    }
+  }
+  const info = readCertificate(certPem);
+  let key: CryptoKey | null = null;
+  if (fs.existsSync(f.key)) {
+    key = await importPrivateKeyPem(readSecretFile(f.key), f.key);
+    const ours = crypto.createPublicKey(crypto.KeyObject.from(key)).export({ type: 'spki', format: 'der' });
+    const registered = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+    if (!ours.equals(registered)) {
+      throw new VamcoError('CONFIG_ERROR', `${f.key} is not the key of the platform CA registered in the database (${info.subject}): remove it, or restore the right one`);
+    }
+    if (!fs.existsSync(f.cert)) createSecretFile(f.cert, certPem);
+  }
+  return { certPem, info, key, keyFile: f.key, created };
+}
+
+function requireKey(ca: PlatformCa): CryptoKey {
+  if (!ca.key) {
+    throw new VamcoError('CONFIG_ERROR', `This node holds no key of the platform CA (${ca.keyFile}): issue certificates on the node that created the CA, or copy its key here (mode 0600)`);
+  }
+  return ca.key;
+}
+
+export interface Issued { certPem: string; info: CertInfo }
+
+/** Signs an information system's CSR: the certificate names the subsystem, the key stays with the system. */
+export async function signCsr(ca: PlatformCa, csrPem: string, holder: { commonName: string; organisation: string; usage?: CertUsage; days?: number; altNames?: string[] }): Promise<Issued> {
+  const publicKey = await readCsr(csrPem);
+  const certPem = await issueCertificate({ ca: { certPem: ca.certPem, key: requireKey(ca) }, publicKey, usage: holder.usage ?? 'client', ...holder });
+  return { certPem, info: readCertificate(certPem) };
+}
+
+/** Makes a key pair and its certificate (for operators who hand both to the system). */
+export async function issueWithKey(ca: PlatformCa, holder: { commonName: string; organisation: string; usage: CertUsage; altNames?: string[]; days?: number; notBefore?: Date; notAfter?: Date }): Promise<Issued & { keyPem: string }> {
+  const keys = await generateKeyPair();
+  const certPem = await issueCertificate({ ca: { certPem: ca.certPem, key: requireKey(ca) }, publicKey: keys.publicKey, ...holder });
+  return { certPem, info: readCertificate(certPem), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+export const SERVER_KEY_FILE = 'gateway.key';
+export const SERVER_CERT_FILE = 'gateway.crt';
+
+/** Names a node's own server certificate carries: loopback and this host's name. */
+export function serverAltNames(): string[] {
+  return [...new Set(['localhost', '127.0.0.1', '::1', os.hostname()].filter(Boolean))];
+}
+
+/**
+ * The gateway's TLS certificate when the operator gave none: issued by the platform CA at
+ * first start, kept in the data dir and renewed when it has less than 30 days left. Null when
+ * this node cannot issue (no CA key here): then it needs VAMCO_TLS_CERT/VAMCO_TLS_KEY.
+ */
+export async function loadOrIssueServerCert(ca: PlatformCa, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<{ certFile: string; keyFile: string } | null> {
+  const f = files(dataDir);
+  const certFile = path.join(f.dir, SERVER_CERT_FILE);
+  const keyFile = path.join(f.dir, SERVER_KEY_FILE);
+  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
+    const c = new crypto.X509Certificate(fs.readFileSync(certFile, 'utf8'));
+    const stillGood = new Date(c.validTo).getTime() - Date.now() > 30 * 86_400_000;
+    if (stillGood && c.checkIssued(new crypto.X509Certificate(ca.certPem))) return { certFile, keyFile };
+  }
+  if (!ca.key) return null;
+  const issued = await issueWithKey(ca, { commonName: os.hostname() || 'localhost', organisation: opts.operatorName ?? `Vamco ${opts.instance}`, usage: 'server', altNames: serverAltNames(), days: 397 });
+  fs.mkdirSync(f.dir, { recursive: true, mode: SECRET_DIR_MODE });
+  // Key first, then the certificate, each replaced whole: a reader never sees a mismatched pair for long.
+  replaceSecretFile(keyFile, issued.keyPem);
+  replaceSecretFile(certFile, issued.certPem);
+  return { certFile, keyFile };
+}
