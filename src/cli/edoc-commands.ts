@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Command } from 'commander';
 import type { RegistryCtx } from '../registry/index.js';
-import { EdocError, EdocHub, parsePackage, signedHeaders } from '../edoc/index.js';
+import { EdocError, EdocHub, readPackage, signedHeaders } from '../edoc/index.js';
 import { edocHub } from '../platform/edoc.js';
 
 type WithStore = <T>(fn: (ctx: RegistryCtx) => Promise<T>) => Promise<T>;
@@ -30,9 +30,9 @@ export function registerEdocCommands(program: Command, withStore: WithStore, out
   }));
 
   edoc.command('validate <file>').description('check an .edxml package as sendEdoc would (exit 1 with the ErrorCode when refused)')
-    .action((file: string) => {
+    .action(async (file: string) => {
       try {
-        const pkg = parsePackage(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+        const { pkg } = await readPackage(file);
         out(JSON.stringify(pkg, null, 2));
       } catch (e) {
         if (!(e instanceof EdocError)) throw e;

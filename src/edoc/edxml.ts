@@ -2,11 +2,10 @@
 // prefix, without DTDs or entities, and checked field by field. Each refusal names its rule.
 // No official XSD is public; the fields and which of them are enforced follow what production
 // hubs and SDK samples agree on (docs/edoc.md lists them with their sources).
-import crypto from 'node:crypto';
-import { assertNoDtd, parseXml, type XNode } from '../soap/index.js';
 import { EdocError } from './errors.js';
+import { EDXML_NS, readFile, readText, type ENode, type ReadResult } from './reader.js';
 
-export const EDXML_NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
+export { EDXML_NS } from './reader.js';
 
 /** Status codes of QCVN 102:2016 status packages (reference edxml.md, Status package). */
 export const STATUS_CODES: Readonly<Record<string, string>> = Object.freeze({
@@ -95,6 +94,7 @@ const ORGANID = /^[0-9A-Z]+(\.[0-9A-Z]+)*$/;
 const DATE = /^(\d{4})\/(\d{2})\/(\d{2})$/;
 const TIMESTAMP = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
+type XNode = ENode;
 const child = (n: XNode | undefined, local: string): XNode | undefined => n?.children.find((c) => c.ns === EDXML_NS && c.local === local);
 const children = (n: XNode | undefined, local: string): XNode[] => n?.children.filter((c) => c.ns === EDXML_NS && c.local === local) ?? [];
 const val = (n: XNode | undefined, local: string): string | undefined => {
@@ -171,30 +171,18 @@ function responseFor(n: XNode, where: string, requireCode: boolean): ResponseFor
   return { organId, documentId, ...(code ? { code } : {}), ...(promulgationDate ? { promulgationDate } : {}) };
 }
 
-/** Decodes strict base64 (whitespace allowed between groups) into its size and SHA-256. */
-function decodeAttachment(text: string, where: string): { size: number; sha256: string } {
-  const b64 = text.replace(/[\s]+/g, '');
-  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
+/** An attachment's size and SHA-256, as the reader decoded its base64 on the way through. */
+function attachmentDigest(enc: XNode, where: string): { size: number; sha256: string } {
+  const d = enc.digest;
+  if (!d || 'invalid' in d) {
     throw new EdocError('EDOC_ATTACHMENT_ENCODING', `${where}/ContentTransferEncoded is not valid base64 (QCVN 102:2016 Attachment)`);
   }
-  const bytes = Buffer.from(b64, 'base64');
-  return { size: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+  return d;
 }
 
 const stripCid = (id: string) => (id.toLowerCase().startsWith('cid:') ? id.slice(4) : id).trim();
 
-function parseRoot(text: string): XNode {
-  try {
-    assertNoDtd(text, 'request');
-  } catch (e) {
-    throw new EdocError('EDOC_XML_DTD', (e as Error).message);
-  }
-  let root: XNode;
-  try {
-    root = parseXml(text, 'request');
-  } catch (e) {
-    throw new EdocError('EDOC_XML_MALFORMED', (e as Error).message);
-  }
+function checkRoot(root: XNode): XNode {
   if (root.ns !== EDXML_NS || root.local !== 'edXML') {
     throw new EdocError('EDOC_NOT_EDXML', `The root element is {${root.ns}}${root.local}, not edXML in ${EDXML_NS} (QCVN 102:2016)`);
   }
@@ -205,8 +193,23 @@ function parseRoot(text: string): XNode {
  * Parses and validates one package. `expect` is the sendEdoc `messagetype`: a status package
  * sent as edoc (or the reverse) is refused rather than guessed at.
  */
-export function parsePackage(text: string, opts: { expect?: 'edoc' | 'status'; now?: Date } = {}): Package {
-  const root = parseRoot(text);
+export function parsePackage(text: string, opts: PackageOptions = {}): Package {
+  return packageOf(readText(text), opts);
+}
+
+export interface PackageOptions { expect?: 'edoc' | 'status'; now?: Date }
+
+/**
+ * Reads, parses and validates a package file in one streaming pass (attachments decoded and hashed
+ * on the way, never held). `head` and `bom` say where this hop's TraceHeader goes (hub.accept).
+ */
+export async function readPackage(file: string, opts: PackageOptions = {}): Promise<{ pkg: Package; head: string; bom: number }> {
+  const r = await readFile(file);
+  return { pkg: packageOf(r, opts), head: r.head, bom: r.bom };
+}
+
+function packageOf({ root: tree }: ReadResult, opts: PackageOptions): Package {
+  const root = checkRoot(tree);
   const envelope = child(root, 'edXMLEnvelope');
   const header = child(envelope, 'edXMLHeader');
   const mh = child(header, 'MessageHeader');
@@ -306,7 +309,7 @@ function parseEdoc(root: XNode, envelope: XNode, header: XNode, mh: XNode, now: 
     if (!id) throw new EdocError('EDOC_MANIFEST_MISMATCH', `${where} has no ContentId (QCVN 102:2016)`);
     const enc = child(a, 'ContentTransferEncoded');
     if (!enc) throw new EdocError('EDOC_ATTACHMENT_ENCODING', `${where}/ContentTransferEncoded is missing (QCVN 102:2016 Attachment)`);
-    const { size, sha256 } = decodeAttachment(enc.text, where);
+    const { size, sha256 } = attachmentDigest(enc, where);
     const description = val(a, 'Description');
     return {
       contentId: stripCid(id), attachmentName: val(a, 'AttachmentName') ?? stripCid(id), contentType: val(a, 'ContentType') ?? 'application/octet-stream',
@@ -348,7 +351,7 @@ function parseEdoc(root: XNode, envelope: XNode, header: XNode, mh: XNode, now: 
 
 /** The decoded bytes of one attachment (for `vamco edoc` and tests; the hub never re-encodes). */
 export function extractAttachment(text: string, contentId: string): Buffer | null {
-  const root = parseRoot(text);
+  const root = checkRoot(readText(text, true).root);
   for (const a of children(child(root, 'AttachmentEncoded'), 'Attachment')) {
     if (stripCid(val(a, 'ContentId') ?? '') === stripCid(contentId)) return Buffer.from((child(a, 'ContentTransferEncoded')?.text ?? '').replace(/\s+/g, ''), 'base64');
   }

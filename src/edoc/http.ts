@@ -153,18 +153,7 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
       const declared = header(req, 'sha256') ?? up.fields.sha256;
       if (!declared) throw new EdocError('EDOC_BAD_REQUEST', 'The sha256 header (the file\'s SHA-256) is required (axis API sendEdoc)');
       if (parseSha256(declared) !== up.sha256) throw new EdocError('EDOC_SHA256_MISMATCH', `The file's SHA-256 is ${up.sha256}, not the ${declared} declared: it was altered or cut short in transit`);
-      let text: string;
-      let bom = 0;
-      {
-        const bytes = await fsp.readFile(up.file);
-        bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-        try {
-          text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(bom));
-        } catch {
-          throw new EdocError('EDOC_XML_MALFORMED', 'The package is not UTF-8 text');
-        }
-      }
-      const r = await hub.accept(caller, text, { expect: messageType, file: up.file, fileOffset: bom });
+      const r = await hub.accept(caller, { file: up.file }, { expect: messageType });
       answer(res, 200, ok({ DocId: r.docId, ...(r.duplicate ? { ErrorDesc: 'Already accepted: the same DocId' } : {}) }));
     } catch (e) {
       if (e instanceof EdocError) await hub.record('refused-on-arrival', crypto.randomUUID(), caller.client, caller.organ, up.sha256, up.size, e.http, e.code).catch(() => {});

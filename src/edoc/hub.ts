@@ -9,7 +9,7 @@ import { recordAdminAction } from '../audit/index.js';
 import type { EdocConfig } from './config.js';
 import { BlobStore } from './blobs.js';
 import { buildStatus, traceInsertion } from './build.js';
-import { checkOrganId, parsePackage, vnTimestamp, type EdocPackage, type Package, type StatusPackage } from './edxml.js';
+import { checkOrganId, parsePackage, readPackage, vnTimestamp, type EdocPackage, type Package, type StatusPackage } from './edxml.js';
 import { EdocError } from './errors.js';
 import { edb, type EdocDb } from './tables.js';
 
@@ -111,8 +111,12 @@ export class EdocHub {
    * a package already accepted for a recipient (same DocumentId and business type, or the same
    * status) is not delivered to it again, and its DocId is returned.
    */
-  async accept(caller: Caller, text: string, opts: { expect?: 'edoc' | 'status'; origin?: 'local' | 'upstream' | 'hub'; upstreamDocId?: string; file?: string; fileOffset?: number } = {}): Promise<{ docId: string; duplicate: boolean; pkg: Package }> {
-    const pkg = parsePackage(text, { expect: opts.expect });
+  async accept(caller: Caller, input: string | { file: string }, opts: { expect?: 'edoc' | 'status'; origin?: 'local' | 'upstream' | 'hub'; upstreamDocId?: string } = {}): Promise<{ docId: string; duplicate: boolean; pkg: Package }> {
+    // A file (an upload) is read in one streaming pass; a text is a package built or fetched in memory.
+    const read = typeof input === 'string'
+      ? { pkg: parsePackage(input, { expect: opts.expect }), head: input, bom: 0 }
+      : await readPackage(input.file, { expect: opts.expect });
+    const pkg = read.pkg;
     if (pkg.from.organId !== caller.organ) {
       throw new EdocError('EDOC_SENDER_MISMATCH', `From/OrganId is ${pkg.from.organId} but the caller sends for ${caller.organ}: no agency sends in another's name`);
     }
@@ -128,10 +132,10 @@ export class EdocHub {
     if (fresh.length === 0) return { docId: existing[0].doc_id, duplicate: true, pkg };
 
     // This hop's TraceHeader spliced in; the attachments stay byte for byte as the sender encoded them.
-    const hop = traceInsertion(text, { organId: this.o.organId, timestamp: vnTimestamp() });
-    const blob = opts.file
-      ? await this.blobs.putSpliced(opts.file, (opts.fileOffset ?? 0) + Buffer.byteLength(text.slice(0, hop.index), 'utf8'), Buffer.from(hop.insert, 'utf8'))
-      : await this.blobs.put(Buffer.from(text.slice(0, hop.index) + hop.insert + text.slice(hop.index), 'utf8'));
+    const hop = traceInsertion(read.head, { organId: this.o.organId, timestamp: vnTimestamp() });
+    const blob = typeof input === 'string'
+      ? await this.blobs.put(Buffer.from(input.slice(0, hop.index) + hop.insert + input.slice(hop.index), 'utf8'))
+      : await this.blobs.putSpliced(input.file, read.bom + Buffer.byteLength(read.head.slice(0, hop.index), 'utf8'), Buffer.from(hop.insert, 'utf8'));
     const docId = crypto.randomUUID();
     const now = new Date().toISOString();
     const summary = pkg.kind === 'edoc'
@@ -295,7 +299,7 @@ export class EdocHub {
     if (!doc) throw new EdocError('EDOC_NOT_FOUND', `No document ${docId}`);
     const deliveries = await this.db.selectFrom('edoc_deliveries').selectAll().where('doc_id', '=', docId).orderBy('id').execute();
     if (organ && doc.sender_organ !== organ && !deliveries.some((d) => d.recipient_organ === organ)) throw new EdocError('EDOC_NOT_FOUND', `No document ${docId} for ${organ}`);
-    const pkg = parsePackage((await this.blobs.read(doc.blob_sha256)).toString('utf8'), { now: new Date(Date.now() + 86_400_000) });
+    const { pkg } = await readPackage(this.blobs.pathOf(doc.blob_sha256), { now: new Date(Date.now() + 86_400_000) });
     const statuses = doc.message_type === 'edoc'
       ? await this.db.selectFrom('edoc_documents').select(['doc_id', 'sender_organ', 'status_code', 'created_at']).where('message_type', '=', 'status').where('response_for', '=', doc.document_id).orderBy('created_at').execute()
       : [];
