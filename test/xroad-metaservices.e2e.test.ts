@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
+import { registerPair } from './helpers/registry.js';
 
 const P = 'GOV/000.00.00.M01/provider';
 const C = 'GOV/000.00.00.M02/consumer'; // a right on the whole of `echo`
@@ -281,13 +282,7 @@ describe('every platform error under /r1 is an X-Road fault (PR-REST 1.0.4 §4.6
   beforeAll(async () => {
     backend = await startBackend();
     p = await startTestPlatform({ env: { VAMCO_MAX_BODY_BYTES: '1024', VAMCO_HEADERS_TIMEOUT: '2s', VAMCO_REQUEST_TIMEOUT: '3s' } });
-    const api = (method: string, url: string, body?: unknown) => p.admin(method, '/api/v1' + url, body);
-    for (const code of ['000.00.00.M01', '000.00.00.M02']) expect((await api('POST', '/members', { memberClass: 'GOV', memberCode: code, name: 'Cơ quan thử' })).status).toBe(201);
-    for (const id of [P, C]) expect((await api('POST', '/subsystems', { id })).status).toBe(201);
-    expect((await api('POST', '/services', { id: `${P}/echo`, url: backend.url })).status).toBe(201);
-    expect((await api('POST', '/access-rights', { service: `${P}/echo`, client: C })).status).toBe(201);
-    key = (await api('POST', '/keys', { subsystem: C })).body.key;
-    await p.snapshots.poll();
+    key = await registerPair(p, { provider: P, client: C, service: 'echo', url: backend.url });
   }, 120_000);
   afterAll(async () => {
     await p?.stop();
