@@ -12,3 +12,7 @@ export { signedHeaders, formatTimestamp } from './signed.js';
 export { OAuth2Client, tokenId, type UpstreamToken } from './oauth2.js';
 export { BackendAuthenticators, createAuthenticator, type Authenticator, type AppliedAuth, type ResolvedAuth } from './runtime.js';
 export { UpstreamBudgets, type BudgetCounters } from './budget.js';
+export {
+  normaliseCaBundle, caBundleView, checkClientCertificate, clientCertView, backendTls, tlsFailure,
+  type CertificateView, type ClientCertificate, type BackendTls, type TlsFailure,
+} from './tls.js';

@@ -20,6 +20,7 @@ import type { Role } from '../admin/index.js';
 import { isGatewayWorker, startGatewayWorker } from '../platform/cluster.js';
 import { registerPublicAdminCommands } from './publicadmin-commands.js';
 import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
+import { readSecretFileArg } from '../backend-auth/index.js';
 import { registerEdocCommands } from './edoc-commands.js';
 import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom } from '../federation/index.js';
 import { registerPkiCommands } from './pki-commands.js';
@@ -77,6 +78,19 @@ export function buildProgram(): Command {
     for (const s of await reg.listSubsystems(ctx, o)) out(s.id);
   }));
   subsystem.command('remove <id>').description('remove a subsystem with its services, access rights and keys').action((id: string) => withStore(async (ctx) => { await reg.removeSubsystem(ctx, id, who()); }));
+  const backendCert = subsystem.command('backend-cert').description('the TLS client certificate a provider subsystem presents to its services\' https backends');
+  backendCert.command('set <subsystem>').description('set it from PEM files (the key is stored sealed and never shown again)')
+    .requiredOption('--cert <file>', 'the certificate (PEM; intermediates may follow it)').requiredOption('--key <file>', 'its private key (PEM, unencrypted)')
+    .action((id: string, o: { cert: string; key: string }) => withStore(async (ctx) => {
+      const v = await reg.setBackendCert(ctx, id, { cert: readFile(o.cert), key: readSecretFileArg(o.key) }, who());
+      out(`${v!.subject}\tvalid until ${v!.notAfter}\tsha256 ${v!.sha256}`);
+    }));
+  backendCert.command('remove <subsystem>').description('stop presenting a client certificate').action((id: string) => withStore(async (ctx) => { await reg.setBackendCert(ctx, id, null, who()); }));
+  backendCert.command('show <subsystem>').description('the certificate (never the key), as JSON').action((id: string) => withStore(async (ctx) => {
+    const s = (await reg.listSubsystems(ctx)).find((x) => x.id === id);
+    if (!s) throw new VamcoError('NOT_FOUND', `Subsystem ${id} is not registered`);
+    out(JSON.stringify(s.backendCert ?? null, null, 2));
+  }));
 
   const service = program.command('service').description('Services published by provider subsystems');
   addBackendAuthOptions(service.command('add <id>').description('publish a service, e.g. GOV/000.00.00.H59/hotich/khaisinh'))
@@ -87,9 +101,10 @@ export function buildProgram(): Command {
     .option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, e.g. 50/s or 600/m')
     .option('--log-bodies', 'keep request and response bodies in the message log (personal data!)')
-    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean; wsdl?: string } & BackendAuthOptions) => withStore(async (ctx) => {
+    .option('--backend-ca <file>', 'https backend: PEM CA certificates to verify it with, besides the system\'s CAs')
+    .action((id: string, o: { url: string; openapi?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; logBodies?: boolean; wsdl?: string; backendCa?: string } & BackendAuthOptions) => withStore(async (ctx) => {
       const s = await reg.addService(ctx, {
-        id, url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, wsdl: o.wsdl ? readFile(o.wsdl) : undefined,
+        id, url: o.url, backendCa: o.backendCa ? readFile(o.backendCa) : undefined, openapi: o.openapi ? readFile(o.openapi) : undefined, wsdl: o.wsdl ? readFile(o.wsdl) : undefined,
         timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
         rateLimit: o.rateLimit, logBodies: !!o.logBodies, backendAuth: backendAuthFrom(o),
       }, who());
@@ -100,8 +115,10 @@ export function buildProgram(): Command {
     .option('--wsdl <file>', 'new WSDL 1.1 document; its operations replace the endpoints')
     .option('--timeout <duration>', 'total backend timeout: 30 (seconds), 30s or 500ms').option('--connect-timeout <duration>', 'connect timeout: 5 (seconds), 5s or 500ms')
     .option('--rate-limit <rate>', 'per-client limit, or "none"')
-    .action((id: string, o: { url?: string; openapi?: string; wsdl?: string; timeout?: string; connectTimeout?: string; rateLimit?: string } & BackendAuthOptions) => withStore(async (ctx) => {
+    .option('--backend-ca <file>', 'https backend: PEM CA certificates to verify it with besides the system\'s CAs, or "none"')
+    .action((id: string, o: { url?: string; openapi?: string; wsdl?: string; timeout?: string; connectTimeout?: string; rateLimit?: string; backendCa?: string } & BackendAuthOptions) => withStore(async (ctx) => {
       await reg.updateService(ctx, id, {
+        backendCa: o.backendCa === undefined ? undefined : o.backendCa === 'none' ? null : readFile(o.backendCa),
         url: o.url, openapi: o.openapi ? readFile(o.openapi) : undefined, wsdl: o.wsdl ? readFile(o.wsdl) : undefined, timeout: seconds(o.timeout), connectTimeout: seconds(o.connectTimeout),
         rateLimit: o.rateLimit === 'none' ? null : o.rateLimit, backendAuth: backendAuthFrom(o),
       }, who());

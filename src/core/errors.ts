@@ -28,6 +28,7 @@ export const ERRORS = {
   UPSTREAM_BUDGET_EXHAUSTED: { status: 429, title: 'Shared upstream budget exhausted', xroad: 'Server.ServerProxy.RateLimited' },
   INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
   UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },
+  UPSTREAM_TLS_FAILED:    { status: 502, title: 'TLS towards the service backend failed', xroad: 'Server.ServerProxy.SslAuthenticationFailed' },
   UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },
   CONFIG_ERROR:           { status: 500, title: 'Configuration error', xroad: 'Server.ConfigurationError' },
   UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },

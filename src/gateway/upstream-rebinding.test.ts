@@ -2,12 +2,15 @@
 // rebinding)". A name that resolved to a public address when the service was registered and
 // resolves to loopback when the gateway connects must not reach loopback.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { checkBackendUrl, type Resolver } from '../registry/backend-policy.js';
 import type { SnapService } from '../registry/index.js';
 import { Upstreams } from './upstream.js';
+import { backendTls } from '../backend-auth/index.js';
+import { makeCa } from '../../test/helpers/tls.js';
 
 describe('backend addresses checked at connect time', () => {
   let internal: http.Server;
@@ -67,6 +70,47 @@ describe('backend addresses checked at connect time', () => {
     const u = new Upstreams({ connectTimeoutMs: 2000, defaultTimeoutMs: 5000, policy: { allow: ['127.0.0.1'], ownPorts: [] }, resolver: dns.resolver });
     try {
       expect(await get(u, `http://allowed.example:${port}/`)).toEqual({ status: 200, body: 'internal' });
+      expect(hits).toBe(1);
+    } finally {
+      await u.close();
+    }
+  });
+});
+
+// The same guard with TLS: the name is checked where the socket connects, and the certificate
+// is still verified against the name (not the address it resolved to).
+describe('backend addresses checked at connect time, over TLS', () => {
+  const ca = makeCa('Rebinding test CA');
+  let srv: https.Server;
+  let port = 0;
+  let hits = 0;
+  beforeAll(async () => {
+    srv = https.createServer({ ...ca.issue('backend', { dns: ['backend.agency.example'] }) }, (_req, res) => { hits++; res.end('tls'); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    port = (srv.address() as AddressInfo).port;
+  });
+  afterAll(async () => { srv.closeAllConnections(); await new Promise((r) => srv.close(r)); });
+  const svc = (url: string) => ({ id: 2, url: new URL(url), connectTimeoutMs: 2000, tls: backendTls(ca.cert, null) }) as unknown as SnapService;
+  const at = (address: string): Resolver => (_h, _o, cb) => cb(null, [{ address, family: 4 } as LookupAddress]);
+
+  it('refuses an https name that now resolves to loopback, before any handshake', async () => {
+    const u = new Upstreams({ connectTimeoutMs: 2000, defaultTimeoutMs: 5000, policy: { allow: [], ownPorts: [] }, resolver: at('127.0.0.1') });
+    try {
+      await expect(u.pool(svc(`https://backend.agency.example:${port}/`)).request({ method: 'GET', path: '/' })).rejects.toMatchObject({ code: 'EBACKENDREFUSED' });
+      expect(hits).toBe(0);
+    } finally {
+      await u.close();
+    }
+  });
+
+  it('connects where allowed, verifying the certificate against the host name', async () => {
+    const u = new Upstreams({ connectTimeoutMs: 2000, defaultTimeoutMs: 5000, policy: { allow: ['127.0.0.1'], ownPorts: [] }, resolver: at('127.0.0.1') });
+    try {
+      const r = await u.pool(svc(`https://backend.agency.example:${port}/`)).request({ method: 'GET', path: '/' });
+      expect([r.statusCode, await r.body.text()]).toEqual([200, 'tls']);
+      // Same address, another name: the certificate is not for it.
+      await expect(u.pool({ ...svc(`https://wrong.agency.example:${port}/`), id: 3 } as SnapService).request({ method: 'GET', path: '/' }))
+        .rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
       expect(hits).toBe(1);
     } finally {
       await u.close();

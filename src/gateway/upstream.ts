@@ -1,8 +1,10 @@
 // Connection pools to service backends (undici), one per service so each gets its own
-// connect timeout, plus a small circuit breaker: after repeated connection failures the
+// connect timeout and TLS settings (the service's CA bundle, its provider's client certificate:
+// a pool is made again only when they change, never per request), plus a small circuit breaker: after repeated connection failures the
 // gateway answers 503 at once for a while instead of making every consumer wait.
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import type { SnapService } from '../registry/index.js';
+import type { BackendTls } from '../backend-auth/index.js';
 import { connectLookup, type BackendPolicy, type Resolver } from '../registry/backend-policy.js';
 
 /** `probingSince`: when the half-open probe started (0: none). */
@@ -11,8 +13,28 @@ interface Circuit { failures: number; openUntil: number; probingSince: number }
 const FAILURE_THRESHOLD = 5;
 const OPEN_MS = 10_000;
 
+/**
+ * undici's connector, keeping the reason of a TLS failure that happens after the handshake. In
+ * TLS 1.3 the client finishes first, so a backend that wants a client certificate refuses it
+ * with an alert after the request went out; undici then reports "other side closed" and the
+ * alert (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED) would be lost. It becomes that error's cause.
+ */
+function tlsConnector(options: buildConnector.BuildOptions): buildConnector.connector {
+  const base = buildConnector(options);
+  return (opts, cb) => base(opts, (err, socket) => {
+    if (socket) {
+      let tlsError: (Error & { code?: string }) | null = null;
+      socket.prependListener('error', (e: Error & { code?: string; cause?: unknown }) => {
+        if (!tlsError && /^ERR_(SSL|TLS)_/.test(e.code ?? '')) tlsError = e;
+        else if (tlsError && e !== tlsError && e.code === 'UND_ERR_SOCKET' && !e.cause) e.cause = tlsError;
+      });
+    }
+    (cb as (e: Error | null, s: typeof socket) => void)(err, socket);
+  });
+}
+
 export class Upstreams {
-  private pools = new Map<number, { origin: string; connectTimeout: number; pool: Pool }>();
+  private pools = new Map<number, { origin: string; connectTimeout: number; tls: BackendTls | null; pool: Pool }>();
   private circuits = new Map<number, Circuit>();
 
   /**
@@ -24,21 +46,29 @@ export class Upstreams {
   pool(svc: SnapService): Pool {
     const connectTimeout = svc.connectTimeoutMs ?? this.defaults.connectTimeoutMs;
     const have = this.pools.get(svc.id);
-    if (have && have.origin === svc.url.origin && have.connectTimeout === connectTimeout) return have.pool;
+    const tls = svc.tls ?? null;
+    if (have && have.origin === svc.url.origin && have.connectTimeout === connectTimeout && have.tls?.id === tls?.id) return have.pool;
     if (have) void have.pool.close().catch(() => {});
+    const connect = {
+      timeout: connectTimeout,
+      ...(this.defaults.policy ? { lookup: connectLookup(this.defaults.policy, Number(svc.url.port || (svc.url.protocol === 'https:' ? 443 : 80)), this.defaults.resolver) } : {}),
+    };
     const pool = new Pool(svc.url.origin, {
       connections: 128,
       pipelining: 1,
-      connect: {
-        timeout: connectTimeout,
-        ...(this.defaults.policy ? { lookup: connectLookup(this.defaults.policy, Number(svc.url.port || (svc.url.protocol === 'https:' ? 443 : 80)), this.defaults.resolver) } : {}),
-      },
+      connect: svc.url.protocol === 'https:' ? tlsConnector({
+        ...connect,
+        // Certificates are always verified (rejectUnauthorized stays true, whatever the environment says).
+        rejectUnauthorized: true, minVersion: 'TLSv1.2',
+        ...(tls?.ca ? { ca: tls.ca } : {}),
+        ...(tls?.cert ? { cert: tls.cert, key: tls.key! } : {}),
+      }) : connect,
       keepAliveTimeout: 4_000,
       // The gateway enforces its own per-request timeouts; these are upper bounds.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    this.pools.set(svc.id, { origin: svc.url.origin, connectTimeout, pool });
+    this.pools.set(svc.id, { origin: svc.url.origin, connectTimeout, tls, pool });
     return pool;
   }
 

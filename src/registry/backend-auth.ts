@@ -2,7 +2,7 @@
 // sealed in the database (src/secrets) and opened only for the gateway's snapshot.
 import { VamcoError } from '../core/errors.js';
 import { isSealed, sealContext, type Keyring } from '../secrets/index.js';
-import { parseStoredSpec, type BackendAuthSpec } from '../backend-auth/index.js';
+import { parseStoredSpec, type BackendAuthSpec, type ClientCertificate } from '../backend-auth/index.js';
 
 /** The older one-header shape, still what the platform's own wings send. */
 export interface BackendAuth { header: string; value: string }
@@ -35,4 +35,10 @@ export function openBackendAuth(ring: Keyring, serviceIdNum: number, stored: str
   if (!stored) return null;
   const ctx = sealContext('services', 'backend_auth', serviceIdNum);
   return parseStoredSpec(isSealed(stored) ? ring.open(stored, ctx) : stored);
+}
+
+/** A provider subsystem's client certificate towards its backends, opened. */
+export function openBackendCert(ring: Keyring, subsystemIdNum: number, stored: string | null): ClientCertificate | null {
+  if (!stored) return null;
+  return JSON.parse(ring.open(stored, sealContext('subsystems', 'backend_cert', subsystemIdNum))) as ClientCertificate;
 }

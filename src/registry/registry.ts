@@ -17,8 +17,11 @@ import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
 import { newApiKey } from './keys.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
-import { checkBackendAuth, openBackendAuth } from './backend-auth.js';
-import { normaliseBackendAuth, viewOf, type BackendAuthInput, type BackendAuthSpec, type BackendAuthView } from '../backend-auth/index.js';
+import { checkBackendAuth, openBackendAuth, openBackendCert } from './backend-auth.js';
+import {
+  normaliseBackendAuth, viewOf, normaliseCaBundle, caBundleView, checkClientCertificate, clientCertView,
+  type BackendAuthInput, type BackendAuthSpec, type BackendAuthView, type CertificateView,
+} from '../backend-auth/index.js';
 
 export interface RegistryCtx {
   store: Store;
@@ -84,7 +87,11 @@ async function serviceRow(db: Kysely<Schema>, id: string) {
 
 // ---------- views ----------
 export interface MemberView { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
-export interface SubsystemView { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
+export interface SubsystemView {
+  id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string;
+  /** The client certificate presented to this provider's backends (never its key); null: none. */
+  backendCert?: CertificateView | null;
+}
 export interface EndpointView { id: number; method: string; path: string; operationId?: string | null }
 export interface ServiceView {
   id: string; providerId: string; memberId: string; serviceCode: string; type: string; url: string;
@@ -92,6 +99,8 @@ export interface ServiceView {
   hasOpenApi: boolean; endpoints: EndpointView[]; createdAt: string; updatedAt: string;
   /** How the gateway authenticates to the backend, without its secrets (null: no credential). */
   backendAuth: BackendAuthView | null;
+  /** The CA bundle an https backend is verified against besides the system's CAs (null: system CAs only). */
+  backendCa: CertificateView[] | null;
 }
 export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 export interface KeyView { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
@@ -158,16 +167,37 @@ export async function removeSubsystem(ctx: RegistryCtx, id: string, who: Actor):
 
 export async function listSubsystems(ctx: RegistryCtx, filter: { member?: string } = {}): Promise<SubsystemView[]> {
   let q = ctx.store.db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
-    .select(['subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'members.member_class', 'members.member_code']);
+    .select(['subsystems.id', 'subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'subsystems.backend_cert', 'members.member_class', 'members.member_code']);
   if (filter.member) {
     const m = parseMemberId(filter.member);
     q = q.where('members.member_class', '=', m.memberClass).where('members.member_code', '=', m.memberCode);
   }
   const rows = await q.orderBy('members.member_class').orderBy('members.member_code').orderBy('subsystems.subsystem_code').execute();
+  const ring = rows.some((r) => r.backend_cert) ? await ctx.store.keyring() : null;
   return rows.map((r) => ({
     id: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, memberId: `${r.member_class}/${r.member_code}`,
     subsystemCode: r.subsystem_code, name: r.name, createdAt: r.created_at,
+    backendCert: ring ? clientCertView(openBackendCert(ring, Number(r.id), r.backend_cert)) : null,
   }));
+}
+
+/**
+ * Sets (or, with null, removes) the client certificate a provider subsystem presents to its
+ * services' https backends. The key is sealed in the database, so every gateway node presents
+ * the same one; no answer, trail entry or log line shows it.
+ */
+export async function setBackendCert(ctx: RegistryCtx, id: string, input: { cert: string; key: string } | null, who: Actor): Promise<CertificateView | null> {
+  const row = await subsystemRow(ctx.store.db, id);
+  const checked = input ? checkClientCertificate(input.cert, input.key) : null;
+  const ring = await ctx.store.keyring();
+  const before = clientCertView(openBackendCert(ring, row.id, (await ctx.store.db.selectFrom('subsystems').select('backend_cert').where('id', '=', row.id).executeTakeFirstOrThrow()).backend_cert));
+  const after = clientCertView(checked);
+  await mutate(ctx, who, checked ? 'subsystem.backend-cert.set' : 'subsystem.backend-cert.remove', subsystemId(parseSubsystemId(id)), async (trx) => {
+    const sealed = checked ? ring.seal(JSON.stringify(checked), sealContext('subsystems', 'backend_cert', row.id)) : null;
+    await trx.updateTable('subsystems').set({ backend_cert: sealed }).where('id', '=', row.id).execute();
+    return { result: undefined, before, after };
+  });
+  return after;
 }
 
 // ---------- services ----------
@@ -183,6 +213,8 @@ export interface ServiceInput {
   wsdl?: string | null;
   /** A scheme (none, static, oauth2, signed, inherit) or the older {header, value}. */
   backendAuth?: BackendAuthInput | { header: string; value: string } | null;
+  /** PEM certificates an https backend is verified against besides the system's CAs (null: none). */
+  backendCa?: string | null;
 }
 
 export interface ServiceOptions { trustedBackend?: boolean }
@@ -202,6 +234,7 @@ async function validateServiceFields(ctx: RegistryCtx, input: Partial<ServiceInp
   if (input.connectTimeout !== undefined) out.connect_timeout_ms = input.connectTimeout === null ? null : positive(parseDuration(input.connectTimeout), 'connect timeout');
   if (input.rateLimit !== undefined) out.rate_limit = input.rateLimit === null || input.rateLimit === '' ? null : formatRateLimit(parseRateLimit(input.rateLimit));
   if (input.logBodies !== undefined) out.log_bodies = input.logBodies ? 1 : 0;
+  if (input.backendCa !== undefined) out.backend_ca = input.backendCa === null || input.backendCa === '' ? null : normaliseCaBundle(input.backendCa);
   let backendAuth: BackendAuthSpec | null | undefined;
   if (input.backendAuth === null) backendAuth = null;
   else if (input.backendAuth !== undefined) {
@@ -261,12 +294,12 @@ export async function addService(ctx: RegistryCtx, input: ServiceInput, who: Act
     const t = now();
     const r = await trx.insertInto('services').values({
       subsystem_id: sub.id, service_code: ref.serviceCode, service_type: 'REST', url: fields.url!,
-      timeout_ms: null, connect_timeout_ms: null, rate_limit: null, openapi: null, wsdl: null, log_bodies: 0, backend_auth: null,
+      timeout_ms: null, connect_timeout_ms: null, rate_limit: null, openapi: null, wsdl: null, log_bodies: 0, backend_auth: null, backend_ca: null,
       created_at: t, updated_at: t, ...fields,
     }).returning('id').executeTakeFirstOrThrow();
     if (endpoints?.length) await insertEndpoints(trx, Number(r.id), endpoints);
     if (backendAuth) await sealBackendAuth(ring, trx, Number(r.id), backendAuth);
-    return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0, backendAuth: viewOf(backendAuth ?? null) } };
+    return { result: undefined, after: { id, url: fields.url, rateLimit: fields.rate_limit ?? null, endpoints: endpoints?.length ?? 0, backendAuth: viewOf(backendAuth ?? null), backendCa: caBundleView(fields.backend_ca ?? null) } };
   });
   return getService(ctx, id);
 }
@@ -300,8 +333,11 @@ export async function updateService(ctx: RegistryCtx, id: string, patch: Partial
       await insertEndpoints(trx, row.id, endpoints.filter((e) => !have.has(e.method + ' ' + e.path)));
     }
     // The trail never holds a backend secret, only that one was set.
-    const after = { ...patch, openapi: patch.openapi ? '(document)' : undefined, backendAuth: backendAuth === undefined ? undefined : viewOf(backendAuth) };
-    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs, backendAuth: before.backendAuth }, after };
+    const after = {
+      ...patch, openapi: patch.openapi ? '(document)' : undefined, backendAuth: backendAuth === undefined ? undefined : viewOf(backendAuth),
+      backendCa: fields.backend_ca === undefined ? undefined : caBundleView(fields.backend_ca),
+    };
+    return { result: undefined, before: { url: before.url, rateLimit: before.rateLimit, timeoutMs: before.timeoutMs, backendAuth: before.backendAuth, backendCa: before.backendCa }, after };
   });
   return getService(ctx, id);
 }
@@ -319,7 +355,7 @@ function serviceQuery(db: Kysely<Schema>) {
     .innerJoin('members', 'members.id', 'subsystems.member_id')
     .select(['services.id', 'services.service_code', 'services.service_type', 'services.url', 'services.timeout_ms',
       'services.connect_timeout_ms', 'services.rate_limit', 'services.log_bodies', 'services.openapi', 'services.created_at', 'services.updated_at',
-      'services.backend_auth',
+      'services.backend_auth', 'services.backend_ca',
       'subsystems.subsystem_code', 'members.member_class', 'members.member_code']);
 }
 
@@ -337,6 +373,7 @@ async function toServiceViews(ctx: RegistryCtx, rows: Awaited<ReturnType<ReturnT
       endpoints: eps.filter((e) => Number(e.service_id) === Number(r.id)).map((e) => ({ id: Number(e.id), method: e.method, path: e.path, operationId: e.operation_id })),
       createdAt: r.created_at, updatedAt: r.updated_at,
       backendAuth: ring ? viewOf(openBackendAuth(ring, Number(r.id), r.backend_auth)) : null,
+      backendCa: caBundleView(r.backend_ca),
     };
   });
 }

@@ -3,8 +3,8 @@
 import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
-import { openBackendAuth } from './backend-auth.js';
-import type { BackendAuthSpec } from '../backend-auth/index.js';
+import { openBackendAuth, openBackendCert } from './backend-auth.js';
+import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertificate } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
 
@@ -30,6 +30,11 @@ export interface SnapService {
    * budget (what the nation granted the province), whichever agency calls.
    */
   backendCredential: string | null;
+  /**
+   * TLS towards an https backend beyond the defaults: the service's CA bundle and its provider's
+   * client certificate (null: system CAs, no client certificate). One object per distinct set.
+   */
+  tls: BackendTls | null;
   openapi: string | null;
   /** A SOAP service's WSDL, read once per snapshot. */
   soap: WsdlModel | null;
@@ -79,7 +84,10 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
     const memberById = new Map(members.map((m) => [Number(m.id), m]));
     const subsystems = new Map<string, SnapSubsystem>();
     const subById = new Map<number, SnapSubsystem>();
+    const certBySub = new Map<number, ClientCertificate>();
     for (const s of subs) {
+      const cert = openBackendCert(ring, Number(s.id), s.backend_cert);
+      if (cert) certBySub.set(Number(s.id), cert);
       const m = memberById.get(Number(s.member_id))!;
       const snap: SnapSubsystem = {
         id: Number(s.id), key: `${m.member_class}/${m.member_code}/${s.subsystem_code}`,
@@ -104,6 +112,11 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
       const k = JSON.stringify(spec);
       return specs.get(k) ?? (specs.set(k, spec), spec);
     };
+    const tlsById = new Map<string, BackendTls>();
+    const tlsOf = (ca: string | null, cert: ClientCertificate | null) => {
+      const t = backendTls(ca, cert);
+      return t && (tlsById.get(t.id) ?? (tlsById.set(t.id, t), t));
+    };
     const services = new Map<string, SnapService>();
     const servicesByProvider = new Map<string, SnapService[]>();
     for (const s of svcs) {
@@ -117,6 +130,7 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
         timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
         rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
         logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, `${sub.key}/${s.service_code}`, url),
+        tls: url.protocol === 'https:' ? tlsOf(s.backend_ca, certBySub.get(sub.id) ?? null) : null,
         openapi: s.openapi, soap: s.wsdl ? parseWsdl(s.wsdl) : null, endpoints: epsByService.get(Number(s.id)) ?? [],
       };
       services.set(snap.key, snap);

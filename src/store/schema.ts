@@ -4,7 +4,11 @@ import type { Generated } from 'kysely';
 
 export interface RegistryStateTable { id: number; version: number; updated_at: string }
 export interface MemberTable { id: Generated<number>; member_class: string; member_code: string; name: string; created_at: string }
-export interface SubsystemTable { id: Generated<number>; member_id: number; subsystem_code: string; name: string | null; created_at: string }
+export interface SubsystemTable {
+  id: Generated<number>; member_id: number; subsystem_code: string; name: string | null; created_at: string;
+  /** Sealed JSON {cert, key}: the client certificate presented to this provider's backends. */
+  backend_cert: string | null;
+}
 export interface ServiceTable {
   id: Generated<number>;
   subsystem_id: number;
@@ -19,6 +23,8 @@ export interface ServiceTable {
   wsdl: string | null;
   log_bodies: number;
   backend_auth: string | null; // JSON: {"header": "...", "value": "..."}
+  /** PEM CA bundle an https backend is verified against, on top of the system's CAs. */
+  backend_ca: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,6 +1,10 @@
 // Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
 import { expect } from 'vitest';
 import { adminOnly, ownWrite, readAll, scopedList, type Case } from './world.js';
+import { makeCa } from '../helpers/tls.js';
+
+// A client certificate for the backend-cert cells (the route checks it is a real pair).
+const backendCert = makeCa('Route matrix CA').issue('gateway', { client: true });
 
 export const registryCases: Case[] = [
   { name: 'GET /members', req: async () => ({ method: 'GET', path: '/members' }), expect: readAll() },
@@ -9,6 +13,8 @@ export const registryCases: Case[] = [
   { name: 'DELETE /members/{id}', req: async (w) => { const c = w.fresh('D'); await w.admin('POST', '/members', { memberClass: 'GOV', memberCode: c, name: 'x' }); return { method: 'DELETE', path: `/members/GOV:${c}` }; }, expect: adminOnly(204) },
   { name: 'GET /subsystems', req: async () => ({ method: 'GET', path: '/subsystems' }), expect: readAll() },
   { name: 'POST /subsystems (own agency)', req: async (w) => ({ method: 'POST', path: '/subsystems', body: { id: `GOV/A/${w.fresh('s')}` } }), expect: ownWrite(201) },
+  { name: 'PUT /subsystems/{id}/backend-cert', req: async () => ({ method: 'PUT', path: '/subsystems/GOV:A:app/backend-cert', body: backendCert }), expect: ownWrite(200) },
+  { name: 'DELETE /subsystems/{id}/backend-cert', req: async () => ({ method: 'DELETE', path: '/subsystems/GOV:A:app/backend-cert' }), expect: ownWrite(204) },
   { name: 'DELETE /subsystems/{id}', req: async (w) => { const id = `GOV/A/${w.fresh('d')}`; await w.admin('POST', '/subsystems', { id }); return { method: 'DELETE', path: `/subsystems/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
   { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll() },
   { name: 'POST /services', req: async (w) => ({ method: 'POST', path: '/services', body: { id: `GOV/A/app/${w.fresh('v')}`, url: 'http://127.0.0.1:9/x' } }), expect: ownWrite(201) },

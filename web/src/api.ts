@@ -65,7 +65,8 @@ export interface List<T> { items: T[]; total: number }
 export interface Member { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
 export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
 export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
-export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string }
+export interface CertificateInfo { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; sha256: string }
+export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null }
 export interface AccessRight { id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
 export interface Key { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
 export interface AccessRequest { id: number; service: string; providerMember: string; client: string; clientMember: string; endpoint: { method: string; path: string } | null; reason: string; state: 'pending' | 'approved' | 'rejected' | 'withdrawn'; requestedBy: string; requestedAt: string; decidedBy: string | null; decidedAt: string | null; decisionNote: string | null; grantId: number | null }

@@ -59,6 +59,23 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     reply.code(204);
   });
 
+  // The client certificate the gateway presents to this provider's https backends. Write-only
+  // key: answers show the certificate's subject, validity and fingerprint, never the key.
+  app.put<IdP & { Body: { cert: string; key: string } }>('/subsystems/:id/backend-cert', {
+    schema: { tags: ['registry'], summary: 'Set the TLS client certificate presented to the subsystem\'s backends', params: IdParams,
+      body: Type.Object({ cert: Type.String({ minLength: 1, maxLength: 1024 * 1024 }), key: Type.String({ minLength: 1, maxLength: 64 * 1024 }) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    return reg.setBackendCert(ctx, id, req.body, who(req));
+  });
+  app.delete<IdP>('/subsystems/:id/backend-cert', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    await reg.setBackendCert(ctx, id, null, who(req));
+    reply.code(204);
+  });
+
   // ---- services
   const ServiceBody = Type.Object({
     url: Type.Optional(Str()),
@@ -68,6 +85,8 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     connectTimeout: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
     rateLimit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     logBodies: Type.Optional(Type.Boolean()),
+    // PEM CA certificates an https backend is verified with, besides the system's CAs (null: none).
+    backendCa: Type.Optional(Type.Union([Type.String({ maxLength: 1024 * 1024 }), Type.Null()])),
     backendAuth: Type.Optional(Type.Union([
       Type.Null(),
       // The older one-header shape (the platform's own wings).

@@ -3,7 +3,8 @@
 // where the service has one (src/backend-auth) and within the credential's shared budget.
 // The backend's answer is left for relay.
 import { errors as undiciErrors } from 'undici';
-import { VamcoError, type ErrorCode } from '../../core/errors.js';
+import { VamcoError, reason, type ErrorCode } from '../../core/errors.js';
+import { tlsFailure } from '../../backend-auth/index.js';
 import { upstreamHeaders } from '../headers.js';
 import { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
@@ -137,6 +138,15 @@ function classifyUpstreamError(err: unknown, x: Exchange, deps: GatewayDeps): Va
   if (x.clientGone) return new VamcoError('BAD_REQUEST', 'The client closed the connection');
   let code: ErrorCode = 'UPSTREAM_BAD_RESPONSE';
   let connectFailure = false;
+  // In TLS 1.3 a refused client certificate arrives as the cause of "other side closed" (upstream.ts).
+  const tlsCode = x.svc?.url.protocol !== 'https:' ? undefined : tlsFailure(e.code) ? e.code : (e as { cause?: { code?: string } }).cause?.code;
+  const tls = tlsFailure(tlsCode);
+  if (tls) {
+    // A wrong CA, host name or refused client certificate: named, never retried in plain text.
+    // Not a connection failure for the circuit: it fails at once and says why.
+    deps.logger.warn({ err, service: x.service, reason: tls.reason }, 'TLS towards the backend failed');
+    return new VamcoError('UPSTREAM_TLS_FAILED', `TLS towards ${where} failed: ${tls.what} [${tlsCode}]`, reason(tls.reason, { service: x.service ?? '' }));
+  }
   if (err instanceof undiciErrors.ConnectTimeoutError || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
     code = 'UPSTREAM_UNREACHABLE'; connectFailure = true;
   } else if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET'].includes(e.code ?? '')) {

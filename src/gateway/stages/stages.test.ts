@@ -24,7 +24,7 @@ const hotich: SnapSubsystem = { id: 1, key: 'GOV/H59/hotich', memberClass: 'GOV'
 const records: SnapService = {
   id: 7, key: 'GOV/H59/hotich/records', memberClass: 'GOV', memberCode: 'H59', subsystemCode: 'hotich', serviceCode: 'records',
   providerKey: 'GOV/H59/hotich', type: 'REST', url: new URL('http://backend.example/api'), timeoutMs: null, connectTimeoutMs: null,
-  rateLimit: null, rateLimitText: null, logBodies: false, backendAuth: null, backendCredential: null, openapi: null, soap: null,
+  rateLimit: null, rateLimitText: null, logBodies: false, backendAuth: null, backendCredential: null, tls: null, openapi: null, soap: null,
   endpoints: [{ id: 70, method: 'GET', path: '/records/{id}', pattern: compilePathPattern('/records/{id}') }],
 };
 

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { IconPlus, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { del, get, idPath, patch, post, qs, type List, type Service, type Subsystem } from '../api';
+import { del, get, idPath, patch, post, qs, type CertificateInfo, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime } from '../format';
 import { navigate } from '../router';
@@ -69,6 +69,7 @@ function AddService({ opened, onClose, onDone }: { opened: boolean; onClose: () 
   const [timeout, setTimeoutS] = useState<number | string>('');
   const [rate, setRate] = useState('');
   const [openapi, setOpenapi] = useState('');
+  const [ca, setCa] = useState('');
   const { busy, error, run, setError } = useAction();
   return (
     <Modal opened={opened} onClose={onClose} title={t('services.add')} size="lg">
@@ -78,7 +79,7 @@ function AddService({ opened, onClose, onDone }: { opened: boolean; onClose: () 
         try { doc = parseOpenApi(openapi); } catch (err) { setError(err); return; }
         void run(async () => {
           const id = `${provider}/${code.trim()}`;
-          await post('/services', { id, url: url.trim(), ...(timeout !== '' ? { timeout: `${timeout}s` } : {}), ...(rate.trim() ? { rateLimit: rate.trim() } : {}), ...(doc ? { openapi: doc } : {}) });
+          await post('/services', { id, url: url.trim(), ...(timeout !== '' ? { timeout: `${timeout}s` } : {}), ...(rate.trim() ? { rateLimit: rate.trim() } : {}), ...(doc ? { openapi: doc } : {}), ...(ca.trim() ? { backendCa: ca } : {}) });
           await onDone();
           onClose();
           navigate(`/services/${encodeURIComponent(id)}`);
@@ -92,12 +93,30 @@ function AddService({ opened, onClose, onDone }: { opened: boolean; onClose: () 
             <NumberInput label={`${t('services.timeout')} (s)`} value={timeout} onChange={setTimeoutS} min={1} max={600} placeholder="30" />
             <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate} onChange={(e) => setRate(e.currentTarget.value)} />
           </Group>
+          {url.trim().startsWith('https:') && <CaBundleInput value={ca} onChange={setCa} />}
           <OpenApiInput value={openapi} onChange={setOpenapi} />
           <ErrorAlert error={error} />
           <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} disabled={!provider} data-testid="service-submit">{t('common.create')}</Button></Group>
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** PEM CA certificates an https backend is verified with, besides the system's CAs (public: no secret here). */
+function CaBundleInput({ value, onChange, current }: { value: string; onChange: (v: string) => void; current?: CertificateInfo[] | null }) {
+  const { t } = useTranslation();
+  return (
+    <Stack gap={4}>
+      <Group justify="space-between">
+        <Text size="sm" fw={500}>{t('services.backendCa')}</Text>
+        <FileButton accept=".pem,.crt,.cer" onChange={(f) => { if (f) void f.text().then(onChange); }}>
+          {(props) => <Button {...props} size="xs" variant="light" leftSection={<IconUpload size={14} />}>{t('services.file')}</Button>}
+        </FileButton>
+      </Group>
+      {current && current.length > 0 && <Stack gap={2} data-testid="backend-ca-current">{current.map((c) => <Text key={c.sha256} size="xs" c="dimmed">{c.subject} · {t('services.validUntil')} {dateTime(c.notAfter)}</Text>)}</Stack>}
+      <Textarea description={t('services.backendCaHint')} placeholder="-----BEGIN CERTIFICATE-----" value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={2} maxRows={8} styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} data-testid="backend-ca" />
+    </Stack>
   );
 }
 
@@ -172,6 +191,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
   const [url, setUrl] = useState<string | null>(null);
   const [rate, setRate] = useState<string | null>(null);
   const [logBodies, setLogBodies] = useState<boolean | null>(null);
+  const [ca, setCa] = useState('');
   const [method, setMethod] = useState<string | null>('GET');
   const [path, setPath] = useState('');
   const [openapi, setOpenapi] = useState('');
@@ -204,9 +224,12 @@ export function ServiceDetailPage({ id }: { id: string }) {
                   <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate ?? s.rateLimit ?? ''} onChange={(e) => setRate(e.currentTarget.value)} readOnly={!writable} />
                   <Text size="sm">{t('services.timeout')}: {s.timeoutMs ? `${s.timeoutMs / 1000} s` : '—'} · {t('services.type')}: {s.type} · {t('common.created')}: {dateTime(s.createdAt)}</Text>
                   <Switch label={t('services.logBodies')} description={t('services.logBodiesHint')} checked={logBodies ?? s.logBodies} onChange={(e) => setLogBodies(e.currentTarget.checked)} disabled={!writable} />
-                  {writable && <Group justify="flex-end"><Button loading={act.busy} onClick={() => void act.run(async () => {
-                    await patch(`/services/${idPath(s.id)}`, { ...(url !== null ? { url } : {}), ...(rate !== null ? { rateLimit: rate.trim() || null } : {}), ...(logBodies !== null ? { logBodies } : {}) });
-                    setUrl(null); setRate(null); setLogBodies(null); await reload();
+                  {(url ?? s.url).startsWith('https:') && (writable ? <CaBundleInput value={ca} onChange={setCa} current={s.backendCa} />
+                    : s.backendCa && <Text size="sm">{t('services.backendCa')}: {s.backendCa.map((c) => c.subject).join('; ')}</Text>)}
+                  {writable && s.backendCa && <Group><ConfirmButton size="xs" label={t('services.backendCaRemove')} question={t('services.backendCaRemove')} onConfirm={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { backendCa: null }); await reload(); })} /></Group>}
+                  {writable && <Group justify="flex-end"><Button loading={act.busy} data-testid="service-save" onClick={() => void act.run(async () => {
+                    await patch(`/services/${idPath(s.id)}`, { ...(url !== null ? { url } : {}), ...(rate !== null ? { rateLimit: rate.trim() || null } : {}), ...(logBodies !== null ? { logBodies } : {}), ...(ca.trim() ? { backendCa: ca } : {}) });
+                    setUrl(null); setRate(null); setLogBodies(null); setCa(''); await reload();
                   })}>{t('common.save')}</Button></Group>}
                 </Stack>
               </Card>
