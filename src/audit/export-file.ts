@@ -11,7 +11,7 @@ import readline from 'node:readline';
 import type { Store } from '../store/index.js';
 import { hashAdmin, hashMessage, type AdminRow, type MessageRow } from './chain.js';
 import type { Anchor } from './anchor.js';
-import { adminChain, chainNodes, messageChain, registeredNodes } from './store-chains.js';
+import { adminChain, chainNodes, messageChain, registeredNodes, storeQuery } from './store-chains.js';
 import { ChainVerifier, type FirstBad } from './verifier.js';
 import type { NodeKey, VerifyResult } from './types.js';
 import type { CheckpointTable } from '../store/index.js';
@@ -93,12 +93,13 @@ export async function exportLog(store: Store, file: string, signer: NodeKey): Pr
     const nodes = await registeredNodes(store);
     if (!nodes.some((n) => n.node_id === signer.nodeId)) throw new Error(`node ${signer.nodeId} signs the export but is not registered`);
     for (const n of nodes) await write({ type: 'node', nodeId: n.node_id, publicKey: n.public_key });
+    const query = storeQuery(store);
     for (const nodeId of await chainNodes(store)) {
-      for await (const e of messageChain(store, nodeId)) {
+      for await (const e of messageChain(query, nodeId)) {
         if (e.kind === 'record') { counts.records++; await write(recordLine(e.row)); } else { counts.checkpoints++; await write(checkpointLine(e.row)); }
       }
     }
-    for await (const e of adminChain(store)) {
+    for await (const e of adminChain(query)) {
       if (e.kind === 'record') { counts.adminRecords++; await write(adminLine(e.row)); } else { counts.checkpoints++; await write(checkpointLine(e.row)); }
     }
     const end = { ...counts, digest: digest.digest('hex'), nodeId: signer.nodeId };

@@ -21,6 +21,12 @@ const NAMED_INTERRUPTED = 100;
 export interface AnchorPoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string }
 
 interface ChainState { lastSeq: number; lastHash: string; lastMessageId?: string }
+
+/** A verifier's findings as plain data (it crosses threads): see ChainVerifier.part(). */
+export interface VerifierPart {
+  records: number; checkpoints: number; adminRecords: number; bad?: FirstBad;
+  chains: Array<[string, ChainState]>; open: Array<[string, InterruptedExchange]>;
+}
 /** Per signer and chain: the last checkpoint's hash, and whether checkpoints are chained yet. */
 interface SignerState { lastHash?: string; lastSeq?: number; chained: boolean }
 
@@ -80,28 +86,26 @@ export class ChainVerifier {
     return s;
   }
 
+  // The state looked up last: a chain is fed record after record, so this skips the map.
+  private lastChain: ChainName | undefined;
+  private lastNode: string | undefined;
+  private lastState: ChainState | undefined;
+  private lastAnchors: AnchorPoint[] | undefined;
+
   /** Feeds the next record of a chain; false when it is bad (and `bad` names it). */
   record(chain: ChainName, nodeId: string | undefined, r: RecordEvent, line?: number): boolean {
     if (this.bad) return false;
-    const s = this.state(chain, nodeId);
-    const where = { chain, ...(chain === 'message' ? { nodeId } : {}), ...(line ? { line } : {}) };
-    const named = { ...where, seq: r.seq, ...(r.messageId !== undefined ? { messageId: r.messageId } : {}) };
-    const expected = s.lastSeq + 1;
-    if (r.seq > expected) {
-      return this.fail({ ...where, seq: expected, reason: `Record ${expected} is missing: the chain goes from ${s.lastSeq} to ${r.seq}.` });
+    if (chain !== this.lastChain || nodeId !== this.lastNode || !this.lastState) {
+      this.lastChain = chain;
+      this.lastNode = nodeId;
+      this.lastState = this.state(chain, nodeId);
+      this.lastAnchors = this.anchors.get(chainKey(chain, nodeId));
     }
-    if (r.seq < expected) {
-      return this.fail({ ...named, reason: `Record ${r.seq} appears again after record ${s.lastSeq}: records were duplicated or reordered.` });
-    }
-    if (r.recomputed !== r.hash) {
-      return this.fail({ ...named, reason: `Record ${r.seq} was altered: its content does not match its hash.` });
-    }
-    if (r.prevHash !== s.lastHash) {
-      return this.fail({ ...named, reason: `Record ${r.seq} does not link to record ${s.lastSeq}: records were removed, reordered or replaced.` });
-    }
-    const anchored = this.anchors.get(chainKey(chain, nodeId))?.find((p) => p.seq === r.seq);
-    if (anchored && anchored.hash !== r.hash) {
-      return this.fail({ ...named, reason: `Record ${r.seq} does not match the anchor's checkpoint of ${anchored.at} (signed by ${anchored.nodeId}): the chain was rewritten after the anchor was taken.` });
+    const s = this.lastState!;
+    // The common case first, with nothing allocated: the next seq, its hash right, linked.
+    if (r.seq !== s.lastSeq + 1 || r.recomputed !== r.hash || r.prevHash !== s.lastHash || this.lastAnchors !== undefined) {
+      const why = this.recordProblem(chain, nodeId, s, r, line);
+      if (why) return this.fail(why);
     }
     s.lastSeq = r.seq;
     s.lastHash = r.hash;
@@ -110,12 +114,35 @@ export class ChainVerifier {
     else {
       this.records++;
       if (r.status !== undefined && r.requestId !== undefined) {
-        const k = `${nodeId}\u0000${r.requestId}`;
-        if (r.status === 0) this.open.set(k, { nodeId: nodeId!, seq: r.seq, messageId: r.messageId ?? '', at: r.at ?? '' });
-        else this.open.delete(k);
+        const ok = `${nodeId}\u0000${r.requestId}`;
+        if (r.status === 0) this.open.set(ok, { nodeId: nodeId!, seq: r.seq, messageId: r.messageId ?? '', at: r.at ?? '' });
+        else this.open.delete(ok);
       }
     }
     return true;
+  }
+
+  private recordProblem(chain: ChainName, nodeId: string | undefined, s: ChainState, r: RecordEvent, line?: number): FirstBad | undefined {
+    const where = { chain, ...(chain === 'message' ? { nodeId } : {}), ...(line ? { line } : {}) };
+    const named = { ...where, seq: r.seq, ...(r.messageId !== undefined ? { messageId: r.messageId } : {}) };
+    const expected = s.lastSeq + 1;
+    if (r.seq > expected) {
+      return { ...where, seq: expected, reason: `Record ${expected} is missing: the chain goes from ${s.lastSeq} to ${r.seq}.` };
+    }
+    if (r.seq < expected) {
+      return { ...named, reason: `Record ${r.seq} appears again after record ${s.lastSeq}: records were duplicated or reordered.` };
+    }
+    if (r.recomputed !== r.hash) {
+      return { ...named, reason: `Record ${r.seq} was altered: its content does not match its hash.` };
+    }
+    if (r.prevHash !== s.lastHash) {
+      return { ...named, reason: `Record ${r.seq} does not link to record ${s.lastSeq}: records were removed, reordered or replaced.` };
+    }
+    const anchored = this.anchors.get(chainKey(chain, nodeId))?.find((p) => p.seq === r.seq);
+    if (anchored && anchored.hash !== r.hash) {
+      return { ...named, reason: `Record ${r.seq} does not match the anchor's checkpoint of ${anchored.at} (signed by ${anchored.nodeId}): the chain was rewritten after the anchor was taken.` };
+    }
+    return undefined;
   }
 
   /** Feeds a checkpoint, which must come right after the record it signs (or after the chain's end). */
@@ -170,6 +197,29 @@ export class ChainVerifier {
     let s = this.signers.get(k);
     if (!s) { s = { chained: false }; this.signers.set(k, s); }
     return s;
+  }
+
+  /** What this verifier found, for another one to take in (a chain checked on a worker thread). */
+  part(): VerifierPart {
+    return {
+      records: this.records, checkpoints: this.checkpoints, adminRecords: this.adminRecords,
+      chains: [...this.chains], open: [...this.open], ...(this.bad ? { bad: this.bad } : {}),
+    };
+  }
+
+  /**
+   * Takes in what another verifier found on chains this one has not seen, as if it had been fed
+   * their events itself; parts are absorbed in chain order. False once a part holds a bad record.
+   */
+  absorb(p: VerifierPart): boolean {
+    if (this.bad) return false;
+    this.records += p.records;
+    this.checkpoints += p.checkpoints;
+    this.adminRecords += p.adminRecords;
+    for (const [k, s] of p.chains) this.chains.set(k, s);
+    for (const [k, e] of p.open) this.open.set(k, e);
+    this.lastState = undefined;
+    return p.bad ? this.fail(p.bad) : true;
   }
 
   /** After the last record: every anchored point must have been reached. */
