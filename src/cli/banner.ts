@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Platform } from '../platform/index.js';
 import { DEMO } from '../demo/index.js';
 
-type BannerFacts = Pick<Platform, 'config' | 'nodeKey' | 'gatewayUrl' | 'gatewayListen' | 'adminUrl' | 'firstAdmin' | 'demoKey' | 'demoKeyCreated' | 'publicAdminMoved'>;
+type BannerFacts = Pick<Platform, 'config' | 'nodeKey' | 'gatewayUrl' | 'gatewayListen' | 'adminUrl' | 'firstAdmin' | 'demoKey' | 'demoKeyCreated' | 'publicAdminMoved'>
+  & Partial<Pick<Platform, 'gatewayTlsUrl' | 'demoCert'>>;
 
 /**
  * What `vamco start` prints: absolute paths (the operator may be anywhere), the address the
@@ -20,6 +21,7 @@ export function bannerText(p: BannerFacts): string {
     `  Vamco 0.1.0 · instance ${c.instance} · node ${p.nodeKey.nodeId}`,
     `  Gateway            ${p.gatewayUrl}${listens}`,
     '                     X-Road REST r1: /r1/{instance}/{class}/{member}/{subsystem}/{service}/…',
+    ...(p.gatewayTlsUrl && p.gatewayTlsUrl !== p.gatewayUrl ? [`  Gateway (HTTPS)    ${p.gatewayTlsUrl}   (mutual TLS: client certificates of the platform CA; vamco ca export)`] : []),
     `  Console/admin API  ${p.adminUrl}/   (API bearer token in ${path.join(c.dataDir, 'admin-token')})`,
     `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${c.dataDir}`}`,
   ];
@@ -37,6 +39,12 @@ export function bannerText(p: BannerFacts): string {
     lines.push('', '  Demo exchange: the one-stop-shop system of the provincial office calls the justice department\'s civil registry:',
       `  curl -i -H 'X-Road-Client: ${c.instance}/${DEMO.consumerSubsystem}' ${keyArg} \\`,
       `       ${p.gatewayUrl}/r1/${c.instance}/${DEMO.service}/records/079203000001`);
+  }
+  if (p.demoKey && p.demoCert && p.gatewayTlsUrl) {
+    const d = p.demoCert;
+    lines.push('', '  The same call over HTTPS, the system authenticated by its TLS client certificate (no API key):',
+      `  curl -i --cacert ${quote(d.caFile)} --cert ${quote(d.certFile)} --key ${quote(d.keyFile)} \\`,
+      `       -H 'X-Road-Client: ${c.instance}/${DEMO.consumerSubsystem}' ${p.gatewayTlsUrl}/r1/${c.instance}/${DEMO.service}/records/079203000001`);
   }
   lines.push('');
   return lines.join('\n') + '\n';

@@ -11,6 +11,13 @@ export const ERRORS = {
   BACKEND_URL_REFUSED:    { status: 400, title: 'Backend URL refused', xroad: 'Client.BadRequest' },
   UNAUTHENTICATED:        { status: 401, title: 'Unauthenticated', xroad: 'Client.InvalidCredentials' },
   INVALID_CLIENT:         { status: 401, title: 'Invalid client credentials', xroad: 'Client.InvalidCredentials' },
+  // A TLS client certificate that cannot authenticate (issue 8): X-Road's security server
+  // answers an information system's failed TLS authentication with SslAuthenticationFailed.
+  CLIENT_CERT_UNKNOWN:    { status: 401, title: 'Client certificate not registered', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },
+  CLIENT_CERT_REVOKED:    { status: 401, title: 'Client certificate revoked', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },
+  CLIENT_CERT_EXPIRED:    { status: 401, title: 'Client certificate expired', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },
+  CLIENT_CERT_NOT_YET_VALID: { status: 401, title: 'Client certificate not yet valid', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },
+  CLIENT_CERT_UNTRUSTED:  { status: 401, title: 'Client certificate not issued by a trusted CA', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },
   ACCESS_DENIED:          { status: 403, title: 'Access denied', xroad: 'Server.ServerProxy.AccessDenied' },
   FORBIDDEN:              { status: 403, title: 'Forbidden', xroad: 'Client.Forbidden' },
   NOT_FOUND:              { status: 404, title: 'Not found', xroad: 'Client.NotFound' },

@@ -1,6 +1,7 @@
 // The gateway's HTTP server: /r1 exchanges, POST /token, /listClients, health.
 import crypto from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { VamcoError } from '../core/errors.js';
 import { clientErrorHandler, clientErrorReason, problemAnswer } from '../core/client-error.js';
@@ -49,7 +50,8 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-export function createGatewayServer(deps: GatewayDeps): http.Server {
+/** The gateway's server: plain HTTP, or HTTPS with `tlsOptions` (tls.ts). */
+export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.ServerOptions): http.Server {
   const exchange = createExchangeHandler(deps);
   const { config } = deps;
 
@@ -96,7 +98,7 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     json(res, 200, { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, { 'cache-control': 'no-store', 'x-road-request-id': requestId });
   }
 
-  const server = http.createServer({
+  const serverOptions: http.ServerOptions = {
     requestTimeout: config.requestTimeoutMs,
     headersTimeout: config.headersTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
@@ -105,7 +107,8 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
     connectionsCheckingInterval: 1000,
     maxHeaderSize: 16 * 1024,
     insecureHTTPParser: false,
-  }, (req, res) => {
+  };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const t0 = performance.now();
     const url = req.url ?? '/';
     if (url.startsWith('/r1/') && !url.startsWith('/r1/listClients')) {
@@ -166,7 +169,9 @@ export function createGatewayServer(deps: GatewayDeps): http.Server {
       if (path === '/token') sendProblem(res, err, requestId, close);
       else sendFault(res, err, requestId, req.headers.accept, close);
     });
-  });
+  };
+  // The same handler behind HTTPS: https.Server has http.Server's request API.
+  const server = (tlsOptions ? https.createServer({ ...serverOptions, ...tlsOptions }, handler) : http.createServer(serverOptions, handler)) as http.Server;
   /** /token (OAuth2) and the wings' own prefixes answer problem+json; the rest of this port speaks X-Road. */
   const speaksProblem = (target: string): boolean =>
     target === '/token' || target.startsWith('/token?') || !!deps.mounts?.some((m) => target.startsWith(m.prefix));

@@ -9,6 +9,7 @@
 // sleeps whole milliseconds) and smaller batches each; one writer batches across workers, and
 // its fsync never blocks a process that is serving requests.
 import cluster, { type Worker } from 'node:cluster';
+import net from 'node:net';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/index.js';
@@ -97,20 +98,35 @@ function serveLog(worker: Worker, log: MessageLog): void {
   });
 }
 
-export interface GatewayWorkers { port: number; drain(): void; stop(): Promise<void> }
+export interface GatewayWorkers { port: number | null; tlsPort: number | null; drain(): void; stop(): Promise<void> }
+
+/** A free port now, for listeners the workers must share: port 0 in every worker would share one handle for HTTP and HTTPS. */
+async function freePort(host: string): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r, j) => { s.once('error', j); s.listen(0, host, r); });
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
 
 /** Forks the gateway workers and waits until they all listen; re-forks a worker that dies. */
-export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics, localBackends: Readonly<Record<string, string>> = {}): Promise<GatewayWorkers> {
+export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics, localBackends: Readonly<Record<string, string>> = {},
+  tls: { certFile: string; keyFile: string } | null = null): Promise<GatewayWorkers> {
+  // The workers serve the certificate the primary chose (issued here, if the platform CA did it).
+  const tlsPort = tls && config.gatewayTlsPort !== null ? (config.gatewayTlsPort || await freePort(config.gatewayHost)) : null;
+  const tlsEnv: Record<string, string> = tls && tlsPort !== null
+    ? { VAMCO_TLS_CERT: tls.certFile, VAMCO_TLS_KEY: tls.keyFile, VAMCO_GATEWAY_TLS_PORT: String(tlsPort) }
+    : { VAMCO_GATEWAY_TLS_PORT: 'off' };
   // Structured clone instead of JSON for the record batches.
   cluster.setupPrimary({ serialization: 'advanced' });
   const aggregator = new AggregatorRegistry();
   // /metrics on the admin port answers for all workers together.
   metrics.registry.metrics = () => aggregator.clusterMetrics();
   let stopping = false;
-  let port = 0;
+  let port: number | null = null;
   const fork = (): Worker => {
     // The primary's own demo and publicadmin servers, for the workers' snapshots.
-    const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends) });
+    const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends), ...tlsEnv });
     serveLog(w, log);
     w.on('exit', (code, signal) => {
       if (stopping) return;
@@ -121,11 +137,17 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
   };
   const workers = Array.from({ length: config.workers }, fork);
   await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-    w.once('listening', (addr) => { port = addr.port; resolve(); });
+    // HTTP first (when on), then HTTPS: a worker is up once its last listener is.
+    const want = (config.gatewayHttp ? 1 : 0) + (tlsPort !== null ? 1 : 0);
+    let seen = 0;
+    w.on('listening', (addr) => {
+      if (addr.port !== tlsPort) port = addr.port;
+      if (++seen === want) resolve();
+    });
     w.once('exit', (code) => reject(new Error(`gateway worker exited (${code}) before listening`)));
   })));
   return {
-    port,
+    port, tlsPort,
     drain() {
       for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'drain' });
     },

@@ -1,6 +1,7 @@
 // The gateway role: backend pools, token key, rate limits, readiness and the HTTP server,
 // started the same way in one process (platform.ts) and in each worker (cluster.ts).
 import type http from 'node:http';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ping, type Store } from '../store/index.js';
@@ -12,9 +13,14 @@ import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
 import { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
 import { AddressGuard } from '../preauth/index.js';
+import { tlsServerOptions, watchTlsFiles, type TlsFiles } from '../gateway/tls.js';
+import { platformCaCertificate, readClientCaFile } from '../pki/index.js';
 
 export interface GatewayRole {
-  port: number;
+  /** The HTTP port (null when VAMCO_GATEWAY_PORT=off). */
+  port: number | null;
+  /** The HTTPS port (null when off, or when this node has no certificate to serve). */
+  tlsPort: number | null;
   /** Ready while the snapshot is loaded, the database answers, the message log can commit (and `extraReady`, if given). */
   isReady(): boolean;
   whyNotReady(): string | null;
@@ -28,6 +34,8 @@ export async function startGatewayRole(a: {
   metrics: Metrics; logger: Logger; extraReady?: () => boolean;
   /** Wings served on the gateway port (the edoc hub), given the gateway's token service. */
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
+  /** The certificate and key the HTTPS listener serves (default: VAMCO_TLS_CERT/VAMCO_TLS_KEY). */
+  tls?: { certFile: string; keyFile: string } | null;
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   // The gateway's own port joins the policy once bound: a backend name that comes to point at it is refused too.
@@ -67,14 +75,37 @@ export async function startGatewayRole(a: {
     a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
   });
   const receipts = a.nodeKey ? receiptIssuer({ instance: config.instance, key: a.nodeKey, store, logger: a.logger }) : undefined;
-  const server = createGatewayServer({ config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) });
-  const port = await listen(server, config.gatewayPort, config.gatewayHost);
-  ownPorts.push(port);
+  const deps = { config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) };
+  const servers: http.Server[] = [];
+  let port: number | null = null;
+  if (config.gatewayHttp) {
+    const server = createGatewayServer(deps);
+    port = await listen(server, config.gatewayPort, config.gatewayHost);
+    servers.push(server);
+    ownPorts.push(port);
+  }
+  let tlsPort: number | null = null;
+  let unwatch = () => {};
+  const tlsFiles = a.tls !== undefined ? a.tls : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : null;
+  if (config.gatewayTlsPort !== null && tlsFiles) {
+    // Client certificates are checked against the platform CA and the operator's roots file,
+    // re-read with the certificate when a watched file changes.
+    const platformCa = await platformCaCertificate(store);
+    const files: TlsFiles = { ...tlsFiles, clientCas: () => [...(platformCa ? [platformCa] : []), ...(config.clientCaFile ? readClientCaFile(config.clientCaFile) : [])] };
+    const tlsServer = createGatewayServer(deps, tlsServerOptions(files));
+    tlsPort = await listen(tlsServer, config.gatewayTlsPort, config.gatewayHost);
+    servers.push(tlsServer);
+    ownPorts.push(tlsPort);
+    unwatch = watchTlsFiles(tlsServer as unknown as tls.Server, files, [tlsFiles.certFile, tlsFiles.keyFile, ...(config.clientCaFile ? [config.clientCaFile] : [])], a.logger);
+  } else if (config.gatewayTlsPort !== null) {
+    a.logger.warn('gateway HTTPS off on this node: no VAMCO_TLS_CERT/VAMCO_TLS_KEY and no key of the platform CA here to issue a certificate');
+  }
   return {
-    port, isReady, whyNotReady,
+    port, tlsPort, isReady, whyNotReady,
     async stop() {
+      unwatch();
       // In-flight exchanges may run as long as a request may: they finish and are logged.
-      await closeServer(server, config.requestTimeoutMs);
+      await Promise.all(servers.map((s) => closeServer(s, config.requestTimeoutMs)));
       clearInterval(health);
       await upstreams.close();
       shared?.close();

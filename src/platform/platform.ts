@@ -22,7 +22,8 @@ import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens }
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
 import { edocAdminPlugin } from './edoc-admin.js';
-import { loadOrCreateCa, type PlatformCa } from '../pki/index.js';
+import { loadOrCreateCa, loadOrIssueServerCert, type PlatformCa } from '../pki/index.js';
+import { ensureDemoCert, type DemoCert } from './demo-cert.js';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -39,6 +40,10 @@ export interface Platform {
   edoc: EdocWing;
   /** The platform CA (its key is null on a node that did not create it). */
   ca: PlatformCa;
+  /** The HTTPS (mutual TLS) listener's URL; null when it is off or this node has no certificate to serve. */
+  gatewayTlsUrl: string | null;
+  /** The demo consumer's client certificate files, for the banner's mutual-TLS curl. */
+  demoCert: DemoCert | null;
   /** True when this start registered the demo and made its key (the banner shows it only then). */
   demoKeyCreated: boolean;
   /** The gateway's listening address as bound, e.g. 0.0.0.0:8080 (gatewayUrl is where to call it from here). */
@@ -118,6 +123,13 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       }
       return { firstAdmin, demo, ca };
     });
+    // The demo's client certificate (first start, on the node that holds the CA key): the
+    // banner's second curl calls over mutual TLS with it and no API key.
+    const demoCert = demo && config.gatewayTlsPort !== null ? await ensureDemoCert(ctx, ca) : null;
+    // The HTTPS listener's certificate: the operator's files, or one the platform CA issued.
+    const tlsFiles = config.gatewayTlsPort === null ? null
+      : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+        : await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
 
     const messageLog = await MessageLog.open(store, nodeKey, {
       checkpointIntervalMs: config.checkpointIntervalMs,
@@ -130,15 +142,17 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
 
-    let gatewayPort: number;
+    let gatewayPort: number | null;
+    let gatewayTlsPort: number | null;
     let isReady: () => boolean;
     let whyNotReady: () => string | null;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
-      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends);
+      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles);
       drainWorkers = () => workers.drain();
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;
+      gatewayTlsPort = workers.tlsPort;
       let dbUp = true;
       const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
       health.unref();
@@ -153,14 +167,15 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)] });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)], tls: tlsFiles });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
+      gatewayTlsPort = gateway.tlsPort;
       isReady = gateway.isReady;
       whyNotReady = gateway.whyNotReady;
     }
 
-    const ownPorts = [gatewayPort];
+    const ownPorts = [gatewayPort, gatewayTlsPort].filter((p): p is number => p !== null);
     const adminOpts = {
       ...opts.admin,
       plugins: [accountsPlugin, accessRequestsPlugin, dashboardPlugin, edocAdminPlugin(edoc.hub), ...(opts.admin?.plugins ?? []), ...(config.publicAdmin ? [publicAdminAdminPlugin] : [])],
@@ -182,9 +197,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     return {
       config, store, nodeKey, messageLog, snapshots, logger,
-      gatewayUrl: `http://${host(config.gatewayHost)}:${gatewayPort}`,
+      // With HTTP off, the HTTPS address is the one to call.
+      gatewayUrl: gatewayPort !== null ? `http://${host(config.gatewayHost)}:${gatewayPort}` : `https://${host(config.gatewayHost)}:${gatewayTlsPort}`,
+      gatewayTlsUrl: gatewayTlsPort !== null ? `https://${host(config.gatewayHost)}:${gatewayTlsPort}` : null,
+      demoCert: gatewayTlsPort !== null ? demoCert : null,
       adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
-      gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort}`,
+      gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort ?? gatewayTlsPort}`,
       adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc, ca,
       async drain() {
         draining = true;

@@ -59,6 +59,8 @@ export interface Exchange {
   client: string | null;
   /** The calling subsystem; null for a member-level client (which authorise refuses). */
   clientSub: SnapSubsystem | null;
+  /** Which credential identified the client. */
+  credential: 'api-key' | 'token' | 'certificate' | null;
 
   // resolve
   /** INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE */
@@ -102,7 +104,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
     req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
     messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
     path: '', query: '', segments: [], ref: null, userId: null, issue: null, securityServer: null,
-    client: null, clientSub: null,
+    client: null, clientSub: null, credential: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
     meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null, soapMode: null, soapOperation: null,
     clientGone: false, finished: false,

@@ -6,6 +6,7 @@ import { VamcoError } from '../../core/errors.js';
 import { parseClientHeader } from '../../core/ids.js';
 import { hashApiKey } from '../../registry/index.js';
 import type { Exchange, StageFactory } from './context.js';
+import { presentedCert, certSubsystem } from '../client-cert.js';
 
 export const identify: StageFactory = (deps) => ({
   name: 'identify',
@@ -29,15 +30,22 @@ export const identify: StageFactory = (deps) => ({
     const auth = req.headers.authorization;
     let subsystemId: number | undefined;
     if (typeof apiKey === 'string' && apiKey) {
+      x.credential = 'api-key';
       subsystemId = snap.keys.get(hashApiKey(apiKey));
     } else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       x.authorizationConsumed = true;
+      x.credential = 'token';
       const claims = deps.tokens.verify(auth.slice(7).trim());
       // The key behind a token must still be valid: revoking a key ends its tokens at once.
       if (claims) subsystemId = snap.keys.get(claims.kh);
       if (claims && claims.sub !== `${ref.instance}/${snap.subsystemsById.get(subsystemId ?? -1)?.key}`) subsystemId = undefined;
     } else {
-      throw new VamcoError('UNAUTHENTICATED', 'Send an API key in X-API-Key or a bearer token from POST /token');
+      // No header credential: a TLS client certificate, when one came with the connection. One
+      // with a header credential is left alone: the key or token the client chose decides.
+      const cert = presentedCert(req);
+      if (!cert) throw new VamcoError('UNAUTHENTICATED', 'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
+      subsystemId = certSubsystem(snap, cert);
+      x.credential = 'certificate';
     }
     if (subsystemId === undefined) throw new VamcoError('UNAUTHENTICATED', 'The credential is not valid');
     if (ref.subsystemCode === null) {

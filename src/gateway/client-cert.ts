@@ -1,0 +1,53 @@
+// A TLS client certificate as the caller's credential (issue 8, item 3). The handshake has
+// proved the caller holds the certificate's key (node:tls checks CertificateVerify even with
+// rejectUnauthorized off); this decides what the certificate is worth, from the snapshot only.
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { VamcoError } from '../core/errors.js';
+import type { Snapshot } from '../registry/index.js';
+
+export interface PresentedCert {
+  /** SHA-256 of the DER, lower-case hex (how the registry names it). */
+  fingerprint: string;
+  /** OpenSSL's verdict on its chain against the trusted roots (null: trusted). */
+  chainError: string | null;
+}
+
+// Once per connection: a keep-alive client's later requests reuse the verdict.
+const perSocket = new WeakMap<object, PresentedCert | null>();
+
+/** The certificate presented on this request's connection, or null (plain HTTP, or none sent). */
+export function presentedCert(req: IncomingMessage): PresentedCert | null {
+  const socket = req.socket as TLSSocket;
+  if (!socket.encrypted) return null;
+  const known = perSocket.get(socket);
+  if (known !== undefined) return known;
+  const peer = socket.getPeerCertificate();
+  const cert = peer && peer.fingerprint256
+    ? { fingerprint: peer.fingerprint256.replace(/:/g, '').toLowerCase(), chainError: socket.authorized ? null : String(socket.authorizationError ?? 'UNABLE_TO_VERIFY') }
+    : null;
+  perSocket.set(socket, cert);
+  return cert;
+}
+
+const DATE_ERRORS: Record<string, 'CLIENT_CERT_EXPIRED' | 'CLIENT_CERT_NOT_YET_VALID'> = {
+  CERT_HAS_EXPIRED: 'CLIENT_CERT_EXPIRED', CERT_NOT_YET_VALID: 'CLIENT_CERT_NOT_YET_VALID',
+};
+
+/** The subsystem id the certificate authenticates, or a fault saying why it does not. */
+export function certSubsystem(snap: Snapshot, cert: PresentedCert, now = Date.now()): number {
+  const entry = snap.clientCerts.get(cert.fingerprint);
+  if (!entry) {
+    const dated = cert.chainError ? DATE_ERRORS[cert.chainError] : undefined;
+    if (dated) throw new VamcoError(dated, `The TLS client certificate (SHA-256 ${cert.fingerprint}) is ${dated === 'CLIENT_CERT_EXPIRED' ? 'expired' : 'not yet valid'} (and not registered)`);
+    throw new VamcoError('CLIENT_CERT_UNKNOWN', `The TLS client certificate (SHA-256 ${cert.fingerprint}) is not registered to any subsystem: register it with "vamco cert add", or send an API key`);
+  }
+  if (entry.revoked) throw new VamcoError('CLIENT_CERT_REVOKED', `The TLS client certificate (SHA-256 ${cert.fingerprint}) was revoked`);
+  if (now < entry.notBefore) throw new VamcoError('CLIENT_CERT_NOT_YET_VALID', `The TLS client certificate is valid from ${new Date(entry.notBefore).toISOString()}`);
+  if (now > entry.notAfter) throw new VamcoError('CLIENT_CERT_EXPIRED', `The TLS client certificate expired at ${new Date(entry.notAfter).toISOString()}`);
+  // Registered, in its dates, but its issuer is no longer trusted (a root taken out of VAMCO_CLIENT_CA_FILE).
+  if (cert.chainError && !DATE_ERRORS[cert.chainError]) {
+    throw new VamcoError('CLIENT_CERT_UNTRUSTED', `The TLS client certificate's chain does not verify against the trusted roots (${cert.chainError})`);
+  }
+  return entry.subsystemId;
+}
