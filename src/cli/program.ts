@@ -85,6 +85,13 @@ export function buildProgram(): Command {
       const v = await reg.setBackendCert(ctx, id, { cert: readFile(o.cert), key: readSecretFileArg(o.key) }, who());
       out(`${v!.subject}\tvalid until ${v!.notAfter}\tsha256 ${v!.sha256}`);
     }));
+  addBackendAuthOptions(subsystem.command('backend-auth <subsystem>')
+    .description('the backend credential of the subsystem\'s services that set none of their own (--backend-auth inherit removes it)'))
+    .action((id: string, o: BackendAuthOptions) => withStore(async (ctx) => {
+      const input = backendAuthFrom(o);
+      if (!input) throw new VamcoError('VALIDATION_FAILED', 'Name the scheme with --backend-auth (none, static, oauth2, signed, inherit)');
+      out(JSON.stringify(await reg.setSubsystemBackendAuth(ctx, id, input, who())));
+    }));
   backendCert.command('remove <subsystem>').description('stop presenting a client certificate').action((id: string) => withStore(async (ctx) => { await reg.setBackendCert(ctx, id, null, who()); }));
   backendCert.command('show <subsystem>').description('the certificate (never the key), as JSON').action((id: string) => withStore(async (ctx) => {
     const s = (await reg.listSubsystems(ctx)).find((x) => x.id === id);

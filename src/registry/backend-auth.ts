@@ -30,10 +30,10 @@ export function checkBackendAuth(a: unknown): BackendAuth {
   return { header, value };
 }
 
-/** The backend credential of a service row, opened. */
-export function openBackendAuth(ring: Keyring, serviceIdNum: number, stored: string | null): BackendAuthSpec | null {
+/** The backend credential of a service row (or, with table "subsystems", a provider subsystem's), opened. */
+export function openBackendAuth(ring: Keyring, rowId: number, stored: string | null, table: 'services' | 'subsystems' = 'services'): BackendAuthSpec | null {
   if (!stored) return null;
-  const ctx = sealContext('services', 'backend_auth', serviceIdNum);
+  const ctx = sealContext(table, 'backend_auth', rowId);
   return parseStoredSpec(isSealed(stored) ? ring.open(stored, ctx) : stored);
 }
 

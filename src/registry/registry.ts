@@ -91,6 +91,8 @@ export interface SubsystemView {
   id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string;
   /** The client certificate presented to this provider's backends (never its key); null: none. */
   backendCert?: CertificateView | null;
+  /** The backend credential of its services that set none of their own (without secrets). */
+  backendAuth?: BackendAuthView | null;
 }
 export interface EndpointView { id: number; method: string; path: string; operationId?: string | null }
 export interface ServiceView {
@@ -167,18 +169,41 @@ export async function removeSubsystem(ctx: RegistryCtx, id: string, who: Actor):
 
 export async function listSubsystems(ctx: RegistryCtx, filter: { member?: string } = {}): Promise<SubsystemView[]> {
   let q = ctx.store.db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
-    .select(['subsystems.id', 'subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'subsystems.backend_cert', 'members.member_class', 'members.member_code']);
+    .select(['subsystems.id', 'subsystems.subsystem_code', 'subsystems.name', 'subsystems.created_at', 'subsystems.backend_cert', 'subsystems.backend_auth', 'members.member_class', 'members.member_code']);
   if (filter.member) {
     const m = parseMemberId(filter.member);
     q = q.where('members.member_class', '=', m.memberClass).where('members.member_code', '=', m.memberCode);
   }
   const rows = await q.orderBy('members.member_class').orderBy('members.member_code').orderBy('subsystems.subsystem_code').execute();
-  const ring = rows.some((r) => r.backend_cert) ? await ctx.store.keyring() : null;
+  const ring = rows.some((r) => r.backend_cert || r.backend_auth) ? await ctx.store.keyring() : null;
   return rows.map((r) => ({
     id: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, memberId: `${r.member_class}/${r.member_code}`,
     subsystemCode: r.subsystem_code, name: r.name, createdAt: r.created_at,
     backendCert: ring ? clientCertView(openBackendCert(ring, Number(r.id), r.backend_cert)) : null,
+    backendAuth: ring ? viewOf(openBackendAuth(ring, Number(r.id), r.backend_auth, 'subsystems')) : null,
   }));
+}
+
+/**
+ * Sets (null or "inherit": removes) the backend credential of a provider subsystem: every one of
+ * its services without a credential of its own uses it, sharing one token and one budget. A
+ * secret left out keeps the stored one of the same scheme.
+ */
+export async function setSubsystemBackendAuth(ctx: RegistryCtx, id: string, input: BackendAuthInput | null, who: Actor, opts: ServiceOptions = {}): Promise<BackendAuthView | null> {
+  const row = await subsystemRow(ctx.store.db, id);
+  const ring = await ctx.store.keyring();
+  const stored = (await ctx.store.db.selectFrom('subsystems').select('backend_auth').where('id', '=', row.id).executeTakeFirstOrThrow()).backend_auth;
+  const previous = openBackendAuth(ring, row.id, stored, 'subsystems');
+  const spec = await normaliseBackendAuth(input, {
+    previous,
+    checkUrl: async (u) => (opts.trustedBackend ? new URL(u) : checkBackendUrl(u, { allow: ctx.config.backendAllow, ownPorts: ownPorts(ctx) })),
+  });
+  await mutate(ctx, who, 'subsystem.backend-auth', subsystemId(parseSubsystemId(id)), async (trx) => {
+    const sealed = spec ? ring.seal(JSON.stringify(spec), sealContext('subsystems', 'backend_auth', row.id)) : null;
+    await trx.updateTable('subsystems').set({ backend_auth: sealed }).where('id', '=', row.id).execute();
+    return { result: undefined, before: viewOf(previous), after: viewOf(spec) };
+  });
+  return viewOf(spec);
 }
 
 /**

@@ -85,7 +85,10 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
     const subsystems = new Map<string, SnapSubsystem>();
     const subById = new Map<number, SnapSubsystem>();
     const certBySub = new Map<number, ClientCertificate>();
+    const authBySub = new Map<number, BackendAuthSpec>();
     for (const s of subs) {
+      const auth = openBackendAuth(ring, Number(s.id), s.backend_auth, 'subsystems');
+      if (auth) authBySub.set(Number(s.id), auth);
       const cert = openBackendCert(ring, Number(s.id), s.backend_cert);
       if (cert) certBySub.set(Number(s.id), cert);
       const m = memberById.get(Number(s.member_id))!;
@@ -121,7 +124,9 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
     const servicesByProvider = new Map<string, SnapService[]>();
     for (const s of svcs) {
       const sub = subById.get(Number(s.subsystem_id))!;
-      const backendAuth = sameSpec(openBackendAuth(ring, Number(s.id), s.backend_auth));
+      // The service's own credential wins; without one it uses its provider subsystem's.
+      const own = openBackendAuth(ring, Number(s.id), s.backend_auth);
+      const backendAuth = sameSpec(own ?? authBySub.get(sub.id) ?? null);
       const url = resolveLocal(new URL(s.url), local);
       const snap: SnapService = {
         id: Number(s.id), key: `${sub.key}/${s.service_code}`,
@@ -129,7 +134,7 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
         providerKey: sub.key, type: s.service_type, url,
         timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
         rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
-        logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, `${sub.key}/${s.service_code}`, url),
+        logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, own ? `service ${sub.key}/${s.service_code}` : `subsystem ${sub.key}`, url),
         tls: url.protocol === 'https:' ? tlsOf(s.backend_ca, certBySub.get(sub.id) ?? null) : null,
         openapi: s.openapi, soap: s.wsdl ? parseWsdl(s.wsdl) : null, endpoints: epsByService.get(Number(s.id)) ?? [],
       };
@@ -166,12 +171,12 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
 }
 
 /** The name a credential is known by in the gateway, its errors and its budget. */
-export function credentialName(spec: BackendAuthSpec | null, serviceKey: string, url: URL): string | null {
+export function credentialName(spec: BackendAuthSpec | null, owner: string, url: URL): string | null {
   if (!spec) return null;
   switch (spec.scheme) {
     case 'oauth2': return `client ${spec.clientId} of ${spec.tokenUrl}${spec.scope ? ` (scope ${spec.scope})` : ''}`;
     case 'signed': return `user ${spec.user} at ${url.origin}`;
-    default: return `service ${serviceKey}`;
+    default: return owner;
   }
 }
 

@@ -10,7 +10,7 @@ export interface SealedColumn { table: string; key: string; columns: readonly st
 export const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'users', key: 'id', columns: ['totp_secret', 'totp_pending_secret'] },
   { table: 'services', key: 'id', columns: ['backend_auth'] },
-  { table: 'subsystems', key: 'id', columns: ['backend_cert'] },
+  { table: 'subsystems', key: 'id', columns: ['backend_cert', 'backend_auth'] },
   { table: 'publicadmin_dossiers', key: 'code', columns: ['applicant', 'documents'] },
 ];
 

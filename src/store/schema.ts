@@ -8,6 +8,8 @@ export interface SubsystemTable {
   id: Generated<number>; member_id: number; subsystem_code: string; name: string | null; created_at: string;
   /** Sealed JSON {cert, key}: the client certificate presented to this provider's backends. */
   backend_cert: string | null;
+  /** Sealed JSON: the backend credential of the subsystem's services that set none of their own. */
+  backend_auth: string | null;
 }
 export interface ServiceTable {
   id: Generated<number>;

@@ -14,6 +14,7 @@ export const registryCases: Case[] = [
   { name: 'GET /subsystems', req: async () => ({ method: 'GET', path: '/subsystems' }), expect: readAll() },
   { name: 'POST /subsystems (own agency)', req: async (w) => ({ method: 'POST', path: '/subsystems', body: { id: `GOV/A/${w.fresh('s')}` } }), expect: ownWrite(201) },
   { name: 'PUT /subsystems/{id}/backend-cert', req: async () => ({ method: 'PUT', path: '/subsystems/GOV:A:app/backend-cert', body: backendCert }), expect: ownWrite(200) },
+  { name: 'PUT /subsystems/{id}/backend-auth', req: async () => ({ method: 'PUT', path: '/subsystems/GOV:A:app/backend-auth', body: { scheme: 'inherit' } }), expect: ownWrite(200) },
   { name: 'DELETE /subsystems/{id}/backend-cert', req: async () => ({ method: 'DELETE', path: '/subsystems/GOV:A:app/backend-cert' }), expect: ownWrite(204) },
   { name: 'DELETE /subsystems/{id}', req: async (w) => { const id = `GOV/A/${w.fresh('d')}`; await w.admin('POST', '/subsystems', { id }); return { method: 'DELETE', path: `/subsystems/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
   { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll() },

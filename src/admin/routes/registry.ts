@@ -13,6 +13,21 @@ const Str = (o: object = {}) => Type.String({ minLength: 1, maxLength: 2048, ...
 const IdParams = Type.Object({ id: Str() });
 type IdP = { Params: { id: string } };
 
+// A backend credential scheme (src/backend-auth); secrets are write-only: answers show only that one is set.
+const BackendAuthBody = Type.Object({
+  scheme: Type.Union(['none', 'static', 'oauth2', 'signed', 'inherit'].map((k) => Type.Literal(k))),
+  budget: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
+  headers: Type.Optional(Type.Array(Type.Object({ name: Str({ maxLength: 100 }), value: Type.Optional(Type.String({ maxLength: 8192 })) }, { additionalProperties: false }), { maxItems: 10 })),
+  tokenUrl: Type.Optional(Str({ maxLength: 2048 })),
+  clientId: Type.Optional(Str({ maxLength: 500 })),
+  clientSecret: Type.Optional(Type.String({ maxLength: 8192 })),
+  scope: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+  clientAuth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('body')])),
+  user: Type.Optional(Str({ maxLength: 500 })),
+  secret: Type.Optional(Type.String({ maxLength: 8192 })),
+  template: Type.Optional(Type.Object({}, { additionalProperties: true })),
+}, { additionalProperties: false });
+
 export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
   const ctx = { store: deps.store, config: deps.config, ownPorts: deps.ownPorts };
 
@@ -76,6 +91,14 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     reply.code(204);
   });
 
+  app.put<IdP & { Body: reg.ServiceInput['backendAuth'] }>('/subsystems/:id/backend-auth', {
+    schema: { tags: ['registry'], summary: 'Set the backend credential of the subsystem\'s services that set none of their own ("inherit" removes it)', params: IdParams, body: BackendAuthBody },
+  }, async (req) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    return { backendAuth: await reg.setSubsystemBackendAuth(ctx, id, req.body as never, who(req)) };
+  });
+
   // ---- services
   const ServiceBody = Type.Object({
     url: Type.Optional(Str()),
@@ -91,20 +114,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
       Type.Null(),
       // The older one-header shape (the platform's own wings).
       Type.Object({ header: Str({ maxLength: 100 }), value: Str() }, { additionalProperties: false }),
-      // A scheme (src/backend-auth); secrets are write-only: answers show only that one is set.
-      Type.Object({
-        scheme: Type.Union(['none', 'static', 'oauth2', 'signed', 'inherit'].map((k) => Type.Literal(k))),
-        budget: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
-        headers: Type.Optional(Type.Array(Type.Object({ name: Str({ maxLength: 100 }), value: Type.Optional(Type.String({ maxLength: 8192 })) }, { additionalProperties: false }), { maxItems: 10 })),
-        tokenUrl: Type.Optional(Str({ maxLength: 2048 })),
-        clientId: Type.Optional(Str({ maxLength: 500 })),
-        clientSecret: Type.Optional(Type.String({ maxLength: 8192 })),
-        scope: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-        clientAuth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('body')])),
-        user: Type.Optional(Str({ maxLength: 500 })),
-        secret: Type.Optional(Type.String({ maxLength: 8192 })),
-        template: Type.Optional(Type.Object({}, { additionalProperties: true })),
-      }, { additionalProperties: false }),
+      BackendAuthBody,
     ])),
   }, { additionalProperties: false });
   app.get<{ Querystring: { provider?: string; member?: string } }>('/services', {
