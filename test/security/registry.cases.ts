@@ -1,6 +1,6 @@
 // Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
 import { expect } from 'vitest';
-import { adminOnly, ownWrite, readAll, scopedList, type Case } from './world.js';
+import { adminOnly, csr, ownWrite, readAll, scopedList, type Case } from './world.js';
 import { makeCa } from '../helpers/tls.js';
 
 // A client certificate for the backend-cert cells (the route checks it is a real pair).
@@ -32,6 +32,10 @@ export const registryCases: Case[] = [
   // Agency admins see their own agency's keys only.
   { name: 'GET /keys', req: async () => ({ method: 'GET', path: '/keys' }), expect: readAll(), sees: scopedList((k) => [k.subsystemId]) },
   { name: 'POST /keys', req: async () => ({ method: 'POST', path: '/keys', body: { subsystem: 'GOV/A/app' } }), expect: ownWrite(201) },
+  // TLS client certificates (issue 8): like keys, scoped to the agency; issued here from a CSR.
+  { name: 'GET /client-certificates', req: async () => ({ method: 'GET', path: '/client-certificates' }), expect: readAll(), sees: scopedList((c) => [c.subsystemId]) },
+  { name: 'POST /client-certificates', req: async () => ({ method: 'POST', path: '/client-certificates', body: { subsystem: 'GOV/A/app', csr: await csr() } }), expect: ownWrite(201) },
+  { name: 'DELETE /client-certificates/{id}', req: async (w) => { const c = await w.admin('POST', '/client-certificates', { subsystem: 'GOV/A/app', csr: await csr() }); return { method: 'DELETE', path: `/client-certificates/${c.id}` }; }, expect: ownWrite(200) },
   { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
 ];
 

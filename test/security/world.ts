@@ -4,6 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsolePlatform, type ConsolePlatform } from './console-platform.js';
 import type { TestPlatformOptions } from '../helpers/platform.js';
+import 'reflect-metadata';
+import crypto from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+/** An information system's certificate request (its key stays here), made once. */
+let csrPem: Promise<string> | null = null;
+export const csr = (): Promise<string> => (csrPem ??= (async () => {
+  const keys = await crypto.webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=app', keys: keys as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } })).toString('pem');
+})());
 
 export type Who = 'anon' | 'platform' | 'agencyA' | 'agencyB' | 'auditor';
 export const WHO: Who[] = ['anon', 'platform', 'agencyA', 'agencyB', 'auditor'];
@@ -48,6 +58,7 @@ export async function createWorld(opts: TestPlatformOptions = {}): Promise<World
     await admin('POST', '/services', { id: `GOV/${m}/app/svc`, url: 'http://127.0.0.1:9/api' });
     // A credential per agency, so a list that leaks another agency's keys shows it.
     await admin('POST', '/keys', { subsystem: `GOV/${m}/app`, label: `world ${m}` });
+    await admin('POST', '/client-certificates', { subsystem: `GOV/${m}/app`, csr: await csr(), label: `world ${m}` });
   }
   // Rights between agencies: A provides to B (both see it), C to itself (only C sees it).
   await admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client: 'GOV/B/app' });

@@ -6,6 +6,8 @@ import * as reg from '../../registry/index.js';
 import { authorize, visibleMember } from '../principal.js';
 import { idParam, intParam, memberOf } from '../params.js';
 import type { AdminDeps } from '../types.js';
+import { clientTrustRoots, issueClientCert, loadOrCreateCa } from '../../pki/index.js';
+import { VamcoError } from '../../core/errors.js';
 
 const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
 const list = <T>(items: T[]) => ({ items, total: items.length });
@@ -212,5 +214,37 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     const key = await reg.getKey(ctx, intParam(req.params.id));
     authorize(req, 'write', [memberOf(key.subsystemId)]);
     return reg.revokeKey(ctx, key.id, who(req));
+  });
+
+  // ---- TLS client certificates (issue 8): register one (PEM), or have the platform CA sign a CSR.
+  app.get<{ Querystring: { subsystem?: string } }>('/client-certificates', {
+    schema: { tags: ['credentials'], summary: 'List TLS client certificates', querystring: Type.Object({ subsystem: Type.Optional(Str()) }) },
+  }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listClientCerts(ctx, { subsystem: req.query.subsystem && idParam(req.query.subsystem), member: visibleMember(req) }));
+  });
+  app.post<{ Body: { subsystem: string; certificate?: string; csr?: string; label?: string; days?: number } }>('/client-certificates', {
+    schema: {
+      tags: ['credentials'], summary: 'Register a client certificate (certificate), or issue one from a CSR (csr); answers the credential and, when issued, the certificate PEM',
+      body: Type.Object({
+        subsystem: Str(), certificate: Type.Optional(Type.String({ maxLength: 20000 })), csr: Type.Optional(Type.String({ maxLength: 20000 })),
+        label: Type.Optional(Type.String({ maxLength: 200 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+      }),
+    },
+  }, async (req, reply) => {
+    const subsystem = idParam(req.body.subsystem);
+    authorize(req, 'write', [memberOf(subsystem)]);
+    const { certificate, csr, label, days } = req.body;
+    if (!certificate === !csr) throw new VamcoError('VALIDATION_FAILED', 'Send either certificate (PEM, to register) or csr (PKCS #10 PEM, to have the platform CA sign it)');
+    reply.code(201);
+    if (certificate) return reg.addClientCert(ctx, { subsystem, pem: certificate, label }, who(req), await clientTrustRoots(deps.store, deps.config));
+    const ca = await loadOrCreateCa(deps.store, deps.config.dataDir, { instance: deps.config.instance, operatorName: deps.config.operatorName });
+    const r = await issueClientCert(ctx, ca, { subsystem, csrPem: csr, label, days }, who(req));
+    return { ...r.credential, certificate: r.certPem };
+  });
+  app.delete<IdP>('/client-certificates/:id', { schema: { tags: ['credentials'], summary: 'Revoke a client certificate (every gateway refuses it within a second)', params: IdParams } }, async (req) => {
+    const c = await reg.getClientCert(ctx, intParam(req.params.id));
+    authorize(req, 'write', [memberOf(c.subsystemId)]);
+    return reg.revokeClientCert(ctx, c.id, who(req));
   });
 };
