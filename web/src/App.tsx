@@ -126,7 +126,7 @@ export function App() {
             <Group gap="sm">
               {langSwitch}
               <Stack gap={0} align="flex-end" visibleFrom="sm">
-                <Text size="sm" fw={600} data-testid="whoami">{principal.name}</Text>
+                <Text size="sm" fw={600} data-testid="whoami" translate="no">{principal.name}</Text>
                 <Group gap={4}>
                   <Badge size="xs" variant="light">{t(`role.${principal.role}`)}</Badge>
                   {principal.memberId && <Badge size="xs" variant="outline" color="gray">{principal.memberId}</Badge>}
@@ -143,7 +143,7 @@ export function App() {
             ))}
           </AppShell.Section>
           <AppShell.Section>
-            <NavLink label={t('nav.logout')} leftSection={<IconLogout size={18} />} onClick={() => void session.logout()} data-testid="logout" />
+            <NavLink component="button" label={t('nav.logout')} leftSection={<IconLogout size={18} />} onClick={() => void session.logout()} data-testid="logout" />
           </AppShell.Section>
         </AppShell.Navbar>
         <AppShell.Main>{page}</AppShell.Main>

@@ -7,7 +7,8 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-export function Chart({ option, height = 280, testId }: { option: echarts.EChartsCoreOption; height?: number; testId?: string }) {
+/** `label`: what the chart shows, in words, for screen readers (a canvas has no text of its own). */
+export function Chart({ option, height = 280, testId, label }: { option: echarts.EChartsCoreOption; height?: number; testId?: string; label?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {
@@ -18,5 +19,5 @@ export function Chart({ option, height = 280, testId }: { option: echarts.EChart
     return () => { window.removeEventListener('resize', onResize); chart.current?.dispose(); };
   }, []);
   useEffect(() => { chart.current?.setOption(option, true); }, [option]);
-  return <div ref={ref} style={{ width: '100%', height }} data-testid={testId} />;
+  return <div ref={ref} style={{ width: '100%', height }} data-testid={testId} role={label ? 'img' : undefined} aria-label={label} />;
 }

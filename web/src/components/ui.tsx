@@ -1,10 +1,11 @@
 // Small building blocks every page uses: loading/empty/error states, copy fields, confirms.
-import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy, IconInbox, IconLock, IconMapSearch } from '@tabler/icons-react';
 import { navigate } from '../router';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
+import i18n from '../i18n';
 
 /**
  * The sentence for an error: the console's own (vi/en) for a problem's stable `reason` (with its
@@ -18,18 +19,62 @@ export function errorText(e: unknown, t: (k: string, o?: Record<string, unknown>
     const text = t(`reason.${reason}`, { ...(e.problem?.params as Record<string, unknown> | undefined), defaultValue: '' });
     if (text) return text;
   }
+  // Refusals without a reason the console knows (not allowed, not found): in Vietnamese, the
+  // code's own sentence rather than the server's English detail. Other codes keep the detail,
+  // whose explanation (which field, why) a generic sentence would lose.
+  if (i18n.language !== 'en') {
+    const generic = t(`problemText.${e.code}`, { defaultValue: '' });
+    if (generic) return generic;
+  }
   return e.message;
 }
 
 export function ErrorAlert({ error }: { error: unknown }) {
   const { t } = useTranslation();
+  const ref = useRef<HTMLDivElement>(null);
+  // A new error is brought into view (a long dialog's error would otherwise sit below the fold).
+  useEffect(() => { if (error) ref.current?.scrollIntoView?.({ block: 'nearest' }); }, [error]);
   if (!error) return null;
   const code = error instanceof ApiError ? error.code : '';
   return (
-    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={t(`problem.${code}`, { defaultValue: t('common.error') })} data-testid="error">
+    <Alert ref={ref} role="alert" color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={t(`problem.${code}`, { defaultValue: t('common.error') })} data-testid="error">
       {errorText(error, t)}
     </Alert>
   );
+}
+
+/**
+ * Props for a table row that opens something (a detail, a drawer): reachable by Tab and opened by
+ * Enter or Space as well as by a click, so keyboard users can open what mouse users can.
+ */
+export function openRow(open: () => void) {
+  return {
+    tabIndex: 0,
+    style: { cursor: 'pointer' },
+    onClick: open,
+    onKeyDown: (e: KeyboardEvent) => {
+      if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
+      e.preventDefault();
+      open();
+    },
+  };
+}
+
+/**
+ * Props for an in-app link: a real href (Tab, open in a new tab) that navigates without a reload;
+ * inside an openRow row, the row does not also react.
+ */
+export function linkTo(path: string) {
+  return {
+    href: path,
+    onClick: (e: MouseEvent) => {
+      e.stopPropagation();
+      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      navigate(path);
+    },
+    onKeyDown: (e: KeyboardEvent) => e.stopPropagation(),
+  };
 }
 
 export function EmptyState({ children, action }: { children: ReactNode; action?: ReactNode }) {

@@ -21,7 +21,7 @@ export function AccessPage() {
   return (
     <>
       <PageHeader title={t('access.title')}>
-        <Select placeholder={t('access.service')} clearable searchable data={(services.data?.items ?? []).map((s) => s.id)} value={service} onChange={setService} w={320} />
+        <Select label={t('access.service')} placeholder={t('common.all')} clearable searchable data={(services.data?.items ?? []).map((s) => s.id)} value={service} onChange={setService} w={320} />
         {canGrant && <Button leftSection={<IconPlus size={16} />} onClick={() => setGranting(true)} data-testid="grant">{t('access.grant')}</Button>}
       </PageHeader>
       <ErrorAlert error={error ?? act.error} />

@@ -31,8 +31,8 @@ export function AccountPage() {
             <Title order={4} mb="sm">{t('account.password')}</Title>
             <Stack>
               <Text size="sm">{user.displayName} · <Badge variant="light">{t(`role.${user.role}`)}</Badge> {user.memberId && <Badge variant="outline" color="gray">{user.memberId}</Badge>}</Text>
-              <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword') }} label={t('account.current')} value={cur} onChange={(e) => setCur(e.currentTarget.value)} autoComplete="current-password" />
-              <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword') }} label={t('login.newPassword')} value={next} onChange={(e) => setNext(e.currentTarget.value)} autoComplete="new-password" />
+              <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('account.current')} value={cur} onChange={(e) => setCur(e.currentTarget.value)} autoComplete="current-password" />
+              <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('login.newPassword')} value={next} onChange={(e) => setNext(e.currentTarget.value)} autoComplete="new-password" />
               <ErrorAlert error={pw.error} />
               {changed && <Alert color="green" variant="light">{t('account.passwordChanged')}</Alert>}
               <Group justify="flex-end"><Button loading={pw.busy} onClick={() => void pw.run(async () => { await post('/auth/password', { currentPassword: cur, newPassword: next }); setCur(''); setNext(''); setChanged(true); })}>{t('common.save')}</Button></Group>

@@ -22,13 +22,13 @@ function GroupTable({ title, head, rows }: { title: string; head: string; rows: 
   return (
     <Card withBorder radius="md">
       <Title order={5} mb="sm">{title}</Title>
-      <Table.ScrollContainer minWidth={420}>
-        <Table striped highlightOnHover>
-          <Table.Thead><Table.Tr><Table.Th>{head}</Table.Th><Table.Th ta="right">{t('dash.requests')}</Table.Th><Table.Th ta="right">{t('dash.errorRate')}</Table.Th><Table.Th ta="right">p50</Table.Th><Table.Th ta="right">p95</Table.Th></Table.Tr></Table.Thead>
+      {/* Half the page at 1366 px: the id wraps rather than pushing the numbers out of view. */}
+      <Table striped highlightOnHover layout="fixed">
+          <Table.Thead><Table.Tr><Table.Th>{head}</Table.Th><Table.Th w={90} ta="right">{t('dash.requests')}</Table.Th><Table.Th w={90} ta="right">{t('dash.errorRate')}</Table.Th><Table.Th w={64} ta="right">p50</Table.Th><Table.Th w={64} ta="right">p95</Table.Th></Table.Tr></Table.Thead>
           <Table.Tbody>
             {rows.map((r) => (
               <Table.Tr key={r.key}>
-                <Table.Td><Text size="sm" ff="monospace">{r.key}</Text></Table.Td>
+                <Table.Td><Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>{r.key}</Text></Table.Td>
                 <Table.Td ta="right">{num(r.requests)}</Table.Td>
                 <Table.Td ta="right">{pct(r.errorRate)}</Table.Td>
                 <Table.Td ta="right">{num(r.p50, 1)}</Table.Td>
@@ -36,8 +36,7 @@ function GroupTable({ title, head, rows }: { title: string; head: string; rows: 
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      </Table>
     </Card>
   );
 }
@@ -95,8 +94,8 @@ export function DashboardPage() {
             <EmptyState><Text fw={600} c="dark" span>{t('dash.empty')}</Text><br />{t('dash.emptyHint')}</EmptyState>
           ) : (
             <Grid>
-              <Grid.Col span={{ base: 12, lg: 6 }}><Card withBorder radius="md"><Title order={5}>{t('dash.traffic')}</Title>{options && <Chart option={options.traffic} testId="chart-traffic" />}</Card></Grid.Col>
-              <Grid.Col span={{ base: 12, lg: 6 }}><Card withBorder radius="md"><Title order={5}>{t('dash.latency')}</Title>{options && <Chart option={options.latency} testId="chart-latency" />}</Card></Grid.Col>
+              <Grid.Col span={{ base: 12, lg: 6 }}><Card withBorder radius="md"><Title order={5}>{t('dash.traffic')}</Title>{options && <Chart option={options.traffic} testId="chart-traffic" label={t('dash.trafficText', { requests: num(data.totals.requests), errorRate: pct(data.totals.errorRate) })} />}</Card></Grid.Col>
+              <Grid.Col span={{ base: 12, lg: 6 }}><Card withBorder radius="md"><Title order={5}>{t('dash.latency')}</Title>{options && <Chart option={options.latency} testId="chart-latency" label={t('dash.latencyText', { p50: data.totals.p50 === null ? '—' : num(data.totals.p50, 1), p95: data.totals.p95 === null ? '—' : num(data.totals.p95, 1) })} />}</Card></Grid.Col>
               <Grid.Col span={{ base: 12, lg: 6 }}><GroupTable title={t('dash.byService')} head={t('dash.service')} rows={data.services} /></Grid.Col>
               <Grid.Col span={{ base: 12, lg: 6 }}><GroupTable title={t('dash.byClient')} head={t('dash.client')} rows={data.clients} /></Grid.Col>
             </Grid>

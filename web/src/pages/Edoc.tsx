@@ -3,7 +3,7 @@
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { get, qs } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useLoad } from '../components/ui';
+import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useLoad } from '../components/ui';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 
@@ -98,7 +98,7 @@ export function EdocPage() {
                 <Table.Thead><Table.Tr><Table.Th>{t('edoc.time')}</Table.Th><Table.Th>{t('edoc.kind')}</Table.Th><Table.Th>{t('edoc.from')}</Table.Th><Table.Th>{t('edoc.to')}</Table.Th><Table.Th>{t('edoc.subject')}</Table.Th></Table.Tr></Table.Thead>
                 <Table.Tbody>
                   {docs.data.items.map((d) => (
-                    <Table.Tr key={d.docId} style={{ cursor: 'pointer' }} onClick={() => navigate(docPath(d.docId))} data-testid="edoc-document-row" data-docid={d.docId}>
+                    <Table.Tr key={d.docId} {...openRow(() => navigate(docPath(d.docId)))} data-testid="edoc-document-row" data-docid={d.docId}>
                       <Table.Td>{dateTime(d.created_time)}</Table.Td>
                       <Table.Td>{d.messageType === 'status' ? <Badge variant="light" color="grape">{t('edoc.statusCode', { code: d.statusCode })}</Badge> : <Badge variant="light">{t('edoc.document')}</Badge>}</Table.Td>
                       <Table.Td ff="monospace">{d.from}</Table.Td>

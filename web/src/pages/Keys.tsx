@@ -19,7 +19,7 @@ export function KeysPage() {
   return (
     <>
       <PageHeader title={t('keys.title')}>
-        <Select placeholder={t('keys.subsystem')} clearable searchable data={(subs.data?.items ?? []).map((s) => s.id)} value={subsystem} onChange={setSubsystem} w={280} />
+        <Select label={t('keys.subsystem')} placeholder={t('common.all')} clearable searchable data={(subs.data?.items ?? []).map((s) => s.id)} value={subsystem} onChange={setSubsystem} w={280} />
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="create-key">{t('keys.create')}</Button>
       </PageHeader>
       <ErrorAlert error={error ?? act.error} />

@@ -62,8 +62,8 @@ export function LoginPage({ state, onDone, langSwitch }: { state: AuthState | nu
         <Stack>
           <Title order={3}>{t('login.changeTitle')}</Title>
           <Text size="sm" c="dimmed">{t('login.changeHint')}</Text>
-          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword') }} label={t('login.newPassword')} value={pw1} onChange={(e) => setPw1(e.currentTarget.value)} required data-testid="new-password" autoComplete="new-password" />
-          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword') }} label={t('login.repeat')} value={pw2} onChange={(e) => setPw2(e.currentTarget.value)} required data-testid="repeat-password" autoComplete="new-password"
+          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('login.newPassword')} value={pw1} onChange={(e) => setPw1(e.currentTarget.value)} required data-testid="new-password" autoComplete="new-password" />
+          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('login.repeat')} value={pw2} onChange={(e) => setPw2(e.currentTarget.value)} required data-testid="repeat-password" autoComplete="new-password"
             error={mismatch ? t('login.mismatch') : undefined} />
           <ErrorAlert error={error} />
           <Button type="submit" loading={busy} data-testid="password-submit">{t('common.save')}</Button>
@@ -76,7 +76,7 @@ export function LoginPage({ state, onDone, langSwitch }: { state: AuthState | nu
         <Stack>
           <Title order={3}>{t('login.title')}</Title>
           <TextInput label={t('login.username')} value={username} onChange={(e) => setUsername(e.currentTarget.value)} required autoComplete="username" data-testid="username" autoFocus />
-          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword') }} label={t('login.password')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required autoComplete="current-password" data-testid="password" />
+          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('login.password')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required autoComplete="current-password" data-testid="password" />
           <ErrorAlert error={error} />
           <Button type="submit" loading={busy} data-testid="login-submit">{t('login.submit')}</Button>
           <Text size="xs" c="dimmed">{t('login.hint')}</Text>

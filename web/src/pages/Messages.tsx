@@ -4,7 +4,7 @@ import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, SimpleGrid, 
 import { IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, post, qs, type Message, type VerifyResult } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useAction } from '../components/ui';
+import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime, localInputToIso, num } from '../format';
 import { useRole } from '../session';
 
@@ -74,24 +74,21 @@ export function MessagesPage() {
       {items && items.length === 0 && <EmptyState>{t('messages.empty')}</EmptyState>}
       {items && items.length > 0 && (
         <Card withBorder radius="md" p={0}>
-          <Table.ScrollContainer minWidth={900}>
-            <Table highlightOnHover verticalSpacing="xs" fz="sm">
-              <Table.Thead><Table.Tr><Table.Th>{t('messages.time')}</Table.Th><Table.Th>{t('messages.client')}</Table.Th><Table.Th>{t('messages.service')}</Table.Th><Table.Th>{t('services.method')}</Table.Th><Table.Th>{t('services.path')}</Table.Th><Table.Th>{t('messages.status')}</Table.Th><Table.Th ta="right">{t('messages.duration')}</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {items.map((m) => (
-                  <Table.Tr key={`${m.nodeId}/${m.seq}`} style={{ cursor: 'pointer' }} onClick={() => void get<Message>(`/messages/${encodeURIComponent(m.nodeId)}/${m.seq}`).then(setDetail).catch(() => setDetail(m))} data-testid="message-row">
-                    <Table.Td>{dateTime(m.at)}</Table.Td>
-                    <Table.Td ff="monospace">{m.client ?? '—'}</Table.Td>
-                    <Table.Td ff="monospace">{m.service ?? '—'}</Table.Td>
-                    <Table.Td>{m.method}</Table.Td>
-                    <Table.Td ff="monospace">{m.path}</Table.Td>
-                    <Table.Td><Badge color={statusColor(m.status)} variant="light">{m.status}</Badge>{m.errorCode && <Text span size="xs" c="dimmed"> {m.errorCode}</Text>}</Table.Td>
-                    <Table.Td ta="right">{num(m.durationMs, 1)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          {/* Fits 1366 px without scrolling sideways: long ids wrap, the call's method and path sit under its service. */}
+          <Table highlightOnHover verticalSpacing="xs" fz="sm" layout="fixed">
+            <Table.Thead><Table.Tr><Table.Th w={110}>{t('messages.time')}</Table.Th><Table.Th w="26%">{t('messages.client')}</Table.Th><Table.Th>{t('messages.service')}</Table.Th><Table.Th w={150}>{t('messages.status')}</Table.Th><Table.Th w={110} ta="right">{t('messages.duration')}</Table.Th></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {items.map((m) => (
+                <Table.Tr key={`${m.nodeId}/${m.seq}`} {...openRow(() => void get<Message>(`/messages/${encodeURIComponent(m.nodeId)}/${m.seq}`).then(setDetail).catch(() => setDetail(m)))} data-testid="message-row">
+                  <Table.Td>{dateTime(m.at)}</Table.Td>
+                  <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>{m.client ?? '—'}</Table.Td>
+                  <Table.Td style={{ wordBreak: 'break-all' }}><Text size="sm" ff="monospace">{m.service ?? '—'}</Text><Text size="xs" c="dimmed" ff="monospace" lineClamp={2}>{m.method} {m.path}</Text></Table.Td>
+                  <Table.Td><Badge color={statusColor(m.status)} variant="light">{m.status}</Badge>{m.errorCode && <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>{m.errorCode}</Text>}</Table.Td>
+                  <Table.Td ta="right">{num(m.durationMs, 1)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
           {cursor && <Group justify="center" p="sm"><Button variant="default" loading={search.busy} onClick={() => void load(true)}>{t('common.loadMore')}</Button></Group>}
         </Card>
       )}

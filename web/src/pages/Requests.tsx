@@ -23,7 +23,7 @@ export function RequestsPage() {
     <>
       <PageHeader title={t('requests.title')}>
         {role === 'agency_admin' && <SegmentedControl value={direction} onChange={setDirection} data={[{ value: 'incoming', label: t('requests.incoming') }, { value: 'outgoing', label: t('requests.outgoing') }]} />}
-        <Select placeholder={t('requests.state')} clearable value={state} onChange={setState} w={150} data={(['pending', 'approved', 'rejected', 'withdrawn'] as const).map((s) => ({ value: s, label: t(`requests.state.${s}`) }))} />
+        <Select label={t('requests.state')} placeholder={t('common.all')} clearable value={state} onChange={setState} w={150} data={(['pending', 'approved', 'rejected', 'withdrawn'] as const).map((s) => ({ value: s, label: t(`requests.state.${s}`) }))} />
         {(role === 'agency_admin' || isAdmin) && <Button leftSection={<IconPlus size={16} />} onClick={() => setAsking(true)} data-testid="new-request">{t('requests.new')}</Button>}
       </PageHeader>
       <ErrorAlert error={error ?? act.error} />

@@ -5,7 +5,7 @@ import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInpu
 import { IconPlus, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, idPath, patch, post, qs, type CertificateInfo, type List, type Service, type Subsystem } from '../api';
-import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../components/ui';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { memberOf, useRole, useSession } from '../session';
@@ -28,7 +28,7 @@ export function ServicesPage() {
   return (
     <>
       <PageHeader title={t('services.title')}>
-        {role === 'agency_admin' && <Select size="sm" value={mine} onChange={(v) => setMine(v ?? 'all')} allowDeselect={false} data={[{ value: 'mine', label: member ?? '' }, { value: 'all', label: t('common.all') }]} w={200} />}
+        {role === 'agency_admin' && <Select size="sm" label={t('services.show')} value={mine} onChange={(v) => setMine(v ?? 'all')} allowDeselect={false} data={[{ value: 'mine', label: member ?? '' }, { value: 'all', label: t('common.all') }]} w={200} />}
         {canAdd && <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-service">{t('services.add')}</Button>}
       </PageHeader>
       <ErrorAlert error={error} />
@@ -41,8 +41,8 @@ export function ServicesPage() {
               <Table.Thead><Table.Tr><Table.Th>{t('access.service')}</Table.Th><Table.Th>{t('services.url')}</Table.Th><Table.Th>{t('services.endpoints')}</Table.Th><Table.Th>{t('services.rateLimit')}</Table.Th><Table.Th>{t('common.created')}</Table.Th></Table.Tr></Table.Thead>
               <Table.Tbody>
                 {data.items.map((s) => (
-                  <Table.Tr key={s.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/services/${encodeURIComponent(s.id)}`)} data-testid={`service-${s.id}`}>
-                    <Table.Td><Anchor ff="monospace" size="sm">{s.id}</Anchor></Table.Td>
+                  <Table.Tr key={s.id} {...openRow(() => navigate(`/services/${encodeURIComponent(s.id)}`))} data-testid={`service-${s.id}`}>
+                    <Table.Td><Anchor ff="monospace" size="sm" {...linkTo(`/services/${encodeURIComponent(s.id)}`)}>{s.id}</Anchor></Table.Td>
                     <Table.Td><Text size="sm" c="dimmed" truncate maw={280}>{s.url}</Text></Table.Td>
                     <Table.Td>{s.endpoints.length || '—'}</Table.Td>
                     <Table.Td>{s.rateLimit ?? '—'}</Table.Td>
@@ -126,11 +126,11 @@ function OpenApiInput({ value, onChange }: { value: string; onChange: (v: string
     <Stack gap={4}>
       <Group justify="space-between">
         <Text size="sm" fw={500}>{t('services.openapi')}</Text>
-        <FileButton accept="application/json,.json" onChange={(f) => { if (f) void f.text().then(onChange); }}>
+        <FileButton accept="application/json,.json" inputProps={{ 'aria-label': t('services.file') }} onChange={(f) => { if (f) void f.text().then(onChange); }}>
           {(props) => <Button {...props} size="xs" variant="light" leftSection={<IconUpload size={14} />}>{t('services.file')}</Button>}
         </FileButton>
       </Group>
-      <Textarea description={t('services.openapiHint')} value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={3} maxRows={10} styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} data-testid="openapi" />
+      <Textarea aria-label={t('services.openapi')} description={t('services.openapiHint')} value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={3} maxRows={10} styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} data-testid="openapi" />
     </Stack>
   );
 }

@@ -1,10 +1,10 @@
 // The admin trail: who did what, when, from where, with before/after.
 import { Fragment, useEffect, useState } from 'react';
-import { ActionIcon, Button, Card, Code, Group, SimpleGrid, Table, Text } from '@mantine/core';
+import { Button, Card, Code, Group, SimpleGrid, Table, Text } from '@mantine/core';
 import { IconChevronDown, IconChevronRight } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type TrailItem } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useAction } from '../components/ui';
+import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime } from '../format';
 
 const json = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v, null, 2));
@@ -17,7 +17,9 @@ export function actorLabel(t: T, actor: string): string {
   const i = actor.indexOf(':');
   const kind = i < 0 ? actor : actor.slice(0, i);
   const name = i < 0 ? '' : actor.slice(i + 1);
-  return t(`trailActor.${kind}`, { name, defaultValue: actor });
+  // The platform's own steps by name too ("first-start" → "lần khởi động đầu tiên").
+  const shown = kind === 'system' ? t(`trailSystem.${name}`, { defaultValue: name }) : name;
+  return t(`trailActor.${kind}`, { name: shown, defaultValue: actor });
 }
 
 export function TrailPage() {
@@ -47,8 +49,9 @@ export function TrailPage() {
               <Table.Tbody>
                 {items.map((i) => (
                   <Fragment key={i.seq}>
-                    <Table.Tr style={{ cursor: 'pointer' }} onClick={() => setOpen(open === i.seq ? null : i.seq)} data-testid="trail-row">
-                      <Table.Td><ActionIcon variant="subtle" size="sm" aria-label={t('common.details')} aria-expanded={open === i.seq}>{open === i.seq ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}</ActionIcon></Table.Td>
+                    <Table.Tr {...openRow(() => setOpen(open === i.seq ? null : i.seq))} data-testid="trail-row">
+                      {/* The row is the control (Tab, Enter, click); the chevron only shows its state. */}
+                      <Table.Td>{open === i.seq ? <IconChevronDown size={14} aria-label={t('trail.collapse')} /> : <IconChevronRight size={14} aria-label={t('common.details')} />}</Table.Td>
                       <Table.Td>{i.seq}</Table.Td><Table.Td>{dateTime(i.at)}</Table.Td>
                       <Table.Td title={i.actor}>{actorLabel(t, i.actor)}</Table.Td><Table.Td title={i.action}><Text size="sm" fw={600}>{actionLabel(t, i.action)}</Text></Table.Td>
                       <Table.Td ff="monospace">{i.target}</Table.Td><Table.Td>{i.address ?? '—'}</Table.Td>

@@ -30,7 +30,7 @@ export function UsersPage() {
               <Table.Tbody>
                 {data.items.map((u) => (
                   <Table.Tr key={u.id} data-testid={`user-${u.username}`}>
-                    <Table.Td ff="monospace">{u.username}</Table.Td>
+                    <Table.Td ff="monospace" translate="no">{u.username}</Table.Td>
                     <Table.Td>{u.displayName}</Table.Td>
                     <Table.Td><Badge variant="light">{t(`role.${u.role}`)}</Badge></Table.Td>
                     <Table.Td ff="monospace">{u.memberId ?? '—'}</Table.Td>

@@ -5,7 +5,7 @@ import { Alert, Anchor, Badge, Button, Card, Grid, Group, SegmentedControl, Sele
 import { IconArrowLeft, IconEye, IconFilter } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
-import { CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../../components/ui';
+import { CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../../components/ui';
 import { dateTime } from '../../format';
 import { navigate } from '../../router';
 import { useRole } from '../../session';
@@ -90,8 +90,8 @@ export function DossiersPage() {
               </Table.Tr></Table.Thead>
               <Table.Tbody>
                 {items.map((d) => (
-                  <Table.Tr key={d.code} style={{ cursor: 'pointer' }} onClick={() => navigate(`/dossiers/${encodeURIComponent(d.code)}`)} data-testid="dossier-row">
-                    <Table.Td><Anchor ff="monospace" size="sm">{d.code}</Anchor></Table.Td>
+                  <Table.Tr key={d.code} {...openRow(() => navigate(`/dossiers/${encodeURIComponent(d.code)}`))} data-testid="dossier-row">
+                    <Table.Td><Anchor ff="monospace" size="sm" {...linkTo(`/dossiers/${encodeURIComponent(d.code)}`)}>{d.code}</Anchor></Table.Td>
                     <Table.Td><Text size="sm" lineClamp={1}>{d.procedureName ?? d.procedureCode}</Text><Text size="xs" c="dimmed" ff="monospace">{d.procedureCode}</Text></Table.Td>
                     <Table.Td><Text size="sm" lineClamp={1}>{d.agencyName ?? d.agencyCode}</Text></Table.Td>
                     <Table.Td><Text size="sm">{dateTime(d.receivedAt)}</Text></Table.Td>

@@ -59,7 +59,7 @@ export function HolidaysPage() {
                   <Table.Thead><Table.Tr><Table.Th>{t('pa.holidays.date')}</Table.Th><Table.Th>{t('common.name')}</Table.Th><Table.Th>{t('pa.holidays.source')}</Table.Th></Table.Tr></Table.Thead>
                   <Table.Tbody>
                     {data.cal.items.map((d) => (
-                      <Table.Tr key={d.date} data-testid={`day-off-${d.date}`} style={d.weekend ? { opacity: 0.65 } : undefined}>
+                      <Table.Tr key={d.date} data-testid={`day-off-${d.date}`} bg={d.weekend ? 'gray.0' : undefined}>
                         <Table.Td><Text size="sm" fw={600}>{day(d.date)}</Text><Text size="xs" c="dimmed">{weekdayName(d.date, i18n.language)}</Text></Table.Td>
                         <Table.Td>
                           <Text size="sm">{d.name}</Text>

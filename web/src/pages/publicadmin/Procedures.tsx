@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Badge, Button, Card, Drawer, Group, List as MList, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useLoad } from '../../components/ui';
+import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useLoad } from '../../components/ui';
 import { dateTime } from '../../format';
 import { Cmd, Mono, SearchForm, money, type Procedure } from './common';
 
@@ -45,7 +45,7 @@ export function ProceduresPage() {
               </Table.Tr></Table.Thead>
               <Table.Tbody>
                 {data.items.map((p) => (
-                  <Table.Tr key={p.code} style={{ cursor: 'pointer' }} onClick={() => setOpen(p)} data-testid={`procedure-${p.code}`}>
+                  <Table.Tr key={p.code} {...openRow(() => setOpen(p))} data-testid={`procedure-${p.code}`}>
                     <Table.Td><Mono>{p.code}</Mono></Table.Td>
                     <Table.Td><Text size="sm" fw={600}>{p.name}</Text>{p.level && <Text size="xs" c="dimmed">{p.level}</Text>}</Table.Td>
                     <Table.Td><Text size="sm">{p.fieldName ?? '—'}</Text></Table.Td>

@@ -40,7 +40,7 @@ function StatsTable({ head, rows, testId }: { head: string; rows: Row[]; testId:
               <Table.Td ta="right">{num(r.finishedLate)}</Table.Td>
               <Table.Td ta="right" c={r.overdueNow ? 'red' : undefined} fw={r.overdueNow ? 700 : undefined}>{num(r.overdueNow)}</Table.Td>
               <Table.Td>
-                <Group gap={8} wrap="nowrap"><Progress value={(r.onTimeRate ?? 0) * 100} color={r.onTimeRate === null ? 'gray' : r.onTimeRate >= 0.9 ? 'teal' : r.onTimeRate >= 0.7 ? 'yellow' : 'red'} w={90} />
+                <Group gap={8} wrap="nowrap"><Progress aria-label={t('pa.stats.rate')} value={(r.onTimeRate ?? 0) * 100} color={r.onTimeRate === null ? 'gray' : r.onTimeRate >= 0.9 ? 'teal' : r.onTimeRate >= 0.7 ? 'yellow' : 'red'} w={90} />
                   <Text size="sm" fw={600}>{rate(r.onTimeRate)}</Text></Group>
               </Table.Td>
             </Table.Tr>

@@ -1,11 +1,11 @@
 // Administrative units as of a date: provinces, their communes, search, and one unit's names
 // over time with the 2025 reform's old→new mappings (codes were reused, so the date matters).
 import { useEffect, useState } from 'react';
-import { Alert, Badge, Button, Card, Drawer, Grid, Group, NavLink, ScrollArea, Stack, Table, Text, TextInput, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Drawer, Grid, Group, NavLink, ScrollArea, Stack, Table, Text, TextInput, Timeline, Title, UnstyledButton } from '@mantine/core';
 import { IconArrowRight, IconCalendar, IconInfoCircle, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useLoad } from '../../components/ui';
+import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useLoad } from '../../components/ui';
 import { num } from '../../format';
 import { day, Mono, todayVn, validity, type Mapping, type Province, type Unit, type UnitDetail } from './common';
 
@@ -58,7 +58,7 @@ export function UnitsPage() {
             {provinces.loading && !provinces.data && <Loading />}
             <ScrollArea.Autosize mah={620}>
               {provinces.data?.items.map((p) => (
-                <NavLink key={p.code} label={p.name} description={p.code} active={p.code === province} data-testid={`province-${p.code}`}
+                <NavLink key={p.code} component="button" label={p.name} description={p.code} active={p.code === province} data-testid={`province-${p.code}`}
                   onClick={() => { setProvince(p.code === province ? null : p.code); setQuery(''); setQ(''); setLimit(PAGE); }} />
               ))}
             </ScrollArea.Autosize>
@@ -89,7 +89,7 @@ export function UnitsPage() {
                   <Table.Thead><Table.Tr><Table.Th>{t('pa.units.code')}</Table.Th><Table.Th>{t('common.name')}</Table.Th><Table.Th>{t('pa.units.province')}</Table.Th><Table.Th>{t('pa.units.validity')}</Table.Th></Table.Tr></Table.Thead>
                   <Table.Tbody>
                     {units.data.items.map((u) => (
-                      <Table.Tr key={`${u.code}/${u.validFrom}`} style={{ cursor: 'pointer' }} onClick={() => setOpen(u.code)} data-testid={`unit-${u.code}`}>
+                      <Table.Tr key={`${u.code}/${u.validFrom}`} {...openRow(() => setOpen(u.code))} data-testid={`unit-${u.code}`}>
                         <Table.Td><Mono>{u.code}</Mono></Table.Td>
                         <Table.Td><Text size="sm" fw={500}>{u.name}</Text>{u.districtName && <Text size="xs" c="dimmed">{u.districtName}</Text>}</Table.Td>
                         <Table.Td><Text size="sm">{u.level === 'province' ? '—' : u.provinceName}</Text></Table.Td>
@@ -162,10 +162,10 @@ function MappingTable({ title, rows, onOpen, testId }: { title: string; rows: Ma
           {rows.map((m) => (
             <Table.Tr key={`${m.oldCode ?? [m.oldName, m.oldDistrictName, m.oldProvinceName].join('|')}>${m.newCode}`}>
               {/* A name-only mapping (the package names the old unit without its code) opens nothing. */}
-              <Table.Td><Text size="sm" style={{ cursor: m.oldCode ? 'pointer' : undefined }} onClick={() => m.oldCode && onOpen(m.oldCode)}><Mono>{m.oldCode ?? '—'}</Mono> {m.oldName}</Text>
+              <Table.Td>{m.oldCode ? <UnstyledButton onClick={() => onOpen(m.oldCode!)}><Text size="sm"><Mono>{m.oldCode}</Mono> {m.oldName}</Text></UnstyledButton> : <Text size="sm"><Mono>—</Mono> {m.oldName}</Text>}
                 <Text size="xs" c="dimmed">{[m.oldDistrictName, m.oldProvinceName].filter(Boolean).join(', ')}</Text></Table.Td>
               <Table.Td><IconArrowRight size={16} /></Table.Td>
-              <Table.Td><Text size="sm" style={{ cursor: 'pointer' }} onClick={() => onOpen(m.newCode)}><Mono>{m.newCode}</Mono> {m.newName}</Text>
+              <Table.Td><UnstyledButton onClick={() => onOpen(m.newCode)}><Text size="sm"><Mono>{m.newCode}</Mono> {m.newName}</Text></UnstyledButton>
                 <Text size="xs" c="dimmed">{t('pa.units.since', { date: day(m.effectiveFrom) })}</Text></Table.Td>
               <Table.Td><Badge variant="light" tt="none" color={m.kind === 'unchanged' ? 'gray' : m.kind === 'renamed' ? 'blue' : 'grape'}>{t(`pa.units.kind.${m.kind}`)}</Badge></Table.Td>
             </Table.Tr>

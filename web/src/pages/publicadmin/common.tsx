@@ -104,8 +104,8 @@ export function SearchForm({ placeholder, testId, onSearch }: { placeholder: str
   const [q, setQ] = useState('');
   return (
     <form onSubmit={(e) => { e.preventDefault(); onSearch(q.trim()); }}>
-      <Group gap="xs">
-        <TextInput placeholder={placeholder} value={q} onChange={(e) => setQ(e.currentTarget.value)} leftSection={<IconSearch size={16} />} w={280} data-testid={testId} />
+      <Group gap="xs" align="flex-end">
+        <TextInput label={placeholder} placeholder={placeholder} value={q} onChange={(e) => setQ(e.currentTarget.value)} leftSection={<IconSearch size={16} />} w={280} data-testid={testId} />
         <Button type="submit" variant="light">{t('common.search')}</Button>
       </Group>
     </form>

@@ -1,0 +1,275 @@
+// Every console page, as the platform admin and as an agency admin, in Vietnamese and English,
+// at 1366×800 (issue 14, "done when"): no horizontal overflow (of the document or of any element
+// of the main content), no English words in the Vietnamese console (rendered text, names and
+// placeholders, against the English catalogue, with an explicit allow-list of technical terms),
+// no serious or critical axe-core violations, and every action reachable by keyboard (whatever
+// reacts to a click is focusable by Tab; links have targets; rows that open on click open on
+// Enter). Screenshots go to test-output/console/audit-*.png.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBackend, type TestBackend } from './helpers/backend.js';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { createDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
+import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
+import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/procedures.js';
+import i18n from '../web/src/i18n.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = path.resolve('test-output/console');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const VIEWPORT = { width: 1366, height: 800 };
+
+const H59 = '000.00.00.H59';
+const H61 = '000.00.00.H61';
+const SERVICE = `GOV/${H59}/hotich/khaisinh`;
+
+/**
+ * Words that are the same in both consoles on purpose: protocol and product names, HTTP terms,
+ * formats, units. Anything else of the English catalogue seen in the Vietnamese console fails.
+ */
+const ALLOWED = new Set([
+  'vamco', 'api', 'apis', 'openapi', 'rest', 'soap', 'wsdl', 'json', 'jsonl', 'csv', 'url', 'http', 'https', 'tls', 'get', 'post', 'put', 'patch', 'delete', 'head', 'options',
+  'x', 'road', 'xroad', 'id', 'ids', 'totp', 'oauth', 'edxml', 'docid', 'documentid', 'traceheader', 'backend', 'endpoint', 'endpoints', 'token', 'tokens', 'curl',
+  'ms', 'kb', 'mb', 'b', 's', 'gov', 'com', 'org', 'ngo', 'edu', 'vi', 'en', 'ok', 'sha', 'hash', 'prometheus', 'bearer', 'authorization', 'key', 'userid', 'issue',
+  'metadata', 'fragment', 'client', 'qr', 'ca', 'pki', 'rfc', 'yaml', 'email', 'online', 'qcvn',
+  // The first account's username (data): the trail names its actor "Người dùng admin".
+  'admin',
+]);
+
+const ENGLISH = (() => {
+  const words = (dict: Record<string, string>) => new Set(Object.values(dict).join(' ').replace(/\{\{[^}]*\}\}/g, ' ').toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 2));
+  const en = words(i18n.getResourceBundle('en', 'translation') as Record<string, string>);
+  const vi = words(i18n.getResourceBundle('vi', 'translation') as Record<string, string>);
+  // Common words a hard-coded English string would use, beyond the catalogue's own.
+  for (const w of ['the', 'and', 'with', 'from', 'loading', 'submit', 'close', 'open', 'nothing', 'found', 'rows', 'page', 'previous', 'next', 'parameters', 'responses', 'response', 'required', 'schema', 'example', 'description', 'request', 'body', 'name', 'type', 'status']) en.add(w);
+  // A word both catalogues use (a Vietnamese syllable spelt like an English word: "an", "to") is not evidence.
+  return new Set([...en].filter((w) => !vi.has(w) && !ALLOWED.has(w)));
+})();
+
+interface PageReport { overflow: string[]; english: string[]; axe: string[]; keyboard: string[] }
+
+/** Runs in the page: overflow, visible text and keyboard reachability. */
+function inspect(): Omit<PageReport, 'axe'> & { text: string } {
+  const doc = document;
+  const vw = doc.documentElement.clientWidth;
+  const overflow: string[] = [];
+  const se = doc.scrollingElement!;
+  if (se.scrollWidth > se.clientWidth) overflow.push(`document ${se.scrollWidth} > ${se.clientWidth}`);
+  const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[data-testid=${el.getAttribute('data-testid')}]` : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
+  const visible = (el: Element) => {
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none' && !el.closest('[aria-hidden="true"]');
+  };
+  const main = doc.querySelector('main') ?? doc.body;
+  const mainRight = main.getBoundingClientRect().right;
+  for (const el of main.querySelectorAll('*')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    // Wider than the viewport, or running past the main area's right edge (clipped by a scroll container or not).
+    if (r.width > vw + 1 || r.right > mainRight + 1) {
+      // Report the outermost offender only.
+      const parent = el.parentElement;
+      const pr = parent?.getBoundingClientRect();
+      if (!parent || !pr || !(pr.width > vw + 1 || pr.right > mainRight + 1)) overflow.push(`${describe(el)} right=${Math.round(r.right)} width=${Math.round(r.width)} main right=${Math.round(mainRight)}`);
+    }
+  }
+  // What a reader sees or hears: rendered text, accessible names, placeholders, titles.
+  // Content marked translate="no" (usernames, identifiers) is data, not the console's language.
+  const parts = [doc.title];
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, [translate="no"]') || !visible(el)) continue;
+    parts.push(n.textContent ?? '');
+  }
+  for (const el of doc.querySelectorAll('[aria-label], [placeholder], [title], img[alt]')) {
+    if (!visible(el) && el.tagName !== 'INPUT') continue;
+    for (const a of ['aria-label', 'placeholder', 'title', 'alt']) { const v = el.getAttribute(a); if (v) parts.push(v); }
+  }
+  // Keyboard: whatever reacts to a click must be reachable by Tab.
+  const keyboard: string[] = [];
+  const focusable = (el: Element) => (el as HTMLElement).tabIndex >= 0 && !(el as HTMLButtonElement).disabled;
+  for (const a of doc.querySelectorAll('a')) if (visible(a) && !a.hasAttribute('href') && a.getAttribute('role') !== 'button' && !focusable(a)) keyboard.push(`link without target: ${describe(a)}`);
+  for (const a of doc.querySelectorAll('a:not([href])')) if (visible(a) && a.getAttribute('role') !== 'button' && a.getAttribute('role') !== 'tab') keyboard.push(`link without href: ${describe(a)}`);
+  for (const el of doc.querySelectorAll('button, [role="button"], [role="tab"], [role="link"], input, select, textarea, a[href]')) {
+    if (!visible(el) || (el as HTMLButtonElement).disabled || el.getAttribute('aria-disabled') === 'true') continue;
+    // Radio groups and segmented controls: one member of the group takes the tab stop.
+    if ((el as HTMLInputElement).type === 'radio' || el.getAttribute('role') === 'tab') continue;
+    if ((el as HTMLElement).tabIndex < 0 && !el.closest('[data-combobox-options], [role="listbox"]')) keyboard.push(`not focusable: ${describe(el)}`);
+  }
+  for (const el of main.querySelectorAll('*')) {
+    if (!visible(el) || getComputedStyle(el).cursor !== 'pointer') continue;
+    if (el.closest('label, a[href], button, input, select, textarea, [role="button"], [role="tab"], [role="radio"], [role="switch"], [role="checkbox"], [role="option"], [tabindex]:not([tabindex="-1"])')) continue;
+    if (el.parentElement && getComputedStyle(el.parentElement).cursor === 'pointer') continue;
+    keyboard.push(`clickable but not focusable: ${describe(el)}`);
+  }
+  return { overflow, english: [], keyboard, text: parts.join('\n') };
+}
+
+function englishWords(text: string): string[] {
+  const found = new Set<string>();
+  for (const raw of text.split(/\s+/)) {
+    // Ids, paths, addresses, codes, numbers and placeholders are data, not language.
+    if (/[/.:_@{}=<>\\0-9#]/.test(raw.replace(/[.:,;!?)]+$/, ''))) continue;
+    for (const w of raw.toLowerCase().split(/[^a-zà-ỹđ]+/)) if (w && ENGLISH.has(w)) found.add(w);
+  }
+  return [...found].sort();
+}
+
+// Chromium is a prerequisite (.ci/run installs it): without it these tests fail, never skip.
+describe('every console page: layout, language, accessibility, keyboard', () => {
+  let cp: ConsolePlatform;
+  let backend: TestBackend;
+  let browser: Browser;
+  let dossier = '';
+  const reports: Record<string, PageReport> = {};
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    fs.mkdirSync(OUT, { recursive: true });
+    // This file's screenshots from earlier runs go first (the other browser tests keep theirs).
+    for (const f of fs.readdirSync(OUT)) if (f.startsWith('audit-')) fs.rmSync(path.join(OUT, f));
+    backend = await startBackend();
+    cp = await startConsolePlatform({ env: { VAMCO_PUBLICADMIN: '1' } });
+    const admin = async (method: string, url: string, body?: unknown) => {
+      const r = await cp.platform.admin(method, url, body);
+      expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+      return r.body;
+    };
+    // Data on every page: agencies, systems, a service with its OpenAPI document, a grant, a key,
+    // traffic (a success and a refusal), a pending access request, a dossier, an agency admin.
+    for (const [code, name, sub] of [[H59, 'Sở Tư pháp', 'hotich'], ['000.00.00.H60', 'Ủy ban nhân dân xã Tân Phú', 'motcua'], [H61, 'Sở Y tế', 'yte']]) {
+      await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name });
+      await admin('POST', '/api/v1/subsystems', { id: `GOV/${code}/${sub}`, name: sub });
+    }
+    await admin('POST', '/api/v1/services', {
+      id: SERVICE, url: backend.url + '/api',
+      openapi: JSON.stringify({ openapi: '3.0.3', info: { title: 'Khai sinh', version: '1.0' }, paths: { '/records/{id}': { get: { summary: 'Tra cứu một hồ sơ', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'Hồ sơ' } } } } } }),
+    });
+    await admin('POST', '/api/v1/access-rights', { service: SERVICE, client: `GOV/000.00.00.H60/motcua` });
+    const key = (await admin('POST', '/api/v1/keys', { subsystem: `GOV/000.00.00.H60/motcua`, label: 'một cửa' })).key as string;
+    await admin('POST', '/api/v1/keys', { subsystem: `GOV/${H61}/yte`, label: 'y tế' });
+    await admin('POST', '/api/v1/access-requests', { service: SERVICE, client: `GOV/${H61}/yte`, reason: 'Tra cứu khai sinh khi tiếp nhận hồ sơ khám chữa bệnh cho trẻ em' });
+    await admin('POST', '/api/v1/users', { username: 'yte-admin', role: 'agency_admin', memberId: `GOV/${H61}`, password: 'Mật khẩu Sở Y tế 1' });
+    const inst = cp.platform.instance;
+    let status = 0;
+    for (const deadline = Date.now() + 60_000; status !== 200 && Date.now() < deadline;) {
+      const r = await fetch(`${cp.gatewayUrl}/r1/${inst}/${SERVICE}/records/42`, { headers: { 'X-Road-Client': `${inst}/GOV/000.00.00.H60/motcua`, 'X-API-Key': key } });
+      status = r.status;
+      await r.arrayBuffer();
+      if (status !== 200) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(status).toBe(200);
+    await (await fetch(`${cp.gatewayUrl}/r1/${inst}/${SERVICE}/records/43`, { headers: { 'X-Road-Client': `${inst}/GOV/000.00.00.H60/motcua`, 'X-API-Key': 'wrong' } })).arrayBuffer();
+    const store = cp.platform.store;
+    for (const r of DEMO_PROCEDURES) await saveProcedure(store, fromLayThuTuc(r, 'dichvucong.gov.vn'));
+    await admin('POST', '/api/v1/publicadmin/agencies', { code: '000.00.21.H80', name: 'Ủy ban nhân dân phường Tân An', shortName: 'UBND phường Tân An', unitCode: '27712' });
+    const official: Actor = { client: `${inst}/GOV/000.00.21.H80/motcua`, userId: 'mc.nguyenthilan' };
+    dossier = (await createDossier(store, { procedureCode: '1.001193', agencyCode: '000.00.21.H80', applicant: { name: 'Lê Văn Tâm', idNumber: '079190000123', phone: '0909 000 123', address: 'Khu phố 1, phường Tân An, tỉnh Tây Ninh' }, channel: '1', summary: 'Đăng ký khai sinh cho con Lê Minh Khang, sinh ngày 02/01/2026 tại Bệnh viện Đa khoa tỉnh Tây Ninh' }, official)).code;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cp?.stop();
+    await backend?.close();
+  });
+
+  async function audit(page: Page, name: string, lang: 'vi' | 'en'): Promise<void> {
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(400); // charts and drawers animate in
+    const r = await page.evaluate(inspect);
+    // Evaluated through the debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
+    if (!(await page.evaluate('typeof window.axe'))?.toString().startsWith('object')) await page.evaluate(AXE);
+    const axe = await page.evaluate(async () => {
+      const res = await (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+      return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    reports[`${name}-${lang}`] = { overflow: r.overflow, english: lang === 'vi' ? englishWords(r.text) : [], axe, keyboard: r.keyboard };
+    await page.screenshot({ path: path.join(OUT, `audit-${name}-${lang}.png`), fullPage: true });
+  }
+
+  async function session(user: 'admin' | 'agency'): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: VIEWPORT, locale: 'vi-VN' })).newPage();
+    if (user === 'admin') {
+      await firstAdminLogin(page, cp);
+    } else {
+      await page.goto(cp.url + '/');
+      await page.locator('[data-testid="username"]').fill('yte-admin');
+      await page.locator('[data-testid="password"]').fill('Mật khẩu Sở Y tế 1');
+      await page.locator('[data-testid="login-submit"]').click();
+    }
+    await page.locator('[data-testid="whoami"]').waitFor({ timeout: 60_000 });
+    return page;
+  }
+
+  const pages = () => [
+    ['dashboard', '/'], ['members', '/members'], ['services', '/services'], ['service-detail', '/services/' + encodeURIComponent(SERVICE)],
+    ['access', '/access'], ['requests', '/access-requests'], ['keys', '/keys'], ['messages', '/messages'], ['edoc', '/edoc'],
+    ['units', '/units'], ['agencies', '/agencies'], ['procedures', '/procedures'], ['dossiers', '/dossiers'], ['dossier-detail', '/dossiers/' + encodeURIComponent(dossier)],
+    ['stats', '/stats'], ['holidays', '/holidays'], ['trail', '/trail'], ['users', '/users'], ['account', '/account'], ['not-found', '/khong-co-trang-nay'],
+  ];
+
+  for (const user of ['admin', 'agency'] as const) {
+    it(`walks every page as ${user === 'admin' ? 'the platform admin' : 'an agency admin'} in Vietnamese and English`, async () => {
+      const page = await session(user);
+      for (const lang of ['vi', 'en'] as const) {
+        await page.evaluate((l) => localStorage.setItem('vamco.lang', l), lang);
+        const titles = new Set<string>();
+        for (const [name, url] of pages()) {
+          await page.goto(cp.url + url);
+          await page.locator('[data-testid="whoami"]').waitFor();
+          titles.add(await page.title());
+          await audit(page, `${user}-${name}`, lang);
+        }
+        // Every page is named for what it is, not "Vamco" alone.
+        expect(titles.size).toBeGreaterThanOrEqual(pages().length - 3);
+        // States behind a click: the add-service dialog, a message's detail (opened by keyboard).
+        if (user === 'admin') {
+          await page.goto(cp.url + '/services');
+          await page.locator('[data-testid="add-service"]').click();
+          await page.locator('[data-testid="service-code"]').waitFor();
+          await audit(page, `${user}-add-service`, lang);
+          // A refused backend address: the dialog's error is shown in view, not below the fold.
+          await page.locator('[data-testid="service-provider"]').click();
+          await page.getByRole('option', { name: `GOV/${H61}/yte`, exact: false }).first().click();
+          await page.locator('[data-testid="service-code"]').fill('thu');
+          await page.locator('[data-testid="service-url"]').fill('ftp://yte.example/api');
+          await page.locator('[data-testid="service-submit"]').click();
+          const error = page.getByRole('dialog').locator('[data-testid="error"]');
+          await error.waitFor();
+          await expect.poll(() => error.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }), { timeout: 30_000 }).toBe(true);
+          await page.keyboard.press('Escape');
+        }
+        await page.goto(cp.url + '/messages');
+        if (user === 'admin') {
+          await page.locator('[data-testid="message-row"]').first().focus();
+          await page.keyboard.press('Enter');
+          const opened = await page.locator('[data-testid="message-detail"]').waitFor({ timeout: 30_000 }).then(() => true, () => false);
+          if (opened) await audit(page, `${user}-message-detail`, lang);
+          else reports[`${user}-message-detail-${lang}`] = { overflow: [], english: [], axe: [], keyboard: ['a message row does not open on Enter'] };
+        }
+      }
+      // Rows that open on click open on Enter too.
+      if (user === 'admin') {
+        await page.goto(cp.url + '/dossiers');
+      await page.locator('[data-testid="dossier-row"]').first().focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/dossiers\/.+/);
+      await page.goto(cp.url + '/services');
+      await page.locator(`[data-testid="service-${SERVICE}"]`).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/services\/.+/);
+      }
+      await page.context().close();
+      fs.writeFileSync(path.join(OUT, `audit-${user}-report.json`), JSON.stringify(reports, null, 2));
+      const bad = Object.fromEntries(Object.entries(reports).filter(([k, r]) => k.startsWith(`${user}-`) && (r.overflow.length || r.english.length || r.axe.length || r.keyboard.length)));
+      expect(bad).toEqual({});
+    }, 900_000);
+  }
+});
