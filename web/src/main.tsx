@@ -1,5 +1,8 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
+import '@mantine/dates/styles.css';
+import 'dayjs/locale/vi';
+import 'dayjs/locale/en-gb';
 // A monospace face with Vietnamese glyphs of its own (OFL-1.1): system monospace fonts draw tone
 // marks detached in the OpenAPI box and the trail's JSON. Bundled, so no font host is needed.
 import '@fontsource/jetbrains-mono/latin-400.css';
@@ -10,6 +13,7 @@ import './i18n';
 import { createRoot } from 'react-dom/client';
 import { createTheme, DEFAULT_THEME, Drawer, MantineProvider, Modal, PasswordInput, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
+import { DatesProvider } from '@mantine/dates';
 import { useTranslation } from 'react-i18next';
 import { useMemo, type ReactNode } from 'react';
 import { App } from './App';
@@ -37,13 +41,13 @@ const makeTheme = (close: string) => createTheme({
 // Mantine's dimmed text (gray 6) is 3.3:1 on white; gray 7 reads at 8:1.
 const cssVariables: CSSVariablesResolver = () => ({ variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' }, dark: {} });
 
-/** The theme in the console's language (dialogs' close labels). */
+/** Theme and date pickers in the console's language (close labels, month and day names; weeks start on Monday). */
 function Root({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
   const theme = useMemo(() => makeTheme(t('common.close')), [t, i18n.language]);
   return (
     <MantineProvider theme={theme} defaultColorScheme="light" cssVariablesResolver={cssVariables}>
-      {children}
+      <DatesProvider settings={{ locale: i18n.language === 'en' ? 'en-gb' : 'vi', firstDayOfWeek: 1 }}>{children}</DatesProvider>
     </MantineProvider>
   );
 }

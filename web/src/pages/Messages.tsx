@@ -1,6 +1,7 @@
 // Message log search, one record's detail, and the integrity check.
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { DateTimeField } from '../components/DateField';
 import { IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, post, qs, type Message, type VerifyResult } from '../api';
@@ -56,8 +57,8 @@ export function MessagesPage() {
       <Card withBorder radius="md" mb="md">
         <form onSubmit={(e) => { e.preventDefault(); void load(false); }}>
           <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }}>
-            <TextInput type="datetime-local" label={t('messages.from')} value={f.from} onChange={set('from')} />
-            <TextInput type="datetime-local" label={t('messages.to')} value={f.to} onChange={set('to')} />
+            <DateTimeField label={t('messages.from')} value={f.from} onChange={(v) => setF({ ...f, from: v })} data-testid="messages-from" />
+            <DateTimeField label={t('messages.to')} value={f.to} onChange={(v) => setF({ ...f, to: v })} data-testid="messages-to" />
             <TextInput label={t('messages.client')} placeholder="DEV/GOV/…/motcua" value={f.client} onChange={set('client')} />
             <TextInput label={t('messages.service')} placeholder="DEV/GOV/…/hotich/khaisinh" value={f.service} onChange={set('service')} />
             <TextInput label={t('messages.status')} placeholder={t('messages.statusHint')} value={f.status} onChange={set('status')} />

@@ -2,6 +2,7 @@
 // its timeline. Opening a record is a logged read of personal data, like a gateway read.
 import { useEffect, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Grid, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Timeline, Title } from '@mantine/core';
+import { DateField } from '../../components/DateField';
 import { IconArrowLeft, IconEye, IconFilter } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
@@ -57,8 +58,8 @@ export function DossiersPage() {
               data={(refs.data?.procedures ?? []).map((p) => ({ value: p.code, label: `${p.code} ${p.name}` }))} data-testid="filter-procedure" />
             <Select label={t('pa.dossiers.status')} placeholder={t('common.all')} clearable value={f.status} onChange={(v) => setF({ ...f, status: v })}
               data={STATUSES.map((s) => ({ value: String(s), label: `${s} · ${t(`pa.status.${s}`)}` }))} data-testid="filter-status" />
-            <TextInput type="date" label={t('pa.dossiers.receivedFrom')} value={f.receivedFrom} onChange={(e) => setF({ ...f, receivedFrom: e.currentTarget.value })} data-testid="filter-from" />
-            <TextInput type="date" label={t('pa.dossiers.receivedTo')} value={f.receivedTo} onChange={(e) => setF({ ...f, receivedTo: e.currentTarget.value })} data-testid="filter-to" />
+            <DateField label={t('pa.dossiers.receivedFrom')} value={f.receivedFrom} onChange={(v) => setF({ ...f, receivedFrom: v })} data-testid="filter-from" />
+            <DateField label={t('pa.dossiers.receivedTo')} value={f.receivedTo} onChange={(v) => setF({ ...f, receivedTo: v })} data-testid="filter-to" />
             <Stack gap={4}>
               <Text size="sm" fw={500}>{t('pa.dossiers.deadline')}</Text>
               <SegmentedControl fullWidth value={f.overdue} onChange={(v) => setF({ ...f, overdue: v })} data-testid="filter-overdue"

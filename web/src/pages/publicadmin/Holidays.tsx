@@ -3,6 +3,7 @@
 // or a swap as one entry) and recompute the due dates of dossiers already received.
 import { useState } from 'react';
 import { Alert, Badge, Button, Card, Group, Modal, NumberInput, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { DateField } from '../../components/DateField';
 import { IconCalendarPlus, IconRefresh } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, patch, post, qs, type List } from '../../api';
@@ -157,8 +158,8 @@ function AddDecision({ opened, year, onClose, onDone }: { opened: boolean; year:
             data={[{ value: 'swap', label: t('pa.holidays.swap') }, { value: 'day-off', label: t('pa.holidays.kind.day-off') }, { value: 'working-day', label: t('pa.holidays.kind.working-day') }]} />
           <Text size="sm" c="dimmed">{t(`pa.holidays.help.${kind}`)}</Text>
           <Group grow>
-            <TextInput type="date" required label={kind === 'working-day' ? t('pa.holidays.workDate') : t('pa.holidays.offDate')} value={date} onChange={(e) => setDate(e.currentTarget.value)} data-testid="decision-date" />
-            {kind === 'swap' && <TextInput type="date" required label={t('pa.holidays.workDate')} value={work} onChange={(e) => setWork(e.currentTarget.value)} data-testid="decision-work" />}
+            <DateField required label={kind === 'working-day' ? t('pa.holidays.workDate') : t('pa.holidays.offDate')} value={date} onChange={setDate} data-testid="decision-date" />
+            {kind === 'swap' && <DateField required label={t('pa.holidays.workDate')} value={work} onChange={setWork} data-testid="decision-work" />}
           </Group>
           <TextInput label={t('common.name')} placeholder={t('pa.holidays.namePlaceholder')} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="decision-name" />
           <TextInput required label={t('pa.holidays.source')} description={t('pa.holidays.sourceHint')} placeholder="Văn bản 9859/VPCP-KGVX ngày 13/10/2025"

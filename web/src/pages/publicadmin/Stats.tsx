@@ -2,6 +2,7 @@
 // index, QĐ 766/QĐ-TTg): the dossiers service's /stats numbers, charted.
 import { useMemo, useState } from 'react';
 import { Button, Card, Grid, Group, Paper, Progress, Select, SimpleGrid, Table, Text, TextInput, Title } from '@mantine/core';
+import { DateField } from '../../components/DateField';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
 import { Chart } from '../../components/Chart';
@@ -93,8 +94,8 @@ export function StatsPage() {
       <Card withBorder radius="md" mb="md">
         <form onSubmit={(e) => { e.preventDefault(); setApplied({ ...f }); }}>
           <Group align="flex-end">
-            <TextInput type="date" label={t('pa.stats.from')} value={f.from} onChange={(e) => setF({ ...f, from: e.currentTarget.value })} data-testid="stats-from" />
-            <TextInput type="date" label={t('pa.stats.to')} value={f.to} onChange={(e) => setF({ ...f, to: e.currentTarget.value })} data-testid="stats-to" />
+            <DateField label={t('pa.stats.from')} value={f.from} onChange={(v) => setF({ ...f, from: v })} data-testid="stats-from" />
+            <DateField label={t('pa.stats.to')} value={f.to} onChange={(v) => setF({ ...f, to: v })} data-testid="stats-to" />
             <Select label={t('pa.dossiers.agency')} placeholder={t('common.all')} clearable searchable w={320} value={f.agencyCode} onChange={(v) => setF({ ...f, agencyCode: v })}
               data={[...(refs.data?.agencies.entries() ?? [])].map(([code, name]) => ({ value: code, label: `${name} (${code})` }))} />
             <Button type="submit" data-testid="stats-apply">{t('pa.stats.apply')}</Button>

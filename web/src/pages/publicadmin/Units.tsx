@@ -2,6 +2,7 @@
 // over time with the 2025 reform's old→new mappings (codes were reused, so the date matters).
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Card, Drawer, Grid, Group, NavLink, ScrollArea, Stack, Table, Text, TextInput, Timeline, Title, UnstyledButton } from '@mantine/core';
+import { DateField } from '../../components/DateField';
 import { IconArrowRight, IconCalendar, IconInfoCircle, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type List } from '../../api';
@@ -42,7 +43,7 @@ export function UnitsPage() {
   return (
     <>
       <PageHeader title={t('pa.units.title')}>
-        <TextInput type="date" value={at} onChange={(e) => e.currentTarget.value && setAt(e.currentTarget.value)} leftSection={<IconCalendar size={16} />} aria-label={t('pa.units.at')} data-testid="units-at" w={180} />
+        <DateField value={at} onChange={(v) => v && setAt(v)} clearable={false} leftSection={<IconCalendar size={16} />} aria-label={t('pa.units.at')} data-testid="units-at" w={180} />
         <Button variant={at === REFORM_EVE ? 'filled' : 'light'} onClick={() => setAt(REFORM_EVE)} data-testid="units-before-reform">{t('pa.units.beforeReform')}</Button>
         <Button variant={at === todayVn() ? 'filled' : 'light'} onClick={() => setAt(todayVn())}>{t('pa.units.today')}</Button>
       </PageHeader>
