@@ -1,12 +1,11 @@
 // The shell: log-in gate, navigation by role, language switch, and the page for the path.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, SegmentedControl, Stack, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout, IconFileDescription,
 } from '@tabler/icons-react';
 import { PUBLICADMIN_NAV, publicAdminPage } from './pages/publicadmin';
-import { EdocJourneyPage, EdocPage } from './pages/Edoc';
 import { useTranslation } from 'react-i18next';
 import { api, setUnauthenticatedHandler, type AuthState, type Principal } from './api';
 import { setLanguage } from './i18n';
@@ -14,16 +13,22 @@ import { navigate, usePath } from './router';
 import { SessionContext, type Session } from './session';
 import { Loading, StatusPage, setPageTitle } from './components/ui';
 import { LoginPage } from './pages/Login';
-import { DashboardPage } from './pages/Dashboard';
-import { MembersPage } from './pages/Members';
-import { ServicesPage, ServiceDetailPage } from './pages/Services';
-import { AccessPage } from './pages/Access';
-import { RequestsPage } from './pages/Requests';
-import { KeysPage } from './pages/Keys';
-import { MessagesPage } from './pages/Messages';
-import { TrailPage } from './pages/Trail';
-import { UsersPage } from './pages/Users';
-import { AccountPage } from './pages/Account';
+import { lazyPage } from './lazy';
+
+// Each page is its own chunk, loaded when first opened: the first screen downloads the shell only.
+const DashboardPage = lazyPage(() => import('./pages/Dashboard'), 'DashboardPage');
+const MembersPage = lazyPage(() => import('./pages/Members'), 'MembersPage');
+const ServicesPage = lazyPage(() => import('./pages/Services'), 'ServicesPage');
+const ServiceDetailPage = lazyPage(() => import('./pages/Services'), 'ServiceDetailPage');
+const AccessPage = lazyPage(() => import('./pages/Access'), 'AccessPage');
+const RequestsPage = lazyPage(() => import('./pages/Requests'), 'RequestsPage');
+const KeysPage = lazyPage(() => import('./pages/Keys'), 'KeysPage');
+const MessagesPage = lazyPage(() => import('./pages/Messages'), 'MessagesPage');
+const EdocPage = lazyPage(() => import('./pages/Edoc'), 'EdocPage');
+const EdocJourneyPage = lazyPage(() => import('./pages/Edoc'), 'EdocJourneyPage');
+const TrailPage = lazyPage(() => import('./pages/Trail'), 'TrailPage');
+const UsersPage = lazyPage(() => import('./pages/Users'), 'UsersPage');
+const AccountPage = lazyPage(() => import('./pages/Account'), 'AccountPage');
 
 interface Item { path: string; label: string; icon: ReactNode; show: boolean }
 
@@ -146,7 +151,7 @@ export function App() {
             <NavLink component="button" label={t('nav.logout')} leftSection={<IconLogout size={18} />} onClick={() => void session.logout()} data-testid="logout" />
           </AppShell.Section>
         </AppShell.Navbar>
-        <AppShell.Main>{page}</AppShell.Main>
+        <AppShell.Main><Suspense fallback={<Loading />}>{page}</Suspense></AppShell.Main>
       </AppShell>
     </SessionContext.Provider>
   );

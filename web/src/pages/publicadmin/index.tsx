@@ -1,12 +1,16 @@
 // The public-administration pages' nav entries and routes, so the shell needs one line each.
 import type { ReactNode } from 'react';
 import { IconBuildingBank, IconCalendarEvent, IconChartBar, IconFileText, IconFolders, IconMapPin } from '@tabler/icons-react';
-import { AgenciesPage } from './Agencies';
-import { DossierDetailPage, DossiersPage } from './Dossiers';
-import { HolidaysPage } from './Holidays';
-import { ProceduresPage } from './Procedures';
-import { StatsPage } from './Stats';
-import { UnitsPage } from './Units';
+import { lazyPage } from '../../lazy';
+
+// Each page its own chunk (see App.tsx).
+const AgenciesPage = lazyPage(() => import('./Agencies'), 'AgenciesPage');
+const DossiersPage = lazyPage(() => import('./Dossiers'), 'DossiersPage');
+const DossierDetailPage = lazyPage(() => import('./Dossiers'), 'DossierDetailPage');
+const HolidaysPage = lazyPage(() => import('./Holidays'), 'HolidaysPage');
+const ProceduresPage = lazyPage(() => import('./Procedures'), 'ProceduresPage');
+const StatsPage = lazyPage(() => import('./Stats'), 'StatsPage');
+const UnitsPage = lazyPage(() => import('./Units'), 'UnitsPage');
 
 /** Labels are i18n keys; every role sees these pages (the API scopes dossiers for agency admins). */
 export const PUBLICADMIN_NAV: { path: string; label: string; icon: ReactNode }[] = [
