@@ -62,7 +62,7 @@ describe('date fields', () => {
   });
 
   it('reads dd/mm/yyyy in English too', async () => {
-    await page.evaluate(() => localStorage.setItem('vamco.lang', 'en'));
+    await page.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', 'en'));
     await page.goto(cp.url + '/messages');
     await from().fill('5/4/2026 09:05');
     await page.keyboard.press('Tab');
