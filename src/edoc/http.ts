@@ -10,7 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
 import type { Logger } from 'pino';
+import { VamcoError } from '../core/errors.js';
 import { parseClientHeader } from '../core/ids.js';
+import { certSubsystem, presentedCert } from '../gateway/index.js';
 import { hashApiKey, type SnapshotHolder } from '../registry/index.js';
 import type { EdocHub, Caller, TransportStatus } from './hub.js';
 import { EdocError, EDOC_ERRORS } from './errors.js';
@@ -66,7 +68,7 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
     }
     const clientHeader = req.headers['x-road-client'];
     if (typeof clientHeader !== 'string' || !clientHeader) {
-      throw new EdocError('EDOC_UNAUTHENTICATED', 'Send X-Road-Client with an API key (X-API-Key) or a bearer token, or the SDK\'s XroadVnpt- signed headers');
+      throw new EdocError('EDOC_UNAUTHENTICATED', 'Send X-Road-Client with an API key (X-API-Key), a bearer token or a TLS client certificate, or the SDK\'s XroadVnpt- signed headers');
     }
     let ref;
     try {
@@ -85,6 +87,17 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
     else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       const claims = d.tokens.verify(auth.slice(7).trim());
       if (claims && claims.sub === `${d.instance}/${key}`) subsystemId = snap.keys.get(claims.kh);
+    } else {
+      // Over HTTPS with no header credential, the connection's client certificate decides, as
+      // on /r1 (issue 8): registered to this subsystem, not revoked, in its dates, trusted issuer.
+      const cert = presentedCert(req);
+      if (!cert) throw new EdocError('EDOC_UNAUTHENTICATED', 'Send X-Road-Client with an API key (X-API-Key), a bearer token or, over HTTPS, a registered TLS client certificate');
+      try {
+        subsystemId = certSubsystem(snap, cert);
+      } catch (e) {
+        if (e instanceof VamcoError) throw new EdocError('EDOC_UNAUTHENTICATED', `${e.message} (${e.code})`);
+        throw e;
+      }
     }
     if (subsystemId === undefined || !sub || sub.id !== subsystemId) throw new EdocError('EDOC_UNAUTHENTICATED', `The credential is not valid for ${clientHeader}`);
     const organ = await hub.organOfClient(key);

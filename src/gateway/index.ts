@@ -3,3 +3,4 @@ export { TokenService, loadTokenKeys, tokenKeys, type TokenKeys } from './tokens
 export { RateLimits } from './limiter.js';
 export { Upstreams } from './upstream.js';
 export type { GatewayDeps, GatewayMount } from './types.js';
+export { presentedCert, certSubsystem, type PresentedCert } from './client-cert.js';
