@@ -4,6 +4,7 @@
 //   BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_THREADS=2 BENCH_ROUNDS=1
 //   BENCH_RATES=2000,500 BENCH_RATE_SECONDS=10 BENCH_WORKERS=1,2 BENCH_LOG_SECONDS=2
 //   BENCH_PROFILE=1 (Vamco runs under --cpu-prof; summaries in bench/results/profiles/)
+//   BENCH_COMPARE=DIR (another build's checkout, built: its Vamco runs as one more target, for A/B in one run)
 //   BENCH_SKIP=bare,eg,kong,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,7 @@ const S = {
   workers: env('BENCH_WORKERS', '1,2').split(',').map(Number).filter((n) => n >= 1),
   logSeconds: Number(env('BENCH_LOG_SECONDS', '2')),
   profile: env('BENCH_PROFILE', '') === '1',
+  compare: env('BENCH_COMPARE', ''),
   skip: new Set(env('BENCH_SKIP', '').split(',').filter(Boolean)),
 };
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -52,6 +54,32 @@ function cpuTicks(pid: number): number {
   }
   return total;
 }
+/**
+ * The floor of any durable exchange on this disk: a small write + fdatasync, timed in a loop in
+ * Vamco's own data dir, in the same run as the latency it is compared with. Each exchange waits
+ * for two commits (request record, outcome record), so twice this p50 is what the disk alone adds.
+ */
+function fdatasyncFloor(dir: string, n = 500): { p50Ms: number; p99Ms: number; samples: number } {
+  const file = path.join(dir, `fdatasync-probe-${process.pid}`);
+  const fd = fs.openSync(file, 'w');
+  const buf = Buffer.alloc(256, 0x61);
+  const t = new Float64Array(n);
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = process.hrtime.bigint();
+      fs.writeSync(fd, buf);
+      fs.fdatasyncSync(fd);
+      t[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  t.sort();
+  const at = (p: number) => r2(t[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] * 1000) / 1000;
+  return { p50Ms: at(50), p99Ms: at(99), samples: n };
+}
+
 interface Completeness { answered: number; records: number; missing: number; extra: number }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
@@ -115,6 +143,17 @@ async function main(): Promise<void> {
       vamcos.push(t);
       log(`bench: Vamco (${w} worker${w > 1 ? 's' : ''}) ready in ${v.readyMs} ms`);
     }
+    if (S.compare) {
+      // The same data dir layout and registration, run by the other build's CLI: the pair's
+      // ratio is the change's effect, measured under the same load minutes apart at most.
+      const cli = path.join(path.resolve(S.compare), 'dist/src/cli/main.js');
+      const setup = await setupVamco(path.join(tmp, 'vamco-compare'), ng.backendUrl);
+      const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), cli });
+      stops.push(() => v.stop());
+      const t: Target = { name: 'Vamco full pipeline (compare build)', url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };
+      targets.push(t);
+      vamcos.push(t);
+    }
     // All targets receive the same headers (harmless where unused), so request size is equal.
     const same = { 'x-road-client': vamcos[0]?.headers['x-road-client'] ?? 'DEV/GOV/x/y', 'x-api-key': vamcos[0]?.headers['x-api-key'] ?? 'x' };
     if (!S.skip.has('kong')) {
@@ -160,8 +199,9 @@ async function main(): Promise<void> {
     const nginxProxy = byName('nginx reverse proxy')!;
     const eg = byName('express-gateway');
     const kong = byName('Kong-style');
+    const bare = byName('Node ceiling');
     // Per-round ratios: each pair was measured minutes apart at most, under the same load.
-    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; vsKongStyle: number | null; perRoundVsNginx: number[]; cpuVsNginx: number; cpuVsExpressGateway: number | null; cpuVsKongStyle: number | null }> = {};
+    const ratios: Record<string, { vsNginx: number; vsExpressGateway: number | null; vsKongStyle: number | null; perRoundVsNginx: number[]; cpuVsNginx: number; cpuVsExpressGateway: number | null; cpuVsKongStyle: number | null; vsBareNode: number | null; cpuUsVsBareNode: number | null }> = {};
     for (const v of vamcos) {
       const vr = runs.get(v.name)!;
       const perRound = vr.map((r, i) => r2(r.rps / runs.get(nginxProxy.target)![i].rps));
@@ -175,23 +215,35 @@ async function main(): Promise<void> {
         cpuVsNginx: r2(nginxProxy.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq),
         cpuVsExpressGateway: eg ? r2(eg.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq) : null,
         cpuVsKongStyle: kong ? r2(kong.cpuUsPerReq / table.find((r) => r.target === v.name)!.cpuUsPerReq) : null,
+        vsBareNode: bare ? r2(median(vr.map((r, i) => r.rps / runs.get(bare.target)![i].rps))) : null,
+        // Issue 15's measure: Vamco's CPU µs per exchange over the bare Node proxy's (target <= 1.5).
+        cpuUsVsBareNode: bare ? r2(table.find((r) => r.target === v.name)!.cpuUsPerReq / bare.cpuUsPerReq) : null,
       };
     }
 
     const fixedRate: Record<string, unknown>[] = [];
+    let fsyncFloor: ReturnType<typeof fdatasyncFloor> | undefined;
     if (!S.skip.has('rate')) {
+      const kongTarget = targets.find((t) => t.name.startsWith('Kong-style'));
       for (const rate of S.rates) {
         log(`bench: fixed rate ${rate} req/s, ${S.rateSeconds} s each`);
+        // Measured between the paced runs, on the same disk as Vamco's log, under the same load.
+        if (vamcos[0]) fsyncFloor = fdatasyncFloor(vamcos[0].vamco!.setup.dataDir);
         const direct = await paced(targets[0].url, same, rate);
         const proxy = await paced(targets[1].url, same, rate);
         const per: Record<string, unknown> = { direct, nginxProxy: proxy };
         const added: Record<string, { p50Ms: number; p99Ms: number }> = {};
+        if (kongTarget) {
+          const k = await paced(kongTarget.url, same, rate) as { p50Ms: number; p99Ms: number };
+          per[kongTarget.name] = k;
+          added[kongTarget.name] = { p50Ms: r2(k.p50Ms - (direct.p50Ms as number)), p99Ms: r2(k.p99Ms - (direct.p99Ms as number)) };
+        }
         for (const v of vamcos) {
           const r = await paced(v.url, v.headers, rate) as { p50Ms: number; p99Ms: number };
           per[v.name] = r;
           added[v.name] = { p50Ms: r2(r.p50Ms - (direct.p50Ms as number)), p99Ms: r2(r.p99Ms - (direct.p99Ms as number)) };
         }
-        fixedRate.push({ rate, seconds: S.rateSeconds, results: per, addedOverDirect: added });
+        fixedRate.push({ rate, seconds: S.rateSeconds, results: per, addedOverDirect: added, fdatasync: fsyncFloor });
       }
     }
 
@@ -232,7 +284,7 @@ async function main(): Promise<void> {
       settings: { ...S, skip: [...S.skip], tool: 'wrk', bodyBytes: Buffer.byteLength(BODY) },
       table: table.map(({ rounds: _r, ...row }) => row),
       rounds: Object.fromEntries(table.map((r) => [r.target, r.rounds])),
-      ratios, completeness: Object.fromEntries(complete), verify, fixedRate, logBench, idle, profiles,
+      ratios, completeness: Object.fromEntries(complete), verify, fixedRate, fdatasync: fsyncFloor, logBench, idle, profiles,
       targets: {
         vsNginx: 0.3, vsExpressGateway: 5, vsKongStyle: 0.4, addedP50Ms: 0.5, addedP99Ms: 3, idleRssMb: 150, coldStartMs: 2000,
       },
@@ -288,6 +340,7 @@ function printReport(r: any): void {
   out.push('');
   for (const [name, x] of Object.entries<any>(r.ratios)) {
     out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsKongStyle !== null ? `, ${x.vsKongStyle} × Kong-style peer (target >= 0.40)` : ''}${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 5)` : ''}; per CPU-second ${x.cpuVsNginx} × nginx${x.cpuVsKongStyle !== null ? `, ${x.cpuVsKongStyle} × Kong-style` : ''}${x.cpuVsExpressGateway !== null ? `, ${x.cpuVsExpressGateway} × express-gateway` : ''}`);
+    if (x.vsBareNode !== null) out.push(`  vs the bare Node proxy: ${x.vsBareNode} × its req/s; CPU µs per exchange ${x.cpuUsVsBareNode} × its own (target <= 1.5)`);
   }
   if (r.table.some((t: any) => t.target.startsWith('Kong-style'))) {
     out.push('Kong-style peer: key lookup, client match, per-client counter, key stripped; it logs nothing durably (no record, digest or chain per exchange), where every Vamco row commits a durable, hash-chained record of every exchange before answering it.');
@@ -301,6 +354,7 @@ function printReport(r: any): void {
     out.push('', `Fixed rate ${f.rate} req/s for ${f.seconds} s (own paced client, latency from dispatch):`);
     for (const [name, x] of Object.entries<any>(f.results)) out.push(`  ${pad(name, 40)} p50 ${x.p50Ms} ms  p99 ${x.p99Ms} ms  p99.9 ${x.p999Ms} ms  errors ${x.errors}`);
     for (const [name, a] of Object.entries<any>(f.addedOverDirect)) out.push(`  added by ${name}: p50 ${a.p50Ms} ms (target <= 0.5), p99 ${a.p99Ms} ms (target <= 3)`);
+    if (f.fdatasync) out.push(`  fdatasync floor in the data dir (256-byte write + fdatasync, ${f.fdatasync.samples} times, just before): p50 ${f.fdatasync.p50Ms} ms, p99 ${f.fdatasync.p99Ms} ms; two durable records per exchange: p50 floor ${r2(2 * f.fdatasync.p50Ms)} ms; remainder of Vamco's added p50 over it: ${Object.entries<any>(f.addedOverDirect).filter(([n]) => n.startsWith('Vamco')).map(([n, a]) => `${n} ${r2(a.p50Ms - 2 * f.fdatasync.p50Ms)}`).join(', ')} ms`);
   }
   if (r.logBench) {
     out.push('', 'Message-log writes (durable, group commit):');

@@ -18,6 +18,8 @@ export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: 
     ...process.env as Record<string, string>, VAMCO_DATA_DIR: dataDir, VAMCO_BACKEND_ALLOW: '127.0.0.1', VAMCO_LOG_LEVEL: 'warn', ...extraEnv,
   };
   const cli = (...args: string[]) => mustRun(process.execPath, [CLI, ...args], { env });
+  // The CLI's registry commands need an existing database (they no longer create one).
+  await cli('migrate');
   await cli('member', 'add', 'GOV', '000.00.00.B01', '--name', 'Bench provider');
   await cli('subsystem', 'add', PROVIDER);
   await cli('service', 'add', SERVICE, '--url', backendUrl, '--rate-limit', '100000000/s');
@@ -30,7 +32,7 @@ export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: 
 
 export interface Vamco { proc: Proc; url: string; headers: Record<string, string>; readyMs: number; stop(signal?: NodeJS.Signals): Promise<unknown> }
 
-export interface VamcoStartOptions { gatewayPort: number; adminPort: number; workers?: number; cpuProfDir?: string; instance?: string }
+export interface VamcoStartOptions { gatewayPort: number; adminPort: number; workers?: number; cpuProfDir?: string; instance?: string; cli?: string }
 
 export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<Vamco> {
   const env: Record<string, string> = {
@@ -38,13 +40,14 @@ export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<V
     VAMCO_WORKERS: String(o.workers ?? 1),
   };
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
-  const proc = start('vamco', process.execPath, [...nodeArgs, CLI, 'start', '--no-demo'], { env });
+  const proc = start('vamco', process.execPath, [...nodeArgs, o.cli ?? CLI, 'start', '--no-demo'], { env });
   const base = `http://127.0.0.1:${o.gatewayPort}`;
   const headers = { 'x-road-client': `${o.instance ?? 'DEV'}/${CLIENT}`, 'x-api-key': s.key };
   const url = `${base}/r1/${o.instance ?? 'DEV'}/${SERVICE}/item/1`;
   let readyMs: number;
   try {
-    readyMs = await waitHttp(base + '/readyz', { proc, timeoutMs: 30_000 });
+    // Generous: on the shared machine under load a start can take far longer than usual.
+    readyMs = await waitHttp(base + '/readyz', { proc, timeoutMs: 120_000 });
     // The snapshot is loaded before readiness; one call proves the whole path works.
     await waitHttp(url, { proc, headers, timeoutMs: 10_000 });
   } catch (e) {
