@@ -1,5 +1,5 @@
 export * from './registry.js';
-export { buildSnapshot, isAllowed, SnapshotHolder, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
+export { buildSnapshot, isAllowed, apiKeyHolder, SnapshotHolder, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
 export { addClientCert, listClientCerts, getClientCert, revokeClientCert, type ClientCertView } from './client-certs.js';
 export { checkBackendUrl, isInternalAddress } from './backend-policy.js';
 export { localBackendUrl, resolveLocal, LOCAL_BACKEND_DOMAIN, type LocalBackends } from './local-backends.js';

@@ -7,6 +7,7 @@ import { openBackendAuth, openBackendCert } from './backend-auth.js';
 import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertificate } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
+import { hashApiKey } from './keys.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -181,6 +182,26 @@ export function credentialName(spec: BackendAuthSpec | null, owner: string, url:
 }
 
 /** May this client call this method and path of the service? Default deny. */
+// Keys already proven valid against a snapshot, so a client sending the same key on every
+// request costs one map lookup instead of a SHA-256 each time. The cache belongs to the
+// snapshot: a revoked key is gone with the next snapshot. Only hits are cached (junk keys can
+// not grow it), and it is bounded for a platform with very many live keys.
+const knownKeys = new WeakMap<Snapshot, Map<string, number>>();
+const KNOWN_KEYS_MAX = 10_000;
+
+/** The subsystem holding this API key in the snapshot, if any. */
+export function apiKeyHolder(snap: Snapshot, key: string): number | undefined {
+  let known = knownKeys.get(snap);
+  const hit = known?.get(key);
+  if (hit !== undefined) return hit;
+  const id = snap.keys.get(hashApiKey(key));
+  if (id !== undefined) {
+    if (!known) knownKeys.set(snap, (known = new Map()));
+    if (known.size < KNOWN_KEYS_MAX) known.set(key, id);
+  }
+  return id;
+}
+
 export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemId: number, method: string, path: string): boolean {
   const g = snap.grants.get(service.id)?.get(clientSubsystemId);
   if (!g) return false;

@@ -4,7 +4,7 @@
 // member's subsystems, and authorise then refuses it as X-Road does: only subsystems hold rights.
 import { VamcoError } from '../../core/errors.js';
 import { parseClientHeader } from '../../core/ids.js';
-import { hashApiKey } from '../../registry/index.js';
+import { apiKeyHolder } from '../../registry/index.js';
 import type { Exchange, StageFactory } from './context.js';
 import { presentedCert, certSubsystem } from '../client-cert.js';
 
@@ -31,7 +31,7 @@ export const identify: StageFactory = (deps) => ({
     let subsystemId: number | undefined;
     if (typeof apiKey === 'string' && apiKey) {
       x.credential = 'api-key';
-      subsystemId = snap.keys.get(hashApiKey(apiKey));
+      subsystemId = apiKeyHolder(snap, apiKey);
     } else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       x.authorizationConsumed = true;
       x.credential = 'token';
