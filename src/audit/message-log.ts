@@ -3,6 +3,9 @@
 // (the platform turns it on), a log that cannot commit — a failed commit, a commit slower than
 // the commit timeout, a probe write that fails, the data dir gone — refuses appends at once
 // until a probe commits again: the gateway then refuses exchanges before any provider call.
+// With a journal (the platform's case) the durable point is the node's own journal in its
+// data dir (journal.ts), and a shipper copies it into the store (shipper.ts): the store being
+// away then delays search and verification, not exchanges.
 import fs from 'node:fs';
 import path from 'node:path';
 import { VamcoError } from '../core/index.js';
@@ -11,6 +14,8 @@ import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
 import { sqliteThreadWriter, type SqliteDurability } from './sqlite-writer.js';
+import { Journal, type JournalHead } from './journal.js';
+import { Shipper } from './shipper.js';
 import type { ExchangeRecord, LogHealth, LogPosition, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
 const COLUMNS = [
@@ -31,6 +36,8 @@ type Writer = ((rows: MessageRow[]) => Promise<void>) & {
 };
 
 const SQLITE_INSERT = `insert into message_log (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => '@' + c).join(', ')})`;
+// Shipping from the journal: a record already stored (shipped before a crash) is left as it is.
+const SQLITE_SHIP = SQLITE_INSERT.replace('insert into', 'insert or ignore into');
 
 /** The row a probe inserts and rolls back: never committed, so never part of any chain. */
 const PROBE_ROW: MessageRow = {
@@ -39,9 +46,9 @@ const PROBE_ROW: MessageRow = {
   user_id: null, issue: null, error_code: null, request_body: null, response_body: null, upstream: null, prev_hash: '', hash: '',
 };
 
-function sqliteWriter(store: Store): Writer {
+function sqliteWriter(store: Store, sqlText = SQLITE_INSERT): Writer {
   const sqlite = store.sqlite!;
-  const insert = sqlite.prepare(SQLITE_INSERT);
+  const insert = sqlite.prepare(sqlText);
   const tx = sqlite.transaction((rows: MessageRow[]) => { for (const r of rows) insert.run(r); });
   const write = async (rows: MessageRow[]) => {
     // Holding Kysely's connection keeps our raw transaction out of any Kysely transaction
@@ -62,8 +69,9 @@ function sqliteWriter(store: Store): Writer {
   });
 }
 
-function postgresWriter(store: Store): Writer {
+function postgresWriter(store: Store, idempotent = false): Writer {
   const pool = store.pool!;
+  const onConflict = idempotent ? ' on conflict (node_id, seq) do nothing' : '';
   return Object.assign(async (rows: MessageRow[]) => {
     const values: unknown[] = [];
     const tuples: string[] = [];
@@ -73,7 +81,7 @@ function postgresWriter(store: Store): Writer {
       tuples.push(`(${ph.join(',')})`);
     }
     // One statement is one transaction: the batch commits whole or not at all.
-    await pool.query(`insert into message_log (${COLUMNS.join(', ')}) values ${tuples.join(',')}`, values);
+    await pool.query(`insert into message_log (${COLUMNS.join(', ')}) values ${tuples.join(',')}${onConflict}`, values);
   }, {
     probe: async (timeoutMs: number) => {
       const c = await pool.connect();
@@ -88,6 +96,14 @@ function postgresWriter(store: Store): Writer {
       }
     },
   });
+}
+
+/** Writes rows into the store: the direct log's writer, or (idempotent) the shipper's. */
+export function storeWriter(store: Store, idempotent: boolean): Writer {
+  if (store.engine === 'postgres') return postgresWriter(store, idempotent);
+  const sqlText = idempotent ? SQLITE_SHIP : SQLITE_INSERT;
+  // SQLite files commit on a writer thread (sqlite-writer.ts): fsync no longer stalls the gateway.
+  return store.sqlite!.memory ? sqliteWriter(store, sqlText) : sqliteThreadWriter(store.sqlite!.name, sqlText, PROBE_ROW);
 }
 
 export async function readMessageHead(store: Store, nodeId: string): Promise<{ seq: number; hash: string }> {
@@ -127,6 +143,9 @@ export class MessageLog {
   private commitTimeoutMs = 5000;
   private dataDir: string | null = null;
   private dbFileIno: number | null = null;
+  private journal: Journal | null = null;
+  private shipper: Shipper | null = null;
+  private shipWriter: Writer | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -148,10 +167,31 @@ export class MessageLog {
       .where('chain', '=', 'message').where('node_id', '=', key.nodeId)
       .orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
-    // SQLite files commit on a writer thread (sqlite-writer.ts): fsync no longer stalls the gateway.
-    const write = store.engine === 'postgres' ? postgresWriter(store)
-      : store.sqlite!.memory ? sqliteWriter(store) : sqliteThreadWriter(store.sqlite!.name, SQLITE_INSERT, PROBE_ROW);
+    if (opts.journal) {
+      const j = opts.journal;
+      const { journal, recovery } = Journal.open(j.dir, head, { segmentBytes: j.segmentBytes });
+      const shipWriter = storeWriter(store, true);
+      const write: Writer = Object.assign((rows: MessageRow[]) => journal.append(rows), { probe: () => journal.probe(), close: () => journal.close() });
+      const log = new MessageLog(store, key, write, maxBatch, recovery.head, cp ? Number(cp.seq) : 0);
+      log.journal = journal;
+      log.shipWriter = shipWriter;
+      log.shipper = new Shipper(journal, shipWriter, () => readMessageHead(store, key.nodeId), {
+        retentionMs: j.retentionMs, retryMs: j.retryMs, onError: j.onShipError, onRecover: j.onShipRecover,
+      });
+      log.shipper.start();
+      log.recovery = recovery;
+      return log.started(opts, store);
+    }
+    const write = storeWriter(store, false);
     const log = new MessageLog(store, key, write, maxBatch, head, cp ? Number(cp.seq) : 0);
+    return log.started(opts, store);
+  }
+
+  /** What opening the journal found (null without a journal). */
+  recovery: { head: JournalHead; truncatedBytes: number; segments: number } | null = null;
+
+  private started(opts: MessageLogOptions, store: Store): MessageLog {
+    const log = this;
     const interval = opts.checkpointIntervalMs ?? 10_000;
     if (interval > 0) {
       log.timer = setInterval(() => { log.checkpoint().catch(() => { /* retried at the next tick */ }); }, interval);
@@ -164,7 +204,8 @@ export class MessageLog {
   private startMonitor(h: NonNullable<MessageLogOptions['health']>, store: Store): void {
     this.commitTimeoutMs = h.commitTimeoutMs ?? 5000;
     this.dataDir = h.dataDir ?? null;
-    if (store.sqlite && !store.sqlite.memory) this.dbFileIno = fs.statSync(store.sqlite.name).ino;
+    // With a journal the store's file is not where records become durable.
+    if (!this.journal && store.sqlite && !store.sqlite.memory) this.dbFileIno = fs.statSync(store.sqlite.name).ino;
     const every = h.intervalMs ?? 250;
     this.monitor = setInterval(() => this.tick(every), Math.max(10, Math.floor(every / 2)));
     this.monitor.unref();
@@ -311,8 +352,8 @@ export class MessageLog {
     try {
       if (this.resync) {
         // After a failure the outcome may be unknown (connection lost during commit): take the
-        // head from the database, which is the only truth.
-        const head = await readMessageHead(this.store, this.key.nodeId);
+        // head from where records become durable, which is the only truth.
+        const head = this.journal ? await this.journal.settled().then(() => this.journal!.head) : await readMessageHead(this.store, this.key.nodeId);
         this.headSeq = head.seq;
         this.headHash = head.hash;
         this.resync = false;
@@ -351,6 +392,12 @@ export class MessageLog {
 
   /** Commits everything appended before the call; rejects if any of it failed to commit. */
   async flush(): Promise<void> {
+    await this.commitAll();
+    // Durable in the journal; flush also means readable in the store.
+    if (this.shipper) await this.shipper.drain();
+  }
+
+  private async commitAll(): Promise<void> {
     const target = this.enqueued;
     if (this.settled >= target) return;
     // Every batch that settles while we wait holds some of the records we wait for.
@@ -362,6 +409,13 @@ export class MessageLog {
     if (this.failedBatches > failedBefore) throw this.lastFailure;
   }
 
+  /** The journal's shipping into the store: records not there yet, and why, if it fails. */
+  get shipping(): { backlog: number; shippedSeq: number | null; error: string | null } | null {
+    if (!this.shipper) return null;
+    const e = this.shipper.lastError;
+    return { backlog: this.shipper.backlog, shippedSeq: this.shipper.shipped?.seq ?? null, error: e ? String((e as Error)?.message ?? e) : null };
+  }
+
   /** Signs the durable head of this node's chain (and the admin trail's head) when it moved. */
   checkpoint(): Promise<void> {
     const run = this.checkpointing.catch(() => {}).then(() => this.doCheckpoint());
@@ -371,9 +425,12 @@ export class MessageLog {
 
   private async doCheckpoint(): Promise<void> {
     await this.flush().catch(() => { /* sign what is durable */ });
-    if (this.headSeq > this.checkpointedSeq && !this.resync) {
-      const seq = this.headSeq;
-      await insertCheckpoint(this.store.db, this.key, { chain: 'message', seq, hash: this.headHash });
+    // With a journal, what the store holds is what a checkpoint there can speak for.
+    const shipped = this.shipper ? this.shipper.shipped : null;
+    const head = this.shipper ? shipped : (this.resync ? null : { seq: this.headSeq, hash: this.headHash });
+    if (head && head.seq > this.checkpointedSeq) {
+      const seq = head.seq;
+      await insertCheckpoint(this.store.db, this.key, { chain: 'message', seq, hash: head.hash });
       this.checkpointedSeq = seq;
     }
     await checkpointAdminHead(this.store.db, this.key);
@@ -400,9 +457,14 @@ export class MessageLog {
     if (this.closed) return this.checkpointing;
     this.closed = true;
     let error: unknown;
-    await this.flush().catch((e) => { error = e; });
-    await this.checkpoint().catch((e) => { error ??= e; });
+    await this.flush().catch((e) => {
+      // Durable in the journal and only not shipped (the store away): the next start ships it.
+      if (!this.shipper || this.failedBatches > 0 && e === this.lastFailure) error = e;
+    });
+    await this.checkpoint().catch((e) => { if (!this.shipper) error ??= e; });
+    await this.shipper?.stop();
     await this.write.close?.();
+    await this.shipWriter?.close?.();
     if (error) throw error;
   }
 }

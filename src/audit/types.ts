@@ -59,6 +59,22 @@ export interface MessageLogOptions {
   checkpointIntervalMs?: number;
   /** Most records committed in one transaction (default 256). */
   maxBatch?: number;
+  /**
+   * The node's local journal (journal.ts): records are durable once there, and shipped into the
+   * store in the background. Without it records are committed straight into the store.
+   */
+  journal?: {
+    /** Where the segment files live (the platform uses <data dir>/journal). */
+    dir: string;
+    /** Bytes after which a segment is closed and a new one started (default 64 MiB). */
+    segmentBytes?: number;
+    /** Shipped segments are removed once older than this (default 24 h). */
+    retentionMs?: number;
+    /** Wait before retrying when the store refused a shipment (default 1 s). */
+    retryMs?: number;
+    onShipError?: (e: unknown) => void;
+    onShipRecover?: () => void;
+  };
   /** Health monitoring (off when absent): refuse appends while the log cannot commit. */
   health?: {
     /** A commit or probe slower than this makes the log unhealthy (default 5000, VAMCO_LOG_COMMIT_TIMEOUT). */

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it, expect, afterEach } from 'vitest';
+import { tempDir } from '../store/testing.js';
+import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
+import { exchange } from './fixtures.js';
+import { Journal, decodeRecords, encodeRecords, segmentName } from './journal.js';
+
+const dirs: string[] = [];
+afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+const dir = () => { const d = tempDir('vamco-journal-'); dirs.push(d); return path.join(d, 'journal'); };
+
+/** Rows numbered after `head` and chained on it, as MessageLog makes them. */
+function chain(head: { seq: number; hash: string }, n: number, from = head.seq + 1): MessageRow[] {
+  let prev = head.hash;
+  return Array.from({ length: n }, (_, i) => {
+    const row = { ...toRowFields(exchange(from + i)), node_id: 'node-test', seq: from + i, prev_hash: prev } as MessageRow;
+    row.hash = hashMessage(row);
+    prev = row.hash;
+    return row;
+  });
+}
+const base = { seq: 0, hash: GENESIS };
+
+describe('journal', () => {
+  it('reads back what it appended, in order, across reopening', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const a = chain(base, 3);
+    await journal.append(a);
+    const b = chain(journal.head, 2);
+    await journal.append(b);
+    expect(journal.head).toEqual({ seq: 5, hash: b[1].hash });
+    await journal.close();
+    const again = Journal.open(d, base);
+    expect(again.recovery).toEqual({ head: { seq: 5, hash: b[1].hash }, truncatedBytes: 0, segments: 1 });
+    const { rows } = await again.journal.read(0, 100);
+    expect(rows).toEqual([...a, ...b]);
+    expect((await again.journal.read(3, 100)).rows.map((r) => r.seq)).toEqual([4, 5]);
+    await again.journal.close();
+  });
+
+  it('recovers from a tail cut at every byte of its last record: the whole records stay, the torn one goes', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 3);
+    await journal.append(rows.slice(0, 2));
+    await journal.append(rows.slice(2));
+    await journal.close();
+    const file = path.join(d, segmentName(1));
+    const whole = fs.readFileSync(file);
+    const lastStart = encodeRecords(rows.slice(0, 2)).length;
+    expect(whole.length).toBe(encodeRecords(rows).length);
+    for (let cut = lastStart; cut < whole.length; cut++) {
+      fs.writeFileSync(file, whole.subarray(0, cut));
+      const { journal: j, recovery } = Journal.open(d, base);
+      expect(recovery.head, `cut at ${cut}`).toEqual({ seq: 2, hash: rows[1].hash });
+      expect(recovery.truncatedBytes, `cut at ${cut}`).toBe(cut - lastStart);
+      expect(fs.statSync(file).size).toBe(lastStart);
+      // The chain continues from the last whole record, and the next append reads back whole.
+      const next = chain(j.head, 1);
+      await j.append(next);
+      expect((await j.read(0, 10)).rows).toEqual([rows[0], rows[1], next[0]]);
+      await j.close();
+    }
+  });
+
+  it('refuses a last record whose bytes were damaged (checksum), and zeros the disk left behind', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 2);
+    await journal.append(rows);
+    await journal.close();
+    const file = path.join(d, segmentName(1));
+    const whole = fs.readFileSync(file);
+    const damaged = Buffer.from(whole);
+    damaged[damaged.length - 3] ^= 0x20; // a flipped bit inside the last payload
+    fs.writeFileSync(file, damaged);
+    expect(Journal.open(d, base).recovery.head).toEqual({ seq: 1, hash: rows[0].hash });
+    fs.writeFileSync(file, Buffer.concat([whole, Buffer.alloc(4096)]));
+    const r = Journal.open(d, base);
+    expect(r.recovery).toMatchObject({ head: { seq: 2, hash: rows[1].hash }, truncatedBytes: 4096 });
+    await r.journal.close();
+  });
+
+  it('decodes nothing from a header whose length runs past the data', () => {
+    const buf = encodeRecords(chain(base, 1));
+    expect(decodeRecords(buf.subarray(0, 7)).rows).toEqual([]);
+    const big = Buffer.from(buf);
+    big.writeUInt32LE(0xffffffff, 0);
+    expect(decodeRecords(big)).toEqual({ rows: [], end: 0 });
+  });
+
+  it('starts after the store\'s head when the journal is new or behind it', async () => {
+    const d = dir();
+    const stored = chain(base, 4);
+    const storeHead = { seq: 4, hash: stored[3].hash };
+    const { journal } = Journal.open(d, storeHead);
+    expect(journal.head).toEqual(storeHead);
+    const next = chain(journal.head, 1);
+    expect(next[0].seq).toBe(5);
+    await journal.append(next);
+    expect(fs.existsSync(path.join(d, segmentName(5)))).toBe(true);
+    expect((await journal.read(4, 10)).rows).toEqual(next);
+    await journal.close();
+  });
+
+  it('rotates segments by size, reads across them, and prunes only shipped, closed, old ones', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base, { segmentBytes: 1000 });
+    const all: MessageRow[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = chain(journal.head, 2);
+      await journal.append(r);
+      all.push(...r);
+    }
+    const segs = journal.segments();
+    expect(segs.length).toBeGreaterThan(3);
+    expect((await journal.read(0, 1000)).rows).toEqual(all);
+    // A read cursor continues where the last read stopped.
+    const first = await journal.read(0, 5);
+    const rest = await journal.read(5, 1000, first.cursor);
+    expect([...first.rows, ...rest.rows].map((r) => r.seq)).toEqual(all.map((r) => r.seq));
+    // Nothing shipped: nothing pruned, however old.
+    expect(journal.prune(0, 0, Date.now() + 1e9)).toBe(0);
+    // Shipped up to the end of the second segment, but too recent for a 1 h retention.
+    const shipped = segs[2].first - 1;
+    expect(journal.prune(shipped, 3600_000)).toBe(0);
+    expect(journal.prune(shipped, 0, Date.now() + 1000)).toBe(2);
+    expect(journal.segments().map((s) => s.first)).toEqual(segs.slice(2).map((s) => s.first));
+    // Everything shipped: the current segment stays.
+    journal.prune(all.length, 0, Date.now() + 1000);
+    expect(journal.segments().map((s) => s.first)).toEqual([segs[segs.length - 1].first]);
+    await journal.close();
+    expect(Journal.open(d, base).recovery.head).toEqual({ seq: 24, hash: all[23].hash });
+  });
+
+  it('refuses a batch written into a segment removed while open, and continues in a new one', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    await journal.append(chain(base, 1));
+    fs.rmSync(path.join(d, segmentName(1)));
+    await expect(journal.append(chain(journal.head, 1))).rejects.toThrow(/removed or replaced/);
+    expect(journal.head.seq).toBe(1);
+    await journal.probe();
+    const next = chain(journal.head, 1);
+    await journal.append(next);
+    expect((await journal.read(1, 10)).rows).toEqual(next);
+    fs.rmSync(d, { recursive: true });
+    await expect(journal.probe()).rejects.toThrow(/journal directory is gone/);
+    await journal.close();
+  });
+});

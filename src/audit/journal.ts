@@ -1,0 +1,276 @@
+// The message log's durable point: append-only segment files in the node's data dir. A batch
+// of records is encoded once, written with one write and made durable with one fdatasync
+// (group commit); the shipper (shipper.ts) later copies it into the platform's store. The
+// journal holds this node's chain: each record carries its seq, prev_hash and hash.
+//
+// Segment file `<first seq, 20 digits>.seg`, a sequence of frames:
+//   u32 LE payload length | u32 LE CRC-32 of the payload | payload (the row as UTF-8 JSON)
+// A crash can leave a torn last frame (short, or bytes the disk never got): recovery keeps
+// the whole frames before it and truncates the file there.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { MessageRow } from './chain.js';
+
+const HEADER = 8;
+// A record is a few hundred bytes, or a body the provider opted in to log: 64 MiB bounds a
+// garbage length read from a torn header.
+const MAX_RECORD = 64 * 1024 * 1024;
+const SEGMENT = /^(\d{20})\.seg$/;
+
+export interface JournalHead { seq: number; hash: string }
+
+export interface JournalOptions {
+  /** A segment is closed and a new one started once it holds this many bytes (default 64 MiB). */
+  segmentBytes?: number;
+}
+
+export const segmentName = (first: number): string => String(first).padStart(20, '0') + '.seg';
+
+/** Frames for `rows`, in one buffer (one write). */
+export function encodeRecords(rows: readonly MessageRow[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of rows) {
+    const payload = Buffer.from(JSON.stringify(r), 'utf8');
+    const h = Buffer.allocUnsafe(HEADER);
+    h.writeUInt32LE(payload.length, 0);
+    h.writeUInt32LE(zlib.crc32(payload), 4);
+    parts.push(h, payload);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The whole, intact frames at the start of `buf` (at most `max`); `end` is the offset after the last. */
+export function decodeRecords(buf: Buffer, max = Infinity): { rows: MessageRow[]; end: number } {
+  const rows: MessageRow[] = [];
+  let off = 0;
+  while (rows.length < max && off + HEADER <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    if (len === 0 || len > MAX_RECORD || off + HEADER + len > buf.length) break;
+    const payload = buf.subarray(off + HEADER, off + HEADER + len);
+    if (zlib.crc32(payload) !== buf.readUInt32LE(off + 4)) break;
+    let row: MessageRow;
+    try { row = JSON.parse(payload.toString('utf8')) as MessageRow; } catch { break; }
+    rows.push(row);
+    off += HEADER + len;
+  }
+  return { rows, end: off };
+}
+
+/** What opening found: the head, and the bytes of a torn tail that recovery cut off. */
+export interface JournalRecovery { head: JournalHead; truncatedBytes: number; segments: number }
+
+export class Journal {
+  private tail: Promise<unknown> = Promise.resolve();
+  private listeners: Array<() => void> = [];
+
+  private constructor(
+    readonly dir: string,
+    private fd: number,
+    private file: string,
+    private ino: number,
+    /** Durable bytes of the current segment: everything before is fdatasync'ed whole frames. */
+    private size: number,
+    private first: number,
+    private current: JournalHead,
+    private readonly segmentBytes: number,
+  ) {}
+
+  /**
+   * Opens (creates) the journal in `dir`, truncating a torn tail. `base` is the head the store
+   * already holds for this node: a journal behind it (new, or wiped) starts after it.
+   */
+  static open(dir: string, base: JournalHead, opts: JournalOptions = {}): { journal: Journal; recovery: JournalRecovery } {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const segs = listSegments(dir);
+    let head: JournalHead | null = null;
+    let truncatedBytes = 0;
+    for (let i = segs.length - 1; i >= 0 && !head; i--) {
+      const file = path.join(dir, segmentName(segs[i]));
+      const buf = fs.readFileSync(file);
+      const { rows, end } = decodeRecords(buf);
+      if (i === segs.length - 1 && end < buf.length) {
+        // The torn tail of the last batch: never acknowledged (its fdatasync did not return).
+        truncatedBytes = buf.length - end;
+        const fd = fs.openSync(file, 'r+');
+        try { fs.ftruncateSync(fd, end); fs.fdatasyncSync(fd); } finally { fs.closeSync(fd); }
+      }
+      if (rows.length) head = { seq: Number(rows[rows.length - 1].seq), hash: rows[rows.length - 1].hash };
+    }
+    let first: number;
+    if (!head || head.seq < base.seq) {
+      // Nothing here the store does not have: continue the store's chain in a fresh segment.
+      head = { ...base };
+      first = base.seq + 1;
+      const last = segs[segs.length - 1];
+      if (last !== undefined && last >= first) {
+        // Left by a journal that was wiped and rewritten: not ours to keep appending to.
+        for (const s of segs.filter((x) => x >= first)) fs.rmSync(path.join(dir, segmentName(s)));
+      }
+    } else {
+      first = segs[segs.length - 1];
+    }
+    const file = path.join(dir, segmentName(first));
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    const st = fs.fstatSync(fd);
+    syncDir(dir);
+    const journal = new Journal(dir, fd, file, st.ino, st.size, first, head, Math.max(HEADER + 1, opts.segmentBytes ?? 64 * 1024 * 1024));
+    return { journal, recovery: { head: { ...head }, truncatedBytes, segments: listSegments(dir).length } };
+  }
+
+  /** The durable head: the last record whose fdatasync returned. */
+  get head(): JournalHead { return { ...this.current }; }
+
+  /** Called after every durable batch (the shipper listens). */
+  onAppend(fn: () => void): void { this.listeners.push(fn); }
+
+  /**
+   * Writes `rows` (numbered from head.seq + 1, chained on head.hash) and resolves once they are
+   * durable. Batches are written in call order; a failed batch leaves nothing behind.
+   */
+  append(rows: readonly MessageRow[]): Promise<void> {
+    const buf = encodeRecords(rows);
+    const last = rows[rows.length - 1];
+    const run = this.tail.then(() => this.write(buf, rows.length ? { seq: Number(last.seq), hash: last.hash } : null));
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves once every append made before the call has settled (the head is then final). */
+  async settled(): Promise<void> { await this.tail; }
+
+  private async write(buf: Buffer, last: JournalHead | null): Promise<void> {
+    if (!last) return;
+    if (this.fd < 0) throw new Error('the journal is closed');
+    if (this.size >= this.segmentBytes) await this.rotate();
+    const at = this.size;
+    try {
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesWritten } = await writeAt(this.fd, buf, off, buf.length - off, at + off);
+        off += bytesWritten;
+      }
+      await fdatasync(this.fd);
+      // Written into a file nobody can read back (the segment or the data dir removed): not durable.
+      const st = await fs.promises.stat(this.file).catch(() => null);
+      if (!st || st.ino !== this.ino) throw new Error(`the journal segment was removed or replaced while open: ${this.file}`);
+    } catch (e) {
+      // A batch that failed must not be read back as records later: cut back to the last whole one.
+      try { fs.ftruncateSync(this.fd, at); } catch { /* the next recovery truncates by checksum */ }
+      throw e;
+    }
+    this.size = at + buf.length;
+    this.current = last;
+    for (const f of this.listeners) f();
+  }
+
+  private async rotate(): Promise<void> {
+    const first = this.current.seq + 1;
+    const file = path.join(this.dir, segmentName(first));
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    const st = fs.fstatSync(fd);
+    syncDir(this.dir);
+    fs.closeSync(this.fd);
+    Object.assign(this, { fd, file, ino: st.ino, size: st.size, first });
+  }
+
+  /**
+   * Health probe: is the open segment still the file at its path? A segment removed by hand is
+   * replaced by a new one (its records are gone; verify will show the gap); a data dir
+   * removed is an error until it is back.
+   */
+  async probe(): Promise<void> {
+    await this.settled();
+    const st = await fs.promises.stat(this.file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+    if (st && st.ino === this.ino) return;
+    if (!fs.existsSync(this.dir)) throw new Error(`the journal directory is gone: ${this.dir}`);
+    this.size = this.segmentBytes; // the next append starts a new segment
+    await this.rotate();
+  }
+
+  /** Segment first seqs, and the durable end of each (the current one's durable size). */
+  segments(): { first: number; file: string; end: number | null }[] {
+    return listSegments(this.dir).map((first) => ({ first, file: path.join(this.dir, segmentName(first)), end: first === this.first ? this.size : null }));
+  }
+
+  /**
+   * Up to `max` records after `afterSeq`, read from disk (only durable bytes), with a cursor to
+   * continue from. `from` is the cursor a previous read returned.
+   */
+  async read(afterSeq: number, max: number, from?: ReadCursor): Promise<{ rows: MessageRow[]; cursor: ReadCursor }> {
+    const segs = this.segments();
+    // The segment holding afterSeq + 1: the last one starting at or before it (or the first after a gap).
+    let idx = -1;
+    for (let i = 0; i < segs.length; i++) if (segs[i].first <= afterSeq + 1) idx = i;
+    if (idx < 0) idx = segs.length ? 0 : -1;
+    const rows: MessageRow[] = [];
+    let cursor: ReadCursor = from ?? { first: -1, offset: 0 };
+    for (let i = Math.max(0, idx); i >= 0 && i < segs.length && rows.length < max; i++) {
+      const s = segs[i];
+      let offset = cursor.first === s.first ? cursor.offset : 0;
+      const fh = await fs.promises.open(s.file, 'r').catch(() => null);
+      if (!fh) continue;
+      try {
+        const end = s.end ?? (await fh.stat()).size;
+        while (rows.length < max && offset < end) {
+          const want = Math.min(end - offset, 4 * 1024 * 1024);
+          const buf = Buffer.allocUnsafe(want);
+          const { bytesRead } = await fh.read(buf, 0, want, offset);
+          const got = decodeRecords(buf.subarray(0, bytesRead), max - rows.length);
+          if (got.end === 0) break;
+          for (const r of got.rows) if (Number(r.seq) > afterSeq) rows.push(r);
+          offset += got.end;
+        }
+      } finally {
+        await fh.close();
+      }
+      cursor = { first: s.first, offset };
+    }
+    return { rows, cursor };
+  }
+
+  /**
+   * Removes closed segments whose every record is shipped (seq <= shippedSeq) and whose file is
+   * older than `retentionMs`. Returns how many were removed.
+   */
+  prune(shippedSeq: number, retentionMs: number, now = Date.now()): number {
+    const segs = listSegments(this.dir);
+    let removed = 0;
+    for (let i = 0; i + 1 < segs.length; i++) {
+      if (segs[i] === this.first || segs[i + 1] - 1 > shippedSeq) continue;
+      const file = path.join(this.dir, segmentName(segs[i]));
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      if (!st || now - st.mtimeMs < retentionMs) continue;
+      fs.rmSync(file, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; }
+  }
+}
+
+export interface ReadCursor { first: number; offset: number }
+
+function listSegments(dir: string): number[] {
+  const out: number[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    const m = SEGMENT.exec(f);
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+// A new segment's directory entry must be durable too, or a crash could lose the whole file.
+function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}
+
+const writeAt = (fd: number, buf: Buffer, off: number, len: number, pos: number) => new Promise<{ bytesWritten: number }>((resolve, reject) => {
+  fs.write(fd, buf, off, len, pos, (e, bytesWritten) => (e ? reject(e) : resolve({ bytesWritten })));
+});
+const fdatasync = (fd: number) => new Promise<void>((resolve, reject) => { fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())); });
