@@ -23,7 +23,7 @@ export interface LogWriteResult {
   waitP99Ms: number;
 }
 
-function sampleRecord(i: number): ExchangeRecord {
+export function sampleRecord(i: number): ExchangeRecord {
   const id = crypto.randomUUID();
   return {
     messageId: id, requestId: id, at: new Date().toISOString(), client: 'DEV/GOV/000.00.00.B02/consumer',

@@ -1,5 +1,6 @@
 // Kill -9 during load: every exchange that got an answer must have its record in the message
-// log after the restart (records are committed before the answer is written). A real process,
+// log after the restart (records are committed to the node's journal before the answer is
+// written, and shipped into the store after), and every call the provider saw its request record. A real process,
 // a bounded number of requests, generous timeouts: it must hold on a loaded two-core machine.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../src/store/testing.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { CLI } from './helpers/platform.js';
-import { register, startVamco, load, loggedIds, recordCount, childPids, type VamcoProcess } from './helpers/vamco-process.js';
+import { register, startVamco, load, loggedIds, recordCount, requestRecordIds, childPids, type VamcoProcess } from './helpers/vamco-process.js';
 
 const run = promisify(execFile);
 
@@ -64,6 +65,12 @@ describe.each([1, 2])('kill -9 of the gateway during load (VAMCO_WORKERS=%i)', (
     const ids = loggedIds(dataDir);
     const missing = [...r.answered, ...after.answered].filter((a) => !ids.has(a.id)).map((a) => a.id);
     expect(missing).toEqual([]);
+    // No provider call without a record: every request the backend saw has its request record
+    // (made durable in the journal before the call, shipped into the store after the restart).
+    const requested = requestRecordIds(dataDir);
+    const seen = backend.seen.map((s) => String(s.headers['x-road-id'] ?? '')).filter((id) => id.startsWith('kill') || id.startsWith('after'));
+    expect(seen.length).toBeGreaterThanOrEqual(r.answered.length);
+    expect(seen.filter((id) => !requested.has(id))).toEqual([]);
     const verify = await run(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, VAMCO_DATA_DIR: dataDir } });
     const m = /OK: (\d+) records verified/.exec(verify.stdout);
     expect(m, verify.stdout + verify.stderr).not.toBeNull();

@@ -1,11 +1,12 @@
-// Fail closed before the provider (issue 13, item 2): a request record is durable before the
-// backend sees the request; when the log cannot commit — the disk full (a real 16 MB tmpfs
-// filled to the last byte), the data dir removed, a commit slower than VAMCO_LOG_COMMIT_TIMEOUT
-// (a real lock held on the log) — the node refuses before any backend call (500 Server.NotReady,
-// the X-Road fault), /readyz turns 503
-// and says why, and both recover by themselves once the cause goes away. An exchange whose
-// outcome could not be recorded after its backend call is reported by audit verify as
-// interrupted, not as tampering. Mounting the tmpfs needs root (CI runs as root).
+// Fail closed before the provider (issue 13, item 2): a request record is durable (in the
+// node's journal) before the backend sees the request; when the journal cannot commit — the
+// disk full (a real 16 MB tmpfs filled to the last byte), the data dir removed, the journal
+// moved away — the node refuses before any backend call (500 Server.NotReady, the X-Road
+// fault), /readyz turns 503 and says why, and both recover by themselves once the cause goes
+// away. A lock held on the store's log table (once a stall of every exchange) now holds none:
+// the journal is the durable point (item 1). An exchange whose outcome could not be recorded
+// after its backend call is reported by audit verify as interrupted, not as tampering.
+// Mounting the tmpfs needs root (CI runs as root).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import pg from 'pg';
 import Database from 'better-sqlite3';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { makeMessageLogUnwritable } from './helpers/faults.js';
+import { makeJournalUnwritable } from './helpers/faults.js';
 import { tempDir, testEngines } from '../src/store/testing.js';
 import { verifyStore } from '../src/audit/index.js';
 
@@ -145,23 +146,25 @@ describe.each(testEngines())('the node refuses before the provider when the log 
     expect(rows.map((r) => r.status)).toEqual([0, 200]);
   });
 
-  it('refuses while a lock holds the log longer than VAMCO_LOG_COMMIT_TIMEOUT, says so on /readyz, recovers when it is released', async () => {
+  it('answers while a lock holds the store\'s log table longer than VAMCO_LOG_COMMIT_TIMEOUT, stays ready, ships the records once it is released', async () => {
     const release = await holdLogLock(n.p, engine);
     try {
-      const r = await call(n, 'echo/x', 'while-locked');
-      expect([r.status, r.body.code, r.xroadError]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
-      expect(seenIds(backend)).not.toContain('while-locked');
-      const ready = await until('/readyz 503', () => readyz(n), (x) => x.status === 503);
-      expect(ready.body.reason).toMatch(/longer than 1000 ms/);
-      const fast = await call(n, 'echo/x', 'while-locked-2');
-      expect([fast.status, fast.body.code, fast.xroadError]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
-      expect(seenIds(backend)).not.toContain('while-locked-2');
+      for (const id of ['while-locked', 'while-locked-2']) {
+        const r = await call(n, 'echo/x', id);
+        expect([id, r.status]).toEqual([id, 200]);
+        expect(seenIds(backend)).toContain(id);
+      }
+      // Past the commit timeout, still ready: the journal commits, only shipping waits.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await readyz(n)).status).toBe(200);
+      expect((await call(n, 'echo/x', 'while-locked-3')).status).toBe(200);
     } finally {
       await release();
     }
-    await until('/readyz 200 after the lock is released', () => readyz(n), (x) => x.status === 200);
-    expect((await call(n, 'echo/x', 'after-lock')).status).toBe(200);
     await n.p.messageLog.flush();
+    expect(await requestRecorded(n.p, ['while-locked', 'while-locked-2', 'while-locked-3'])).toEqual([]);
+    const outcomes = await n.p.store.db.selectFrom('message_log').select('message_id').where('status', '=', 200).where('message_id', 'like', 'while-locked%').execute();
+    expect(outcomes.map((o) => o.message_id).sort()).toEqual(['while-locked', 'while-locked-2', 'while-locked-3']);
     expect(await verifyStore(n.p.store)).toMatchObject({ ok: true });
   });
 
@@ -169,7 +172,7 @@ describe.each(testEngines())('the node refuses before the provider when the log 
     const pending = call(n, 'echo/slow/1500', 'interrupted-1');
     // The backend has the request (so its request record is durable); then the log breaks.
     await until('the backend to receive the request', async () => seenIds(backend), (ids) => ids.includes('interrupted-1'));
-    const restore = await makeMessageLogUnwritable(n.p.store);
+    const restore = makeJournalUnwritable(n.p.env.VAMCO_DATA_DIR);
     let answer: Awaited<ReturnType<typeof call>>;
     try {
       answer = await pending;
@@ -179,6 +182,7 @@ describe.each(testEngines())('the node refuses before the provider when the log 
     // No answer without its outcome record: the consumer gets 503, not the backend's 200.
     expect([answer.status, answer.body.code, answer.xroadError]).toEqual([500, 'NOT_READY', 'Server.NotReady']);
     await until('/readyz 200', () => readyz(n), (x) => x.status === 200);
+    await n.p.messageLog.flush();
     const v = await verifyStore(n.p.store);
     expect(v.ok).toBe(true);
     expect(v.interruptedExchanges?.map((i) => i.messageId)).toContain('interrupted-1');

@@ -1,12 +1,14 @@
 // "Durable before answered" when the log cannot commit: the gateway answers 500 Server.NotReady —
 // not the backend's answer, not the problem it would otherwise send — without calling the
 // backend (its request record could not be made durable), /readyz says why, and the node
-// records again once the log can commit. The fault is real: the log's table is moved away.
+// records again once the log can commit. The fault is real: the node's journal (where records
+// become durable) is moved away. The store's table moved away instead is no reason to refuse:
+// the journal holds the records and ships them once the table is back (issue 13, item 1).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { request } from 'undici';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { makeMessageLogUnwritable } from './helpers/faults.js';
+import { makeJournalUnwritable, makeMessageLogUnwritable } from './helpers/faults.js';
 import { testEngines } from '../src/store/testing.js';
 import { searchMessages } from '../src/audit/index.js';
 
@@ -44,7 +46,7 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
   };
   /** Runs `fn` while the log cannot commit, puts the log back whatever happens, and waits until the node says it is ready again. */
   const whileLogBroken = async (fn: () => Promise<void>) => {
-    const restore = await makeMessageLogUnwritable(p.store);
+    const restore = makeJournalUnwritable(p.dataDir);
     try { await fn(); } finally { await restore(); }
     await until('/readyz 200 after the log came back', readyz, (r) => r.status === 200);
   };
@@ -102,5 +104,35 @@ describe.each(testEngines())('gateway while the message log cannot commit (%s)',
     });
     const denied = await call('closed/x');
     expect([denied.status, denied.body.code]).toEqual([500, 'ACCESS_DENIED']);
+  });
+
+  it('keeps answering while the store cannot take the log, says so on the admin /readyz, and ships every record once it can', async () => {
+    const restore = await makeMessageLogUnwritable(p.store);
+    const ids = ['store-away-1', 'store-away-2', 'store-away-3'];
+    try {
+      for (const id of ids) {
+        const r = await call('echo/x', { 'x-road-id': id });
+        expect([id, r.status]).toEqual([id, 200]);
+      }
+      expect(ids.every((id) => backend.seen.some((s) => s.headers['x-road-id'] === id))).toBe(true);
+      // Still ready: a balancer must not take away a node that serves; the backlog is visible.
+      expect((await readyz()).status).toBe(200);
+      const admin = await until('the admin /readyz to show the backlog', async () => {
+        const r = await request(`${p.adminUrl}/readyz`);
+        return { status: r.statusCode, body: await r.body.json() as { journal?: { backlog: number; shipping: string } } };
+      }, (x) => (x.body.journal?.backlog ?? 0) >= ids.length * 2 && /failing/.test(x.body.journal?.shipping ?? ''));
+      expect(admin.status).toBe(200);
+      const metrics = await (await request(`${p.adminUrl}/metrics`, { headers: { authorization: `Bearer ${p.adminToken}` } })).body.text();
+      expect(metrics).toMatch(/vamco_journal_shipping_failing\{[^}]*\} 1/);
+    } finally {
+      await restore();
+    }
+    await p.messageLog.flush();
+    for (const id of ids) {
+      const rows = await p.store.db.selectFrom('message_log').select('status').where('message_id', '=', id).orderBy('seq').execute();
+      expect([id, rows.map((r) => r.status)]).toEqual([id, [0, 200]]);
+    }
+    const { verifyStore } = await import('../src/audit/index.js');
+    expect(await verifyStore(p.store)).toMatchObject({ ok: true });
   });
 });

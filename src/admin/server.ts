@@ -112,7 +112,7 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     const ready = deps.isReady();
     reply.code(ready ? 200 : 503);
     const reason = ready ? undefined : deps.whyNotReady?.() ?? undefined;
-    return { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}) };
+    return { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}), ...deps.readyDetail?.() };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(deps.metrics.registry.contentType);

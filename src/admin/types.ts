@@ -14,6 +14,8 @@ export interface AdminDeps {
   isReady(): boolean;
   /** Why the node is not ready (null when it is): what /readyz says. */
   whyNotReady?(): string | null;
+  /** More for /readyz to say either way (the message log's journal backlog). */
+  readyDetail?(): Record<string, unknown>;
   /** Ports the platform listens on, filled in once bound; backends may not point at them. */
   ownPorts?: number[];
   /** Where warnings go (a blocked address, say); silent when absent. */

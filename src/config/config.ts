@@ -45,6 +45,10 @@ export interface Config {
   checkpointIntervalMs: number;
   /** A message-log commit slower than this refuses exchanges and makes the node not ready. */
   logCommitTimeoutMs: number;
+  /** The message log's journal (<data dir>/journal): a segment is closed at this many bytes. */
+  journalSegmentBytes: number;
+  /** Journal segments already shipped into the store are removed once older than this. */
+  journalRetentionMs: number;
   snapshotPollMs: number;
   logLevel: string;
   demo: boolean;
@@ -153,6 +157,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tokenTtlSeconds: int(env, 'VAMCO_TOKEN_TTL', 300, 10, 86400),
     checkpointIntervalMs: dur(env, 'VAMCO_CHECKPOINT_INTERVAL', '10s'),
     logCommitTimeoutMs: dur(env, 'VAMCO_LOG_COMMIT_TIMEOUT', '5s'),
+    journalSegmentBytes: int(env, 'VAMCO_JOURNAL_SEGMENT_BYTES', 64 * 1024 * 1024, 64 * 1024),
+    journalRetentionMs: dur(env, 'VAMCO_JOURNAL_RETENTION', '24h'),
     snapshotPollMs: dur(env, 'VAMCO_SNAPSHOT_POLL', '250ms'),
     logLevel: env.VAMCO_LOG_LEVEL || 'info',
     demo: env.VAMCO_DEMO !== '0',

@@ -36,6 +36,18 @@ export class Metrics {
 
   private static CLASSES = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
+  /** The message log's journal: records not yet shipped into the store, and whether shipping fails. */
+  watchJournal(read: () => { backlog: number; failing: boolean } | null): void {
+    new client.Gauge({
+      name: 'vamco_journal_backlog_records', help: 'Message-log records durable in this node\'s journal and not yet shipped into the store',
+      registers: [this.registry], collect() { this.set(read()?.backlog ?? 0); },
+    });
+    new client.Gauge({
+      name: 'vamco_journal_shipping_failing', help: '1 while the store refuses the journal\'s shipments (the node keeps serving; records wait in the journal)',
+      registers: [this.registry], collect() { this.set(read()?.failing ? 1 : 0); },
+    });
+  }
+
   observe(service: string, status: number, seconds: number): void {
     this.requests.inc({ service, status_class: Metrics.CLASSES[Math.floor(status / 100)] ?? 'other' });
     this.duration.observe({ service }, seconds);

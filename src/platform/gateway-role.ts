@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { ping, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord, LogHealth, LogPosition, NodeKey } from '../audit/index.js';
 import { receiptIssuer } from '../federation/index.js';
@@ -56,13 +56,10 @@ export async function startGatewayRole(a: {
     budgets.prune(live);
   });
   const tokens = new TokenService(await loadTokenKeys(store), `vamco:${config.instance}`, config.tokenTtlSeconds);
-  let dbUp = true;
-  const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
-  health.unref();
-  // Without a durable log the gateway must not answer exchanges: not ready then.
+  // Without a durable log the gateway must not answer exchanges: not ready then. The shared
+  // database being away is not a reason: the journal holds the records, the last snapshot routes.
   const whyNotReady = (): string | null => {
     if (!snapshots.current) return 'the registry snapshot is not loaded yet';
-    if (!dbUp) return 'the database does not answer';
     const h = a.log.health;
     if (h && !h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
     if (a.extraReady && !a.extraReady()) return 'draining (SIGTERM), its identity lease lost, or the process that holds its message log gone';
@@ -106,7 +103,6 @@ export async function startGatewayRole(a: {
       unwatch();
       // In-flight exchanges may run as long as a request may: they finish and are logged.
       await Promise.all(servers.map((s) => closeServer(s, config.requestTimeoutMs)));
-      clearInterval(health);
       await upstreams.close();
       shared?.close();
     },

@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { openStore, migrate, ping, type Store } from '../store/index.js';
+import path from 'node:path';
+import { openStore, migrate, type Store } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
@@ -131,11 +132,19 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
         : await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
 
+    // The log's durable point is this node's journal; the shipper copies it into the store.
     const messageLog = await MessageLog.open(store, nodeKey, {
       checkpointIntervalMs: config.checkpointIntervalMs,
       health: { commitTimeoutMs: config.logCommitTimeoutMs, dataDir: config.dataDir },
+      journal: {
+        dir: path.join(config.dataDir, 'journal'), segmentBytes: config.journalSegmentBytes, retentionMs: config.journalRetentionMs,
+        onShipError: (e) => logger.warn({ err: (e as Error)?.message ?? String(e) }, 'message log: the store refuses the journal\'s records; they wait in the journal and are shipped when it is back'),
+        onShipRecover: () => logger.info('message log: shipping from the journal into the store again'),
+      },
     });
+    if (messageLog.recovery?.truncatedBytes) logger.warn({ bytes: messageLog.recovery.truncatedBytes }, 'message log: the journal\'s torn last write was cut off (never acknowledged)');
     cleanups.push(() => messageLog.close());
+    metrics.watchJournal(() => { const s = messageLog.shipping; return s && { backlog: s.backlog, failing: s.error !== null }; });
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs, localBackends);
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
@@ -153,13 +162,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;
       gatewayTlsPort = workers.tlsPort;
-      let dbUp = true;
-      const health = setInterval(() => { void ping(store).then((ok) => { dbUp = ok; }); }, 2000);
-      health.unref();
-      cleanups.push(() => clearInterval(health));
       whyNotReady = () => {
         if (!snapshots.current) return 'the registry snapshot is not loaded yet';
-        if (!dbUp) return 'the database does not answer';
         const h = messageLog.health;
         if (!h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
         if (draining) return 'draining (SIGTERM): this node stops shortly';
@@ -188,7 +192,11 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       async (req: { headers: { authorization?: string } }) => (await clusterTokens.matches(bearerToken(req.headers.authorization)))
         ? { kind: 'admin-token' as const, actor: 'admin-token', name: 'Platform admin token (cluster)', role: 'platform_admin' as const } : null,
     ];
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, ownPorts, authenticators, logger }, adminOpts);
+    const readyDetail = () => {
+      const s = messageLog.shipping;
+      return s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {};
+    };
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger }, adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
     const adminPort = (adminApp.server.address() as { port: number }).port;

@@ -75,3 +75,20 @@ export async function holdWrites(p: { store: Store; dataDir: string }, tables: s
     async release() { release(); await held; },
   };
 }
+
+/**
+ * Makes the node's journal (<data dir>/journal, where message-log records become durable)
+ * unwritable until the returned function runs: the directory is moved aside and a plain file
+ * takes its name, so the commit's check that its segment is still there fails (ENOTDIR), and so
+ * does every probe. Put back, the same directory (the same open segment) is there again.
+ */
+export function makeJournalUnwritable(dataDir: string): () => Promise<void> {
+  const dir = path.join(dataDir, 'journal');
+  const aside = dir + '.unavailable';
+  fs.renameSync(dir, aside);
+  fs.writeFileSync(dir, 'not a directory\n');
+  return async () => {
+    fs.rmSync(dir, { force: true });
+    fs.renameSync(aside, dir);
+  };
+}

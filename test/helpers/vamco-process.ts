@@ -147,6 +147,16 @@ export function loggedIds(dataDir: string): Set<string> {
   }
 }
 
+/** Message ids with a request record (status 0): exchanges the provider may have seen. */
+export function requestRecordIds(dataDir: string): Set<string> {
+  const db = new Database(path.join(dataDir, 'vamco.db'));
+  try {
+    return new Set((db.prepare('select message_id from message_log where status = 0').all() as { message_id: string }[]).map((r) => r.message_id));
+  } finally {
+    db.close();
+  }
+}
+
 /** Every record of the message log, request records included: what audit verify counts. */
 export function recordCount(dataDir: string): number {
   const db = new Database(path.join(dataDir, 'vamco.db'));
