@@ -72,7 +72,8 @@ describe('signed receipts', () => {
     // The hash is the request as the client sent it (recomputed here from the bytes), not a value the gateway chose.
     expect(r.requestHash).toBe(expectedRequestHash({ method: 'POST', target: target('items?x=1'), headers: hs, requestId: String(res.headers['x-road-request-id']), body }));
     expect(r.responseDigest).toBe(crypto.createHash('sha256').update(answer).digest('hex'));
-    // The log position is the outcome record of that exchange.
+    // The log position is the outcome record of that exchange (in the store once shipped from the journal).
+    await p.messageLog.flush();
     const row = await p.store.db.selectFrom('message_log').selectAll().where('node_id', '=', r.nodeId).where('seq', '=', r.logSeq).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ message_id: messageId, status: 200, hash: r.logHash, response_digest: r.responseDigest });
     expect(verifyReceipt(r, 'r', crypto.createPublicKey(p.nodeKey.publicKeyPem)).signature).toBe(r.signature);
@@ -149,6 +150,7 @@ describe('signed receipts', () => {
     fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string);
     expect((await p.cli(['audit', 'verify-receipt', file, '--key', keyFile], { allowFail: true })).stderr).toMatch(/not by the key given to trust/);
 
+    await p.messageLog.flush();
     const v = await p.cli(['audit', 'verify']);
     expect(v.stdout).toMatch(/receipts: (\d+) of \1 verified/);
     // A kept receipt whose record was rewritten is named by audit verify.

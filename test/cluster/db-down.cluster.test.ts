@@ -39,7 +39,7 @@ describe('the shared database away', () => {
   let proxy: Awaited<ReturnType<typeof pgProxy>> | undefined;
   afterEach(async () => { await c?.close(); await proxy?.close(); await backend?.close(); c = undefined; });
 
-  it('two nodes keep answering while PostgreSQL refuses connections, then ship every record: answers = records, verify OK', async () => {
+  it('two nodes keep answering while PostgreSQL refuses connections, then ship every record: answers = records, verify OK', { timeout: 900_000 }, async () => {
     backend = await startBackend();
     c = await startCluster({ nodes: 2, start: false });
     const key = await c.registerExchange(backend.url);
