@@ -15,7 +15,7 @@ import { chainNodes } from './store-chains.js';
 export const ANCHOR_FORMAT = 'vamco-audit-anchor';
 export const ANCHOR_VERSION = 1;
 
-export interface AnchorCheckpoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string; prev: string | null; signature: string }
+export interface AnchorCheckpoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string; prev: string | null; signature: string; /** A witness that keeps it (issue 17); absent in anchor files. */ by?: string }
 export interface Anchor {
   format: typeof ANCHOR_FORMAT;
   version: number;

@@ -18,7 +18,11 @@ export interface CheckpointEvent { chain: string; nodeId: string; seq: number; h
 const NAMED_INTERRUPTED = 100;
 
 /** A checkpoint kept outside the platform (`vamco audit anchor`): the log must still extend it. */
-export interface AnchorPoint { chain: ChainName; nodeId: string; seq: number; hash: string; at: string }
+export interface AnchorPoint {
+  chain: ChainName; nodeId: string; seq: number; hash: string; at: string;
+  /** Who kept it outside, when not an anchor file: a witness (issue 17), named in the failure. */
+  by?: string;
+}
 
 interface ChainState { lastSeq: number; lastHash: string; lastMessageId?: string }
 
@@ -140,7 +144,9 @@ export class ChainVerifier {
     }
     const anchored = this.anchors.get(chainKey(chain, nodeId))?.find((p) => p.seq === r.seq);
     if (anchored && anchored.hash !== r.hash) {
-      return { ...named, reason: `Record ${r.seq} does not match the anchor's checkpoint of ${anchored.at} (signed by ${anchored.nodeId}): the chain was rewritten after the anchor was taken.` };
+      return { ...named, reason: anchored.by
+        ? `Record ${r.seq} does not match the checkpoint of ${anchored.at} (signed by ${anchored.nodeId}) witnessed by ${anchored.by}: the chain was rewritten after that checkpoint was witnessed.`
+        : `Record ${r.seq} does not match the anchor's checkpoint of ${anchored.at} (signed by ${anchored.nodeId}): the chain was rewritten after the anchor was taken.` };
     }
     return undefined;
   }
@@ -232,7 +238,9 @@ export class ChainVerifier {
       const chainName = p.chain === 'admin' ? 'The admin trail' : `Node ${p.nodeId}'s message chain`;
       const ends = s.lastSeq === 0 ? 'has no records' : `ends at record ${s.lastSeq}`;
       return this.fail({ chain: p.chain, ...(p.chain === 'message' ? { nodeId: p.nodeId } : {}), seq: s.lastSeq + 1,
-        reason: `The log no longer extends the anchor: ${chainName} ${ends}, but the anchor's checkpoint of ${p.at} covers records up to ${p.seq}: records ${s.lastSeq + 1} to ${p.seq} were deleted.` });
+        reason: p.by
+          ? `The log no longer extends the checkpoint witnessed by ${p.by}: ${chainName} ${ends}, but that checkpoint of ${p.at} (signed by ${p.nodeId}) covers records up to ${p.seq}: records ${s.lastSeq + 1} to ${p.seq} were deleted.`
+          : `The log no longer extends the anchor: ${chainName} ${ends}, but the anchor's checkpoint of ${p.at} covers records up to ${p.seq}: records ${s.lastSeq + 1} to ${p.seq} were deleted.` });
     }
     return true;
   }

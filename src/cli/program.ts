@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { openStore, migrate, SECRET_KEY_FILE, SQLITE_FILE, type Store } from '../store/index.js';
 import { keyStatus, retireOldKeys, rotateKey } from '../secrets/index.js';
 import * as reg from '../registry/index.js';
-import { verifyStore, verifyExportFile, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult } from '../audit/index.js';
+import { verifyStore, verifyExportFile, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult, type Anchor } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { startPlatform } from '../platform/index.js';
@@ -22,7 +22,7 @@ import { registerPublicAdminCommands } from './publicadmin-commands.js';
 import { addBackendAuthOptions, backendAuthFrom, type BackendAuthOptions } from './backend-auth-options.js';
 import { readSecretFileArg } from '../backend-auth/index.js';
 import { registerEdocCommands } from './edoc-commands.js';
-import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom } from '../federation/index.js';
+import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom, fetchWitnessed } from '../federation/index.js';
 import { registerPkiCommands } from './pki-commands.js';
 
 export function buildProgram(): Command {
@@ -174,7 +174,13 @@ export function buildProgram(): Command {
       const anchor = o.anchor ? readAnchorFile(o.anchor) : undefined;
       if (o.file) { report(await verifyExportFile(o.file, anchor), o.file, anchor ? anchor.checkpoints.length : 0); return; }
       await withStore(async (ctx) => {
-        report(await verifyStore(ctx.store, anchor), undefined, anchor ? anchor.checkpoints.length : 0);
+        // What the witnesses keep must still be extended too (issue 17): it is checked like an anchor.
+        const w = await fetchWitnessed(ctx.config.instance, ctx.config.federation.witnesses);
+        for (const u of w.unreachable) process.stderr.write(`warning: witness ${u.url} could not be used: ${u.why}\n`);
+        const both = mergeAnchors(anchor, w.anchor ?? undefined);
+        const r = await verifyStore(ctx.store, both);
+        report(r, undefined, anchor ? anchor.checkpoints.length : 0);
+        if (r.ok && w.anchor) out(`the log extends all ${w.anchor.checkpoints.length} checkpoints kept by ${w.obtained.length} witnesses (${w.obtained.map((o) => o.url).join(', ')})`);
         // Receipts kept (issued to peers, received from them) are re-checked too (issue 17).
         const rc = await verifyKeptReceipts(ctx.store);
         if (rc.checked) out(`receipts: ${rc.checked - rc.bad.length} of ${rc.checked} verified`);
@@ -308,6 +314,11 @@ export function buildProgram(): Command {
     } catch (e) {
       throw new VamcoError('VALIDATION_FAILED', `Cannot read ${f}: ${(e as Error).message}`);
     }
+  }
+
+  function mergeAnchors(a: Anchor | undefined, b: Anchor | undefined): Anchor | undefined {
+    if (!a || !b) return a ?? b;
+    return { ...a, nodes: [...a.nodes, ...b.nodes], checkpoints: [...a.checkpoints, ...b.checkpoints] };
   }
 
   function report(r: VerifyResult & { warnings?: string[] }, file: string | undefined, anchored: number): void {

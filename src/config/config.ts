@@ -6,6 +6,7 @@ import { VamcoError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MEMBER_CLASSES, isValidPart } from '../core/ids.js';
 import { loadEdocConfig, type EdocConfig } from '../edoc/config.js';
+import { loadFederationConfig, type FederationConfig } from '../federation/config.js';
 
 export interface Config {
   instance: string;
@@ -88,6 +89,8 @@ export interface Config {
   nodeLeaseTtlMs: number;
   /** The official document hub (docs/edoc.md). */
   edoc: EdocConfig;
+  /** Witnesses, receipts and peers (issue 17). */
+  federation: FederationConfig;
   /** SIGTERM: how long /readyz answers 503 while the node still serves, before it stops accepting. */
   drainTimeoutMs: number;
   /** Set by a primary for its gateway workers only: its demo and publicadmin servers (local-backends.ts). */
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     preAuthWindowMs: dur(env, 'VAMCO_PREAUTH_WINDOW', '60s'),
     nodeLeaseTtlMs: dur(env, 'VAMCO_NODE_LEASE_TTL', '30s'),
     edoc: loadEdocConfig(env),
+    federation: loadFederationConfig(env),
     drainTimeoutMs: dur(env, 'VAMCO_DRAIN_TIMEOUT', '10s'),
     localBackends: Object.freeze(env.VAMCO_LOCAL_BACKENDS ? JSON.parse(env.VAMCO_LOCAL_BACKENDS) as Record<string, string> : {}),
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),

@@ -1,7 +1,12 @@
-// The federation wing (issue 17): what platforms prove to each other. Signed receipts so far.
+// The federation wing (issue 17): what platforms prove to each other: signed receipts and witnessed checkpoints so far.
 export {
   RECEIPT_FORMAT, RECEIPT_VERSION, RECEIPT_HEADER, RECEIPT_REQUEST_VALUE, signReceipt, verifyReceipt, receiptPayload,
   encodeReceiptHeader, decodeReceiptHeader, publicKeyFrom, type Receipt, type ReceiptFields, type ReceiptSigner,
 } from './receipt.js';
 export { saveReceipt, findReceipts, receiptFor, verifyKeptReceipts, type ReceiptRole, type ReceiptCheck } from './receipt-book.js';
 export { receiptIssuer, type ReceiptIssuer } from './issuer.js';
+export { loadFederationConfig, type FederationConfig } from './config.js';
+export {
+  Witness, federationHandler, startWitnessing, fetchWitnessed, witnessPayload, FEDERATION_PREFIX, WITNESS_PATH,
+  type SubmittedCheckpoint, type WitnessedCheckpoint, type WitnessedPoints,
+} from './witness.js';

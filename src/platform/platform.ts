@@ -22,6 +22,7 @@ import { publicAdminAdminPlugin } from './publicadmin-admin.js';
 import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
+import { startFederationWing } from './federation.js';
 import { edocAdminPlugin } from './edoc-admin.js';
 import { loadOrCreateCa, loadOrIssueServerCert, type PlatformCa } from '../pki/index.js';
 import { ensureDemoCert, type DemoCert } from './demo-cert.js';
@@ -150,6 +151,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
+    const federation = startFederationWing({ store, config, nodeKey, logger });
+    cleanups.push(async () => federation.stop());
 
     let gatewayPort: number | null;
     let gatewayTlsPort: number | null;
@@ -171,7 +174,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g)], tls: tlsFiles });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       gatewayTlsPort = gateway.tlsPort;

@@ -114,6 +114,10 @@ export interface AdminAuditTable {
   hash: string;
 }
 export interface FederationReceiptTable { role: string; signer: string; log_seq: number; message_id: string; receipt: string; stored_at: string }
+export interface WitnessedCheckpointTable {
+  instance: string; node_id: string; chain: string; seq: number; hash: string; at: string; prev: string | null;
+  signature: string; public_key: string; received_at: string; countersignature: string;
+}
 export interface MigrationTable { name: string; applied_at: string }
 
 export interface Schema {
@@ -134,5 +138,6 @@ export interface Schema {
   log_checkpoints: CheckpointTable;
   admin_audit: AdminAuditTable;
   federation_receipts: FederationReceiptTable;
+  witnessed_checkpoints: WitnessedCheckpointTable;
   schema_migrations: MigrationTable;
 }
