@@ -139,12 +139,11 @@ describe('signed receipts', () => {
     const bad = await p.cli(['audit', 'verify-receipt', changed], { allowFail: true });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/signature does not match its content/);
-    // A byte changed anywhere in the file: never OK.
-    for (const at of [10, Math.floor(text.length / 2), text.length - 5]) {
+    // A byte changed anywhere in the file: never valid (checked in-process: the same function the CLI calls).
+    for (let at = 0; at < text.length; at += 7) {
       const b = Buffer.from(text);
       b[at] = b[at] === 0x41 ? 0x42 : 0x41;
-      fs.writeFileSync(changed, b);
-      expect((await p.cli(['audit', 'verify-receipt', changed], { allowFail: true })).code, `byte ${at}`).not.toBe(0);
+      expect(() => verifyReceipt(JSON.parse(b.toString('utf8')), 'changed'), `byte ${at}`).toThrow();
     }
     // Another key given to trust: refused.
     fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string);
@@ -159,5 +158,5 @@ describe('signed receipts', () => {
     const v2 = await p.cli(['audit', 'verify'], { allowFail: true });
     expect(v2.code).not.toBe(0);
     expect(v2.stderr).toContain(`issued receipt of message ${messageId}: the record it names (node ${kept.nodeId}, record ${kept.logSeq}) no longer matches it`);
-  });
+  }, 600_000);
 });

@@ -9,6 +9,8 @@ export interface FederationConfig {
   witnessAccept: readonly string[];
   /** How often new checkpoints are sent to the witnesses (VAMCO_WITNESS_INTERVAL, default 10 s). */
   witnessIntervalMs: number;
+  /** Publish this instance's signed directory at GET /federation/v1/directory (VAMCO_DIRECTORY_PUBLISH=1; default off). */
+  directoryPublish: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,5 +29,5 @@ export function loadFederationConfig(env: Env): FederationConfig {
   if (env.VAMCO_WITNESS_INTERVAL) {
     witnessIntervalMs = parseDuration(env.VAMCO_WITNESS_INTERVAL);
   }
-  return Object.freeze({ witnesses: Object.freeze(witnesses), witnessAccept: Object.freeze(witnessAccept), witnessIntervalMs });
+  return Object.freeze({ witnesses: Object.freeze(witnesses), witnessAccept: Object.freeze(witnessAccept), witnessIntervalMs, directoryPublish: env.VAMCO_DIRECTORY_PUBLISH === '1' });
 }

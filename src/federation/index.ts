@@ -10,3 +10,7 @@ export {
   Witness, federationHandler, startWitnessing, fetchWitnessed, witnessPayload, FEDERATION_PREFIX, WITNESS_PATH,
   type SubmittedCheckpoint, type WitnessedCheckpoint, type WitnessedPoints,
 } from './witness.js';
+export {
+  DIRECTORY_PATH, DIRECTORY_FORMAT, directoryContent, signDirectory, verifyDirectory, directoryPublisher, DirectoryCopy,
+  type DirectoryContent, type SignedDirectory, type DirectoryPublisher, type FetchOutcome,
+} from './directory.js';

@@ -90,6 +90,8 @@ export function verifyReceipt(v: unknown, source: string, trusted?: crypto.KeyOb
   let key: crypto.KeyObject;
   try { key = crypto.createPublicKey(r.publicKey); } catch { return bad('its publicKey is not a PEM public key'); }
   if (key.asymmetricKeyType !== 'ed25519') return bad('its publicKey is not an Ed25519 key');
+  // One spelling of the key too, so no byte of a receipt can change while it still verifies.
+  if (key.export({ type: 'spki', format: 'pem' }) !== r.publicKey) return bad('its publicKey is not written as the signer wrote it (SPKI PEM)');
   if (nodeIdFor(key) !== r.nodeId) return bad(`its publicKey is not the key of node ${r.nodeId}`);
   if (trusted) {
     const der = (k: crypto.KeyObject) => k.export({ type: 'spki', format: 'der' });

@@ -14,6 +14,19 @@ import { checkpointSignatureOk, encode, nodeIdFor } from '../audit/chain.js';
 import { ANCHOR_FORMAT, ANCHOR_VERSION, checkAnchor, type Anchor, type AnchorCheckpoint } from '../audit/anchor.js';
 import type { NodeKey } from '../audit/index.js';
 import type { FederationConfig } from './config.js';
+import { DIRECTORY_PATH, type DirectoryPublisher } from './directory.js';
+
+/** GET with conditional requests: the ETag changes with the registry snapshot. */
+function serveDirectory(req: IncomingMessage, res: ServerResponse, d: DirectoryPublisher | null): void {
+  if (!d) throw new VamcoError('NOT_FOUND', 'This platform publishes no directory (VAMCO_DIRECTORY_PUBLISH is off)');
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new VamcoError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${DIRECTORY_PATH}`);
+  const cur = d.current();
+  if (!cur) throw new VamcoError('NOT_READY', 'The registry snapshot is not loaded yet');
+  const tags = String(req.headers['if-none-match'] ?? '').split(',').map((t) => t.trim());
+  if (tags.includes(cur.etag) || tags.includes('*')) { res.writeHead(304, { etag: cur.etag, 'cache-control': 'no-cache' }); res.end(); return; }
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(cur.body), etag: cur.etag, 'cache-control': 'no-cache' });
+  res.end(req.method === 'HEAD' ? undefined : cur.body);
+}
 
 export const FEDERATION_PREFIX = '/federation/v1/';
 export const WITNESS_PATH = '/federation/v1/witness/checkpoints';
@@ -114,10 +127,11 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
 }
 
 /** The federation endpoints on the gateway port (problem+json errors, like the admin API). */
-export function federationHandler(a: { witness: Witness | null; logger: Logger }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function federationHandler(a: { witness: Witness | null; directory: DirectoryPublisher | null; logger: Logger }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === DIRECTORY_PATH) { serveDirectory(req, res, a.directory); return; }
       if (url.pathname !== WITNESS_PATH) throw new VamcoError('NOT_FOUND', `No federation endpoint at ${url.pathname}`);
       if (!a.witness) throw new VamcoError('NOT_FOUND', 'This platform is no witness (VAMCO_WITNESS_ACCEPT is empty)');
       if (req.method === 'POST') { send(res, 200, await a.witness.keep(await readJson(req))); return; }

@@ -13,7 +13,7 @@ export function wildcardPath(path: string): string {
   return path.replace(/\{[^/]*\}/g, '*');
 }
 
-function serviceEntry(cfg: Readonly<Config>, s: SnapService, endpoints = s.endpoints) {
+export function serviceEntry(cfg: Readonly<Config>, s: SnapService, endpoints = s.endpoints) {
   return {
     xroad_instance: cfg.instance, member_class: s.memberClass, member_code: s.memberCode,
     subsystem_code: s.subsystemCode, service_code: s.serviceCode, service_type: s.type, object_type: 'SERVICE',

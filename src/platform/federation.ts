@@ -1,18 +1,20 @@
-// The federation wing in a running platform: the witness endpoint on the gateway port and the
-// loop that sends this node's checkpoints to its witnesses.
+// The federation wing in a running platform: the witness and directory endpoints on the gateway
+// port and the loop that sends this node's checkpoints to its witnesses.
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { NodeKey } from '../audit/index.js';
 import type { GatewayMount } from '../gateway/index.js';
-import { FEDERATION_PREFIX, Witness, federationHandler, startWitnessing } from '../federation/index.js';
+import { FEDERATION_PREFIX, Witness, directoryPublisher, federationHandler, startWitnessing } from '../federation/index.js';
+import type { SnapshotHolder } from '../registry/index.js';
 
 export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; stop(): void }
 
-export function startFederationWing(a: { store: Store; config: Readonly<Config>; nodeKey: NodeKey; logger: Logger }): FederationWing {
+export function startFederationWing(a: { store: Store; config: Readonly<Config>; nodeKey: NodeKey; snapshots: SnapshotHolder; logger: Logger }): FederationWing {
   const f = a.config.federation;
   const witness = f.witnessAccept.length ? new Witness({ store: a.store, key: a.nodeKey, instance: a.config.instance, accept: f.witnessAccept }) : null;
   const witnessing = startWitnessing({ store: a.store, key: a.nodeKey, config: a.config, logger: a.logger });
-  const handle = federationHandler({ witness, logger: a.logger });
+  const directory = f.directoryPublish ? directoryPublisher({ key: a.nodeKey, config: a.config, current: () => a.snapshots.current }) : null;
+  const handle = federationHandler({ witness, directory, logger: a.logger });
   return { mount: () => ({ prefix: FEDERATION_PREFIX, handle }), witnessing, stop: () => witnessing.stop() };
 }

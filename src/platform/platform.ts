@@ -151,7 +151,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
-    const federation = startFederationWing({ store, config, nodeKey, logger });
+    const federation = startFederationWing({ store, config, nodeKey, snapshots, logger });
     cleanups.push(async () => federation.stop());
 
     let gatewayPort: number | null;
