@@ -76,7 +76,7 @@ function fdatasyncFloor(dir: string, n = 500): { p50Ms: number; p99Ms: number; s
     fs.rmSync(file, { force: true });
   }
   t.sort();
-  const at = (p: number) => r2(t[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] * 1000) / 1000;
+  const at = (p: number) => Math.round(t[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] * 1000) / 1000;
   return { p50Ms: at(50), p99Ms: at(99), samples: n };
 }
 
