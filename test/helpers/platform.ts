@@ -20,6 +20,16 @@ export interface TestPlatform extends Platform {
   admin(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
+/** Runs the real `vamco` CLI with `env` on top of this process's environment; resolves with its exit code and output. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 export interface TestPlatformOptions {
   engine?: 'sqlite' | 'postgres';
   env?: Record<string, string>;
@@ -69,14 +79,10 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
       if (dropDb) await dropDb();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
-    cli(args, o = {}) {
-      return new Promise((resolve, reject) => {
-        execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-          if (code !== 0 && !o.allowFail) reject(new Error(`vamco ${args.join(' ')} exited ${code}: ${stderr}`));
-          else resolve({ code, stdout, stderr });
-        });
-      });
+    async cli(args, o = {}) {
+      const r = await runCli(args, env);
+      if (r.code !== 0 && !o.allowFail) throw new Error(`vamco ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return r;
     },
     async admin(method, url, body, token) {
       const res = await fetch(platform.adminUrl + url, {

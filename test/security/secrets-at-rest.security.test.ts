@@ -1,32 +1,24 @@
 // Issue 12, findings 2, 3 and 6 (secrets at rest), replayed against a running platform: the
 // attacks of a local user who can read (or copy) the database, and of a careless operator.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SignJWT } from 'jose';
 import { request } from 'undici';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startTestPlatform, CLI, type TestPlatform } from '../helpers/platform.js';
+import { startTestPlatform, runCli, type TestPlatform } from '../helpers/platform.js';
 import { startBackend, type TestBackend } from '../helpers/backend.js';
 import { startVamco } from '../helpers/vamco-process.js';
 import { tempDir } from '../../src/store/testing.js';
 import { importAgencies, importProcedures } from '../../src/publicadmin/index.js';
-import { totpNow } from './console-platform.js';
+import { base32Bytes, forgedTokenStatuses, realToken, userWithTotp } from './attacks.js';
 
 const P = 'GOV/000.00.00.S01/provider';
 const C = 'GOV/000.00.00.S02/consumer';
 const SVC = `${P}/records`;
 const PW = 'Mật khẩu an toàn 12';
 
-function vamco(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, VAMCO_LOG_LEVEL: 'warn', VAMCO_PUBLICADMIN: '0', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const vamco = (args: string[], env: Record<string, string>) => runCli(args, { VAMCO_LOG_LEVEL: 'warn', VAMCO_PUBLICADMIN: '0', ...env });
 
 /** Every file of the data dir (recursively), with its mode. */
 function modes(dir: string): Array<[string, string]> {
@@ -65,19 +57,7 @@ describe('secrets at rest on a running platform (SQLite)', () => {
     await ok('POST', '/api/v1/access-rights', { service: SVC, client: C });
     key = (await ok('POST', '/api/v1/keys', { subsystem: C })).key;
     // A user with two-step verification on.
-    await ok('POST', '/api/v1/users', { username: 'secure-admin', role: 'platform_admin', password: PW });
-    const call = async (url: string, body: unknown, cookie?: string, csrf?: string) => {
-      const res = await fetch(p.adminUrl + '/api/v1' + url, {
-        method: 'POST', body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) },
-      });
-      return { res, body: await res.json() as any };
-    };
-    const login = await call('/auth/login', { username: 'secure-admin', password: PW });
-    const cookie = login.res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const enrol = await call('/auth/totp/enrol', {}, cookie, login.body.csrfToken);
-    totpSecret = enrol.body.secret;
-    expect((await call('/auth/totp/confirm', { code: totpNow(totpSecret) }, cookie, login.body.csrfToken)).body.stage).toBe('full');
+    totpSecret = await userWithTotp(p.adminUrl, p.adminToken, 'secure-admin', PW);
     // A dossier with an applicant's personal data, received through the gateway.
     const agencies = path.join(copyDir, 'agencies.json');
     fs.writeFileSync(agencies, JSON.stringify([{ code: '000.00.00.S98', name: 'Sở thử' }]));
@@ -117,30 +97,12 @@ describe('secrets at rest on a running platform (SQLite)', () => {
   });
 
   it('a copy of the database cannot mint a token the gateway accepts', async () => {
-    const db = new Database(copy, { readonly: true });
-    const secrets = db.prepare('select name, value from secrets').all() as { name: string; value: string }[];
-    const keyHash = (db.prepare('select key_hash from api_keys order by id desc limit 1').get() as { key_hash: string }).key_hash;
-    db.close();
-    // Everything in the secrets table, taken as the signing key, with and without a key id.
-    const kids = [undefined, ...new Set(secrets.map((s) => /^vs1\.(k[0-9a-f]+)\./.exec(s.value)?.[1]).filter(Boolean))];
-    const candidates = secrets.flatMap((s) => [Buffer.from(s.value, 'base64'), Buffer.from(s.value, 'utf8')]);
-    expect(candidates.length).toBeGreaterThan(0);
-    const statuses = new Set<number>();
-    for (const secret of candidates) {
-      for (const kid of kids) {
-        const token = await new SignJWT({ kh: keyHash }).setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...(kid ? { kid } : {}) })
-          .setSubject(`${p.instance}/${C}`).setIssuer(`vamco:${p.instance}`).setAudience('vamco-gateway')
-          .setIssuedAt().setExpirationTime('5m').sign(secret);
-        const r = await request(`${p.gatewayUrl}/r1/${p.instance}/${SVC}/x`, { headers: { 'x-road-client': `${p.instance}/${C}`, authorization: `Bearer ${token}` } });
-        statuses.add(r.statusCode);
-        await r.body.dump();
-      }
-    }
-    expect([...statuses]).toEqual([400]); // Client.InvalidCredentials
+    const path_ = `/r1/${p.instance}/${SVC}/x`;
+    const forged = await forgedTokenStatuses(copy, { gatewayUrl: p.gatewayUrl, instance: p.instance, client: C, path: path_ });
+    expect(forged.tried).toBeGreaterThan(0);
+    expect(forged.statuses).toEqual([400]); // Client.InvalidCredentials
     // The same request with a token from POST /token works: the minted ones failed for their key alone.
-    const t = await request(`${p.gatewayUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${p.instance}/${C}&client_secret=${key}` });
-    const real = (await t.body.json() as { access_token: string }).access_token;
-    const ok = await request(`${p.gatewayUrl}/r1/${p.instance}/${SVC}/x`, { headers: { 'x-road-client': `${p.instance}/${C}`, authorization: `Bearer ${real}` } });
+    const ok = await request(p.gatewayUrl + path_, { headers: { 'x-road-client': `${p.instance}/${C}`, authorization: `Bearer ${await realToken(p.gatewayUrl, p.instance, C, key)}` } });
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
   });
@@ -153,7 +115,7 @@ describe('secrets at rest on a running platform (SQLite)', () => {
     const raw = fs.readFileSync(copy);
     const needles = {
       totpBase32: totpSecret,
-      totpHex: Buffer.from(totpSecret.length ? base32(totpSecret) : []).toString('hex'),
+      totpHex: base32Bytes(totpSecret).toString('hex'),
       backendSecret,
       applicant: applicantName,
       applicantId: '079203000001',
@@ -168,8 +130,7 @@ describe('secrets at rest on a running platform (SQLite)', () => {
   });
 
   it('rotates the key while the platform runs: calls and earlier tokens keep working, every value is re-sealed', async () => {
-    const tokenRes = await request(`${p.gatewayUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${p.instance}/${C}&client_secret=${key}` });
-    const before = (await tokenRes.body.json() as { access_token: string }).access_token;
+    const before = await realToken(p.gatewayUrl, p.instance, C, key);
     const old = /k[0-9a-f]{12}/.exec((await p.cli(['secrets', 'status'])).stdout)![0];
     const rotated = await p.cli(['secrets', 'rotate']);
     const fresh = /new current key (k[0-9a-f]{12}); (\d+) rows re-sealed/.exec(rotated.stdout)!;
@@ -201,18 +162,6 @@ describe('secrets at rest on a running platform (SQLite)', () => {
     expect(fs.existsSync(path.join(dir, 'secret.key'))).toBe(false);
   });
 });
-
-function base32(s: string): number[] {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, value = 0;
-  const out: number[] = [];
-  for (const ch of s) {
-    value = (value << 5) | A.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
-  }
-  return out;
-}
 
 describe('the data dir at start', () => {
   it('is restricted to the owner when its modes are too open, and the start says so', async () => {
