@@ -75,7 +75,7 @@ describe('issue 12 replayed on a data dir a real platform wrote', () => {
     // The untouched log verifies, against the anchor too: every failure below is the tampering's.
     const ok = await vamco(copyOfTemplate(), ['audit', 'verify', '--anchor', anchorFile]);
     expect([ok.code, ok.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^OK: ${records} records verified .*; the log extends all 2 anchored checkpoints`))]);
-  }, 240_000);
+  });
   afterAll(async () => { await backend?.close(); });
 
   // Finding 4: "deleting records together with their checkpoints … verify as OK".
