@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { toProblem, VamcoError } from '../../core/errors.js';
+import { reason, toProblem, VamcoError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
 import type { HolidayRule } from '../calendar/working-days.js';
 import { deleteAgency, getAgency, listAgencies, upsertAgency } from '../agencies/agencies.js';
@@ -227,7 +227,7 @@ export const publicAdminAdminRoutes: FastifyPluginAsync<PublicAdminAdminOptions>
   app.get('/publicadmin/dossiers/:code', async (req) => {
     const v = viewer(req);
     const d = await getDossierRecord(store, (req.params as any).code);
-    if (!mayRead(v, d.agencyCode)) throw new VamcoError('FORBIDDEN', `dossier ${d.code} belongs to agency ${d.agencyCode}, not yours`);
+    if (!mayRead(v, d.agencyCode)) throw new VamcoError('FORBIDDEN', `dossier ${d.code} belongs to agency ${d.agencyCode}, not yours`, reason('dossier_other_agency', { dossier: d.code, agency: d.agencyCode }));
     await logRead(store, d.code, { client: CONSOLE_READER_CLIENT, userId: v.reader, requestId: req.id }, 'vamco');
     const overdue = !d.finishedAt && !(CLOSED_WITHOUT_RESULT as readonly number[]).includes(d.status) && !d.clockPaused && !!d.dueAt && d.dueAt < new Date().toISOString();
     return { ...d, overdue };
