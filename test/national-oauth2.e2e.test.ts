@@ -41,6 +41,7 @@ describe.each(testEngines())('a national OAuth2 service republished through the 
       body: o.body,
     });
   const record = async (messageId: string) => {
+    await p.messageLog.flush(); // records reach the store from the node's journal
     const r = await searchMessages(p.store, { messageId });
     expect(r.items).toHaveLength(1);
     return r.items[0];

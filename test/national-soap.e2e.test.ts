@@ -138,6 +138,7 @@ describe('a SOAP national service through the province: pass-through and JSON', 
     expect(got.headers.soapaction).toBe(action);
     expect(got.body).toBe(envelope11(traCuu('079203000001')));
     expect(got.headers['x-road-client']).toBe(`${p.instance}/${A1}`);
+    await p.messageLog.flush(); // records reach the store from the node's journal
     const rec = (await searchMessages(p.store, { messageId: r.headers['x-road-id'] as string })).items[0];
     expect(rec).toMatchObject({ status: 200, upstream: { scheme: 'signed', status: 200, attempts: 1, tokenId: null } });
     expect(rec.requestDigest).toBe(crypto.createHash('sha256').update(envelope11(traCuu('079203000001'))).digest('hex'));
@@ -208,6 +209,7 @@ describe('a SOAP national service through the province: pass-through and JSON', 
     expect(got.headers.soapaction).toBe(`"${NS}/TraCuuCongDan"`);
     expect(got.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(got.body).toContain(`<ns0:soDinhDanh>079203000001</ns0:soDinhDanh><ns0:maTinh>01</ns0:maTinh>`);
+    await p.messageLog.flush(); // records reach the store from the node's journal
     const rec = (await searchMessages(p.store, { messageId: r.headers['x-road-id'] as string })).items[0];
     expect(rec).toMatchObject({ status: 200, upstream: { scheme: 'signed', status: 200 } });
   });

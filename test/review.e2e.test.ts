@@ -219,6 +219,7 @@ describe('review: gateway data plane', () => {
     const res = await request(url('echo/big/2097152'), { headers: { ...hdrs(), 'x-road-id': 'review-stream-2' } });
     const body = Buffer.from(await res.body.arrayBuffer());
     expect(body.length).toBe(2 * 1024 * 1024);
+    await p.messageLog.flush(); // records reach the store from the node's journal
     const { items } = await searchMessages(p.store, { messageId: 'review-stream-2' });
     expect(items).toHaveLength(1);
     expect(items[0].responseSize).toBe(2 * 1024 * 1024);
