@@ -63,6 +63,7 @@ export async function consoleSetup(w: World): Promise<void> {
     if (r.status !== 500) break; // Server.ServerProxy.AccessDenied until the grant is seen
     await new Promise((res) => setTimeout(res, 100));
   }
+  await w.cp.platform.messageLog.flush(); // records reach the store from the node's journal
   const list = await w.admin('GET', '/messages?limit=1');
   message = list.items[0];
   expect(message).toBeTruthy();
