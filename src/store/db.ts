@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, CompiledQuery, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig } from 'kysely';
 import type { Schema } from './schema.js';
 import { openStoreKeyring, secureDataDir, type DataDirReport, type Keyring } from '../secrets/index.js';
 
@@ -74,11 +74,28 @@ export function openStore(opts: OpenOptions): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return {
     engine: 'sqlite', db, sqlite, dataDir, keyring: keyringOf(db, opts),
     close: async () => { await db.destroy(); },
   };
+}
+
+/**
+ * Transactions begin IMMEDIATE: a deferred one that reads and then writes fails at once with
+ * "database is locked" (SQLITE_BUSY, busy_timeout not applied) when another connection — the
+ * message log's writer thread shipping the journal — committed in between; IMMEDIATE takes the
+ * write lock first and waits for it under busy_timeout.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) { super(settings); }
+  override createDriver(): SqliteDriver { return new ImmediateSqliteDriver(this.settings); }
 }
 
 export async function ping(store: Store): Promise<boolean> {

@@ -24,7 +24,9 @@ const vamco = (args: string[], env: Record<string, string>) => runCli(args, { VA
 function modes(dir: string): Array<[string, string]> {
   const out: Array<[string, string]> = [['.', (fs.statSync(dir).mode & 0o777).toString(8)]];
   for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const st = fs.statSync(path.join(dir, name));
+    // A file the running platform removes between the listing and here (its log health probe) is gone, not open.
+    let st: fs.Stats;
+    try { st = fs.statSync(path.join(dir, name)); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; throw e; }
     // Directories under the data dir are 0700 like the dir itself: reported as the dir is.
     out.push([st.isDirectory() ? `${name}/` : name, (st.mode & 0o777).toString(8)]);
   }
