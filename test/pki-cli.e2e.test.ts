@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import * as x509 from '@peculiar/x509';
-import { CLI } from './helpers/platform.js';
+import { runCli } from './helpers/platform.js';
 import { tempDir } from '../src/store/testing.js';
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -17,12 +16,7 @@ const SUB = 'GOV/000.00.00.H60/motcua';
 
 describe('vamco ca / vamco cert', () => {
   let dir = '';
-  const run = (args: string[]): Promise<Run> => new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, VAMCO_DATA_DIR: dir, VAMCO_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const run = (args: string[]): Promise<Run> => runCli(args, { VAMCO_DATA_DIR: dir, VAMCO_LOG_LEVEL: 'warn' });
   const ok = async (args: string[]) => {
     const r = await run(args);
     expect(r.code, `vamco ${args.join(' ')}: ${r.stderr}`).toBe(0);

@@ -5,8 +5,9 @@
 import crypto from 'node:crypto';
 import { VamcoError } from '../core/errors.js';
 import { optionalName } from '../core/text.js';
-import { parseMemberId, parseSubsystemId, subsystemId } from '../core/ids.js';
+import { parseSubsystemId, subsystemId } from '../core/ids.js';
 import { readCertificate, issuedByOneOf, type CertInfo } from '../pki/x509.js';
+import { whereOwner } from './owner-filter.js';
 import { mutate, subsystemRow, type Actor, type RegistryCtx } from './registry.js';
 
 /** RFC 5280 id-kp-clientAuth. */
@@ -57,14 +58,7 @@ export async function listClientCerts(ctx: RegistryCtx, filter: { id?: number; s
     .select(['c.id', 'c.fingerprint', 'c.serial', 'c.subject', 'c.issuer', 'c.not_before', 'c.not_after', 'c.label', 'c.created_at', 'c.revoked_at',
       's.subsystem_code', 'm.member_class', 'm.member_code']);
   if (filter.id !== undefined) q = q.where('c.id', '=', filter.id);
-  if (filter.subsystem) {
-    const r = parseSubsystemId(filter.subsystem);
-    q = q.where('m.member_class', '=', r.memberClass).where('m.member_code', '=', r.memberCode).where('s.subsystem_code', '=', r.subsystemCode);
-  }
-  if (filter.member) {
-    const m = parseMemberId(filter.member);
-    q = q.where('m.member_class', '=', m.memberClass).where('m.member_code', '=', m.memberCode);
-  }
+  q = whereOwner(q, filter);
   const rows = await q.orderBy('c.id').execute();
   return rows.map((r) => viewOf(Number(r.id), `${r.member_class}/${r.member_code}/${r.subsystem_code}`,
     { fingerprint: r.fingerprint, serial: r.serial, subject: r.subject, issuer: r.issuer, notBefore: r.not_before, notAfter: r.not_after }, r.label, r.created_at, r.revoked_at));

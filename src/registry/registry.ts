@@ -16,6 +16,7 @@ import { checkBackendUrl } from './backend-policy.js';
 import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
 import { newApiKey } from './keys.js';
+import { whereOwner } from './owner-filter.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
 import { checkBackendAuth, openBackendAuth, openBackendCert } from './backend-auth.js';
 import {
@@ -573,14 +574,7 @@ export async function listKeys(ctx: RegistryCtx, filter: { id?: number; subsyste
   let q = ctx.store.db.selectFrom('api_keys as k').innerJoin('subsystems as s', 's.id', 'k.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
     .select(['k.id', 'k.prefix', 'k.label', 'k.created_at', 'k.revoked_at', 's.subsystem_code', 'm.member_class', 'm.member_code']);
   if (filter.id !== undefined) q = q.where('k.id', '=', filter.id);
-  if (filter.subsystem) {
-    const r = parseSubsystemId(filter.subsystem);
-    q = q.where('m.member_class', '=', r.memberClass).where('m.member_code', '=', r.memberCode).where('s.subsystem_code', '=', r.subsystemCode);
-  }
-  if (filter.member) {
-    const m = parseMemberId(filter.member);
-    q = q.where('m.member_class', '=', m.memberClass).where('m.member_code', '=', m.memberCode);
-  }
+  q = whereOwner(q, filter);
   const rows = await q.orderBy('k.id').execute();
   return rows.map((r) => ({
     id: Number(r.id), subsystemId: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, prefix: r.prefix, label: r.label,
