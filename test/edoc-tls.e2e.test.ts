@@ -9,20 +9,11 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import * as reg from '../src/registry/index.js';
 import { issueClientCert } from '../src/pki/index.js';
 import { buildEdoc, vnDate } from '../src/edoc/index.js';
+import { until } from './helpers/wait.js';
 
 const A = '000.00.00.H59';
 const B = '000.00.13.H59';
 const who = { actor: 'test:edoc-tls' };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('edoc hub over mutual TLS (issue 9 with issue 8)', () => {
   let p: TestPlatform;

@@ -3,7 +3,6 @@
 // as printed (real curl), protocol versions tried with real openssl s_client, and client
 // certificates that are revoked, expired, not yet valid, unknown or another subsystem's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +14,8 @@ import { DEMO } from '../src/demo/index.js';
 import * as reg from '../src/registry/index.js';
 import { issueWithKey, issueClientCert, loadOrCreateCa } from '../src/pki/index.js';
 import { tempDir } from '../src/store/testing.js';
+import { until } from './helpers/wait.js';
+import { run } from './helpers/tls.js';
 
 const who = { actor: 'test:tls' };
 const RECORD = `/r1/DEV/${DEMO.service}/records/079203000001`;
@@ -34,28 +35,6 @@ async function call(url: string, o: { ca: string; cert?: string; key?: string; h
 }
 
 const errorCode = (a: Answer): string | undefined => { try { return JSON.parse(a.body).code; } catch { return undefined; } };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function run(cmd: string, args: string[], input = ''): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { out += c; });
-    const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
-    p.stdin.end(input);
-  });
-}
 
 describe('gateway over TLS', () => {
   let p: TestPlatform;

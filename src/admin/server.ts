@@ -1,5 +1,6 @@
 // The admin HTTP API (fastify, port 4000): /api/v1, its OpenAPI document, health, metrics.
 import crypto from 'node:crypto';
+import type https from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import { VamcoError, toProblem } from '../core/errors.js';
@@ -23,7 +24,12 @@ export interface AdminServerOptions {
   plugins?: FastifyPluginAsync<AdminDeps>[];
   /** Plugins mounted at the root (e.g. the web console). */
   rootPlugins?: FastifyPluginAsync<AdminDeps>[];
+  /** VAMCO_ADMIN_TLS: serve HTTPS with these options (certificate, key, TLS versions and suites). */
+  https?: https.ServerOptions;
 }
+
+/** Sent on every answer over the admin listener's own TLS: browsers then refuse plain HTTP to it for a year. */
+export const HSTS = 'max-age=31536000';
 
 // RFC 6750 §2.1: "Bearer", one or more spaces, the token (visible ASCII). Nothing is trimmed:
 // String.prototype.trim would turn "Bearer <NBSP>" into an empty token.
@@ -52,6 +58,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     connectionTimeout: deps.config.requestTimeoutMs,
     // Slow clients: see the gateway; same reason.
     http: { headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1000 } as never,
+    // Over TLS Fastify makes an https server from these options alone: the same timeouts go along.
+    ...(opts.https ? { https: { ...opts.https, headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1000 } as never } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
     // Behind a TLS-terminating proxy the client's scheme and address come from X-Forwarded-*:
@@ -77,9 +85,12 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode === 401) guard.failed(req.ip);
   });
-  // Whether the client reached us over HTTPS (a TLS proxy in front): from a trusted proxy's
+  // Whether the client reached us over HTTPS: this listener's own TLS, or from a trusted proxy's
   // X-Forwarded-Proto, or by default from a loopback proxy's, whose X-Forwarded-For stays unread.
   app.decorateRequest('viaHttps', false);
+  // HSTS only where this listener itself speaks TLS (a proxy in front sets its own), on every
+  // answer: errors and refusals included.
+  if (opts.https) app.addHook('onSend', async (_req, reply) => { reply.header('strict-transport-security', HSTS); });
   app.addHook('onRequest', async (req) => {
     req.viaHttps = req.protocol === 'https' || (deps.config.forwardedProtoFromLoopback && isLoopback(req.socket.remoteAddress)
       && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase() === 'https');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Platform } from '../platform/index.js';
 import { DEMO } from '../demo/index.js';
+import { PKI_DIR, CA_CERT_FILE } from '../pki/index.js';
 
 type BannerFacts = Pick<Platform, 'config' | 'nodeKey' | 'gatewayUrl' | 'gatewayListen' | 'adminUrl' | 'firstAdmin' | 'demoKey' | 'demoKeyCreated' | 'publicAdminMoved'>
   & Partial<Pick<Platform, 'gatewayTlsUrl' | 'demoCert'>>;
@@ -23,6 +24,8 @@ export function bannerText(p: BannerFacts): string {
     '                     X-Road REST r1: /r1/{instance}/{class}/{member}/{subsystem}/{service}/…',
     ...(p.gatewayTlsUrl && p.gatewayTlsUrl !== p.gatewayUrl ? [`  Gateway (HTTPS)    ${p.gatewayTlsUrl}   (mutual TLS: client certificates of the platform CA; vamco ca export)`] : []),
     `  Console/admin API  ${p.adminUrl}/   (API bearer token in ${path.join(c.dataDir, 'admin-token')})`,
+    // Over its own TLS a browser or curl must trust the certificate's root first.
+    ...(p.adminUrl.startsWith('https:') ? [`                     HTTPS only (VAMCO_ADMIN_TLS); ${c.tlsCertFile ? `certificate ${c.tlsCertFile}` : `trust the platform CA: ${path.join(c.dataDir, PKI_DIR, CA_CERT_FILE)}`}`] : []),
     `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${c.dataDir}`}`,
   ];
   if (p.publicAdminMoved) {

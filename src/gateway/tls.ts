@@ -1,4 +1,4 @@
-// The gateway's HTTPS listener: TLS 1.2+ with modern AEAD suites only, a client certificate
+// The gateway's HTTPS listener (and the admin API's, VAMCO_ADMIN_TLS): TLS 1.2+ with modern AEAD suites only, a client certificate
 // asked for (never required: API keys and tokens still work over HTTPS), and the certificate
 // files watched so a renewed certificate is served without a restart.
 import fs from 'node:fs';
@@ -41,13 +41,13 @@ export function tlsServerOptions(f: TlsFiles): https.ServerOptions {
  * when they change. Polling (1 s) rather than fs.watch: it survives the rename that
  * certbot-style renewals and `mv` do, and a half-written pair is skipped until it matches.
  */
-export function watchTlsFiles(server: tls.Server, f: TlsFiles, files: readonly string[], logger: Logger): () => void {
+export function watchTlsFiles(server: tls.Server, f: TlsFiles, files: readonly string[], logger: Logger, listener = 'gateway'): () => void {
   const onChange = () => {
     try {
       server.setSecureContext(readSecureContext(f));
-      logger.info({ cert: f.certFile }, 'gateway TLS: certificate reloaded');
+      logger.info({ cert: f.certFile }, `${listener} TLS: certificate reloaded`);
     } catch (err) {
-      logger.error({ err, cert: f.certFile, key: f.keyFile }, 'gateway TLS: new certificate files not usable (the previous certificate stays in service)');
+      logger.error({ err, cert: f.certFile, key: f.keyFile }, `${listener} TLS: new certificate files not usable (the previous certificate stays in service)`);
     }
   };
   for (const file of files) fs.watchFile(file, { interval: 1000 }, onChange);

@@ -26,6 +26,9 @@ import { startFederationWing } from './federation.js';
 import { edocAdminPlugin } from './edoc-admin.js';
 import { loadOrCreateCa, loadOrIssueServerCert, type PlatformCa } from '../pki/index.js';
 import { ensureDemoCert, type DemoCert } from './demo-cert.js';
+import { tlsServerOptions, watchTlsFiles } from '../gateway/tls.js';
+import { VamcoError } from '../core/errors.js';
+import type tls from 'node:tls';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -128,10 +131,14 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     // The demo's client certificate (first start, on the node that holds the CA key): the
     // banner's second curl calls over mutual TLS with it and no API key.
     const demoCert = demo && config.gatewayTlsPort !== null ? await ensureDemoCert(ctx, ca) : null;
-    // The HTTPS listener's certificate: the operator's files, or one the platform CA issued.
-    const tlsFiles = config.gatewayTlsPort === null ? null
+    // The HTTPS listeners' certificate (gateway, and the admin API with VAMCO_ADMIN_TLS): the
+    // operator's files, or one the platform CA issued.
+    const serverCert = config.gatewayTlsPort === null && !config.adminTls ? null
       : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
         : await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
+    // Asked for TLS, the console never falls back to plain HTTP (its cookies would travel in clear).
+    if (config.adminTls && !serverCert) throw new VamcoError('VALIDATION_FAILED', 'VAMCO_ADMIN_TLS is set but this node has no certificate to serve: set VAMCO_TLS_CERT and VAMCO_TLS_KEY (the platform CA\'s key, which could issue one, is not in this data dir)');
+    const tlsFiles = config.gatewayTlsPort === null ? null : serverCert;
 
     // The log's durable point is this node's journal; the shipper copies it into the store.
     const messageLog = await MessageLog.open(store, nodeKey, {
@@ -199,9 +206,16 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       const s = messageLog.shipping;
       return s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {};
     };
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger }, adminOpts);
+    const adminTlsFiles = config.adminTls ? serverCert! : null;
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger },
+      adminTlsFiles ? { ...adminOpts, https: tlsServerOptions(adminTlsFiles) } : adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
+    if (adminTlsFiles) {
+      // A renewed certificate reaches the console as it reaches the gateway: without a restart.
+      const unwatch = watchTlsFiles(adminApp.server as unknown as tls.Server, adminTlsFiles, [adminTlsFiles.certFile, adminTlsFiles.keyFile], logger, 'admin');
+      cleanups.push(async () => unwatch());
+    }
     const adminPort = (adminApp.server.address() as { port: number }).port;
     ownPorts.push(adminPort);
 
@@ -212,7 +226,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       gatewayUrl: gatewayPort !== null ? `http://${host(config.gatewayHost)}:${gatewayPort}` : `https://${host(config.gatewayHost)}:${gatewayTlsPort}`,
       gatewayTlsUrl: gatewayTlsPort !== null ? `https://${host(config.gatewayHost)}:${gatewayTlsPort}` : null,
       demoCert: gatewayTlsPort !== null ? demoCert : null,
-      adminUrl: `http://${host(config.adminHost)}:${adminPort}`,
+      adminUrl: `${adminTlsFiles ? 'https' : 'http'}://${host(config.adminHost)}:${adminPort}`,
       gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort ?? gatewayTlsPort}`,
       adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc, ca,
       async drain() {

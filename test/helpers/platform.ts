@@ -5,6 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startPlatform, type Platform, type StartOptions } from '../../src/platform/index.js';
 import { tempDir, createPgDatabase } from '../../src/store/testing.js';
@@ -67,6 +68,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
   const platform = await startPlatform(config, { logger: pino({ level: 'silent' }), ...opts.start });
   const stop = platform.stop;
   let stopped = false;
+  let adminTls: Agent | null | undefined;
   return {
     ...platform,
     dataDir,
@@ -76,6 +78,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       await stop();
+      await adminTls?.close();
       if (dropDb) await dropDb();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -85,11 +88,14 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
       return r;
     },
     async admin(method, url, body, token) {
-      const res = await fetch(platform.adminUrl + url, {
+      // With VAMCO_ADMIN_TLS the admin API's certificate is the platform CA's: trusted here only.
+      adminTls ??= platform.adminUrl.startsWith('https:') ? new Agent({ connect: { ca: platform.ca.certPem } }) : null;
+      const init = {
         method,
         headers: { authorization: `Bearer ${token ?? platform.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
+      };
+      const res = adminTls ? await undiciFetch(platform.adminUrl + url, { ...init, dispatcher: adminTls }) as unknown as Response : await fetch(platform.adminUrl + url, init);
       const text = await res.text();
       let parsed: unknown = text;
       try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }

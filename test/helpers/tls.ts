@@ -1,6 +1,6 @@
 // Test certificates, made with the openssl CLI (test code only): a private CA, and server and
 // client certificates it signs. EC P-256 keys, so a whole set takes a fraction of a second.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,4 +43,17 @@ export function makeCa(name: string): TestCa {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs a real TLS client (curl, openssl s_client) with `input` on stdin; its exit code and output (stdout and stderr). */
+export function run(cmd: string, args: string[], input = ''): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c) => { out += c; });
+    p.stderr.on('data', (c) => { out += c; });
+    const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
+    p.stdin.end(input);
+  });
 }
