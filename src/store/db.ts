@@ -61,6 +61,10 @@ export function openStore(opts: OpenOptions): Store {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // A dropped connection must not crash the process; the next query gets a new one.
     pool.on('error', () => {});
+    // pg-pool hears errors only on idle clients; a client checked out (Kysely holds one per
+    // query or transaction) whose connection drops emits 'error' unheard, which killed the
+    // node. The query in flight is rejected with that error all the same.
+    pool.on('connect', (client) => { client.on('error', () => {}); });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return { engine: 'postgres', db, pool, dataDir, keyring: keyringOf(db, opts), close: () => db.destroy() };
   }

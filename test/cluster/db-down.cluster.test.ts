@@ -4,62 +4,52 @@
 // went away looks like to a node), then opens again. Answers = records in the store, each
 // exchange once (request record and outcome), the provider's calls all recorded, and
 // `vamco audit verify` OK.
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCluster, freePort, type Cluster } from './harness.js';
+import { startCluster, type Cluster, type ClusterNode } from './harness.js';
 import { startBackend, type TestBackend } from '../helpers/backend.js';
 import { load } from '../helpers/vamco-process.js';
+import { pgProxy, type PgProxy } from '../helpers/faults.js';
 
-/** A TCP proxy to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
-async function pgProxy(target: URL): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const port = await freePort();
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
-      client.pipe(upstream).pipe(client);
-    });
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const cut = async () => {
-    const s = server;
-    server = null;
-    if (s) await new Promise<void>((r) => { s.close(() => r()); for (const x of sockets) x.destroy(); });
-  };
-  await listen();
-  return { port, cut, restore: listen, close: cut };
+const alive = (n: ClusterNode) => n.child.exitCode === null && n.child.signalCode === null;
+
+/** Load on one node until `count` answers, the node gone or the deadline: never a wait without end. */
+function loadUntil(n: ClusterNode, key: string, prefix: string, connections: number, count: number, deadline: number) {
+  return load(n.gatewayUrl, key, { connections, prefix, stop: (x) => x >= count || !alive(n) || Date.now() > deadline });
+}
+
+/** Fails with the node's own words when it is gone (it must live through the database going away). */
+function expectAlive(n: ClusterNode): void {
+  if (!alive(n)) throw new Error(`node ${n.index} exited (${n.child.exitCode ?? n.child.signalCode}):\n${n.output().slice(-4000)}`);
 }
 
 describe('the shared database away', () => {
   let c: Cluster | undefined;
   let backend: TestBackend | undefined;
-  let proxy: Awaited<ReturnType<typeof pgProxy>> | undefined;
+  let proxy: PgProxy | undefined;
   afterEach(async () => { await c?.close(); await proxy?.close(); await backend?.close(); c = undefined; });
 
   it('two nodes keep answering while PostgreSQL refuses connections, then ship every record: answers = records, verify OK', { timeout: 900_000 }, async () => {
     backend = await startBackend();
     c = await startCluster({ nodes: 2, start: false });
     const key = await c.registerExchange(backend.url);
-    const direct = new URL(c.databaseUrl);
-    proxy = await pgProxy(direct);
-    const viaProxy = new URL(c.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    for (let i = 0; i < 2; i++) await c.startNode(i, { VAMCO_DATABASE_URL: viaProxy.toString() });
+    proxy = await pgProxy(c.databaseUrl);
+    for (let i = 0; i < 2; i++) await c.startNode(i, { VAMCO_DATABASE_URL: proxy.url });
     const nodes = c.nodes;
     // Both nodes serve the service before the database goes away.
     for (const n of nodes) {
-      const warm = await load(n.gatewayUrl, key, { connections: 1, prefix: `warm${n.index}`, stop: (x) => x >= 1 });
+      const warm = await loadUntil(n, key, `warm${n.index}`, 1, 1, Date.now() + 120_000);
+      expectAlive(n);
       expect(warm.answered.map((a) => a.status)).toEqual([200]);
     }
 
     await proxy.cut();
     // Every exchange while the database is away is answered, on both nodes.
-    const during = await Promise.all(nodes.map((n) => load(n.gatewayUrl, key, { connections: 4, prefix: `away${n.index}`, stop: (x) => x >= 150 })));
+    const away = Date.now() + 300_000;
+    const during = await Promise.all(nodes.map((n) => loadUntil(n, key, `away${n.index}`, 4, 150, away)));
+    for (const n of nodes) expectAlive(n);
     for (const r of during) {
       expect(r.errors).toEqual([]);
+      expect(r.answered.length).toBeGreaterThanOrEqual(150);
       expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
     }
     // Still ready; the admin /readyz shows the records waiting in the journal.

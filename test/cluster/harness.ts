@@ -163,7 +163,16 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       const n = nodes[i];
       if (!live(n.child)) return n.child.exitCode;
       n.child.kill(signal);
-      return n.exited;
+      // A node that never exits fails the test here, saying so, instead of hanging it.
+      let t: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(`node ${i} did not exit within 180 s of ${signal}:\n${n.output().slice(-4000)}`)), 180_000);
+      });
+      try {
+        return await Promise.race([n.exited, late]);
+      } finally {
+        clearTimeout(t);
+      }
     },
     async restartNode(i, extra) {
       const n = await startNode(i, extra);

@@ -1,6 +1,8 @@
 // Real faults for tests, no mocks: the message log's storage made unwritable for a while, the
-// store's write lock held while requests on several nodes pile up behind it.
+// store's write lock held while requests on several nodes pile up behind it, PostgreSQL gone
+// away behind a TCP proxy.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
@@ -91,4 +93,40 @@ export function makeJournalUnwritable(dataDir: string): () => Promise<void> {
     fs.rmSync(dir, { force: true });
     fs.renameSync(aside, dir);
   };
+}
+
+export interface PgProxy {
+  /** postgres://… through the proxy: `target` with the proxy's port. */
+  url: string;
+  /** Every open connection dropped, new ones refused: what a database that went away looks like to a client. */
+  cut(): Promise<void>;
+  /** Accepts and forwards connections again (same port). */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to the PostgreSQL at `target` (a postgres:// URL) on a port of its own, that can be cut and restored. */
+export async function pgProxy(target: string): Promise<PgProxy> {
+  const to = new URL(target);
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const listen = () => new Promise<void>((resolve, reject) => {
+    const s = net.createServer((client) => {
+      const upstream = net.connect(Number(to.port || 5432), to.hostname);
+      for (const x of [client, upstream]) { sockets.add(x); x.on('close', () => sockets.delete(x)); x.on('error', () => {}); }
+      client.pipe(upstream).pipe(client);
+    });
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => { port = (s.address() as net.AddressInfo).port; server = s; resolve(); });
+  });
+  const cut = async () => {
+    const s = server;
+    server = null;
+    if (s) await new Promise<void>((r) => { s.close(() => r()); for (const x of sockets) x.destroy(); });
+  };
+  await listen();
+  const url = new URL(target);
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: listen, close: cut };
 }
