@@ -137,6 +137,18 @@ export async function removeMember(ctx: RegistryCtx, id: string, who: Actor): Pr
   });
 }
 
+/** Renames a member (its identifier, the class and code, never changes: ids name it everywhere). */
+export async function updateMember(ctx: RegistryCtx, id: string, patch: { name: string }, who: Actor): Promise<MemberView> {
+  const row = await memberRow(ctx.store.db, id);
+  const name = checkName(patch.name ?? '', 'A member\'s name', { max: 300 });
+  const before = memberView(row as never);
+  return mutate(ctx, who, 'member.update', before.id, async (trx) => {
+    await trx.updateTable('members').set({ name }).where('id', '=', row.id).execute();
+    const after = { ...before, name };
+    return { result: after, before: { name: before.name }, after: { name } };
+  });
+}
+
 export async function listMembers(ctx: RegistryCtx): Promise<MemberView[]> {
   const rows = await ctx.store.db.selectFrom('members').selectAll().orderBy('member_class').orderBy('member_code').execute();
   return rows.map((r) => memberView(r as never));
@@ -165,6 +177,18 @@ export async function removeSubsystem(ctx: RegistryCtx, id: string, who: Actor):
   await mutate(ctx, who, 'subsystem.remove', subsystemId(parseSubsystemId(id)), async (trx) => {
     await trx.deleteFrom('subsystems').where('id', '=', row.id).execute();
     return { result: undefined, before: { id: subsystemId(parseSubsystemId(id)), name: row.name } };
+  });
+}
+
+/** Renames a subsystem (null or empty: no name). */
+export async function updateSubsystem(ctx: RegistryCtx, id: string, patch: { name?: string | null }, who: Actor): Promise<SubsystemView> {
+  const row = await subsystemRow(ctx.store.db, id);
+  const sid = subsystemId(parseSubsystemId(id));
+  const name = optionalName(patch.name, 'A subsystem\'s name', 300);
+  return mutate(ctx, who, 'subsystem.update', sid, async (trx) => {
+    await trx.updateTable('subsystems').set({ name }).where('id', '=', row.id).execute();
+    const view: SubsystemView = { id: sid, memberId: `${row.member_class}/${row.member_code}`, subsystemCode: row.subsystem_code, name, createdAt: row.created_at };
+    return { result: view, before: { name: row.name }, after: { name } };
   });
 }
 

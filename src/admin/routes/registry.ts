@@ -49,6 +49,12 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     authorize(req, 'read');
     return reg.getMember(ctx, idParam(req.params.id));
   });
+  app.patch<IdP & { Body: { name: string } }>('/members/:id', {
+    schema: { tags: ['registry'], summary: 'Rename a member', params: IdParams, body: Type.Object({ name: Str({ maxLength: 300 }) }, { additionalProperties: false }) },
+  }, async (req) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    return reg.updateMember(ctx, idParam(req.params.id), req.body, who(req));
+  });
   app.delete<IdP>('/members/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
     authorize(req, 'write', [], { adminOnly: true });
     await reg.removeMember(ctx, idParam(req.params.id), who(req));
@@ -68,6 +74,13 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     authorize(req, 'write', [memberOf(idParam(req.body.id))]);
     reply.code(201);
     return reg.addSubsystem(ctx, { id: idParam(req.body.id), name: req.body.name }, who(req));
+  });
+  app.patch<IdP & { Body: { name: string | null } }>('/subsystems/:id', {
+    schema: { tags: ['registry'], summary: 'Rename a subsystem (null: no name)', params: IdParams, body: Type.Object({ name: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const id = idParam(req.params.id);
+    authorize(req, 'write', [memberOf(id)]);
+    return reg.updateSubsystem(ctx, id, req.body, who(req));
   });
   app.delete<IdP>('/subsystems/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
     const id = idParam(req.params.id);

@@ -1,6 +1,7 @@
 // Small building blocks every page uses: loading/empty/error states, copy fields, confirms.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
-import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
+import { Alert, Button, Code, CopyButton, Group, Loader, Modal, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCheck, IconCopy, IconInbox, IconLock, IconMapSearch } from '@tabler/icons-react';
 import { navigate } from '../router';
 import { useTranslation } from 'react-i18next';
@@ -144,15 +145,25 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []) {
   return { data, error, loading, reload, setData };
 }
 
-/** Runs an action, keeping its busy flag and error for the form that started it. */
+/** Says a change went through (a notice in the corner, read out by screen readers, gone after a while). */
+export function notifySuccess(message: string): void {
+  notifications.show({ color: 'green', message, icon: <IconCheck size={18} />, withBorder: true, autoClose: 6000, role: 'status', 'data-testid': 'notice' } as Parameters<typeof notifications.show>[0]);
+}
+
+/**
+ * Runs an action, keeping its busy flag and error for the form that started it; with `success`,
+ * says so in a notice once it went through.
+ */
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+  const run = useCallback(async <T,>(fn: () => Promise<T>, success?: string): Promise<T | undefined> => {
     setBusy(true);
     setError(undefined);
     try {
-      return await fn();
+      const r = await fn();
+      if (success) notifySuccess(success);
+      return r;
     } catch (e) {
       setError(e);
       return undefined;
@@ -163,16 +174,27 @@ export function useAction() {
   return { busy, error, run, setError };
 }
 
-export function ConfirmButton({ label, question, onConfirm, color = 'red', size = 'xs', variant = 'light', testId }: { label: string; question: string; onConfirm: () => void; color?: string; size?: string; variant?: string; testId?: string }) {
+/**
+ * A button whose action cannot be undone (delete, revoke): it asks first, in a dialog that names
+ * the object and says what goes with it (`details`).
+ */
+export function ConfirmButton({ label, question, details, onConfirm, color = 'red', size = 'xs', variant = 'light', testId }: { label: string; question: string; details?: string; onConfirm: () => void; color?: string; size?: string; variant?: string; testId?: string }) {
   const { t } = useTranslation();
   const [asking, setAsking] = useState(false);
-  if (!asking) return <Button size={size} variant={variant} color={color} onClick={() => setAsking(true)} data-testid={testId}>{label}</Button>;
   return (
-    <Group gap={4} wrap="nowrap">
-      <Text size="xs" c="dimmed" maw={260}>{question}</Text>
-      <Button size={size} color={color} onClick={() => { setAsking(false); onConfirm(); }} data-testid={testId ? testId + '-confirm' : undefined}>{t('common.confirm')}</Button>
-      <Button size={size} variant="default" onClick={() => setAsking(false)}>{t('common.cancel')}</Button>
-    </Group>
+    <>
+      <Button size={size} variant={variant} color={color} onClick={() => setAsking(true)} data-testid={testId}>{label}</Button>
+      <Modal opened={asking} onClose={() => setAsking(false)} title={label}>
+        <Stack data-testid={testId ? testId + '-dialog' : 'confirm-dialog'}>
+          <Text>{question}</Text>
+          {details && <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} data-testid="confirm-details">{details}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAsking(false)} data-autofocus>{t('common.cancel')}</Button>
+            <Button color={color} onClick={() => { setAsking(false); onConfirm(); }} data-testid={testId ? testId + '-confirm' : 'confirm'}>{label}</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
 

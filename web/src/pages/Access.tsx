@@ -39,7 +39,7 @@ export function AccessPage() {
                     <Table.Td>{r.endpoint ? <Group gap={6}><MethodBadge m={r.endpoint.method} /><Text ff="monospace" size="sm">{r.endpoint.path}</Text></Group> : <Badge variant="light" color="gray">{t('access.wholeService')}</Badge>}</Table.Td>
                     <Table.Td><Text ff="monospace" size="sm">{r.clientId}</Text></Table.Td>
                     <Table.Td>{dateTime(r.createdAt)}</Table.Td>
-                    <Table.Td ta="right">{canWrite(memberOf(r.serviceId)) && <ConfirmButton label={t('access.revoke')} question={t('access.confirmRevoke', { client: r.clientId, service: r.serviceId })} onConfirm={() => void act.run(async () => { await del(`/access-rights/${r.id}`); await reload(); })} />}</Table.Td>
+                    <Table.Td ta="right">{canWrite(memberOf(r.serviceId)) && <ConfirmButton label={t('access.revoke')} testId={`revoke-${r.id}`} question={t('access.confirmRevoke', { client: r.clientId, service: r.serviceId })} details={t('access.revokeDetails')} onConfirm={() => void act.run(async () => { await del(`/access-rights/${r.id}`); await reload(); }, t('notice.revokedAccess', { client: r.clientId, service: r.serviceId }))} />}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -73,7 +73,7 @@ function Grant({ opened, onClose, services, onDone }: { opened: boolean; onClose
             const e = svc?.endpoints.find((x) => String(x.id) === endpoint);
             await post('/access-rights', { service, client, ...(e ? { endpoint: { method: e.method, path: e.path } } : {}) });
             await onDone(); onClose();
-          })}>{t('access.grant')}</Button>
+          }, t('notice.granted', { client: client ?? '', service: service ?? '' }))}>{t('access.grant')}</Button>
         </Group>
       </Stack>
     </Modal>

@@ -35,7 +35,7 @@ export function AccountPage() {
               <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('login.newPassword')} value={next} onChange={(e) => setNext(e.currentTarget.value)} autoComplete="new-password" />
               <ErrorAlert error={pw.error} />
               {changed && <Alert color="green" variant="light">{t('account.passwordChanged')}</Alert>}
-              <Group justify="flex-end"><Button loading={pw.busy} onClick={() => void pw.run(async () => { await post('/auth/password', { currentPassword: cur, newPassword: next }); setCur(''); setNext(''); setChanged(true); })}>{t('common.save')}</Button></Group>
+              <Group justify="flex-end"><Button loading={pw.busy} onClick={() => void pw.run(async () => { await post('/auth/password', { currentPassword: cur, newPassword: next }); setCur(''); setNext(''); setChanged(true); }, t('account.passwordChanged'))}>{t('common.save')}</Button></Group>
             </Stack>
           </Card>
         </Grid.Col>
@@ -49,8 +49,8 @@ export function AccountPage() {
               <ErrorAlert error={totp.error} />
               <Group justify="flex-end">
                 {!user.totpEnabled && !enrol && <Button loading={totp.busy} onClick={() => void totp.run(async () => setEnrol(await post('/auth/totp/enrol')))}>{t('account.enableTotp')}</Button>}
-                {enrol && <Button loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/confirm', { code }); setEnrol(null); setCode(''); await reload(); })}>{t('login.verify')}</Button>}
-                {user.totpEnabled && user.role !== 'platform_admin' && <Button color="red" variant="light" loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/disable', { code }); setCode(''); await reload(); })}>{t('account.disableTotp')}</Button>}
+                {enrol && <Button loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/confirm', { code }); setEnrol(null); setCode(''); await reload(); }, t('notice.totpOn'))}>{t('login.verify')}</Button>}
+                {user.totpEnabled && user.role !== 'platform_admin' && <Button color="red" variant="light" loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/disable', { code }); setCode(''); await reload(); }, t('notice.totpOff'))}>{t('account.disableTotp')}</Button>}
               </Group>
             </Stack>
           </Card>
@@ -62,7 +62,7 @@ export function AccountPage() {
             {newToken && <Stack mb="sm"><Alert color="yellow" variant="light">{t('common.showOnce')}</Alert><CopyField value={newToken} testId="new-token" /></Stack>}
             <Group align="flex-end" mb="sm">
               <TextInput label={t('keys.label')} value={label} onChange={(e) => setLabel(e.currentTarget.value)} style={{ flex: 1 }} />
-              <Button loading={tok.busy} onClick={() => void tok.run(async () => { const r = await post<{ token: string }>('/tokens', { label: label.trim() || undefined }); setNewToken(r.token); setLabel(''); await tokens.reload(); })}>{t('account.newToken')}</Button>
+              <Button loading={tok.busy} onClick={() => void tok.run(async () => { const r = await post<{ token: string }>('/tokens', { label: label.trim() || undefined }); setNewToken(r.token); setLabel(''); await tokens.reload(); }, t('notice.tokenCreated'))}>{t('account.newToken')}</Button>
             </Group>
             <ErrorAlert error={tok.error ?? tokens.error} />
             {tokens.data && tokens.data.items.length === 0 ? <Text size="sm" c="dimmed">{t('account.noTokens')}</Text> : (
@@ -70,7 +70,7 @@ export function AccountPage() {
                 <Table.Thead><Table.Tr><Table.Th>{t('keys.prefix')}</Table.Th><Table.Th>{t('keys.label')}</Table.Th><Table.Th>{t('common.created')}</Table.Th><Table.Th>{t('account.expires')}</Table.Th><Table.Th>{t('account.lastUsed')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
                 <Table.Tbody>{tokens.data?.items.map((k) => (
                   <Table.Tr key={k.id}><Table.Td ff="monospace">{k.prefix}…</Table.Td><Table.Td>{k.label ?? '—'}</Table.Td><Table.Td>{dateTime(k.createdAt)}</Table.Td><Table.Td>{dateTime(k.expiresAt)}</Table.Td><Table.Td>{dateTime(k.lastUsedAt)}</Table.Td>
-                    <Table.Td ta="right">{k.revokedAt ? <Badge color="gray">{t('keys.revoked')}</Badge> : <ConfirmButton label={t('keys.revoke')} question={t('keys.confirmRevoke', { prefix: k.prefix })} onConfirm={() => void tok.run(async () => { await del(`/tokens/${k.id}`); await tokens.reload(); })} />}</Table.Td></Table.Tr>
+                    <Table.Td ta="right">{k.revokedAt ? <Badge color="gray">{t('keys.revoked')}</Badge> : <ConfirmButton label={t('keys.revoke')} question={t('tokens.confirmRevoke', { prefix: k.prefix })} details={t('tokens.revokeDetails')} onConfirm={() => void tok.run(async () => { await del(`/tokens/${k.id}`); await tokens.reload(); }, t('notice.revokedKey', { prefix: k.prefix }))} />}</Table.Td></Table.Tr>
                 ))}</Table.Tbody>
               </Table>
             )}

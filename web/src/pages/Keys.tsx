@@ -37,7 +37,7 @@ export function KeysPage() {
                   <Table.Td>{k.label ?? '—'}</Table.Td>
                   <Table.Td>{dateTime(k.createdAt)}</Table.Td>
                   <Table.Td>{k.revokedAt ? <Badge color="gray">{t('keys.revoked')}</Badge> : <Badge color="green">{t('keys.active')}</Badge>}</Table.Td>
-                  <Table.Td ta="right">{!k.revokedAt && canWrite(memberOf(k.subsystemId)) && <ConfirmButton label={t('keys.revoke')} question={t('keys.confirmRevoke', { prefix: k.prefix })} onConfirm={() => void act.run(async () => { await del(`/keys/${k.id}`); await reload(); })} />}</Table.Td>
+                  <Table.Td ta="right">{!k.revokedAt && canWrite(memberOf(k.subsystemId)) && <ConfirmButton label={t('keys.revoke')} testId={`revoke-key-${k.id}`} question={t('keys.confirmRevoke', { prefix: k.prefix })} details={t('keys.revokeDetails', { subsystem: k.subsystemId })} onConfirm={() => void act.run(async () => { await del(`/keys/${k.id}`); await reload(); }, t('notice.revokedKey', { prefix: k.prefix }))} />}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -82,7 +82,7 @@ function CreateKey({ opened, subsystems, onClose, onDone }: { opened: boolean; s
               const rights = await get<List<{ serviceId: string }>>('/access-rights' + qs({ client: subsystem! })).catch(() => ({ items: [] as { serviceId: string }[] }));
               setCreated({ key: r.key, subsystem: subsystem!, service: rights.items[0] ? ({ id: rights.items[0].serviceId } as Service) : undefined });
               await onDone();
-            })}>{t('keys.create')}</Button>
+            }, t('notice.keyCreated', { subsystem: subsystem ?? '' }))}>{t('keys.create')}</Button>
           </Group>
         </Stack>
       )}

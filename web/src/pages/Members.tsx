@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { del, get, idPath, post, type List, type Member, type Subsystem } from '../api';
+import { del, get, idPath, patch, post, type List, type Member, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime, nfc } from '../format';
 import { useRole, useSession } from '../session';
@@ -20,6 +20,7 @@ export function MembersPage() {
   });
   const [addMember, setAddMember] = useState(false);
   const [addSub, setAddSub] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<{ kind: 'member' | 'subsystem'; id: string; name: string } | null>(null);
   const act = useAction();
 
   return (
@@ -46,7 +47,9 @@ export function MembersPage() {
                 </Group>
                 <Group gap="xs">
                   {canWrite(m.id) && <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={() => setAddSub(m.id)}>{t('members.addSubsystem')}</Button>}
-                  {isAdmin && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: m.id })} onConfirm={() => void act.run(async () => { await del(`/members/${idPath(m.id)}`); await reload(); })} />}
+                  {isAdmin && <Button size="xs" variant="default" onClick={() => setRenaming({ kind: 'member', id: m.id, name: m.name })} data-testid={`rename-${m.id}`}>{t('common.rename')}</Button>}
+                  {isAdmin && <ConfirmButton label={t('common.delete')} testId={`delete-${m.id}`} question={t('members.confirmDelete', { name: m.name, id: m.id })} details={t('members.deleteDetails', { count: subs.length })}
+                    onConfirm={() => void act.run(async () => { await del(`/members/${idPath(m.id)}`); await reload(); }, t('notice.deleted', { what: m.name }))} />}
                 </Group>
               </Group>
               {subs.length === 0 ? <Text size="sm" c="dimmed">{t('members.noSubsystems')}</Text> : (
@@ -58,7 +61,11 @@ export function MembersPage() {
                         <Table.Td><Text ff="monospace" size="sm">{s.subsystemCode}</Text></Table.Td>
                         <Table.Td>{s.name ?? '—'}</Table.Td>
                         <Table.Td>{dateTime(s.createdAt)}</Table.Td>
-                        <Table.Td ta="right">{canWrite(m.id) && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: s.id })} onConfirm={() => void act.run(async () => { await del(`/subsystems/${idPath(s.id)}`); await reload(); })} />}</Table.Td>
+                        <Table.Td ta="right">{canWrite(m.id) && <Group gap="xs" justify="flex-end" wrap="nowrap">
+                          <Button size="xs" variant="default" onClick={() => setRenaming({ kind: 'subsystem', id: s.id, name: s.name ?? '' })} data-testid={`rename-${s.id}`}>{t('common.rename')}</Button>
+                          <ConfirmButton label={t('common.delete')} testId={`delete-${s.id}`} question={t('members.confirmDeleteSubsystem', { id: s.id })} details={t('members.deleteSubsystemDetails')}
+                            onConfirm={() => void act.run(async () => { await del(`/subsystems/${idPath(s.id)}`); await reload(); }, t('notice.deleted', { what: s.id }))} />
+                        </Group>}</Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -70,6 +77,7 @@ export function MembersPage() {
       </Stack>
       <AddMember opened={addMember} onClose={() => setAddMember(false)} onDone={reload} />
       <AddSubsystem member={addSub} members={data?.members ?? []} onClose={() => setAddSub(null)} onDone={reload} />
+      <Rename target={renaming} onClose={() => setRenaming(null)} onDone={reload} />
     </>
   );
 }
@@ -90,7 +98,7 @@ function AddMember({ opened, onClose, onDone }: { opened: boolean; onClose: () =
         e.preventDefault();
         if (!codeOk(code.trim())) { setCodeError(true); return; }
         setCodeError(false);
-        void run(async () => { await post('/members', { memberClass: cls, memberCode: code.trim(), name: nfc(name) }); await onDone(); setCode(''); setName(''); onClose(); });
+        void run(async () => { await post('/members', { memberClass: cls, memberCode: code.trim(), name: nfc(name) }); await onDone(); setCode(''); setName(''); onClose(); }, t('notice.created', { what: nfc(name) }));
       }}>
         <Stack>
           <Select label={t('members.class')} data={classes} value={cls} onChange={(v) => setCls(v ?? classes[0])} allowDeselect={false} data-testid="member-class" />
@@ -112,13 +120,38 @@ function AddSubsystem({ member, members, onClose, onDone }: { member: string | n
   const { busy, error, run } = useAction();
   return (
     <Modal opened={!!member} onClose={onClose} title={t('members.addSubsystem')}>
-      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/subsystems', { id: `${member}/${code.trim()}`, name: nfc(name) || undefined }); await onDone(); setCode(''); setName(''); onClose(); }); }}>
+      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/subsystems', { id: `${member}/${code.trim()}`, name: nfc(name) || undefined }); await onDone(); setCode(''); setName(''); onClose(); }, t('notice.created', { what: `${member}/${code.trim()}` })); }}>
         <Stack>
           <TextInput label={t('members.member')} value={`${member ?? ''} — ${members.find((m) => m.id === member)?.name ?? ''}`} readOnly />
           <TextInput label={t('members.subsystemCode')} placeholder="motcua" value={code} onChange={(e) => setCode(e.currentTarget.value)} required data-testid="subsystem-code" />
           <TextInput label={t('common.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="subsystem-name" />
           <ErrorAlert error={error} />
           <Group justify="flex-end"><Button variant="default" onClick={onClose}>{t('common.cancel')}</Button><Button type="submit" loading={busy} data-testid="subsystem-submit">{t('common.create')}</Button></Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** Renames a member or a subsystem (their identifiers never change: other systems call them by it). */
+function Rename({ target, onClose, onDone }: { target: { kind: 'member' | 'subsystem'; id: string; name: string } | null; onClose: () => void; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  const close = () => { setName(null); onClose(); };
+  const value = name ?? target?.name ?? '';
+  return (
+    <Modal opened={!!target} onClose={close} title={t('members.renameTitle', { id: target?.id ?? '' })}>
+      <form onSubmit={(e) => {
+        e.preventDefault();
+        if (!target) return;
+        const path = target.kind === 'member' ? `/members/${idPath(target.id)}` : `/subsystems/${idPath(target.id)}`;
+        void run(async () => { await patch(path, { name: target.kind === 'member' ? nfc(value) : nfc(value) || null }); await onDone(); close(); }, t('notice.renamed', { id: target.id, name: nfc(value) || '—' }));
+      }}>
+        <Stack>
+          <TextInput label={t('common.name')} description={t('members.renameHint')} value={value} onChange={(e) => setName(e.currentTarget.value)} required={target?.kind === 'member'} data-autofocus data-testid="rename-name" />
+          <ErrorAlert error={error} />
+          <Group justify="flex-end"><Button variant="default" onClick={close}>{t('common.cancel')}</Button><Button type="submit" loading={busy} data-testid="rename-submit">{t('common.save')}</Button></Group>
         </Stack>
       </form>
     </Modal>

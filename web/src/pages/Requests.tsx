@@ -4,7 +4,7 @@ import { Badge, Button, Card, Group, Modal, SegmentedControl, Select, Stack, Tab
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, post, qs, type AccessRequest, type List, type Service, type Subsystem } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime, nfc } from '../format';
 import { useRole } from '../session';
 
@@ -47,7 +47,7 @@ export function RequestsPage() {
                 <Group gap="xs">
                   {canWrite(r.providerMember) && <Button size="xs" color="green" onClick={() => setDeciding({ r, action: 'approve' })} data-testid="approve">{t('requests.approve')}</Button>}
                   {canWrite(r.providerMember) && <Button size="xs" color="red" variant="light" onClick={() => setDeciding({ r, action: 'reject' })} data-testid="reject">{t('requests.reject')}</Button>}
-                  {canWrite(r.clientMember) && r.clientMember === member && <Button size="xs" variant="default" onClick={() => void act.run(async () => { await post(`/access-requests/${r.id}/withdraw`); await reload(); })}>{t('requests.withdraw')}</Button>}
+                  {canWrite(r.clientMember) && r.clientMember === member && <ConfirmButton label={t('requests.withdraw')} color="gray" variant="default" question={t('requests.confirmWithdraw', { id: r.id, service: r.service })} onConfirm={() => void act.run(async () => { await post(`/access-requests/${r.id}/withdraw`); await reload(); }, t('notice.withdrawn', { id: r.id }))} />}
                 </Group>
               )}
             </Group>
@@ -79,7 +79,7 @@ function Ask({ opened, onClose, onDone }: { opened: boolean; onClose: () => void
         <ErrorAlert error={error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
-          <Button loading={busy} disabled={!service || !client} data-testid="request-submit" onClick={() => void run(async () => { await post('/access-requests', { service, client, reason: nfc(reason) }); setReason(''); await onDone(); onClose(); })}>{t('requests.new')}</Button>
+          <Button loading={busy} disabled={!service || !client} data-testid="request-submit" onClick={() => void run(async () => { await post('/access-requests', { service, client, reason: nfc(reason) }); setReason(''); await onDone(); onClose(); }, t('notice.requested', { service: service ?? '' }))}>{t('requests.new')}</Button>
         </Group>
       </Stack>
     </Modal>
@@ -97,7 +97,7 @@ function Decide({ d, onClose, onDone }: { d: { r: AccessRequest; action: 'approv
         <ErrorAlert error={error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
-          <Button color={d?.action === 'approve' ? 'green' : 'red'} loading={busy} data-testid="decide-submit" onClick={() => void run(async () => { await post(`/access-requests/${d!.r.id}/${d!.action}`, { note: nfc(note) || undefined }); setNote(''); await onDone(); onClose(); })}>{d ? t(`requests.${d.action}`) : ''}</Button>
+          <Button color={d?.action === 'approve' ? 'green' : 'red'} loading={busy} data-testid="decide-submit" onClick={() => void run(async () => { await post(`/access-requests/${d!.r.id}/${d!.action}`, { note: nfc(note) || undefined }); setNote(''); await onDone(); onClose(); }, d ? t(`notice.${d.action}d`, { id: d.r.id }) : undefined)}>{d ? t(`requests.${d.action}`) : ''}</Button>
         </Group>
       </Stack>
     </Modal>

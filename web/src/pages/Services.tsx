@@ -83,7 +83,7 @@ function AddService({ opened, onClose, onDone }: { opened: boolean; onClose: () 
           await onDone();
           onClose();
           navigate(`/services/${encodeURIComponent(id)}`);
-        });
+        }, t('notice.created', { what: `${provider}/${code.trim()}` }));
       }}>
         <Stack>
           <Select label={t('services.provider')} data={(subs.data?.items ?? []).map((s) => ({ value: s.id, label: s.id + (s.name ? ` — ${s.name}` : '') }))} value={provider} onChange={setProvider} required searchable data-testid="service-provider" />
@@ -191,6 +191,8 @@ export function ServiceDetailPage({ id }: { id: string }) {
   const [url, setUrl] = useState<string | null>(null);
   const [rate, setRate] = useState<string | null>(null);
   const [logBodies, setLogBodies] = useState<boolean | null>(null);
+  const [timeoutS, setTimeoutS] = useState<number | string | null>(null);
+  const [connectS, setConnectS] = useState<number | string | null>(null);
   const [ca, setCa] = useState('');
   const [method, setMethod] = useState<string | null>('GET');
   const [path, setPath] = useState('');
@@ -206,7 +208,8 @@ export function ServiceDetailPage({ id }: { id: string }) {
     <>
       <PageHeader title={s.id}>
         <Button variant="default" onClick={() => navigate('/services')}>← {t('services.title')}</Button>
-        {writable && <ConfirmButton size="sm" label={t('common.delete')} question={t('common.confirmDelete', { what: s.id })} onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}`); navigate('/services'); })} />}
+        {writable && <ConfirmButton size="sm" label={t('common.delete')} testId="service-delete" question={t('services.confirmDelete', { id: s.id })} details={t('services.deleteDetails', { endpoints: s.endpoints.length })}
+          onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}`); navigate('/services'); }, t('notice.deleted', { what: s.id }))} />}
       </PageHeader>
       <ErrorAlert error={error ?? act.error} />
       <Tabs defaultValue="settings" keepMounted={false}>
@@ -222,15 +225,24 @@ export function ServiceDetailPage({ id }: { id: string }) {
                 <Stack>
                   <TextInput label={t('services.url')} value={url ?? s.url} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} />
                   <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate ?? s.rateLimit ?? ''} onChange={(e) => setRate(e.currentTarget.value)} readOnly={!writable} />
-                  <Text size="sm">{t('services.timeout')}: {s.timeoutMs ? `${s.timeoutMs / 1000} s` : '—'} · {t('services.type')}: {s.type} · {t('common.created')}: {dateTime(s.createdAt)}</Text>
+                  <Group grow>
+                    <NumberInput label={`${t('services.timeout')} (s)`} value={timeoutS ?? (s.timeoutMs ? s.timeoutMs / 1000 : '')} onChange={setTimeoutS} min={1} max={3600} placeholder="30" readOnly={!writable} data-testid="service-timeout" />
+                    <NumberInput label={`${t('services.connectTimeout')} (s)`} value={connectS ?? (s.connectTimeoutMs ? s.connectTimeoutMs / 1000 : '')} onChange={setConnectS} min={1} max={3600} placeholder="5" readOnly={!writable} data-testid="service-connect-timeout" />
+                  </Group>
+                  <Text size="sm">{t('services.type')}: {s.type} · {t('common.created')}: {dateTime(s.createdAt)} · {t('services.updated')}: {dateTime(s.updatedAt)}</Text>
                   <Switch label={t('services.logBodies')} description={t('services.logBodiesHint')} checked={logBodies ?? s.logBodies} onChange={(e) => setLogBodies(e.currentTarget.checked)} disabled={!writable} />
                   {(url ?? s.url).startsWith('https:') && (writable ? <CaBundleInput value={ca} onChange={setCa} current={s.backendCa} />
                     : s.backendCa && <Text size="sm">{t('services.backendCa')}: {s.backendCa.map((c) => c.subject).join('; ')}</Text>)}
-                  {writable && s.backendCa && <Group><ConfirmButton size="xs" label={t('services.backendCaRemove')} question={t('services.backendCaRemove')} onConfirm={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { backendCa: null }); await reload(); })} /></Group>}
+                  {writable && s.backendCa && <Group><ConfirmButton size="xs" label={t('services.backendCaRemove')} question={t('services.backendCaRemoveQuestion', { id: s.id })} details={t('services.backendCaRemoveDetails')} onConfirm={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { backendCa: null }); await reload(); }, t('notice.saved', { what: s.id }))} /></Group>}
                   {writable && <Group justify="flex-end"><Button loading={act.busy} data-testid="service-save" onClick={() => void act.run(async () => {
-                    await patch(`/services/${idPath(s.id)}`, { ...(url !== null ? { url } : {}), ...(rate !== null ? { rateLimit: rate.trim() || null } : {}), ...(logBodies !== null ? { logBodies } : {}), ...(ca.trim() ? { backendCa: ca } : {}) });
-                    setUrl(null); setRate(null); setLogBodies(null); setCa(''); await reload();
-                  })}>{t('common.save')}</Button></Group>}
+                    const secs = (v: number | string | null) => (v === null ? undefined : v === '' ? null : `${v}s`);
+                    const timeout = secs(timeoutS); const connectTimeout = secs(connectS);
+                    await patch(`/services/${idPath(s.id)}`, {
+                      ...(url !== null ? { url } : {}), ...(rate !== null ? { rateLimit: rate.trim() || null } : {}), ...(logBodies !== null ? { logBodies } : {}), ...(ca.trim() ? { backendCa: ca } : {}),
+                      ...(timeout !== undefined ? { timeout } : {}), ...(connectTimeout !== undefined ? { connectTimeout } : {}),
+                    });
+                    setUrl(null); setRate(null); setLogBodies(null); setCa(''); setTimeoutS(null); setConnectS(null); await reload();
+                  }, t('notice.saved', { what: s.id }))}>{t('common.save')}</Button></Group>}
                 </Stack>
               </Card>
             </Grid.Col>
@@ -249,7 +261,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
                 <Table.Thead><Table.Tr><Table.Th>{t('services.method')}</Table.Th><Table.Th>{t('services.path')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
                 <Table.Tbody>{s.endpoints.map((e) => (
                   <Table.Tr key={e.id}><Table.Td><MethodBadge m={e.method} /></Table.Td><Table.Td ff="monospace">{e.path}</Table.Td>
-                    <Table.Td ta="right">{writable && <ConfirmButton label={t('common.delete')} question={t('common.confirmDelete', { what: `${e.method} ${e.path}` })} onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}/endpoints/${e.id}`); await reload(); })} />}</Table.Td></Table.Tr>
+                    <Table.Td ta="right">{writable && <ConfirmButton label={t('common.delete')} question={t('services.confirmDeleteEndpoint', { endpoint: `${e.method} ${e.path}`, id: s.id })} details={t('services.deleteEndpointDetails')} onConfirm={() => void act.run(async () => { await del(`/services/${idPath(s.id)}/endpoints/${e.id}`); await reload(); }, t('notice.deleted', { what: `${e.method} ${e.path}` }))} />}</Table.Td></Table.Tr>
                 ))}</Table.Tbody>
               </Table>
             )}
@@ -257,7 +269,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
               <Group mt="md" align="flex-end">
                 <Select label={t('services.method')} data={['GET', 'POST', 'PUT', 'PATCH', 'DELETE']} value={method} onChange={setMethod} w={120} allowDeselect={false} />
                 <TextInput label={t('services.path')} placeholder="/records/{id}" value={path} onChange={(e) => setPath(e.currentTarget.value)} style={{ flex: 1 }} />
-                <Button leftSection={<IconPlus size={14} />} loading={act.busy} onClick={() => void act.run(async () => { await post(`/services/${idPath(s.id)}/endpoints`, { method, path }); setPath(''); await reload(); })}>{t('services.addEndpoint')}</Button>
+                <Button leftSection={<IconPlus size={14} />} loading={act.busy} onClick={() => void act.run(async () => { await post(`/services/${idPath(s.id)}/endpoints`, { method, path }); setPath(''); await reload(); }, t('notice.created', { what: `${method} ${path}` }))}>{t('services.addEndpoint')}</Button>
               </Group>
             )}
           </Card>
@@ -268,7 +280,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
             {writable && (
               <Card withBorder radius="md">
                 <OpenApiInput value={openapi} onChange={setOpenapi} />
-                <Group justify="flex-end" mt="sm"><Button loading={act.busy} disabled={!openapi.trim()} onClick={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { openapi: parseOpenApi(openapi) }); setOpenapi(''); await reload(); })} data-testid="import-openapi">{t('services.import')}</Button></Group>
+                <Group justify="flex-end" mt="sm"><Button loading={act.busy} disabled={!openapi.trim()} onClick={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { openapi: parseOpenApi(openapi) }); setOpenapi(''); await reload(); }, t('notice.saved', { what: s.id }))} data-testid="import-openapi">{t('services.import')}</Button></Group>
               </Card>
             )}
           </Stack>

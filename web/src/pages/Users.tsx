@@ -16,7 +16,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [otp, setOtp] = useState<{ user: string; password: string } | null>(null);
   const act = useAction();
-  const action = (fn: () => Promise<unknown>) => void act.run(async () => { await fn(); await reload(); });
+  const action = (fn: () => Promise<unknown>, success: string) => void act.run(async () => { await fn(); await reload(); }, success);
   return (
     <>
       <PageHeader title={t('users.title')}><Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')} data-testid="add-user">{t('users.add')}</Button></PageHeader>
@@ -42,10 +42,10 @@ export function UsersPage() {
                         <Menu.Target><Button size="xs" variant="subtle" aria-label={t('common.actions')}><IconDots size={16} /></Button></Menu.Target>
                         <Menu.Dropdown>
                           <Menu.Item onClick={() => setEditing(u)}>{t('common.edit')}</Menu.Item>
-                          <Menu.Item onClick={() => action(() => patch(`/users/${u.username}`, { disabled: !u.disabled }))}>{u.disabled ? t('users.enable') : t('users.disable')}</Menu.Item>
+                          <Menu.Item onClick={() => action(() => patch(`/users/${u.username}`, { disabled: !u.disabled }), t(u.disabled ? 'notice.userEnabled' : 'notice.userDisabled', { user: u.username }))}>{u.disabled ? t('users.enable') : t('users.disable')}</Menu.Item>
                           <Menu.Item onClick={() => void act.run(async () => { const r = await post<{ oneTimePassword: string }>(`/users/${u.username}/reset-password`); setOtp({ user: u.username, password: r.oneTimePassword }); await reload(); })}>{t('users.resetPassword')}</Menu.Item>
-                          {u.totpEnabled && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/reset-totp`))}>{t('users.resetTotp')}</Menu.Item>}
-                          {u.lockedUntil && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/unlock`))}>{t('users.unlock')}</Menu.Item>}
+                          {u.totpEnabled && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/reset-totp`), t('notice.totpReset', { user: u.username }))}>{t('users.resetTotp')}</Menu.Item>}
+                          {u.lockedUntil && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/unlock`), t('notice.unlocked', { user: u.username }))}>{t('users.unlock')}</Menu.Item>}
                         </Menu.Dropdown>
                       </Menu>
                     </Table.Td>
@@ -93,7 +93,7 @@ function EditUser({ user, members, onClose, onCreated, onDone }: { user: User | 
               onCreated(res.user.username, res.oneTimePassword);
             } else await patch(`/users/${u!.username}`, body);
             await onDone(); close();
-          })}>{isNew ? t('common.create') : t('common.save')}</Button>
+          }, t(isNew ? 'notice.created' : 'notice.saved', { what: isNew ? username.trim() : u?.username ?? '' }))}>{isNew ? t('common.create') : t('common.save')}</Button>
         </Group>
       </Stack>
     </Modal>

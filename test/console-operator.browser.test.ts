@@ -1,0 +1,176 @@
+// What an operator expects after every change, in a real browser, in Vietnamese and English
+// (issue 14): a notice that it went through, a dialog before anything is deleted or revoked that
+// names the object and says what goes with it, and renaming members and systems and editing a
+// service's timeouts; each checked against what the server then holds and its admin trail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = path.resolve('test-output/console');
+const H59 = '000.00.00.H59';
+const H60 = '000.00.00.H60';
+
+// Chromium is a prerequisite (.ci/run installs it): without it these tests fail, never skip.
+describe('console: notices, confirmations and edits', () => {
+  let cp: ConsolePlatform;
+  let browser: Browser;
+  let page: Page;
+  const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
+  const admin = async (method: string, url: string, body?: unknown) => {
+    const r = await cp.platform.admin(method, url, body);
+    return r;
+  };
+  const trail = async () => (await admin('GET', '/api/v1/admin-trail?limit=50')).body.items as { action: string; target: string; before: any; after: any; actor: string }[];
+  const shot = (name: string) => page.screenshot({ path: path.join(OUT, `operator-${name}.png`), fullPage: true });
+  /** The notice the last change raised (Mantine keeps earlier ones for a few seconds: the newest is last). */
+  async function notice(text: string): Promise<void> {
+    await page.locator('[data-testid="notice"]').filter({ hasText: text }).first().waitFor({ timeout: 30_000 });
+  }
+  async function setLang(lang: 'vi' | 'en') {
+    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  }
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    fs.mkdirSync(OUT, { recursive: true });
+    cp = await startConsolePlatform();
+    for (const [code, name, sub] of [[H59, 'Sở Tư pháp', 'hotich'], [H60, 'UBND xã Tân Phú', 'motcua']]) {
+      expect((await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name })).status).toBe(201);
+      expect((await admin('POST', '/api/v1/subsystems', { id: `GOV/${code}/${sub}`, name: sub })).status).toBe(201);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
+    await firstAdminLogin(page, cp);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cp?.stop();
+  });
+
+  for (const lang of ['vi', 'en'] as const) {
+    const L = lang === 'vi'
+      ? { renamed: (id: string, n: string) => `Đã đổi tên ${id} thành “${n}”.`, saved: (id: string) => `Đã lưu thay đổi của ${id}.`, deleted: (w: string) => `Đã xóa ${w}.`, created: (w: string) => `Đã tạo ${w}.`,
+        memberGoes: 'Cùng bị xóa: 1 hệ thống thông tin', serviceGoes: 'Cùng bị xóa: 2 endpoint', revokedKey: 'Đã thu hồi khóa', keyGoes: 'bị từ chối ngay', granted: 'Đã cấp quyền cho', revokedAccess: 'Đã thu hồi quyền của' }
+      : { renamed: (id: string, n: string) => `Renamed ${id} to “${n}”.`, saved: (id: string) => `Saved the changes to ${id}.`, deleted: (w: string) => `Deleted ${w}.`, created: (w: string) => `Created ${w}.`,
+        memberGoes: 'Also deleted: the member\'s 1 information systems', serviceGoes: 'Also deleted: 2 endpoints', revokedKey: 'Revoked key', keyGoes: 'are refused at once', granted: 'Granted', revokedAccess: 'Revoked' };
+
+    it(`renames members and systems, with a notice and a trail entry (${lang})`, async () => {
+      await setLang(lang);
+      await page.goto(cp.url + '/members');
+      await tid(`rename-GOV/${H59}`).click();
+      const newName = lang === 'vi' ? 'Sở Tư pháp tỉnh Tây Ninh' : 'Sở Tư pháp (Tây Ninh)';
+      await tid('rename-name').fill(newName);
+      await tid('rename-submit').click();
+      await notice(L.renamed(`GOV/${H59}`, newName));
+      await page.getByText(newName, { exact: true }).waitFor();
+      await shot(`rename-notice-${lang}`);
+      // The server holds the new name; the identifier is unchanged; the trail says who, before and after.
+      expect((await admin('GET', `/api/v1/members/GOV:${H59}`)).body.name).toBe(newName);
+      const m = (await trail()).find((e) => e.action === 'member.update' && e.target === `GOV/${H59}` && e.after?.name === newName);
+      expect(m?.actor).toMatch(/^user:/);
+      expect(m?.before?.name).toBeTruthy();
+
+      const sub = `GOV/${H60}/motcua`;
+      const subName = lang === 'vi' ? 'Hệ thống một cửa điện tử' : 'One-stop-shop system';
+      await tid(`rename-${sub}`).click();
+      await tid('rename-name').fill(subName);
+      await tid('rename-submit').click();
+      await notice(L.renamed(sub, subName));
+      const subs = (await admin('GET', `/api/v1/subsystems?member=GOV:${H60}`)).body.items as { id: string; name: string }[];
+      expect(subs.find((s) => s.id === sub)?.name).toBe(subName);
+      expect((await trail()).some((e) => e.action === 'subsystem.update' && e.target === sub && e.after?.name === subName)).toBe(true);
+      // The trail page names the action in the console's language.
+      await page.goto(cp.url + '/trail');
+      await page.getByText(lang === 'vi' ? 'Đổi tên hệ thống' : 'System renamed').first().waitFor();
+    });
+
+    it(`asks before deleting, says what goes with it, and deletes only when confirmed (${lang})`, async () => {
+      await setLang(lang);
+      const code = lang === 'vi' ? '000.00.00.H70' : '000.00.00.H71';
+      const member = `GOV/${code}`;
+      await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name: 'Sở Xây dựng' });
+      await admin('POST', '/api/v1/subsystems', { id: `${member}/xaydung`, name: 'xaydung' });
+      await page.goto(cp.url + '/members');
+      await tid(`delete-${member}`).click();
+      const dialog = tid(`delete-${member}-dialog`);
+      await dialog.waitFor();
+      expect(await dialog.innerText()).toContain('Sở Xây dựng');
+      expect(await tid('confirm-details').innerText()).toContain(L.memberGoes);
+      await shot(`delete-member-dialog-${lang}`);
+      // Cancel keeps it.
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await admin('GET', `/api/v1/members/${member.replace(/\//g, ':')}`)).status).toBe(200);
+      await tid(`delete-${member}`).click();
+      await tid(`delete-${member}-confirm`).click();
+      await notice(L.deleted('Sở Xây dựng'));
+      expect((await admin('GET', `/api/v1/members/${member.replace(/\//g, ':')}`)).status).toBe(404);
+      expect((await admin('GET', `/api/v1/subsystems?member=${member.replace(/\//g, ':')}`)).body.items).toEqual([]);
+    });
+
+    it(`edits a service's timeouts and deletes it after its dialog (${lang})`, async () => {
+      await setLang(lang);
+      const service = `GOV/${H59}/hotich/khaisinh-${lang}`;
+      expect((await admin('POST', '/api/v1/services', { id: service, url: 'http://127.0.0.1:9/api', timeout: '20s' })).status).toBe(201);
+      await admin('POST', `/api/v1/services/${service.replace(/\//g, ':')}/endpoints`, { method: 'GET', path: '/records/{id}' });
+      await page.goto(cp.url + '/services/' + encodeURIComponent(service));
+      const timeout = tid('service-timeout');
+      await timeout.waitFor();
+      expect(await timeout.inputValue()).toBe('20');
+      await timeout.fill('45');
+      await tid('service-connect-timeout').fill('4');
+      await tid('service-save').click();
+      await notice(L.saved(service));
+      const s = (await admin('GET', `/api/v1/services/${service.replace(/\//g, ':')}`)).body;
+      expect([s.timeoutMs, s.connectTimeoutMs]).toEqual([45_000, 4_000]);
+      const upd = (await trail()).find((e) => e.action === 'service.update' && e.target === service);
+      expect(upd?.before?.timeoutMs).toBe(20_000);
+
+      // An endpoint added in the console raises its notice; the service then has two.
+      await page.getByRole('tab', { name: /Endpoint/ }).click();
+      await page.getByPlaceholder('/records/{id}').fill('/records');
+      await page.getByRole('button', { name: lang === 'vi' ? 'Thêm endpoint' : 'Add endpoint' }).click();
+      await notice(L.created('GET /records'));
+      await page.getByRole('tab', { name: lang === 'vi' ? 'Cấu hình' : 'Settings' }).click();
+
+      await tid('service-delete').click();
+      await tid('service-delete-dialog').waitFor();
+      expect(await tid('confirm-details').innerText()).toContain(L.serviceGoes);
+      await tid('service-delete-confirm').click();
+      await notice(L.deleted(service));
+      await page.waitForURL(/\/services$/);
+      expect((await admin('GET', `/api/v1/services/${service.replace(/\//g, ':')}`)).status).toBe(404);
+    });
+
+    it(`revokes access and a key, each confirmed and announced (${lang})`, async () => {
+      await setLang(lang);
+      const service = `GOV/${H59}/hotich/tracuu-${lang}`;
+      const client = `GOV/${H60}/motcua`;
+      await admin('POST', '/api/v1/services', { id: service, url: 'http://127.0.0.1:9/api' });
+      const right = (await admin('POST', '/api/v1/access-rights', { service, client })).body as { id: number };
+      await page.goto(cp.url + '/access');
+      await tid(`revoke-${right.id}`).click();
+      await tid(`revoke-${right.id}-dialog`).waitFor();
+      await tid(`revoke-${right.id}-confirm`).click();
+      await notice(L.revokedAccess);
+      const rights = (await admin('GET', `/api/v1/access-rights?service=${service.replace(/\//g, ':')}`)).body.items;
+      expect(rights).toEqual([]);
+
+      const key = (await admin('POST', '/api/v1/keys', { subsystem: client, label: `khóa ${lang}` })).body as { id: number; prefix: string };
+      await page.goto(cp.url + '/keys');
+      await tid(`revoke-key-${key.id}`).click();
+      await tid(`revoke-key-${key.id}-dialog`).waitFor();
+      expect(await tid('confirm-details').innerText()).toContain(L.keyGoes);
+      await tid(`revoke-key-${key.id}-confirm`).click();
+      await notice(`${L.revokedKey} ${key.prefix}`);
+      const keys = (await admin('GET', `/api/v1/keys?subsystem=${client.replace(/\//g, ':')}`)).body.items as { id: number; revokedAt: string | null }[];
+      expect(keys.find((k) => k.id === key.id)?.revokedAt).toBeTruthy();
+      await shot(`revoke-key-notice-${lang}`);
+    });
+  }
+});
