@@ -3,6 +3,7 @@
 // (provincial hubs link their agencies to the national axis), reference edxml.md "The national
 // axis's API" (pull model, sendEdoc/getReceivedEdocList/getEdoc/updateStatus, signed headers;
 // provincial hubs forward non-local recipients and append a TraceHeader per hop).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
   }
 }
 
+const MAX_BYTES = 256 * 1024;
+
 describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine) => {
   let p: TestPlatform;
   let axis: AxisStandIn;
@@ -45,6 +48,8 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
       env: {
         VAMCO_EDOC_UPSTREAM_URL: axis.url, VAMCO_EDOC_UPSTREAM_SYSTEM_ID_FILE: path.join(secretDir, 'id'), VAMCO_EDOC_UPSTREAM_SECRET_FILE: path.join(secretDir, 'secret'),
         VAMCO_EDOC_RETRY_BASE: '100ms', VAMCO_EDOC_RETRY_MAX: '400ms', VAMCO_EDOC_PULL_INTERVAL: '200ms',
+        // Small enough for the oversized package below; every other package here is far smaller.
+        VAMCO_EDOC_MAX_BYTES: String(MAX_BYTES),
       },
     });
     for (const code of [A, B]) {
@@ -122,5 +127,31 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
     expect((await clients[B].call('getReceivedEdocList', { messagetype: 'edoc' })).body.data.filter((d: any) => d.documentId.endsWith('12/BNV-VP'))).toHaveLength(1);
     const got = await clients[B].getEdoc(inbox[0].docId);
     expect((parsePackage(got.bytes.toString('utf8')) as EdocPackage).traces.map((t) => t.organId)).toEqual(['LGSP']);
+  });
+
+  it('a pulled package over VAMCO_EDOC_MAX_BYTES stops at the limit: refused upstream (updateStatus fail), delivered to nobody, not pulled again', async () => {
+    const big = crypto.randomBytes(MAX_BYTES); // its base64 alone is a third over the limit
+    const xml = buildEdoc({ from: { organId: MINISTRY }, to: [{ organId: B }], codeNumber: '13', codeNotation: 'BNV-VP',
+      promulgationDate: vnDate(), subject: 'Hồ sơ quá lớn', attachments: [{ name: 'big.pdf', contentType: 'application/pdf', bytes: big }] });
+    expect(Buffer.byteLength(xml)).toBeGreaterThan(MAX_BYTES);
+    const upId = axis.deliver(MINISTRY, 'edoc', xml);
+    const pkg = await until('the oversized package answered upstream', () => axis.inbox.find((x) => x.docId === upId && x.acked));
+    expect(pkg.status).toBe('fail');
+    const seen = await sql<{ doc_id: string | null }>`select doc_id from edoc_upstream_seen where upstream_doc_id = ${upId}`.execute(p.store.db);
+    expect(seen.rows).toEqual([{ doc_id: null }]);
+    expect((await clients[B].call('getReceivedEdocList', { messagetype: 'edoc' })).body.data.filter((d: any) => d.documentId.endsWith('13/BNV-VP'))).toHaveLength(0);
+    // Nothing of it is left in the hub's temp folder.
+    expect(fs.readdirSync(path.join(p.dataDir, 'edoc', 'tmp'))).toEqual([]);
+  });
+
+  it('an upload over VAMCO_EDOC_MAX_BYTES is refused at the limit (EDOC_TOO_LARGE), streamed, and leaves no temp file', async () => {
+    // Over the limit but within the declared-length slack, so the copy itself must stop it.
+    const xml = buildEdoc({ from: { organId: A }, to: [{ organId: B }], codeNumber: '14', codeNotation: 'UBND-VP',
+      promulgationDate: vnDate(), subject: 'Quá lớn', attachments: [{ name: 'big.pdf', contentType: 'application/pdf', bytes: crypto.randomBytes(200 * 1024) }] });
+    expect(Buffer.byteLength(xml)).toBeGreaterThan(MAX_BYTES);
+    expect(Buffer.byteLength(xml)).toBeLessThan(MAX_BYTES + 64 * 1024);
+    const r = await clients[A].send(xml, 'edoc');
+    expect(r.body).toMatchObject({ status: 'FAIL', ErrorCode: 'EDOC_TOO_LARGE' });
+    expect(fs.readdirSync(path.join(p.dataDir, 'edoc', 'tmp'))).toEqual([]);
   });
 });

@@ -5,6 +5,28 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+
+/**
+ * A pass-through that hashes and counts what flows to a temp file, and fails the stream once it
+ * passes `maxBytes` (an upload, or a package pulled from the national axis): the package is
+ * never held in memory, and a too-large one stops at the limit, not at its end.
+ */
+export function meteredCopy(maxBytes: number, tooLarge: () => Error): { through: () => Transform; result: () => { sha256: string; size: number } } {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  return {
+    through: () => new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        size += chunk.length;
+        if (size > maxBytes) return cb(tooLarge());
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    }),
+    result: () => ({ sha256: hash.digest('hex'), size }),
+  };
+}
 
 export class BlobStore {
   readonly root: string;

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
 import type { Logger } from 'pino';
 import { VamcoError } from '../core/errors.js';
@@ -16,6 +15,7 @@ import { certSubsystem, presentedCert } from '../gateway/index.js';
 import { hashApiKey, type SnapshotHolder } from '../registry/index.js';
 import type { EdocHub, Caller, TransportStatus } from './hub.js';
 import { EdocError, EDOC_ERRORS } from './errors.js';
+import { meteredCopy } from './blobs.js';
 import { HMAC_PREFIX, hmacVerify, signedParams } from './hmac.js';
 
 export const EDOC_PREFIX = '/edoc/v1/';
@@ -108,17 +108,12 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
   /** Streams the upload (multipart file part, or a raw XML body) to a temp file, hashing it. */
   async function receive(req: http.IncomingMessage): Promise<{ file: string; sha256: string; size: number; fields: Record<string, string> }> {
     const file = hub.blobs.tmpPath();
-    const hash = crypto.createHash('sha256');
-    let size = 0;
     const tooLarge = () => new EdocError('EDOC_TOO_LARGE', `The package is larger than ${d.maxBytes} bytes (VAMCO_EDOC_MAX_BYTES)`);
-    const counter = () => new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        size += chunk.length;
-        if (size > d.maxBytes) return cb(tooLarge());
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
+    const meter = meteredCopy(d.maxBytes, tooLarge);
+    const counter = meter.through;
+    // Opened at once (not when the stream gets round to it), so a copy stopped at the size limit
+    // leaves a file that the catch below removes, not one created after the removal.
+    const sink = () => fs.createWriteStream(file, { fd: fs.openSync(file, 'w', 0o600) });
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > d.maxBytes + 64 * 1024) throw tooLarge();
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
@@ -131,7 +126,7 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
           const bb = new Busboy({ headers: req.headers as BusboyHeaders, limits: { files: 1, fields: 20, fieldSize: 4096, parts: 40 } });
           bb.on('file', (_name, stream) => {
             seen = true;
-            pending = pipeline(stream, counter(), fs.createWriteStream(file, { mode: 0o600 }));
+            pending = pipeline(stream, counter(), sink());
             pending.catch(() => { stream.resume(); });
           });
           bb.on('field', (name, value) => { fields[name.toLowerCase()] = value; });
@@ -142,7 +137,7 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
         });
         if (!seen) throw new EdocError('EDOC_BAD_REQUEST', 'The multipart body has no file part: send the .edxml as a file');
       } else if (/^(application|text)\/(xml|octet-stream)/.test(type)) {
-        await pipeline(req, counter(), fs.createWriteStream(file, { mode: 0o600 }));
+        await pipeline(req, counter(), sink());
       } else {
         throw new EdocError('EDOC_BAD_REQUEST', 'Send the .edxml as multipart/form-data (a file part) or as application/xml');
       }
@@ -151,7 +146,7 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
       req.resume();
       throw e;
     }
-    return { file, sha256: hash.digest('hex'), size, fields };
+    return { file, ...meter.result(), fields };
   }
 
   async function sendEdoc(req: http.IncomingMessage, res: http.ServerResponse, caller: Caller): Promise<void> {

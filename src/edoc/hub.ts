@@ -117,7 +117,8 @@ export class EdocHub {
       ? { pkg: parsePackage(input, { expect: opts.expect }), head: input, bom: 0 }
       : await readPackage(input.file, { expect: opts.expect });
     const pkg = read.pkg;
-    if (pkg.from.organId !== caller.organ) {
+    // The national axis delivers other provinces' packages: it, not the caller's member, vouches for From.
+    if (opts.origin !== 'upstream' && pkg.from.organId !== caller.organ) {
       throw new EdocError('EDOC_SENDER_MISMATCH', `From/OrganId is ${pkg.from.organId} but the caller sends for ${caller.organ}: no agency sends in another's name`);
     }
     const origin = opts.origin ?? 'local';

@@ -3,12 +3,15 @@
 // back-off, in order per sender→recipient pair; the axis's inbox for this province is pulled on
 // a schedule (the axis does not push: reference edxml.md, "receivers poll") and delivered
 // locally, then acknowledged upstream. Requests are signed with the province's system id + secret.
-import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { EdocHub } from './hub.js';
 import type { EdocConfig } from './config.js';
 import { signedHeaders } from './hmac.js';
-import { parsePackage } from './edxml.js';
+import { meteredCopy } from './blobs.js';
 import { EdocError } from './errors.js';
 import { edb, type EdocDb } from './tables.js';
 import type { Store } from '../store/index.js';
@@ -24,7 +27,7 @@ export class EdocUpstream {
   private pulling: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly hub: EdocHub, store: Store, private readonly up: Upstream, private readonly logger: Logger) {
+  constructor(private readonly hub: EdocHub, store: Store, private readonly up: Upstream, private readonly logger: Logger, private readonly maxBytes: number) {
     this.db = edb(store);
   }
 
@@ -77,10 +80,11 @@ export class EdocUpstream {
   }
 
   private async forwardOne(d: { id: number; doc_id: string; sender_organ: string; recipient_organ: string; attempts: number; message_type: string; blob_sha256: string; blob_size: number; sender_client: string }): Promise<void> {
-    const bytes = await this.hub.blobs.read(d.blob_sha256);
+    // A file-backed Blob: the package streams from the data dir into the request, not through memory.
     const form = new FormData();
-    form.append('file', new Blob([bytes], { type: 'application/xml' }), `${d.doc_id}.edxml`);
-    const params = { from: d.sender_organ, to: d.recipient_organ, servicetype: 'eDoc', messagetype: d.message_type, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+    form.append('file', await fs.openAsBlob(this.hub.blobs.pathOf(d.blob_sha256), { type: 'application/xml' }), `${d.doc_id}.edxml`);
+    // Blobs are addressed by the SHA-256 of their bytes.
+    const params = { from: d.sender_organ, to: d.recipient_organ, servicetype: 'eDoc', messagetype: d.message_type, sha256: d.blob_sha256 };
     let outcome: { ok: true; docId: string } | { ok: false; permanent: boolean; error: string };
     try {
       const res = await this.call('sendEdoc', params, form);
@@ -124,14 +128,20 @@ export class EdocUpstream {
       const done = await this.db.selectFrom('edoc_upstream_seen').select('doc_id').where('upstream_doc_id', '=', upId).executeTakeFirst();
       if (!done) {
         const got = await this.call('getEdoc', { docid: upId });
-        if (!got.ok) throw new Error(`getEdoc ${upId}: HTTP ${got.status}`);
-        const text = (await got.text()).replace(/^\uFEFF/, '');
+        if (!got.ok || !got.body) throw new Error(`getEdoc ${upId}: HTTP ${got.status}`);
         let docId: string | null = null;
+        // Streamed to a temp file and accepted from there, as an upload is: a large package is never
+        // held in memory, and one over the size limit stops at the limit.
+        const file = this.hub.blobs.tmpPath();
         try {
-          const from = parsePackage(text, { now: new Date(Date.now() + 86_400_000) }).from.organId;
-          const r = await this.hub.accept({ organ: from, client: 'upstream' }, text, { origin: 'upstream', upstreamDocId: upId });
+          const meter = meteredCopy(this.maxBytes, () => new EdocError('EDOC_TOO_LARGE', `The package is larger than ${this.maxBytes} bytes (VAMCO_EDOC_MAX_BYTES)`));
+          // Opened before the copy so that a copy stopped half-way leaves a file for the finally to remove.
+          const fh = await fsp.open(file, 'w', 0o600);
+          await pipeline(Readable.fromWeb(got.body as import('node:stream/web').ReadableStream), meter.through(), fh.createWriteStream());
+          const pulled = meter.result();
+          const r = await this.hub.accept({ organ: 'upstream', client: 'upstream' }, { file }, { origin: 'upstream', upstreamDocId: upId });
           docId = r.docId;
-          if (!r.duplicate) await this.hub.record('pulled', r.docId, 'upstream', from, crypto.createHash('sha256').update(text).digest('hex'), Buffer.byteLength(text), 200);
+          if (!r.duplicate) await this.hub.record('pulled', r.docId, 'upstream', r.pkg.from.organId, pulled.sha256, pulled.size, 200);
         } catch (e) {
           if (!(e instanceof EdocError)) throw e;
           // Not deliverable here (not valid, not for our agencies): refused upstream, never retried.
@@ -139,6 +149,8 @@ export class EdocUpstream {
           await this.db.insertInto('edoc_upstream_seen').values({ upstream_doc_id: upId, doc_id: null, at: new Date().toISOString() }).execute();
           await this.call('updateStatus', { docid: upId, status: 'fail' });
           continue;
+        } finally {
+          await fsp.rm(file, { force: true });
         }
         // Durable here before the axis is told it may forget the package.
         await this.db.insertInto('edoc_upstream_seen').values({ upstream_doc_id: upId, doc_id: docId, at: new Date().toISOString() }).execute();

@@ -27,7 +27,7 @@ export function edocHub(a: { store: Store; config: Readonly<Config>; log: { appe
 
 export function startEdocWing(a: { store: Store; config: Readonly<Config>; log: { append(rec: ExchangeRecord): Promise<unknown> }; snapshots: SnapshotHolder; logger: Logger }): EdocWing {
   const hub = edocHub(a);
-  const upstream = a.config.edoc.upstream ? new EdocUpstream(hub, a.store, a.config.edoc.upstream, a.logger) : null;
+  const upstream = a.config.edoc.upstream ? new EdocUpstream(hub, a.store, a.config.edoc.upstream, a.logger, a.config.edoc.maxBytes) : null;
   upstream?.start();
   // Retention runs hourly; a failed round is logged and tried again next hour.
   const prune = setInterval(() => { hub.prune().catch((err) => a.logger.warn({ err }, 'edoc retention')); }, 3_600_000);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
 import { hmacVerify, signedParams } from '../../src/edoc/hmac.js';
 
-export interface AxisPackage { docId: string; from: string; to: string; messageType: string; bytes: Buffer; acked: boolean }
+export interface AxisPackage { docId: string; from: string; to: string; messageType: string; bytes: Buffer; acked: boolean; /** The last updateStatus the province sent (done / fail / processing). */ status?: string }
 
 export interface AxisStandIn {
   url: string;
@@ -78,6 +78,7 @@ export async function startAxisStandIn(systemId: string, secret: string): Promis
       const p = s.inbox.find((x) => x.docId === params.docid);
       if (!p) return json(res, 404, { status: 'FAIL', ErrorCode: '404', ErrorDesc: 'no such document' });
       p.acked = true;
+      p.status = params.status;
       return json(res, 200, { status: 'OK', ErrorCode: '0', ErrorDesc: '' });
     }
     json(res, 404, { status: 'FAIL', ErrorCode: '404', ErrorDesc: `no operation ${op}` });
