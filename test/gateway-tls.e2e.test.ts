@@ -15,7 +15,7 @@ import * as reg from '../src/registry/index.js';
 import { issueWithKey, issueClientCert, loadOrCreateCa } from '../src/pki/index.js';
 import { tempDir } from '../src/store/testing.js';
 import { until } from './helpers/wait.js';
-import { run } from './helpers/tls.js';
+import { makeCa, run } from './helpers/tls.js';
 
 const who = { actor: 'test:tls' };
 const RECORD = `/r1/DEV/${DEMO.service}/records/079203000001`;
@@ -220,5 +220,49 @@ describe('gateway certificate from files', () => {
     fs.copyFileSync(path.join(dir, 'one.key'), path.join(dir, 'tls.key'));
     await new Promise((r) => setTimeout(r, 2500));
     expect(await servedCn()).toBe('two');
+  }, 120_000);
+});
+
+describe('client certificates of a trusted root (VAMCO_CLIENT_CA_FILE) and of foreign CAs', () => {
+  let p: TestPlatform;
+  let dir: string;
+  let rootsFile: string;
+  const government = makeCa('government root');
+  const foreign = makeCa('foreign root');
+  beforeAll(async () => {
+    dir = tempDir();
+    rootsFile = path.join(dir, 'roots.pem');
+    fs.writeFileSync(rootsFile, government.cert);
+    p = await startTestPlatform({ demo: true, env: { VAMCO_CLIENT_CA_FILE: rootsFile } });
+  }, 120_000);
+  afterAll(async () => {
+    await p?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a certificate of a foreign CA as CLIENT_CERT_UNTRUSTED, and a registered one whose root is taken out of the file', async () => {
+    const ca = p.ca.certPem;
+    const headers = { 'X-Road-Client': CLIENT };
+    // The government's certificate for the demo consumer, registered against the trusted root.
+    const gov = government.issue('motcua', { client: true });
+    await reg.addClientCert({ store: p.store, config: p.config }, { subsystem: DEMO.consumerSubsystem, pem: gov.cert }, who, [government.cert]);
+    await until('the registered certificate to work', async () => ((await call(p.gatewayTlsUrl + RECORD, { ca, ...gov, headers })).status === 200 ? true : undefined));
+
+    // A certificate of a CA nobody trusts: refused as untrusted, whatever subsystem it claims.
+    const stranger = foreign.issue('motcua', { client: true });
+    const untrusted = await call(p.gatewayTlsUrl + RECORD, { ca, ...stranger, headers });
+    expect(untrusted.status).toBe(500);
+    expect(untrusted.headers['x-road-error']).toBe('Server.ClientProxy.SslAuthenticationFailed');
+    expect(errorCode(untrusted)).toBe('CLIENT_CERT_UNTRUSTED');
+
+    // The operator replaces the government root by the foreign one (file re-read, no restart):
+    // the registered certificate is no longer trusted; the stranger is trusted but not registered.
+    fs.writeFileSync(rootsFile, foreign.cert);
+    const dropped = await until('the new roots file', async () => {
+      const a = await call(p.gatewayTlsUrl + RECORD, { ca, ...gov, headers });
+      return a.status === 200 ? undefined : a;
+    });
+    expect(errorCode(dropped)).toBe('CLIENT_CERT_UNTRUSTED');
+    expect(errorCode(await call(p.gatewayTlsUrl + RECORD, { ca, ...stranger, headers }))).toBe('CLIENT_CERT_UNKNOWN');
   }, 120_000);
 });

@@ -3,13 +3,16 @@
 // admin port's metrics count the exchanges of all workers.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { Agent, request } from 'undici';
 import { URL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../src/store/testing.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { CLI } from './helpers/platform.js';
-import { register, startVamco, load, loggedIds, recordCount, childPids, connectionsHeldBy, type VamcoProcess } from './helpers/vamco-process.js';
+import { CLI, runCli } from './helpers/platform.js';
+import { until } from './helpers/wait.js';
+import { register, SERVICE, CLIENT, startVamco, load, loggedIds, recordCount, childPids, connectionsHeldBy, type VamcoProcess } from './helpers/vamco-process.js';
 
 const run = promisify(execFile);
 
@@ -57,5 +60,50 @@ describe('worker mode', () => {
     expect(r.answered.filter((a) => !ids.has(a.id)).map((a) => a.id)).toEqual([]);
     const verify = await run(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, VAMCO_DATA_DIR: dataDir } });
     expect(verify.stdout).toContain(`OK: ${recordCount(dataDir)} records verified`);
+  });
+  it('serves mutual TLS from every worker, and a revoked certificate is refused by all of them (issue 8)', async () => {
+    backend = await startBackend();
+    dataDir = tempDir('vamco-workers-tls-');
+    await register(dataDir, backend.url);
+    const env = { VAMCO_DATA_DIR: dataDir };
+    const dir = path.join(dataDir, 'is-cert');
+    const issued = await runCli(['cert', 'issue', CLIENT, '--out', dir], env);
+    expect(issued.code, issued.stderr).toBe(0);
+    const certId = issued.stdout.split('\t')[0];
+    v = await startVamco(dataDir, { VAMCO_WORKERS: '2' });
+    const tlsUrl = await until('the banner\'s HTTPS line', async () => /Gateway \(HTTPS\)\s+(https:\/\/\S+)/.exec(v!.output())?.[1]);
+    const tlsPort = Number(new URL(tlsUrl).port);
+    const workers = childPids(v.child.pid!);
+    expect(workers).toHaveLength(2);
+
+    // Eight client connections over mutual TLS (no API key), each its own agent, kept open.
+    const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+    const connect = { ca: read('ca.crt'), cert: read('client.crt'), key: read('client.key') };
+    const agents = Array.from({ length: 8 }, () => new Agent({ connect, connections: 1, keepAliveTimeout: 60_000 }));
+    const call = async (agent: Agent) => {
+      const r = await request(`${tlsUrl}/r1/DEV/${SERVICE}/item/1`, { dispatcher: agent, headers: { 'x-road-client': `DEV/${CLIENT}` } });
+      const body = await r.body.text();
+      return { status: r.statusCode, id: r.headers['x-road-id'], code: r.statusCode === 200 ? undefined : JSON.parse(body).code as string };
+    };
+    try {
+      const held = await until('both workers to hold client connections', async () => {
+        const answers = await Promise.all(agents.map(call));
+        expect(answers.filter((a) => a.status !== 200 || !/^DEV-/.test(String(a.id)))).toEqual([]);
+        const h = workers.map((pid) => connectionsHeldBy(pid, tlsPort));
+        return h.every((c) => c > 0) ? h : undefined;
+      });
+      expect(held.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+
+      // Revoked through the CLI: every connection, whichever worker holds it, is refused.
+      expect((await runCli(['cert', 'revoke', certId], env)).code).toBe(0);
+      for (const agent of agents) {
+        const refused = await until('the revocation on this connection', async () => { const a = await call(agent); return a.status === 200 ? undefined : a; });
+        expect(refused).toMatchObject({ status: 500, code: 'CLIENT_CERT_REVOKED' });
+      }
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+    }
+    v.child.kill('SIGTERM');
+    expect(await v.exited).toBe(0);
   });
 });

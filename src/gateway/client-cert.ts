@@ -40,6 +40,8 @@ export function certSubsystem(snap: Snapshot, cert: PresentedCert, now = Date.no
   if (!entry) {
     const dated = cert.chainError ? DATE_ERRORS[cert.chainError] : undefined;
     if (dated) throw new VamcoError(dated, `The TLS client certificate (SHA-256 ${cert.fingerprint}) is ${dated === 'CLIENT_CERT_EXPIRED' ? 'expired' : 'not yet valid'} (and not registered)`);
+    // Issued by a CA this platform does not trust: that, not "unregistered", is what to fix.
+    if (cert.chainError) throw new VamcoError('CLIENT_CERT_UNTRUSTED', `The TLS client certificate (SHA-256 ${cert.fingerprint}) is not issued by a CA this platform trusts (${cert.chainError}): use one of the platform CA (vamco cert issue) or of VAMCO_CLIENT_CA_FILE`);
     throw new VamcoError('CLIENT_CERT_UNKNOWN', `The TLS client certificate (SHA-256 ${cert.fingerprint}) is not registered to any subsystem: register it with "vamco cert add", or send an API key`);
   }
   if (entry.revoked) throw new VamcoError('CLIENT_CERT_REVOKED', `The TLS client certificate (SHA-256 ${cert.fingerprint}) was revoked`);
