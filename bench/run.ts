@@ -177,8 +177,16 @@ async function main(): Promise<void> {
         r.cpuUsPerReq = Math.round(((cpuTicks(t.pid) - cpu0) * TICK_US) / Math.max(1, r.answered));
         runs.set(t.name, [...(runs.get(t.name) ?? []), r]);
         if (t.vamco) {
-          await sleep(300); // requests cut off when wrk stopped still commit their records
-          const records = countRecords(t.vamco.setup.dataDir) - before;
+          // Records reach the store from the node's journal shortly after their answer (the
+          // shipper's round), and requests cut off when wrk stopped still commit theirs: count
+          // until the number holds still (or has them all), within a generous deadline.
+          let records = -1;
+          for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+            await sleep(300);
+            const n = countRecords(t.vamco.setup.dataDir) - before;
+            if (n === records && n >= r.answered) break;
+            records = n;
+          }
           complete.set(t.name, [...(complete.get(t.name) ?? []), {
             answered: r.answered, records, missing: Math.max(0, r.answered - records), extra: Math.max(0, records - r.answered),
           }]);

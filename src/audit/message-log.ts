@@ -13,7 +13,7 @@ import type { Store } from '../store/index.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
-import { sqliteThreadWriter, type SqliteDurability } from './sqlite-writer.js';
+import { sqliteThreadWriter, type FramesWritten, type SqliteDurability } from './sqlite-writer.js';
 import { Journal, type JournalHead } from './journal.js';
 import { Shipper } from './shipper.js';
 import type { ExchangeRecord, LogHealth, LogPosition, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
@@ -31,6 +31,8 @@ type Fields = ReturnType<typeof toRowFields>;
 interface Waiter { fields: Fields; resolve(pos: LogPosition): void; reject(e: unknown): void; done?: boolean }
 type Writer = ((rows: MessageRow[]) => Promise<void>) & {
   close?(): Promise<void>; durability?(): Promise<SqliteDurability>;
+  /** Ships journal frames as they are (the SQLite writer thread parses them): see Shipper. */
+  frames?(frames: Buffer, afterSeq: number): Promise<FramesWritten>;
   /** Takes the write lock and inserts a row into message_log, then rolls back: can a commit happen now? */
   probe(timeoutMs: number): Promise<void>;
 };

@@ -6,11 +6,18 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
+export interface FramesWritten { last: { seq: number; hash: string } | null; inserted: number }
+
 /** A connection's durability settings, as SQLite reports them (synchronous: 2 = FULL). */
 export interface SqliteDurability { synchronous: number; journalMode: string }
 
 export type RowWriter = ((rows: object[]) => Promise<void>) & {
   close(): Promise<void>; durability(): Promise<SqliteDurability>;
+  /**
+   * Inserts the records in journal frames (journal.ts) with seq > afterSeq, parsed on the thread;
+   * resolves with the last frame's seq and hash and how many rows it inserted.
+   */
+  frames(frames: Buffer, afterSeq: number): Promise<FramesWritten>;
   /** Takes the write lock and inserts `row`, then rolls back (health probe). */
   probe(timeoutMs: number): Promise<void>;
 };
@@ -28,7 +35,7 @@ const tx = db.transaction((rows) => { for (const r of rows) insert.run(r); });
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   if (m.durability) {
-    parentPort.postMessage({ id: m.id, durability: { synchronous: db.pragma('synchronous', { simple: true }), journalMode: db.pragma('journal_mode', { simple: true }) } });
+    parentPort.postMessage({ id: m.id, result: { synchronous: db.pragma('synchronous', { simple: true }), journalMode: db.pragma('journal_mode', { simple: true }) } });
     return;
   }
   if (m.probe) {
@@ -42,6 +49,22 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
+    if (m.frames) {
+      // Journal frames: u32 length | u32 CRC (checked by the sender) | the row as JSON.
+      const b = Buffer.from(m.frames.buffer, m.frames.byteOffset, m.frames.byteLength);
+      const rows = [];
+      let last = null;
+      for (let off = 0; off + 8 <= b.length;) {
+        const len = b.readUInt32LE(off);
+        const r = JSON.parse(b.toString('utf8', off + 8, off + 8 + len));
+        off += 8 + len;
+        if (r.seq > m.afterSeq) rows.push(r);
+        last = r;
+      }
+      if (rows.length) tx.immediate(rows);
+      parentPort.postMessage({ id: m.id, result: { last: last && { seq: last.seq, hash: last.hash }, inserted: rows.length } });
+      return;
+    }
     tx.immediate(m.rows);
     parentPort.postMessage({ id: m.id });
   } catch (e) {
@@ -65,28 +88,34 @@ export function sqliteThreadWriter(file: string, sql: string, probeRow: object):
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   };
-  worker.on('message', (m: { id: number; error?: string; durability?: SqliteDurability }) => {
+  worker.on('message', (m: { id: number; error?: string; result?: unknown }) => {
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
     if (waiting.size === 0) worker.unref();
     if (m.error) w.reject(new Error(m.error));
-    else w.resolve(m.durability);
+    else w.resolve(m.result);
   });
   // A batch in flight when the thread dies has an unknown outcome; MessageLog re-reads the head.
   worker.on('error', (e) => failAll(e));
   worker.on('exit', () => failAll(new Error('the message-log writer thread exited')));
-  const ask = <T>(message: object) => new Promise<T>((resolve, reject) => {
+  const ask = <T>(message: object, transfer?: ArrayBuffer[]) => new Promise<T>((resolve, reject) => {
     if (dead) return reject(dead);
     const id = nextId++;
     if (waiting.size === 0) worker.ref();
     waiting.set(id, { resolve: resolve as (v?: unknown) => void, reject });
-    worker.postMessage({ id, ...message });
+    worker.postMessage({ id, ...message }, transfer);
   });
   const write = (rows: object[]) => ask<void>({ rows });
   return Object.assign(write, {
     /** The thread connection's own settings: what its commits promise, asked of SQLite itself. */
     durability: () => ask<SqliteDurability>({ durability: true }),
+    frames: (frames: Buffer, afterSeq: number) => {
+      // A Buffer is often a view into a larger pool or read buffer, and cloning it copies all
+      // of that: an exact copy, moved to the thread, copies the frames once.
+      const own = new Uint8Array(frames);
+      return ask<FramesWritten>({ frames: own, afterSeq }, [own.buffer]);
+    },
     // The timeout is the caller's: a thread stuck behind a lock answers late, and is then ignored.
     probe: () => ask<void>({ probe: probeRow }),
     close: () => new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@ import type { NormalisedPath } from '../path.js';
 import type { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
 import type { Outcome } from './outcome.js';
+import type { UpstreamAbort } from './forward.js';
 import type { UpstreamLeg } from '../../audit/index.js';
 import type { WsdlOperation } from '../../soap/index.js';
 
@@ -74,7 +75,7 @@ export interface Exchange {
 
   // forward
   meter: Meter | null;
-  abort: AbortController | null;
+  abort: UpstreamAbort | null;
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
   upstream: UpstreamAnswer | null;

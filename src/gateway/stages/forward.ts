@@ -2,6 +2,7 @@
 // streams, under the service's timeout, with the gateway's own credential towards the backend
 // where the service has one (src/backend-auth) and within the credential's shared budget.
 // The backend's answer is left for relay.
+import { EventEmitter } from 'node:events';
 import { errors as undiciErrors } from 'undici';
 import { VamcoError, reason, type ErrorCode } from '../../core/errors.js';
 import { tlsFailure } from '../../backend-auth/index.js';
@@ -12,6 +13,20 @@ import type { Readable } from 'node:stream';
 import type { Exchange, StageFactory, UpstreamAnswer } from './context.js';
 import { soapJsonAnswer, soapJsonRequest, soapPassThrough } from './soap.js';
 import type { AppliedAuth } from '../../backend-auth/index.js';
+
+/**
+ * Cancels the call to the backend (timeout, consumer gone). undici takes an EventEmitter with
+ * `aborted` as its signal; an AbortController per exchange (an EventTarget, an AbortSignal and
+ * their listener bookkeeping) was ~2% of the gateway's main thread in a profile.
+ */
+export class UpstreamAbort extends EventEmitter {
+  aborted = false;
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+}
 
 export const forward: StageFactory = (deps, outcome) => ({
   name: 'forward',
@@ -39,7 +54,7 @@ export const forward: StageFactory = (deps, outcome) => ({
       req.pipe(x.meter);
     }
     if (x.clientGone) throw new VamcoError('BAD_REQUEST', 'The client closed the connection');
-    const ac = (x.abort = new AbortController());
+    const ac = (x.abort = new UpstreamAbort());
     x.timer = setTimeout(() => { x.timedOut = true; ac.abort(); }, deps.upstreams.timeoutMs(svc));
     res.once('close', () => { if (!res.writableFinished) ac.abort(); });
 
@@ -76,7 +91,7 @@ export const forward: StageFactory = (deps, outcome) => ({
     };
     if (!auth) {
       return done(await deps.upstreams.pool(svc).request({
-        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(null), body, signal: ac.signal,
+        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(null), body, signal: ac,
       }));
     }
 
@@ -95,7 +110,7 @@ export const forward: StageFactory = (deps, outcome) => ({
       leg.attempts++;
       leg.tokenId = applied.tokenId;
       const answer = await deps.upstreams.pool(svc).request({
-        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(applied.headers), body, signal: ac.signal,
+        origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(applied.headers), body, signal: ac,
       });
       leg.status = answer.statusCode;
       leg.durationMs = performance.now() - t;
