@@ -91,14 +91,22 @@ describe('login attacks on a running platform', () => {
     if (blocked.status === 429) expect(blocked.body.detail).toMatch(/from your address/);
     else expect(Date.now() - t0).toBeGreaterThan(1000); // only once a back-off window has passed
     expect((await login('bystander', PW, '127.0.0.5')).status).toBe(200);
-    // The admin trail records the connection's address, not the claimed one.
-    const trail = await admin('GET', '/admin-trail?limit=5');
-    const logins = trail.items.filter((e: any) => e.action === 'auth.login' && e.target === 'user:bystander');
-    expect(logins[0].address).toBe('127.0.0.5');
-    const spoofed = await login('bystander', PW, '127.0.0.6', { 'x-forwarded-for': '198.51.100.1' });
-    expect(spoofed.status).toBe(200);
-    const after = await admin('GET', '/admin-trail?limit=5');
-    expect(after.items.find((e: any) => e.action === 'auth.login' && e.target === 'user:bystander').address).toBe('127.0.0.6');
+  });
+
+  it('finding 5: a local client cannot set the admin trail\'s address through X-Forwarded-For under the default trust setting', async () => {
+    await admin('POST', '/users', { username: 'trailed', role: 'auditor', password: PW });
+    // A login and a registry change, each claiming another address than the connection's.
+    expect((await login('trailed', PW, '127.0.0.6', { 'x-forwarded-for': '198.51.100.1' })).status).toBe(200);
+    const added = await call('POST', '/members', {
+      bearer: cp.adminToken, addr: '127.0.0.6', headers: { 'x-forwarded-for': '198.51.100.2, 10.0.0.1' },
+      body: { memberClass: 'GOV', memberCode: '000.00.00.X05', name: 'Cơ quan giả địa chỉ' },
+    });
+    expect(added.status).toBe(201);
+    const trail = (await admin('GET', '/admin-trail?limit=20')).items;
+    const mine = trail.filter((e: any) => (e.action === 'auth.login' && e.target === 'user:trailed') || e.target === 'GOV/000.00.00.X05');
+    expect(mine.map((e: any) => e.action)).toEqual([expect.stringMatching(/^member\./), 'auth.login']);
+    // The connection's address, never the claimed one.
+    expect(mine.map((e: any) => e.address)).toEqual(['127.0.0.6', '127.0.0.6']);
   });
 
   it('finding 6: the first admin\'s one-time password expires after 24 hours', async () => {

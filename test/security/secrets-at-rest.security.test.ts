@@ -11,6 +11,7 @@ import { startBackend, type TestBackend } from '../helpers/backend.js';
 import { startVamco } from '../helpers/vamco-process.js';
 import { tempDir } from '../../src/store/testing.js';
 import { importAgencies, importProcedures } from '../../src/publicadmin/index.js';
+import { parseKeyFile } from '../../src/secrets/index.js';
 import { base32Bytes, forgedTokenStatuses, realToken, userWithTotp } from './attacks.js';
 
 const P = 'GOV/000.00.00.S01/provider';
@@ -129,6 +130,30 @@ describe('secrets at rest on a running platform (SQLite)', () => {
       const bytes = fs.readFileSync(path.join(p.dataDir, f));
       expect(Object.entries(needles).filter(([, n]) => bytes.includes(Buffer.from(n, 'utf8'))).map(([k]) => `${f}: ${k}`)).toEqual([]);
     }
+  });
+
+  it('finding 2: the copy holds nothing that signs or opens: no key file, admin token, node or CA key, derived signing key or publicadmin secret', async () => {
+    const file = (name: string) => fs.readFileSync(path.join(p.dataDir, name), 'utf8');
+    const ring = await p.store.keyring();
+    const needles: Record<string, Buffer> = {
+      adminToken: Buffer.from(p.adminToken),
+      tokenSigningKey: ring.derive('vamco/oauth2-token-hs256'),
+      publicadminBackendSecret: Buffer.from(ring.derive('vamco/publicadmin-backend').toString('base64url')),
+    };
+    for (const k of parseKeyFile(file('secret.key'), 'secret.key')) {
+      needles[`secretKey ${k.kid}`] = k.key;
+      needles[`secretKey ${k.kid} text`] = Buffer.from(k.key.toString('base64url'));
+    }
+    // The signing keys that live in files: as PEM text, DER and the bare private number.
+    for (const name of ['node-key.pem', path.join('pki', 'ca.key')]) {
+      const pem = file(name);
+      const key = crypto.createPrivateKey(pem);
+      needles[`${name} pem`] = Buffer.from(pem.split('\n').filter((l) => l && !l.startsWith('-----')).join(''));
+      needles[`${name} der`] = key.export({ format: 'der', type: 'pkcs8' });
+      needles[`${name} private`] = Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url');
+    }
+    const raw = fs.readFileSync(copy);
+    expect(Object.entries(needles).filter(([, n]) => raw.includes(n) || raw.includes(Buffer.from(n.toString('hex'))) || raw.includes(Buffer.from(n.toString('base64')))).map(([k]) => k)).toEqual([]);
   });
 
   it('rotates the key while the platform runs: calls and earlier tokens keep working, every value is re-sealed', async () => {
