@@ -233,6 +233,30 @@ describe('X-Road metaservices (PR-META 2.16, PR-MREST 0.8) and X-Road-Security-S
     }
   });
 
+  // PR-MREST §5 and Annex A: getOpenAPI answers 400 "Error in request" or 500 "Internal error".
+  // X-Road's reference security server (RestMetadataServiceHandlerImpl) raises InvalidRequest for a
+  // missing serviceCode, and InternalError for a service code it does not know or whose service
+  // has no OpenAPI description ("Invalid service type"): the fault a client sees is
+  // Server.ServerProxy.InternalError with 500 (PR-REST §4.6: the server side failed).
+  it('PR-MREST §5, Annex A: getOpenAPI without serviceCode is 400; for a service without an OpenAPI description, or an unknown one, 500 Server.ServerProxy.InternalError', async () => {
+    const none = await meta('getOpenAPI', C);
+    expectFault(none.statusCode, none.headers, await none.body.text(), { status: 400, type: 'Client.BadRequest' });
+    const empty = await meta('getOpenAPI?serviceCode=', C);
+    expectFault(empty.statusCode, empty.headers, await empty.body.text(), { status: 400, type: 'Client.BadRequest' });
+    // C holds a right on `echo`, a REST service registered without a description.
+    const noDoc = await meta('getOpenAPI?serviceCode=echo', C);
+    const noDocBody = await noDoc.body.text();
+    expectFault(noDoc.statusCode, noDoc.headers, noDocBody, { status: 500, type: 'Server.ServerProxy.InternalError' });
+    expect(JSON.parse(noDocBody)).toMatchObject({ code: 'SERVICE_DESCRIPTION_UNAVAILABLE', message: expect.stringMatching(/no OpenAPI description/) });
+    const unknown = await meta('getOpenAPI?serviceCode=nope', C);
+    const unknownBody = await unknown.body.text();
+    expectFault(unknown.statusCode, unknown.headers, unknownBody, { status: 500, type: 'Server.ServerProxy.InternalError' });
+    expect(JSON.parse(unknownBody).message).toMatch(/Service not found/);
+    // The rights come first: a client without one learns nothing about the description.
+    const outsider = await meta('getOpenAPI?serviceCode=echo', X);
+    expectFault(outsider.statusCode, outsider.headers, await outsider.body.text(), { status: 500, type: 'Server.ServerProxy.AccessDenied' });
+  });
+
   it('PR-REST §4.3: X-Road-Security-Server naming this platform (parts percent-decoded) is honoured; the request is served', async () => {
     const self = `${p.instance}/GOV/LGSP/${encodeURIComponent(SERVER_CODE)}`;
     expect(self).toContain('%2B');

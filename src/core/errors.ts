@@ -34,6 +34,9 @@ export const ERRORS = {
   ADDRESS_RATE_LIMITED:   { status: 429, title: 'Too many failed authentications from this address', xroad: 'Server.ServerProxy.RateLimited' },
   UPSTREAM_BUDGET_EXHAUSTED: { status: 429, title: 'Shared upstream budget exhausted', xroad: 'Server.ServerProxy.RateLimited' },
   INTERNAL:               { status: 500, title: 'Internal error', xroad: 'Server.InternalError' },
+  // getOpenAPI for a service without an OpenAPI description, or with no such service code: X-Road's
+  // server proxy answers both as an internal error (PR-MREST Annex A: 500 "Internal error").
+  SERVICE_DESCRIPTION_UNAVAILABLE: { status: 500, title: 'No OpenAPI description for this service', xroad: 'Server.ServerProxy.InternalError' },
   UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },
   UPSTREAM_TLS_FAILED:    { status: 502, title: 'TLS towards the service backend failed', xroad: 'Server.ServerProxy.SslAuthenticationFailed' },
   UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },

@@ -135,13 +135,13 @@ export function metaserviceResponse(name: string, a: {
       const code = new URLSearchParams(a.query.slice(1)).get('serviceCode');
       if (!code) throw new VamcoError('BAD_REQUEST', 'getOpenAPI needs ?serviceCode=');
       const svc = services.find((s) => s.serviceCode === code);
-      if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${code} is not registered under ${a.providerKey}`);
+      if (!svc) throw new VamcoError('SERVICE_DESCRIPTION_UNAVAILABLE', `Service not found: ${code} is not registered under ${a.providerKey}`);
       // The provider itself, and any client holding a right on the service (to all of it or to
       // one endpoint): the description is what it needs to call what it may call.
       const g = a.client && a.snap.grants.get(svc.id)?.get(a.client.id);
       const allowed = a.client && (a.client.key === svc.providerKey || (g && (g.all || g.endpoints.length > 0)));
       if (!allowed) throw new VamcoError('ACCESS_DENIED', `${a.client?.key ?? 'A member-level client'} has no access to ${svc.key}`);
-      if (!svc.openapi) throw new VamcoError('NOT_FOUND', `Service ${svc.key} has no OpenAPI description`);
+      if (!svc.openapi) throw new VamcoError('SERVICE_DESCRIPTION_UNAVAILABLE', `Service ${svc.key} has no OpenAPI description (service type ${svc.type})`);
       return { status: 200, body: anonymiseOpenApi(JSON.parse(svc.openapi) as Record<string, unknown>) };
     }
     default:
