@@ -61,7 +61,7 @@ export interface Cluster {
   /** Starts node i again (same data dir) and points nginx at its new port. */
   restartNode(i: number, extra?: Record<string, string>): Promise<ClusterNode>;
   cli(args: string[], i?: number): Promise<{ code: number; stdout: string; stderr: string }>;
-  registerExchange(backendUrl: string, o?: { rateLimit?: string }): Promise<string>;
+  registerExchange(backendUrl: string, o?: { rateLimit?: string; backendAuth?: reg.ServiceInput['backendAuth'] }): Promise<string>;
   loggedIds(): Promise<Set<string>>;
   query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -197,7 +197,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         const ctx = { store, config };
         await reg.addMember(ctx, { memberClass: 'GOV', memberCode: '000.00.00.T01', name: 'Provider' }, who);
         await reg.addSubsystem(ctx, { id: 'GOV/000.00.00.T01/provider' }, who);
-        await reg.addService(ctx, { id: SERVICE, url: backendUrl, rateLimit: r.rateLimit ?? '1000000/s' }, who);
+        await reg.addService(ctx, { id: SERVICE, url: backendUrl, rateLimit: r.rateLimit ?? '1000000/s', backendAuth: r.backendAuth }, who);
         await reg.addMember(ctx, { memberClass: 'GOV', memberCode: '000.00.00.T02', name: 'Consumer' }, who);
         await reg.addSubsystem(ctx, { id: CLIENT }, who);
         await reg.grantAccess(ctx, { service: SERVICE, client: CLIENT }, who);

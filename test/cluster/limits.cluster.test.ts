@@ -1,5 +1,7 @@
 // Shared rate limits (issue 13, item 4): with VAMCO_REDIS_URL, two nodes behind nginx enforce
-// one limit for the cluster, exactly — not the limit once per node.
+// one limit for the cluster, exactly — not the limit once per node. The shared budget towards a
+// republished upstream (issue 16, item 4: "agencies together never exceed what the nation granted
+// the province") counts in the same Redis, so it holds across nodes too.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, SERVICE, CLIENT, type Cluster } from './harness.js';
 import { startBackend, type TestBackend } from '../helpers/backend.js';
@@ -47,5 +49,30 @@ describe('rate limits across nodes', () => {
     }));
     expect(counted.every((x) => x.ok + x.limited >= 20), JSON.stringify(counted)).toBe(true);
     expect(counted[0].ok + counted[1].ok).toBe(30);
+  });
+
+  it('a shared upstream budget holds across two nodes on Redis: the backend sees exactly the budget, the rest get UPSTREAM_BUDGET_EXHAUSTED', async () => {
+    backend = await startBackend();
+    c = await startCluster({ nodes: 2, redis: true });
+    // No rate limit to speak of: only the budget towards the upstream can refuse.
+    const key = await c.registerExchange(backend.url, { backendAuth: { scheme: 'none', budget: '12/h' } });
+    const [{ version }] = await c.query<{ version: number }>('select version from registry_state where id = 1');
+    for (const n of c.nodes) {
+      const deadline = Date.now() + 60_000;
+      while ((await (await fetch(`${n.gatewayUrl}/readyz`)).json() as { registryVersion: number }).registryVersion < Number(version)) {
+        if (Date.now() > deadline) throw new Error(`node ${n.index} did not load registry version ${version}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const call = async (base: string) => {
+      const r = await fetch(`${base}/r1/DEV/${SERVICE}/b`, { headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key } });
+      const body = await r.text();
+      return { status: r.status, code: r.status === 200 ? null : (JSON.parse(body) as { code?: string }).code };
+    };
+    const before = backend.seen.length;
+    const answers = await Promise.all(c.nodes.flatMap((n) => Array.from({ length: 15 }, () => call(n.gatewayUrl))));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(12);
+    expect(answers.filter((a) => a.status !== 200)).toEqual(Array.from({ length: 18 }, () => ({ status: 429, code: 'UPSTREAM_BUDGET_EXHAUSTED' })));
+    expect(backend.seen.length - before).toBe(12);
   });
 });
