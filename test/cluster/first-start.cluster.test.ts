@@ -42,7 +42,7 @@ describe('concurrent first start', () => {
           const r = await fetch(`${c!.nodes[i].gatewayUrl}/r1/DEV/${DEMO_SERVICE}`, { headers: { 'x-road-client': `DEV/${DEMO_CLIENT}`, 'x-api-key': key } });
           return { status: r.status, body: await r.text() };
         };
-        for (const i of [0, 1]) expect((await callDemo(i)).status).toBe(200);
+        for (const i of [0, 1]) { const r = await callDemo(i); expect(r.status, `node ${i}: ${r.body}`).toBe(200); }
         const trail = async () => (await c!.query<{ n: number }>(`select count(*)::int as n from admin_audit where actor like 'system:%'`))[0].n;
         const entries = await trail();
         // Node 0 restarted (stopped cleanly, started again): node 1 still reaches its own demo

@@ -27,7 +27,13 @@ describe('node identity across a cluster', () => {
     // kill -9 frees the data-dir lock (the kernel's) and the same node takes its lease back.
     expect(await c.stopNode(0, 'SIGKILL')).toBeNull();
     const again = await c.startNode(0);
-    expect((await fetch(again.gatewayUrl + '/readyz')).status).toBe(200);
+    // Ready once its first log probe committed (on a loaded machine a moment after the banner).
+    const until = Date.now() + 60_000;
+    for (let r = await fetch(again.gatewayUrl + '/readyz'); r.status !== 200; r = await fetch(again.gatewayUrl + '/readyz')) {
+      const body = await r.text();
+      if (Date.now() > until) throw new Error(`the restarted node is not ready after 60 s: ${r.status} ${body}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
     // The clone is still refused: the lease is held again.
     await expect(startVamco(clone, cloneEnv)).rejects.toThrow(/already running on/);
   });
