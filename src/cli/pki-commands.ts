@@ -8,10 +8,10 @@ import { VamcoError } from '../core/errors.js';
 import { clientTrustRoots, issueClientCert, loadOrCreateCa, platformCaCertificate } from '../pki/index.js';
 import { createSecretFile, SECRET_DIR_MODE } from '../secrets/index.js';
 
-type WithStore = <T>(fn: (ctx: reg.RegistryCtx) => Promise<T>, opts?: { create?: boolean }) => Promise<T>;
-type Out = (line: string) => void;
+export type WithStore = <T>(fn: (ctx: reg.RegistryCtx) => Promise<T>, opts?: { create?: boolean }) => Promise<T>;
+export type Out = (line: string) => void;
 
-function readText(f: string): string {
+export function readText(f: string): string {
   try {
     return fs.readFileSync(f, 'utf8');
   } catch (e) {

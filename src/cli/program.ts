@@ -24,6 +24,7 @@ import { readSecretFileArg } from '../backend-auth/index.js';
 import { registerEdocCommands } from './edoc-commands.js';
 import { receiptFor, verifyKeptReceipts, verifyReceipt, publicKeyFrom, fetchWitnessed } from '../federation/index.js';
 import { registerPkiCommands } from './pki-commands.js';
+import { registerFederationCommands } from './federation-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -154,7 +155,10 @@ export function buildProgram(): Command {
       await reg.revokeAccess(ctx, { service, client, endpoint: parseEndpoint(o.endpoint) }, who());
     }));
   access.command('list').description('one access right per line: service [endpoint] and client').option('--service <id>', 'only the rights on this service').option('--client <id>', 'only the rights of this client subsystem').action((o: { service?: string; client?: string }) => withStore(async (ctx) => {
-    for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
+    const foreignClient = o.client?.split('/').length === 4;
+    if (!foreignClient) for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
+    // Clients of peer instances (issue 17), written with their instance.
+    for (const r of await reg.listForeignRights(ctx)) if ((!o.service || r.serviceId === o.service) && (!o.client || r.clientId === o.client)) out(`${r.serviceId}\t${r.clientId}`);
   }));
 
   const key = program.command('key').description('API keys of client subsystems');
@@ -269,6 +273,7 @@ export function buildProgram(): Command {
   registerPublicAdminCommands(program, withStore, out, () => who().actor);
   registerEdocCommands(program, withStore, out, () => who().actor);
   registerPkiCommands(program, withStore, out, () => who().actor);
+  registerFederationCommands(program, withStore, out, () => who().actor);
 
   program.command('migrate').description('create the database or apply new migrations').action(() => withStore(async () => { out('migrations applied'); }, { create: true }));
 

@@ -11,6 +11,8 @@ export interface FederationConfig {
   witnessIntervalMs: number;
   /** Publish this instance's signed directory at GET /federation/v1/directory (VAMCO_DIRECTORY_PUBLISH=1; default off). */
   directoryPublish: boolean;
+  /** How often peers' directories are fetched (VAMCO_DIRECTORY_FETCH_INTERVAL, default 60 s). */
+  directoryFetchIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -29,5 +31,7 @@ export function loadFederationConfig(env: Env): FederationConfig {
   if (env.VAMCO_WITNESS_INTERVAL) {
     witnessIntervalMs = parseDuration(env.VAMCO_WITNESS_INTERVAL);
   }
-  return Object.freeze({ witnesses: Object.freeze(witnesses), witnessAccept: Object.freeze(witnessAccept), witnessIntervalMs, directoryPublish: env.VAMCO_DIRECTORY_PUBLISH === '1' });
+  return Object.freeze({ witnesses: Object.freeze(witnesses), witnessAccept: Object.freeze(witnessAccept), witnessIntervalMs, directoryPublish: env.VAMCO_DIRECTORY_PUBLISH === '1',
+    directoryFetchIntervalMs: env.VAMCO_DIRECTORY_FETCH_INTERVAL ? parseDuration(env.VAMCO_DIRECTORY_FETCH_INTERVAL) : 60_000,
+  });
 }

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Config } from '../config/index.js';
 import { VamcoError } from '../core/errors.js';
 import type { Snapshot } from '../registry/index.js';
@@ -94,7 +94,7 @@ export interface FetchOutcome { state: 'updated' | 'not-modified' | 'kept-last-g
  */
 export class DirectoryCopy {
   private readonly file: string;
-  constructor(private readonly a: { dir: string; instance: string; url: string; trusted?: crypto.KeyObject }) {
+  constructor(private readonly a: { dir: string; instance: string; url: string; trusted?: crypto.KeyObject; dispatcher?: Dispatcher }) {
     this.file = path.join(a.dir, `${a.instance}.json`);
   }
 
@@ -110,6 +110,7 @@ export class DirectoryCopy {
     try {
       const res = await request(this.a.url.replace(/\/+$/, '') + DIRECTORY_PATH, {
         headers: last?.etag ? { 'if-none-match': last.etag } : {}, headersTimeout: 15_000, bodyTimeout: 15_000,
+        ...(this.a.dispatcher ? { dispatcher: this.a.dispatcher } : {}),
       });
       const text = await res.body.text();
       if (res.statusCode === 304 && last) return { state: 'not-modified', content: last.content };

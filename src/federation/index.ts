@@ -14,3 +14,5 @@ export {
   DIRECTORY_PATH, DIRECTORY_FORMAT, directoryContent, signDirectory, verifyDirectory, directoryPublisher, DirectoryCopy,
   type DirectoryContent, type SignedDirectory, type DirectoryPublisher, type FetchOutcome,
 } from './directory.js';
+export { acceptPeerReceipt, receiptReference, type ExpectedReceipt } from './peer-receipt.js';
+export { startPeerDirectories, DIRECTORIES_DIR, type PeerDirectories } from './peer-directories.js';

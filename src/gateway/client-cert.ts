@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { VamcoError } from '../core/errors.js';
-import type { Snapshot } from '../registry/index.js';
+import type { Snapshot, SnapPeer } from '../registry/index.js';
+import { fingerprintOf, issuedByOneOf } from '../pki/x509.js';
 
 export interface PresentedCert {
   /** SHA-256 of the DER, lower-case hex (how the registry names it). */
@@ -52,4 +53,37 @@ export function certSubsystem(snap: Snapshot, cert: PresentedCert, now = Date.no
     throw new VamcoError('CLIENT_CERT_UNTRUSTED', `The TLS client certificate's chain does not verify against the trusted roots (${cert.chainError})`);
   }
   return entry.subsystemId;
+}
+
+// Per connection and per snapshot's peer entry: a peer keeps its connections open, and trust
+// withdrawn (a new snapshot without the entry) is decided again on the next request.
+const peerVerdicts = new WeakMap<object, { peer: SnapPeer; error: string | null }>();
+
+/**
+ * Throws unless this connection's client certificate is the peer platform's: issued by the
+ * peer's CA and naming the peer's instance as its common name (so a certificate that CA issued
+ * to one of its own information systems is not the platform), in its dates; or the certificate
+ * pinned for the peer by its SHA-256.
+ */
+export function peerAuthenticated(req: IncomingMessage, peer: SnapPeer, now = Date.now()): void {
+  const socket = req.socket as TLSSocket;
+  let v = peerVerdicts.get(socket);
+  if (v?.peer !== peer) {
+    v = { peer, error: peerCertError(socket, peer, now) };
+    peerVerdicts.set(socket, v);
+  }
+  if (v.error) throw new VamcoError('CLIENT_CERT_UNTRUSTED', v.error);
+}
+
+function peerCertError(socket: TLSSocket, peer: SnapPeer, now: number): string | null {
+  const who = `Clients of instance ${peer.instance} are accepted only from the peer platform ${peer.instance}`;
+  if (!socket.encrypted) return `${who}, over mutual TLS`;
+  const c = socket.getPeerX509Certificate();
+  if (!c) return `${who}: no TLS client certificate came with the connection`;
+  if (peer.fingerprint) return fingerprintOf(c.raw) === peer.fingerprint ? null : `${who}: the certificate presented (SHA-256 ${fingerprintOf(c.raw)}) is not the one pinned for it`;
+  if (!peer.ca || !issuedByOneOf(c, [peer.ca])) return `${who}: the certificate presented is not issued by the CA trusted for ${peer.instance}`;
+  const cn = /^CN=(.*)$/m.exec(c.subject)?.[1];
+  if (cn !== peer.instance) return `${who}: the certificate presented names ${cn ?? 'no common name'}, not the platform ${peer.instance}`;
+  if (now < Date.parse(c.validFrom) || now > Date.parse(c.validTo)) return `${who}: the certificate presented is outside its validity (${c.validFrom} to ${c.validTo})`;
+  return null;
 }

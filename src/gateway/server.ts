@@ -153,7 +153,8 @@ export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.Server
       if (path === '/listClients' || path === '/r1/listClients') {
         if (req.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listClients answers GET only');
         const inst = new URLSearchParams(query.slice(1)).get('xRoadInstance') ?? undefined;
-        const list = listClients(deps.snapshots.current, config, inst);
+        // Another instance's clients: from the last good copy of that peer's signed directory.
+        const list = inst && inst !== config.instance ? { member: deps.directories?.content(inst)?.members ?? [] } : listClients(deps.snapshots.current, config, inst);
         // PR-META §2: XML (clientList) unless Accept names application/json.
         if (listClientsWantsJson(req.headers.accept)) return json(res, 200, list, {}, 'application/json; charset=utf-8');
         const xml = clientListXml(list);

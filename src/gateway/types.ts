@@ -10,6 +10,7 @@ import type { RateLimits } from './limiter.js';
 import type { Upstreams } from './upstream.js';
 import type { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
 import type { AddressGuard } from '../preauth/index.js';
+import type { ClientList } from './metaservices.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   isReady(): boolean;
   /** Why the node is not ready (null when it is): what /readyz says. */
   whyNotReady?(): string | null;
+  /** Peers' directories (issue 17): what listClients answers for another instance (absent: nothing). */
+  directories?: { content(instance: string): { members: ClientList['member'] } | null };
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
   mounts?: readonly GatewayMount[];
 }

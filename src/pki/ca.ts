@@ -137,3 +137,28 @@ export async function loadOrIssueServerCert(ca: PlatformCa, dataDir: string, opt
   replaceSecretFile(certFile, issued.certPem);
   return { certFile, keyFile };
 }
+
+export const PEER_KEY_FILE = 'peer.key';
+export const PEER_CERT_FILE = 'peer.crt';
+
+/**
+ * The platform's own certificate towards its peers (issue 17): a client certificate from the
+ * platform CA naming the instance as its common name, which is what a peer checks. Kept in the
+ * data dir and issued again when it has less than 30 days left. Null when this node cannot issue.
+ */
+export async function loadOrIssuePeerCert(ca: PlatformCa, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<{ cert: string; key: string; certFile: string } | null> {
+  const f = files(dataDir);
+  const certFile = path.join(f.dir, PEER_CERT_FILE);
+  const keyFile = path.join(f.dir, PEER_KEY_FILE);
+  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
+    const pem = fs.readFileSync(certFile, 'utf8');
+    const c = new crypto.X509Certificate(pem);
+    if (new Date(c.validTo).getTime() - Date.now() > 30 * 86_400_000 && c.checkIssued(new crypto.X509Certificate(ca.certPem))) return { cert: pem, key: readSecretFile(keyFile), certFile };
+  }
+  if (!ca.key) return null;
+  const issued = await issueWithKey(ca, { commonName: opts.instance, organisation: opts.operatorName ?? `Vamco ${opts.instance}`, usage: 'client', days: 397 });
+  fs.mkdirSync(f.dir, { recursive: true, mode: SECRET_DIR_MODE });
+  replaceSecretFile(keyFile, issued.keyPem);
+  replaceSecretFile(certFile, issued.certPem);
+  return { cert: issued.certPem, key: issued.keyPem, certFile };
+}

@@ -5,10 +5,10 @@ import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { NodeKey } from '../audit/index.js';
 import type { GatewayMount } from '../gateway/index.js';
-import { FEDERATION_PREFIX, Witness, directoryPublisher, federationHandler, startWitnessing } from '../federation/index.js';
+import { FEDERATION_PREFIX, Witness, directoryPublisher, federationHandler, startPeerDirectories, startWitnessing, type PeerDirectories } from '../federation/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 
-export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; stop(): void }
+export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; directories: PeerDirectories; stop(): void }
 
 export function startFederationWing(a: { store: Store; config: Readonly<Config>; nodeKey: NodeKey; snapshots: SnapshotHolder; logger: Logger }): FederationWing {
   const f = a.config.federation;
@@ -16,5 +16,6 @@ export function startFederationWing(a: { store: Store; config: Readonly<Config>;
   const witnessing = startWitnessing({ store: a.store, key: a.nodeKey, config: a.config, logger: a.logger });
   const directory = f.directoryPublish ? directoryPublisher({ key: a.nodeKey, config: a.config, current: () => a.snapshots.current }) : null;
   const handle = federationHandler({ witness, directory, logger: a.logger });
-  return { mount: () => ({ prefix: FEDERATION_PREFIX, handle }), witnessing, stop: () => witnessing.stop() };
+  const directories = startPeerDirectories({ dataDir: a.config.dataDir, snapshots: a.snapshots, intervalMs: f.directoryFetchIntervalMs, logger: a.logger });
+  return { mount: () => ({ prefix: FEDERATION_PREFIX, handle }), witnessing, directories, stop: () => { witnessing.stop(); directories.stop(); } };
 }

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import type { SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord, LogHealth, LogPosition, NodeKey } from '../audit/index.js';
 import { receiptIssuer } from '../federation/index.js';
-import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount } from '../gateway/index.js';
+import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount, type GatewayDeps } from '../gateway/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import { connectSharedCounters } from '../gateway/shared-counters.js';
 import { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
@@ -36,6 +36,8 @@ export async function startGatewayRole(a: {
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
   /** The certificate and key the HTTPS listener serves (default: VAMCO_TLS_CERT/VAMCO_TLS_KEY). */
   tls?: { certFile: string; keyFile: string } | null;
+  /** Peers' directories, for listClients of their instances. */
+  directories?: GatewayDeps['directories'];
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   // The gateway's own port joins the policy once bound: a backend name that comes to point at it is refused too.
@@ -49,7 +51,7 @@ export async function startGatewayRole(a: {
     onTokenFetch: (credential, t) => a.logger.info({ credential, tokenId: t.id, expiresAt: new Date(t.expiresAt).toISOString() }, 'upstream token fetched'),
   });
   snapshots.onChange((s) => {
-    upstreams.prune(new Set([...s.services.values()].map((x) => x.id)));
+    upstreams.prune(new Set([...[...s.services.values()].map((x) => x.id), ...[...s.peers.values()].map((p) => p.id)]));
     // Tokens and budget counters of credentials no longer configured are dropped.
     const live = new Set([...s.services.values()].flatMap((x) => (x.backendCredential ? [x.backendCredential] : [])));
     backendAuth.prune(live);
@@ -72,7 +74,7 @@ export async function startGatewayRole(a: {
     a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
   });
   const receipts = a.nodeKey ? receiptIssuer({ instance: config.instance, key: a.nodeKey, store, logger: a.logger }) : undefined;
-  const deps = { config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }) };
+  const deps = { config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }), directories: a.directories };
   const servers: http.Server[] = [];
   let port: number | null = null;
   if (config.gatewayHttp) {

@@ -23,6 +23,7 @@ import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens }
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
 import { startFederationWing } from './federation.js';
+import type { PeerDirectories } from '../federation/index.js';
 import { edocAdminPlugin } from './edoc-admin.js';
 import { loadOrCreateCa, loadOrIssueServerCert, type PlatformCa } from '../pki/index.js';
 import { ensureDemoCert, type DemoCert } from './demo-cert.js';
@@ -49,6 +50,8 @@ export interface Platform {
   gatewayTlsUrl: string | null;
   /** The demo consumer's client certificate files, for the banner's mutual-TLS curl. */
   demoCert: DemoCert | null;
+  /** Peers' signed directories as last fetched (issue 17). */
+  directories: PeerDirectories;
   /** True when this start registered the demo and made its key (the banner shows it only then). */
   demoKeyCreated: boolean;
   /** The gateway's listening address as bound, e.g. 0.0.0.0:8080 (gatewayUrl is where to call it from here). */
@@ -181,7 +184,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles, directories: federation.directories });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       gatewayTlsPort = gateway.tlsPort;
@@ -226,6 +229,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       gatewayUrl: gatewayPort !== null ? `http://${host(config.gatewayHost)}:${gatewayPort}` : `https://${host(config.gatewayHost)}:${gatewayTlsPort}`,
       gatewayTlsUrl: gatewayTlsPort !== null ? `https://${host(config.gatewayHost)}:${gatewayTlsPort}` : null,
       demoCert: gatewayTlsPort !== null ? demoCert : null,
+      directories: federation.directories,
       adminUrl: `${adminTlsFiles ? 'https' : 'http'}://${host(config.adminHost)}:${adminPort}`,
       gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort ?? gatewayTlsPort}`,
       adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc, ca,

@@ -1,7 +1,11 @@
 export * from './registry.js';
-export { buildSnapshot, isAllowed, apiKeyHolder, SnapshotHolder, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
+export { buildSnapshot, isAllowed, peerService, type SnapPeer, apiKeyHolder, SnapshotHolder, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
 export { addClientCert, listClientCerts, getClientCert, revokeClientCert, type ClientCertView } from './client-certs.js';
 export { checkBackendUrl, isInternalAddress } from './backend-policy.js';
 export { localBackendUrl, resolveLocal, LOCAL_BACKEND_DOMAIN, type LocalBackends } from './local-backends.js';
 export { parseOpenApi, compilePathPattern } from './openapi.js';
 export { hashApiKey } from './keys.js';
+export {
+  addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, revokeForeign,
+  openPeerCert, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
+} from './peers.js';

@@ -17,6 +17,7 @@ import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
 import { newApiKey } from './keys.js';
 import { whereOwner } from './owner-filter.js';
+import { grantForeign, isForeignClient, revokeForeign } from './peers.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
 import { checkBackendAuth, openBackendAuth, openBackendCert } from './backend-auth.js';
 import {
@@ -490,6 +491,11 @@ export async function removeEndpoint(ctx: RegistryCtx, id: string, endpointId: n
 export interface GrantInput { service: string; client: string; endpoint?: { method: string; path: string } | null }
 
 export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<AccessRightView> {
+  // A client written with its instance is another instance's (issue 17): a right of its own kind.
+  if (isForeignClient(input.client)) {
+    if (input.endpoint) throw new VamcoError('VALIDATION_FAILED', 'A client of another instance is granted a whole service (no --endpoint)');
+    return { ...(await grantForeign(ctx, input, who)), endpoint: null };
+  }
   const svc = await serviceRow(ctx.store.db, input.service);
   const client = await subsystemRow(ctx.store.db, input.client);
   let endpoint: EndpointView | null = null;
@@ -512,6 +518,7 @@ export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Acto
 }
 
 export async function revokeAccess(ctx: RegistryCtx, input: GrantInput | { id: number }, who: Actor): Promise<void> {
+  if ('client' in input && isForeignClient(input.client)) return revokeForeign(ctx, input, who);
   const rights = await listAccessRights(ctx, 'id' in input ? { id: input.id } : { service: input.service, client: input.client });
   const match = 'id' in input
     ? rights.find((r) => r.id === input.id)

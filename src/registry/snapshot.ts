@@ -1,9 +1,11 @@
 // The gateway's whole routing and authorisation picture, built from the database in one go
 // and swapped atomically. The hot path reads only this: no query per request.
+import crypto from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
 import { openBackendAuth, openBackendCert } from './backend-auth.js';
+import { openPeerCert } from './peers.js';
 import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertificate } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
@@ -42,7 +44,11 @@ export interface SnapService {
   endpoints: SnapEndpoint[];
 }
 
-export interface SnapSubsystem { id: number; key: string; memberClass: string; memberCode: string; subsystemCode: string; name: string | null }
+export interface SnapSubsystem {
+  id: number; key: string; memberClass: string; memberCode: string; subsystemCode: string; name: string | null;
+  /** Set for a client of a peer instance (issue 17) only. */
+  instance?: string;
+}
 export interface SnapMember { memberClass: string; memberCode: string; name: string }
 
 export interface Grant { all: boolean; endpoints: SnapEndpoint[] }
@@ -66,6 +72,27 @@ export interface Snapshot {
   clientCerts: Map<string, SnapClientCert>;
   /** "{issuer}|{serial}" of every revoked client certificate: what peers and the TLS layer check. */
   revokedSerials: Set<string>;
+  /** Peer instances (issue 17) by instance id. */
+  peers: Map<string, SnapPeer>;
+  /** INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE of a foreign service → the local subsystems an outbound rule lets call it. */
+  outbound: Map<string, Set<number>>;
+  /** Clients of peer instances some service here grants (INSTANCE/CLASS/MEMBER/SUBSYSTEM), with negative ids of their own. */
+  foreignClients: Map<string, SnapSubsystem>;
+}
+
+/** A peer instance: where its gateway is, how it is trusted, and this platform's certificate towards it. */
+export interface SnapPeer {
+  /** Negative: the key of its connection pool and circuit among the services'. */
+  id: number;
+  instance: string;
+  url: string;
+  /** The peer's CA: its client certificates must be issued by it and name the instance (CN). */
+  ca: crypto.X509Certificate | null;
+  /** Or the SHA-256 of the one certificate it presents. */
+  fingerprint: string | null;
+  tls: BackendTls;
+  /** The foreign services called so far, made once per snapshot. */
+  services: Map<string, SnapService>;
 }
 
 export async function buildSnapshot(store: Store, local?: LocalBackends): Promise<Snapshot> {
@@ -80,6 +107,9 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
     const eps = await trx.selectFrom('service_endpoints').selectAll().execute();
     const rights = await trx.selectFrom('access_rights').selectAll().execute();
     const keys = await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute();
+    const peerRows = await trx.selectFrom('federation_peers').selectAll().execute();
+    const outboundRows = await trx.selectFrom('federation_outbound').select(['service', 'client_subsystem_id']).execute();
+    const foreignRows = await trx.selectFrom('foreign_access_rights').select(['service_id', 'client']).orderBy('id').execute();
     const certs = await trx.selectFrom('client_certificates').select(['id', 'fingerprint', 'serial', 'issuer', 'subsystem_id', 'not_before', 'not_after', 'revoked_at']).execute();
 
     const memberById = new Map(members.map((m) => [Number(m.id), m]));
@@ -158,7 +188,36 @@ export async function buildSnapshot(store: Store, local?: LocalBackends): Promis
         if (ep) g.endpoints.push(ep);
       }
     }
+    const foreignClients = new Map<string, SnapSubsystem>();
+    for (const r of foreignRows) {
+      let c = foreignClients.get(r.client);
+      if (!c) {
+        const [instance, memberClass, memberCode, subsystemCode] = r.client.split('/');
+        c = { id: -(foreignClients.size + 1), key: `${memberClass}/${memberCode}/${subsystemCode}`, memberClass, memberCode, subsystemCode, name: null, instance };
+        foreignClients.set(r.client, c);
+      }
+      const byClient = grants.get(Number(r.service_id)) ?? new Map<number, Grant>();
+      grants.set(Number(r.service_id), byClient);
+      byClient.set(c.id, { all: true, endpoints: [] });
+    }
+    const outbound = new Map<string, Set<number>>();
+    for (const r of outboundRows) {
+      const set = outbound.get(r.service) ?? new Set<number>();
+      set.add(Number(r.client_subsystem_id));
+      outbound.set(r.service, set);
+    }
+    const peers = new Map<string, SnapPeer>();
+    for (const r of peerRows) {
+      const cert = openPeerCert(ring, Number(r.id), r.client_cert);
+      peers.set(r.instance, {
+        id: -Number(r.id), instance: r.instance, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
+        // The peer's server certificate is verified against its CA only (not the system's CAs).
+        tls: { id: `peer:${r.id}:${r.created_at}`, ca: r.peer_ca ? [r.peer_ca] : null, cert: cert.cert, key: cert.key },
+        services: new Map(),
+      });
+    }
     return {
+      peers, outbound, foreignClients,
       version, builtAt: Date.now(), services, servicesByProvider, subsystems, subsystemsById: subById,
       members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
       keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
@@ -179,6 +238,24 @@ export function credentialName(spec: BackendAuthSpec | null, owner: string, url:
     case 'signed': return `user ${spec.user} at ${url.origin}`;
     default: return owner;
   }
+}
+
+/** The foreign service as the gateway forwards to it: the peer's /r1 path, through the peer's connection pool. */
+export function peerService(peer: SnapPeer, ref: { instance: string; memberClass: string; memberCode: string; subsystemCode: string; serviceCode: string }): SnapService {
+  const key = `${ref.instance}/${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}/${ref.serviceCode}`;
+  let svc = peer.services.get(key);
+  if (!svc) {
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    svc = {
+      id: peer.id, key, memberClass: ref.memberClass, memberCode: ref.memberCode, subsystemCode: ref.subsystemCode, serviceCode: ref.serviceCode,
+      providerKey: `${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}`, type: 'REST', url: new URL(`${peer.url}/r1/${path}`),
+      timeoutMs: null, connectTimeoutMs: null, rateLimit: null, rateLimitText: null, logBodies: false, backendAuth: null, backendCredential: null,
+      tls: peer.tls, openapi: null, soap: null, endpoints: [],
+    };
+    // Bounded: a client may name any service of the peer.
+    if (peer.services.size < 10_000) peer.services.set(key, svc);
+  }
+  return svc;
 }
 
 /** May this client call this method and path of the service? Default deny. */

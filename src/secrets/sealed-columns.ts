@@ -11,6 +11,7 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'users', key: 'id', columns: ['totp_secret', 'totp_pending_secret'] },
   { table: 'services', key: 'id', columns: ['backend_auth'] },
   { table: 'subsystems', key: 'id', columns: ['backend_cert', 'backend_auth'] },
+  { table: 'federation_peers', key: 'id', columns: ['client_cert'] },
   { table: 'publicadmin_dossiers', key: 'code', columns: ['applicant', 'documents'] },
 ];
 

@@ -118,6 +118,13 @@ export interface WitnessedCheckpointTable {
   instance: string; node_id: string; chain: string; seq: number; hash: string; at: string; prev: string | null;
   signature: string; public_key: string; received_at: string; countersignature: string;
 }
+export interface FederationPeerTable {
+  id: Generated<number>; instance: string; url: string; peer_ca: string | null; fingerprint: string | null;
+  /** Sealed JSON {cert, key}: this platform's certificate towards the peer. */
+  client_cert: string; created_at: string;
+}
+export interface FederationOutboundTable { id: Generated<number>; service: string; client_subsystem_id: number; created_at: string }
+export interface ForeignAccessRightTable { id: Generated<number>; service_id: number; client: string; created_at: string }
 export interface MigrationTable { name: string; applied_at: string }
 
 export interface Schema {
@@ -139,5 +146,8 @@ export interface Schema {
   admin_audit: AdminAuditTable;
   federation_receipts: FederationReceiptTable;
   witnessed_checkpoints: WitnessedCheckpointTable;
+  federation_peers: FederationPeerTable;
+  federation_outbound: FederationOutboundTable;
+  foreign_access_rights: ForeignAccessRightTable;
   schema_migrations: MigrationTable;
 }

@@ -36,6 +36,9 @@ export const registryCases: Case[] = [
   { name: 'GET /client-certificates', req: async () => ({ method: 'GET', path: '/client-certificates' }), expect: readAll(), sees: scopedList((c) => [c.subsystemId]) },
   { name: 'POST /client-certificates', req: async () => ({ method: 'POST', path: '/client-certificates', body: { subsystem: 'GOV/A/app', csr: await csr() } }), expect: ownWrite(201) },
   { name: 'DELETE /client-certificates/{id}', req: async (w) => { const c = await w.admin('POST', '/client-certificates', { subsystem: 'GOV/A/app', csr: await csr() }); return { method: 'DELETE', path: `/client-certificates/${c.id}` }; }, expect: ownWrite(200) },
+  // Peers and outbound rules (issue 17): readable by every role; an agency admin sees its own clients' rules only.
+  { name: 'GET /peers', req: async () => ({ method: 'GET', path: '/peers' }), expect: readAll() },
+  { name: 'GET /outbound-rules', req: async () => ({ method: 'GET', path: '/outbound-rules' }), expect: readAll() },
   { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
 ];
 

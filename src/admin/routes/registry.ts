@@ -208,6 +208,17 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     reply.code(204);
   });
 
+  // ---- peers (issue 17): other instances, trusted by CA or pinned certificate; changed with `vamco peer`
+  app.get('/peers', { schema: { tags: ['federation'], summary: 'Peer instances: URL, trusted CA or pinned certificate, the certificate this platform presents (never its key)' } }, async (req) => {
+    authorize(req, 'read');
+    return list(await reg.listPeers(ctx));
+  });
+  app.get('/outbound-rules', { schema: { tags: ['federation'], summary: 'Which local clients may call which services of peer instances (default deny)' } }, async (req) => {
+    authorize(req, 'read');
+    const member = visibleMember(req);
+    return list((await reg.listOutbound(ctx)).filter((r) => member === undefined || r.clientId.startsWith(`${member}/`)));
+  });
+
   // ---- API keys
   app.get<{ Querystring: { subsystem?: string } }>('/keys', {
     schema: { tags: ['credentials'], querystring: Type.Object({ subsystem: Type.Optional(Str()) }) },

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Snapshot, SnapService, SnapSubsystem } from '../../registry/index.js';
+import type { Snapshot, SnapPeer, SnapService, SnapSubsystem } from '../../registry/index.js';
 import type { NormalisedPath } from '../path.js';
 import type { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
@@ -23,6 +23,8 @@ export interface UpstreamAnswer {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
+  /** undici fills these in once the body has ended (a peer's streamed answer has its receipt there). */
+  trailers?: Record<string, string | string[] | undefined>;
 }
 
 export interface Exchange {
@@ -60,8 +62,10 @@ export interface Exchange {
   client: string | null;
   /** The calling subsystem; null for a member-level client (which authorise refuses). */
   clientSub: SnapSubsystem | null;
-  /** Which credential identified the client. */
-  credential: 'api-key' | 'token' | 'certificate' | null;
+  /** Which credential identified the client ('peer': a peer platform's certificate, for a client of that instance). */
+  credential: 'api-key' | 'token' | 'certificate' | 'peer' | null;
+  /** The peer platform the request came from (its client is of that instance). */
+  fromPeer: SnapPeer | null;
 
   // resolve
   /** INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE */
@@ -72,6 +76,8 @@ export interface Exchange {
   /** A metaservice's name when the request is for one. */
   metaservice: string | null;
   servicePath: NormalisedPath | null;
+  /** The peer instance the service belongs to: the exchange is forwarded to its gateway. */
+  peer: SnapPeer | null;
 
   // forward
   meter: Meter | null;
@@ -105,8 +111,8 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
     req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
     messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
     path: '', query: '', segments: [], ref: null, userId: null, issue: null, securityServer: null,
-    client: null, clientSub: null, credential: null,
-    service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null,
+    client: null, clientSub: null, credential: null, fromPeer: null,
+    service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null, peer: null,
     meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null, soapMode: null, soapOperation: null,
     clientGone: false, finished: false,
   };

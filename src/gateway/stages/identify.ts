@@ -6,7 +6,14 @@ import { VamcoError } from '../../core/errors.js';
 import { parseClientHeader } from '../../core/ids.js';
 import { apiKeyHolder } from '../../registry/index.js';
 import type { Exchange, StageFactory } from './context.js';
-import { presentedCert, certSubsystem } from '../client-cert.js';
+import { presentedCert, certSubsystem, peerAuthenticated } from '../client-cert.js';
+import type { SnapSubsystem } from '../../registry/index.js';
+
+/** A peer's client no service here grants: authorise refuses it by name, as any client without a right. */
+function foreignWithoutRights(instance: string, memberKey: string, subsystemCode: string): SnapSubsystem {
+  const [memberClass, memberCode] = memberKey.split('/');
+  return { id: Number.MIN_SAFE_INTEGER, key: `${memberKey}/${subsystemCode}`, memberClass, memberCode, subsystemCode, name: null, instance };
+}
 
 export const identify: StageFactory = (deps) => ({
   name: 'identify',
@@ -25,7 +32,17 @@ export const identify: StageFactory = (deps) => ({
     }
     const memberKey = `${ref.memberClass}/${ref.memberCode}`;
     x.client = `${ref.instance}/${memberKey}${ref.subsystemCode === null ? '' : `/${ref.subsystemCode}`}`;
-    if (ref.instance !== deps.config.instance) throw new VamcoError('UNAUTHENTICATED', `Client instance ${ref.instance} is not this platform's instance (${deps.config.instance})`);
+    if (ref.instance !== deps.config.instance) {
+      // A client of another instance comes only through that instance's platform, proved by the
+      // certificate this platform trusts for it (issue 17); its rights are those granted here.
+      const peer = snap.peers.get(ref.instance);
+      if (!peer) throw new VamcoError('UNAUTHENTICATED', `Client instance ${ref.instance} is not this platform's instance (${deps.config.instance}) nor one of its peers`);
+      peerAuthenticated(req, peer);
+      x.credential = 'peer';
+      x.fromPeer = peer;
+      x.clientSub = ref.subsystemCode === null ? null : snap.foreignClients.get(x.client) ?? foreignWithoutRights(ref.instance, memberKey, ref.subsystemCode);
+      return;
+    }
     const apiKey = req.headers['x-api-key'];
     const auth = req.headers.authorization;
     let subsystemId: number | undefined;

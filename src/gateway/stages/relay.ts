@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { VamcoError } from '../../core/errors.js';
 import { downstreamHeaders } from '../headers.js';
-import { RECEIPT_REQUEST_VALUE } from '../../federation/index.js';
+import { RECEIPT_REQUEST_VALUE, acceptPeerReceipt, receiptReference } from '../../federation/index.js';
 import type { Exchange, StageFactory } from './context.js';
 
 export const relay: StageFactory = (deps, outcome) => ({
@@ -24,6 +24,19 @@ export const relay: StageFactory = (deps, outcome) => ({
     // The backend answered before the consumer finished sending: close after this answer, or
     // the rest of the upload would be read as the next request on this connection.
     if (!req.complete) headers.connection = 'close';
+    // A peer platform's own fault (its access denied, say) reaches the client as the peer said it.
+    const peerFault = x.peer ? up.headers['x-road-error'] : undefined;
+    if (typeof peerFault === 'string') headers['x-road-error'] = peerFault;
+    // A peer's answer (not its fault) carries its receipt over this exchange: checked, referenced
+    // in this record (the upstream leg) and kept whole with the received receipts.
+    const takePeerReceipt = (digest: string, size: number) => {
+      if (!x.peer || peerFault !== undefined) return;
+      const r = acceptPeerReceipt(up.headers['x-vamco-receipt'] ?? up.trailers?.['x-vamco-receipt'], {
+        instance: x.peer.instance, messageId: x.messageId, client: x.client!, service: x.service!, status: up.statusCode, responseDigest: digest, responseSize: size,
+      });
+      x.upstreamLeg!.tokenId = receiptReference(r);
+      deps.receipts?.received(r);
+    };
     const bodyless = x.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
     // A streamed answer's receipt can only be signed once its record is committed, after the
     // body: it travels as a trailer, which needs chunked encoding (no Content-Length).
@@ -78,6 +91,17 @@ export const relay: StageFactory = (deps, outcome) => ({
     if (streaming) {
       let pos: Awaited<ReturnType<typeof outcome.logDurably>>;
       try {
+        takePeerReceipt(digest, size);
+      } catch (e) {
+        // Most of the answer has gone: the connection is cut, so the client cannot take it as the peer's.
+        deps.logger.warn({ err: e, requestId: x.requestId }, 'peer answer without a valid receipt');
+        await outcome.logDurably(x, outcome.record(x, 502, { responseSize: size, responseDigest: digest, errorCode: 'UPSTREAM_BAD_RESPONSE' }))
+          .catch((err) => deps.logger.error({ err, requestId: x.requestId }, 'message log unavailable'));
+        outcome.finishMetrics(x, 502);
+        res.destroy();
+        return;
+      }
+      try {
         pos = await outcome.logDurably(x, outcome.record(x, up.statusCode, { responseSize: size, responseDigest: digest }));
       } catch (e) {
         deps.logger.error({ err: e, requestId: x.requestId }, 'message log unavailable');
@@ -91,6 +115,7 @@ export const relay: StageFactory = (deps, outcome) => ({
       return;
     }
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    takePeerReceipt(digest, size);
     const status = x.clientGone ? 499 : up.statusCode;
     const pos = await outcome.logDurably(x, outcome.record(x, status, {
       responseSize: size, responseDigest: digest, errorCode: x.clientGone ? 'CLIENT_CLOSED' : null,

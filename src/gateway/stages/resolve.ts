@@ -5,6 +5,7 @@ import { VamcoError } from '../../core/errors.js';
 import { RESERVED_SERVICE_CODES } from '../../core/ids.js';
 import { normaliseServicePath, validateQuery } from '../path.js';
 import type { Exchange, StageFactory } from './context.js';
+import { peerService } from '../../registry/index.js';
 import type { GatewayDeps } from '../types.js';
 
 /**
@@ -36,8 +37,12 @@ export const resolve: StageFactory = (deps) => {
         x.serviceLabel = ref.serviceCode;
         return;
       }
-      const svc = local ? x.snap.services.get(`${ref.providerKey}/${ref.serviceCode}`) : undefined;
+      const peer = local ? undefined : x.snap.peers.get(ref.instance);
+      // A peer's client reaches this instance's services only: a platform does not relay between peers.
+      if (peer && x.fromPeer) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${x.service} is not of this instance: a peer's client calls this instance's services only`);
+      const svc = local ? x.snap.services.get(`${ref.providerKey}/${ref.serviceCode}`) : peer ? peerService(peer, ref) : undefined;
       if (!svc) throw new VamcoError('SERVICE_NOT_FOUND', `Service ${x.service} is not registered`);
+      x.peer = peer ?? null;
       x.svc = svc;
       x.serviceLabel = svc.key;
       x.servicePath = normaliseServicePath(x.segments.slice(7));

@@ -35,7 +35,7 @@ function snapshot(grant: 'all' | 'endpoint' | 'none'): Snapshot {
     version: 1, builtAt: 0,
     services: new Map([[records.key, records]]), servicesByProvider: new Map([[hotich.key, [records]]]),
     subsystems: new Map([[hotich.key, hotich], [motcua.key, motcua]]), subsystemsById: new Map([[1, hotich], [2, motcua]]),
-    members: [], keys: new Map([[hashApiKey(KEY), 2]]), grants, clientCerts: new Map(), revokedSerials: new Set(),
+    members: [], keys: new Map([[hashApiKey(KEY), 2]]), grants, clientCerts: new Map(), revokedSerials: new Set(), peers: new Map(), outbound: new Map(), foreignClients: new Map(),
   };
 }
 

@@ -1,0 +1,47 @@
+// `vamco peer …` and `vamco outbound …`: the other instances this platform exchanges with over
+// mutual TLS, and which local clients may call their services (docs/operator-guide.md, "Federation").
+import { Command } from 'commander';
+import * as reg from '../registry/index.js';
+import { VamcoError } from '../core/errors.js';
+import { loadOrCreateCa, loadOrIssuePeerCert } from '../pki/index.js';
+import { readText, type Out, type WithStore } from './pki-commands.js';
+
+export function registerFederationCommands(program: Command, withStore: WithStore, out: Out, actor: () => string): void {
+  const who = () => ({ actor: actor() });
+  const peer = program.command('peer').description('Other instances (provinces, ministries, the national platform) this platform exchanges with over mutual TLS');
+  peer.command('add <instance>').description('trust another instance: its gateway URL and its CA certificate (what "vamco ca export" printed there)')
+    .requiredOption('--url <url>', 'the peer\'s gateway over HTTPS, e.g. https://ndxp.example:8443')
+    .option('--ca <file>', 'the peer\'s CA certificate (PEM)')
+    .option('--fingerprint <sha256>', 'instead of --ca: the SHA-256 of the one certificate the peer presents when it calls')
+    .option('--cert <file>', 'this platform\'s certificate towards the peer (default: one the platform CA issues, naming this instance)')
+    .option('--key <file>', 'the key of --cert')
+    .action((instance: string, o: { url: string; ca?: string; fingerprint?: string; cert?: string; key?: string }) => withStore(async (ctx) => {
+      if (!!o.cert !== !!o.key) throw new VamcoError('VALIDATION_FAILED', 'Give --cert and --key together');
+      let clientCert: { cert: string; key: string };
+      if (o.cert && o.key) clientCert = { cert: readText(o.cert), key: readText(o.key) };
+      else {
+        const ca = await loadOrCreateCa(ctx.store, ctx.config.dataDir, { instance: ctx.config.instance, operatorName: ctx.config.operatorName });
+        const issued = await loadOrIssuePeerCert(ca, ctx.config.dataDir, { instance: ctx.config.instance, operatorName: ctx.config.operatorName });
+        if (!issued) throw new VamcoError('VALIDATION_FAILED', 'This node holds no key of the platform CA to issue the platform\'s certificate: run the command where the CA was created, or give --cert and --key');
+        clientCert = issued;
+      }
+      const p = await reg.addPeer(ctx, { instance, url: o.url, ca: o.ca ? readText(o.ca) : null, fingerprint: o.fingerprint ?? null, clientCert }, who());
+      out(`added\t${p.instance}\t${p.url}`);
+      out(`presents\t${p.clientCert?.subject}\tSHA-256 ${p.clientCert?.sha256}`);
+    }, { create: true }));
+  peer.command('list').description('one peer per line: instance, URL, how it is trusted').action(() => withStore(async (ctx) => {
+    for (const p of await reg.listPeers(ctx)) out(`${p.instance}\t${p.url}\t${p.ca ? `ca ${p.ca.subject} (SHA-256 ${p.ca.sha256})` : `pinned ${p.fingerprint}`}`);
+  }));
+  peer.command('remove <instance>').description('withdraw trust: calls to and from the peer are refused within a second').action((instance: string) => withStore(async (ctx) => {
+    await reg.removePeer(ctx, instance, who());
+  }));
+
+  const outbound = program.command('outbound').description('Which local clients may call which services of other instances (default deny)');
+  outbound.command('allow <service> <client>').description('let a local client subsystem (CLASS/MEMBER/SUB) call a foreign service (INSTANCE/CLASS/MEMBER/SUB/SERVICE)')
+    .action((service: string, client: string) => withStore(async (ctx) => { await reg.allowOutbound(ctx, { service, client }, who()); }));
+  outbound.command('deny <service> <client>').description('remove an outbound rule')
+    .action((service: string, client: string) => withStore(async (ctx) => { await reg.denyOutbound(ctx, { service, client }, who()); }));
+  outbound.command('list').description('one rule per line: foreign service and local client').action(() => withStore(async (ctx) => {
+    for (const r of await reg.listOutbound(ctx)) out(`${r.serviceId}\t${r.clientId}`);
+  }));
+}

@@ -1,0 +1,164 @@
+// Peers (issue 17): other instances this platform exchanges with over mutual TLS, the outbound
+// rules (which local client may call which foreign service: default deny) and the access rights
+// a provider here gives to clients of another instance. Each change is a registry change:
+// gateways see it with their next snapshot (VAMCO_SNAPSHOT_POLL, 250 ms by default).
+import { VamcoError } from '../core/errors.js';
+import { isValidPart, parseServiceId, parseSubsystemId, serviceId, subsystemId } from '../core/ids.js';
+import { sealContext, type Keyring } from '../secrets/index.js';
+import { caBundleView, checkClientCertificate, clientCertView, type CertificateView, type ClientCertificate } from '../backend-auth/index.js';
+import { readCertificate } from '../pki/x509.js';
+import { mutate, subsystemRow, type Actor, type RegistryCtx } from './registry.js';
+
+export interface PeerInput {
+  instance: string;
+  /** The peer's gateway over HTTPS (its /r1 and /federation/v1 live there). */
+  url: string;
+  /** The peer's CA certificate (what `vamco ca export` printed there); or `fingerprint`. */
+  ca?: string | null;
+  /** SHA-256 of the one peer certificate trusted (server and client), instead of a CA. */
+  fingerprint?: string | null;
+  /** This platform's certificate and key presented when calling the peer. */
+  clientCert: { cert: string; key: string };
+}
+
+export interface PeerView {
+  instance: string; url: string; ca: CertificateView | null; fingerprint: string | null;
+  /** The certificate this platform presents to the peer (never its key). */
+  clientCert: CertificateView | null; createdAt: string;
+}
+export interface OutboundView { id: number; serviceId: string; clientId: string; createdAt: string }
+export interface ForeignRightView { id: number; serviceId: string; clientId: string; createdAt: string }
+
+const now = () => new Date().toISOString();
+
+/** "A/GOV/M/SUB" or "A/GOV/M/SUB/svc": the instance and the rest, each part checked. */
+export function splitForeign(text: string, n: 4 | 5, what: string): { instance: string; rest: string } {
+  const p = String(text ?? '').trim().split('/');
+  if (p.length !== n || !p.every(isValidPart)) {
+    throw new VamcoError('INVALID_IDENTIFIER', `"${text}" is not a valid ${what} identifier: expected ${n} parts separated by "/" (the instance first)`);
+  }
+  return { instance: p[0], rest: p.slice(1).join('/') };
+}
+
+function checkPeerUrl(u: string): string {
+  let url: URL;
+  try { url = new URL(u); } catch { throw new VamcoError('VALIDATION_FAILED', `--url ${u} is not a URL`); }
+  if (url.protocol !== 'https:') throw new VamcoError('VALIDATION_FAILED', `--url ${u}: peers talk over mutual TLS only, give the peer gateway's https:// URL`);
+  if (url.search || url.hash || url.username) throw new VamcoError('VALIDATION_FAILED', `--url ${u}: give the gateway's base URL only`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+export const openPeerCert = (ring: Keyring, id: number, stored: string): ClientCertificate =>
+  JSON.parse(ring.open(stored, sealContext('federation_peers', 'client_cert', id))) as ClientCertificate;
+
+export async function addPeer(ctx: RegistryCtx, input: PeerInput, who: Actor): Promise<PeerView> {
+  if (!isValidPart(input.instance ?? '')) throw new VamcoError('INVALID_IDENTIFIER', `"${input.instance}" is not an instance identifier`);
+  if (input.instance === ctx.config.instance) throw new VamcoError('VALIDATION_FAILED', `${input.instance} is this platform's own instance`);
+  const url = checkPeerUrl(input.url);
+  if (!!input.ca === !!input.fingerprint) throw new VamcoError('VALIDATION_FAILED', 'Give either the peer\'s CA certificate (--ca) or the SHA-256 fingerprint of its certificate (--fingerprint)');
+  const ca = input.ca ? readCertificate(input.ca) : null;
+  const fingerprint = input.fingerprint ? input.fingerprint.replace(/:/g, '').toLowerCase() : null;
+  if (fingerprint !== null && !/^[0-9a-f]{64}$/.test(fingerprint)) throw new VamcoError('VALIDATION_FAILED', '--fingerprint must be a SHA-256 (64 hex digits, colons allowed)');
+  const cert = checkClientCertificate(input.clientCert.cert, input.clientCert.key);
+  const ring = await ctx.store.keyring();
+  const view: PeerView = { instance: input.instance, url, ca: ca ? certView(ca.pem) : null, fingerprint, clientCert: clientCertView(cert), createdAt: now() };
+  return mutate(ctx, who, 'peer.add', input.instance, async (trx) => {
+    const r = await trx.insertInto('federation_peers').values({ instance: input.instance, url, peer_ca: ca?.pem ?? null, fingerprint, client_cert: '', created_at: view.createdAt })
+      .returning('id').executeTakeFirstOrThrow();
+    await trx.updateTable('federation_peers').set({ client_cert: ring.seal(JSON.stringify(cert), sealContext('federation_peers', 'client_cert', Number(r.id))) }).where('id', '=', Number(r.id)).execute();
+    return { result: view, after: view };
+  });
+}
+
+const certView = (pem: string): CertificateView => caBundleView(pem)![0];
+
+export async function listPeers(ctx: RegistryCtx): Promise<PeerView[]> {
+  const rows = await ctx.store.db.selectFrom('federation_peers').selectAll().orderBy('instance').execute();
+  const ring = await ctx.store.keyring();
+  return rows.map((r) => ({
+    instance: r.instance, url: r.url, ca: r.peer_ca ? certView(r.peer_ca) : null, fingerprint: r.fingerprint,
+    clientCert: clientCertView(openPeerCert(ring, Number(r.id), r.client_cert)), createdAt: r.created_at,
+  }));
+}
+
+export async function getPeer(ctx: RegistryCtx, instance: string): Promise<PeerView> {
+  const p = (await listPeers(ctx)).find((x) => x.instance === instance);
+  if (!p) throw new VamcoError('NOT_FOUND', `${instance} is not a peer of this platform`);
+  return p;
+}
+
+/** Withdraws trust: calls to and from the peer are refused from the next snapshot on. */
+export async function removePeer(ctx: RegistryCtx, instance: string, who: Actor): Promise<void> {
+  const before = await getPeer(ctx, instance);
+  await mutate(ctx, who, 'peer.remove', instance, async (trx) => {
+    await trx.deleteFrom('federation_peers').where('instance', '=', instance).execute();
+    return { result: undefined, before };
+  });
+}
+
+// ---------- outbound rules ----------
+export async function allowOutbound(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<OutboundView> {
+  const f = splitForeign(input.service, 5, 'foreign service (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE)');
+  if (f.instance === ctx.config.instance) throw new VamcoError('VALIDATION_FAILED', `${input.service} is a service of this instance: local calls need an access right ("vamco access grant"), not an outbound rule`);
+  const client = await subsystemRow(ctx.store.db, input.client);
+  const clientId = subsystemId(parseSubsystemId(input.client));
+  const service = `${f.instance}/${serviceId(parseServiceId(f.rest))}`;
+  return mutate(ctx, who, 'outbound.allow', `${service} <- ${clientId}`, async (trx) => {
+    const createdAt = now();
+    const r = await trx.insertInto('federation_outbound').values({ service, client_subsystem_id: client.id, created_at: createdAt }).returning('id').executeTakeFirstOrThrow();
+    const view: OutboundView = { id: Number(r.id), serviceId: service, clientId, createdAt };
+    return { result: view, after: view };
+  });
+}
+
+export async function listOutbound(ctx: RegistryCtx): Promise<OutboundView[]> {
+  const rows = await ctx.store.db.selectFrom('federation_outbound as o').innerJoin('subsystems as s', 's.id', 'o.client_subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
+    .select(['o.id', 'o.service', 'o.created_at', 's.subsystem_code', 'm.member_class', 'm.member_code']).orderBy('o.id').execute();
+  return rows.map((r) => ({ id: Number(r.id), serviceId: r.service, clientId: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, createdAt: r.created_at }));
+}
+
+export async function denyOutbound(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<void> {
+  const clientId = subsystemId(parseSubsystemId(input.client));
+  const match = (await listOutbound(ctx)).find((o) => o.serviceId === input.service && o.clientId === clientId);
+  if (!match) throw new VamcoError('NOT_FOUND', `No outbound rule lets ${clientId} call ${input.service}`);
+  await mutate(ctx, who, 'outbound.deny', `${match.serviceId} <- ${clientId}`, async (trx) => {
+    await trx.deleteFrom('federation_outbound').where('id', '=', match.id).execute();
+    return { result: undefined, before: match };
+  });
+}
+
+// ---------- access rights of foreign clients ----------
+export const isForeignClient = (client: string): boolean => String(client ?? '').trim().split('/').length === 4;
+
+export async function grantForeign(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<ForeignRightView> {
+  const f = splitForeign(input.client, 4, 'foreign client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)');
+  if (f.instance === ctx.config.instance) throw new VamcoError('VALIDATION_FAILED', `${input.client} is of this instance: write a local client without its instance`);
+  const ref = parseServiceId(input.service);
+  const sub = await subsystemRow(ctx.store.db, subsystemId(ref));
+  const svc = await ctx.store.db.selectFrom('services').select('id').where('subsystem_id', '=', sub.id).where('service_code', '=', ref.serviceCode).executeTakeFirst();
+  if (!svc) throw new VamcoError('NOT_FOUND', `Service ${serviceId(ref)} is not registered`);
+  const client = `${f.instance}/${subsystemId(parseSubsystemId(f.rest))}`;
+  return mutate(ctx, who, 'access.grant', `${serviceId(ref)} -> ${client}`, async (trx) => {
+    const createdAt = now();
+    const r = await trx.insertInto('foreign_access_rights').values({ service_id: Number(svc.id), client, created_at: createdAt }).returning('id').executeTakeFirstOrThrow();
+    const view: ForeignRightView = { id: Number(r.id), serviceId: serviceId(ref), clientId: client, createdAt };
+    return { result: view, after: view };
+  });
+}
+
+export async function listForeignRights(ctx: RegistryCtx): Promise<ForeignRightView[]> {
+  const rows = await ctx.store.db.selectFrom('foreign_access_rights as a').innerJoin('services as v', 'v.id', 'a.service_id')
+    .innerJoin('subsystems as s', 's.id', 'v.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
+    .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code']).orderBy('a.id').execute();
+  return rows.map((r) => ({ id: Number(r.id), serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client, createdAt: r.created_at }));
+}
+
+export async function revokeForeign(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<void> {
+  const service = serviceId(parseServiceId(input.service));
+  const match = (await listForeignRights(ctx)).find((r) => r.serviceId === service && r.clientId === input.client.trim());
+  if (!match) throw new VamcoError('NOT_FOUND', 'No such access right');
+  await mutate(ctx, who, 'access.revoke', `${match.serviceId} -> ${match.clientId}`, async (trx) => {
+    await trx.deleteFrom('foreign_access_rights').where('id', '=', match.id).execute();
+    return { result: undefined, before: match };
+  });
+}
