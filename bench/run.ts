@@ -5,13 +5,13 @@
 //   BENCH_RATES=2000,500 BENCH_RATE_SECONDS=10 BENCH_WORKERS=1,2 BENCH_LOG_SECONDS=2
 //   BENCH_PROFILE=1 (Vamco runs under --cpu-prof; summaries in bench/results/profiles/)
 //   BENCH_COMPARE=DIR (another build's checkout, built: its Vamco runs as one more target, for A/B in one run)
-//   BENCH_SKIP=bare,eg,kong,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
+//   BENCH_SKIP=bare,eg,kong,tls,rate,log,idle (parts to leave out) VAMCO_BENCH_DATABASE_URL (log bench on PostgreSQL too)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, CLI, freePort, mustRun, start, waitHttp, which, sleep } from './lib/proc.js';
 import { wrk, type LoadResult } from './lib/wrk.js';
-import { startNginx, BODY } from './lib/nginx.js';
+import { startNginx, makeBenchCert, BODY } from './lib/nginx.js';
 import { startEg } from './lib/eg.js';
 import { startKongStyle, kongStyleAvailable } from './lib/kong-style.js';
 import { setupVamco, startVamco, countRecords, auditVerify, type Vamco, type VamcoSetup } from './lib/vamco.js';
@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   log(`bench: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, load ${loadAvg()}, tmp ${tmp}`);
   try {
-    const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length);
+    // HTTPS: nginx and the first Vamco serve the same certificate; wrk keeps its connections.
+    const cert = S.skip.has('tls') ? null : await makeBenchCert(path.join(tmp, 'tls'));
+    const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length, cert ? { port: await freePort(), ...cert } : undefined);
     stops.push(() => ng.stop());
     const targets: Target[] = [
       { name: 'backend direct (nginx return 200)', url: ng.backendUrl + '/item/1', headers: {}, pid: ng.proc.child.pid! },
@@ -132,15 +134,18 @@ async function main(): Promise<void> {
       targets.push({ name: 'express-gateway (key-auth, rate-limit)', url: eg.url, headers: eg.headers, pid: eg.proc.child.pid! });
     }
     const vamcos: Target[] = [];
+    const tlsTargets: Target[] = ng.tlsProxyUrl ? [{ name: 'nginx reverse proxy over TLS', url: ng.tlsProxyUrl + '/item/1', headers: {}, pid: ng.proc.child.pid! }] : [];
     for (const w of S.workers) {
       const setup = await setupVamco(path.join(tmp, `vamco-w${w}`), ng.backendUrl);
       const profDir = S.profile ? path.join(RESULTS, 'profiles', `w${w}`) : undefined;
       if (profDir) fs.rmSync(profDir, { recursive: true, force: true });
-      const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), workers: w, cpuProfDir: profDir });
+      const tls = cert && vamcos.length === 0 ? { port: await freePort(), ...cert } : undefined;
+      const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), workers: w, cpuProfDir: profDir, tls });
       stops.push(() => v.stop());
       const t: Target = { name: `Vamco full pipeline${w > 1 ? `, ${w} workers` : ''}`, url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };
       targets.push(t);
       vamcos.push(t);
+      if (v.tlsUrl) tlsTargets.push({ ...t, name: `Vamco full pipeline over TLS${w > 1 ? `, ${w} workers` : ''}`, url: v.tlsUrl });
       log(`bench: Vamco (${w} worker${w > 1 ? 's' : ''}) ready in ${v.readyMs} ms`);
     }
     if (S.compare) {
@@ -164,6 +169,8 @@ async function main(): Promise<void> {
         { name: 'Kong-style nginx+Lua (key-auth, rate-limit)', url: k.url, headers: k.headers, pid: k.proc.child.pid! });
     }
 
+    // Last, so the plain-HTTP rows keep their order; the TLS Vamco is the first Vamco's process.
+    targets.push(...(tlsTargets.length > 1 ? tlsTargets : []));
     const runs = new Map<string, LoadResult[]>();
     const complete = new Map<string, Completeness[]>();
     for (let round = 1; round <= S.rounds; round++) {
@@ -203,6 +210,8 @@ async function main(): Promise<void> {
     });
     // The proxy's nginx also serves the backend in its run: its own share is the difference.
     table[1].cpuUsPerReq = Math.max(0, table[1].cpuUsPerReq - table[0].cpuUsPerReq);
+    const nginxTlsRow = table.find((r) => r.target === 'nginx reverse proxy over TLS');
+    if (nginxTlsRow) nginxTlsRow.cpuUsPerReq = Math.max(0, nginxTlsRow.cpuUsPerReq - table[0].cpuUsPerReq);
     const byName = (prefix: string) => table.find((r) => r.target.startsWith(prefix));
     const nginxProxy = byName('nginx reverse proxy')!;
     const eg = byName('express-gateway');
@@ -227,6 +236,17 @@ async function main(): Promise<void> {
         // Issue 15's measure: Vamco's CPU µs per exchange over the bare Node proxy's (target <= 1.5).
         cpuUsVsBareNode: bare ? r2(table.find((r) => r.target === v.name)!.cpuUsPerReq / bare.cpuUsPerReq) : null,
       };
+    }
+
+    // HTTPS, keep-alive: Vamco over TLS against nginx over TLS, same certificate, same run.
+    const tlsRatios: Record<string, { vsNginxTls: number; cpuUsVsNginxTls: number }> = {};
+    if (nginxTlsRow) {
+      for (const row of table.filter((r) => r.target.startsWith('Vamco full pipeline over TLS'))) {
+        tlsRatios[row.target] = {
+          vsNginxTls: r2(median(row.rounds.map((r, i) => r.rps / runs.get(nginxTlsRow.target)![i].rps))),
+          cpuUsVsNginxTls: r2(row.cpuUsPerReq / Math.max(1, nginxTlsRow.cpuUsPerReq)),
+        };
+      }
     }
 
     const fixedRate: Record<string, unknown>[] = [];
@@ -292,7 +312,7 @@ async function main(): Promise<void> {
       settings: { ...S, skip: [...S.skip], tool: 'wrk', bodyBytes: Buffer.byteLength(BODY) },
       table: table.map(({ rounds: _r, ...row }) => row),
       rounds: Object.fromEntries(table.map((r) => [r.target, r.rounds])),
-      ratios, completeness: Object.fromEntries(complete), verify, fixedRate, fdatasync: fsyncFloor, logBench, idle, profiles,
+      ratios, tlsRatios, completeness: Object.fromEntries(complete), verify, fixedRate, fdatasync: fsyncFloor, logBench, idle, profiles,
       targets: {
         vsNginx: 0.3, vsExpressGateway: 5, vsKongStyle: 0.4, addedP50Ms: 0.5, addedP99Ms: 3, idleRssMb: 150, coldStartMs: 2000,
       },
@@ -350,13 +370,14 @@ function printReport(r: any): void {
     out.push(`${name}: ${x.vsNginx} × nginx proxy (target >= 0.30)${x.vsKongStyle !== null ? `, ${x.vsKongStyle} × Kong-style peer (target >= 0.40)` : ''}${x.vsExpressGateway !== null ? `, ${x.vsExpressGateway} × express-gateway (target >= 5)` : ''}; per CPU-second ${x.cpuVsNginx} × nginx${x.cpuVsKongStyle !== null ? `, ${x.cpuVsKongStyle} × Kong-style` : ''}${x.cpuVsExpressGateway !== null ? `, ${x.cpuVsExpressGateway} × express-gateway` : ''}`);
     if (x.vsBareNode !== null) out.push(`  vs the bare Node proxy: ${x.vsBareNode} × its req/s; CPU µs per exchange ${x.cpuUsVsBareNode} × its own (target <= 1.5)`);
   }
+  for (const [name, x] of Object.entries<any>(r.tlsRatios ?? {})) out.push(`${name}: ${x.vsNginxTls} × nginx over TLS (req/s); CPU µs per exchange ${x.cpuUsVsNginxTls} × nginx's own over TLS`);
   if (r.table.some((t: any) => t.target.startsWith('Kong-style'))) {
     out.push('Kong-style peer: key lookup, client match, per-client counter, key stripped; it logs nothing durably (no record, digest or chain per exchange), where every Vamco row commits a durable, hash-chained record of every exchange before answering it.');
   }
   for (const [name, cs] of Object.entries<Completeness[]>(r.completeness)) {
     const c = cs.reduce((a, b) => ({ answered: a.answered + b.answered, records: a.records + b.records, missing: a.missing + b.missing, extra: a.extra + b.extra }));
     const v = r.verify[name];
-    out.push(`${name}: answered ${c.answered}, logged ${c.records}, missing ${c.missing} (extra ${c.extra}: cut off by wrk's stop after commit); audit verify ${v.ok ? 'OK' : 'FAILED'} ${v.verifiedRecords} records = counted ${v.countedRecords}`);
+    out.push(`${name}: answered ${c.answered}, logged ${c.records}, missing ${c.missing} (extra ${c.extra}: cut off by wrk's stop after commit)${v ? `; audit verify ${v.ok ? 'OK' : 'FAILED'} ${v.verifiedRecords} records = counted ${v.countedRecords}` : ''}`);
   }
   for (const f of r.fixedRate ?? []) {
     out.push('', `Fixed rate ${f.rate} req/s for ${f.seconds} s (own paced client, latency from dispatch):`);

@@ -30,14 +30,19 @@ export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: 
   return { dataDir, key, env };
 }
 
-export interface Vamco { proc: Proc; url: string; headers: Record<string, string>; readyMs: number; stop(signal?: NodeJS.Signals): Promise<unknown> }
+export interface Vamco { proc: Proc; url: string; headers: Record<string, string>; readyMs: number; tlsUrl: string | null; stop(signal?: NodeJS.Signals): Promise<unknown> }
 
-export interface VamcoStartOptions { gatewayPort: number; adminPort: number; workers?: number; cpuProfDir?: string; instance?: string; cli?: string }
+export interface VamcoStartOptions {
+  gatewayPort: number; adminPort: number; workers?: number; cpuProfDir?: string; instance?: string; cli?: string;
+  /** The HTTPS listener too, with this certificate and key; without it HTTPS is off (no fixed port 8443 shared by the run's Vamcos). */
+  tls?: { port: number; certFile: string; keyFile: string };
+}
 
 export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<Vamco> {
   const env: Record<string, string> = {
     ...s.env, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: String(o.gatewayPort), VAMCO_ADMIN_PORT: String(o.adminPort),
     VAMCO_WORKERS: String(o.workers ?? 1),
+    ...(o.tls ? { VAMCO_GATEWAY_TLS_PORT: String(o.tls.port), VAMCO_TLS_CERT: o.tls.certFile, VAMCO_TLS_KEY: o.tls.keyFile } : { VAMCO_GATEWAY_TLS_PORT: 'off' }),
   };
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const proc = start('vamco', process.execPath, [...nodeArgs, o.cli ?? CLI, 'start', '--no-demo'], { env });
@@ -54,7 +59,8 @@ export async function startVamco(s: VamcoSetup, o: VamcoStartOptions): Promise<V
     await proc.stop();
     throw e;
   }
-  return { proc, url, headers, readyMs, stop: (sig) => proc.stop(sig) };
+  const tlsUrl = o.tls ? url.replace(base, `https://127.0.0.1:${o.tls.port}`) : null;
+  return { proc, url, headers, readyMs, tlsUrl, stop: (sig) => proc.stop(sig) };
 }
 
 /** Message-log records, read straight from the SQLite file (WAL readers do not block the writer). */
