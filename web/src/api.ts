@@ -57,6 +57,12 @@ export const qs = (o: Record<string, string | number | undefined | null>): strin
 };
 
 // ---- shapes of the admin API
+/** A backend credential as the server shows it: never its secrets. */
+export type BackendAuthView =
+  | { scheme: 'none'; budget: string | null }
+  | { scheme: 'static'; headers: string[]; budget: string | null }
+  | { scheme: 'oauth2'; tokenUrl: string; clientId: string; scope: string | null; clientAuth: 'basic' | 'body'; secretSet: true; budget: string | null }
+  | { scheme: 'signed'; user: string; template: Record<string, unknown>; secretSet: true; budget: string | null };
 export type Role = 'platform_admin' | 'agency_admin' | 'auditor';
 export interface User { id: number; username: string; displayName: string; role: Role; memberId: string | null; disabled: boolean; totpEnabled: boolean; mustChangePassword: boolean; lockedUntil: string | null; failedLogins: number; lastLoginAt: string | null; createdAt: string }
 export interface Principal { kind: string; actor: string; name: string; role: Role; memberId?: string }
@@ -66,7 +72,7 @@ export interface Member { id: string; memberClass: string; memberCode: string; n
 export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
 export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
 export interface CertificateInfo { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; sha256: string }
-export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null }
+export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null; backendAuth?: BackendAuthView | null }
 export interface AccessRight { id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
 export interface Key { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
 export interface AccessRequest { id: number; service: string; providerMember: string; client: string; clientMember: string; endpoint: { method: string; path: string } | null; reason: string; state: 'pending' | 'approved' | 'rejected' | 'withdrawn'; requestedBy: string; requestedAt: string; decidedBy: string | null; decidedAt: string | null; decisionNote: string | null; grantId: number | null }

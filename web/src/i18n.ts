@@ -3,6 +3,7 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { publicAdminEn, publicAdminVi } from './i18n-publicadmin';
 import { edocEn, edocVi } from './i18n-edoc';
+import { backendAuthVi, backendAuthEn } from './i18n-backend-auth';
 
 type Dict = Record<string, string>;
 
@@ -260,7 +261,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

@@ -6,6 +6,7 @@ import { IconPlus, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, idPath, patch, post, qs, type CertificateInfo, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../components/ui';
+import { BackendAuthCard } from '../components/BackendAuthCard';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { memberOf, useRole, useSession } from '../session';
@@ -247,10 +248,14 @@ export function ServiceDetailPage({ id }: { id: string }) {
               </Card>
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 5 }}>
+              <Stack>
               <Card withBorder radius="md">
                 <Title order={5} mb="xs">{t('services.howToCall')}</Title>
                 <CopyField value={curl} />
               </Card>
+              <BackendAuthCard key={JSON.stringify(s.backendAuth ?? null)} what={s.id} value={s.backendAuth ?? null} inheritable writable={writable}
+                onSave={async (backendAuth) => { await patch(`/services/${idPath(s.id)}`, { backendAuth }); await reload(); }} />
+              </Stack>
             </Grid.Col>
           </Grid>
         </Tabs.Panel>
