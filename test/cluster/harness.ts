@@ -62,6 +62,8 @@ export interface Cluster {
   restartNode(i: number, extra?: Record<string, string>): Promise<ClusterNode>;
   cli(args: string[], i?: number): Promise<{ code: number; stdout: string; stderr: string }>;
   registerExchange(backendUrl: string, o?: { rateLimit?: string; backendAuth?: reg.ServiceInput['backendAuth'] }): Promise<string>;
+  /** Waits until every running node serves the registry's current version (snapshot polling). */
+  registryLoaded(): Promise<void>;
   loggedIds(): Promise<Set<string>>;
   query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -204,6 +206,16 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         return (await reg.createKey(ctx, { subsystem: CLIENT }, who)).key;
       } finally {
         await store.close();
+      }
+    },
+    async registryLoaded() {
+      const [{ version }] = (await pool.query<{ version: number }>('select version from registry_state where id = 1')).rows;
+      for (const n of nodes) {
+        const deadline = Date.now() + 60_000;
+        while ((await (await fetch(`${n.gatewayUrl}/readyz`)).json() as { registryVersion: number }).registryVersion < Number(version)) {
+          if (Date.now() > deadline) throw new Error(`node ${n.index} did not load registry version ${version}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
     },
     async loggedIds() {

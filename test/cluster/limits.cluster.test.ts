@@ -22,14 +22,7 @@ describe('rate limits across nodes', () => {
       return r.status;
     };
     // Both nodes must know the service before the burst (snapshot polling).
-    const [{ version }] = await c.query<{ version: number }>('select version from registry_state where id = 1');
-    for (const n of c.nodes) {
-      const deadline = Date.now() + 60_000;
-      while ((await (await fetch(`${n.gatewayUrl}/readyz`)).json() as { registryVersion: number }).registryVersion < Number(version)) {
-        if (Date.now() > deadline) throw new Error(`node ${n.index} did not load registry version ${version}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await c.registryLoaded();
     const before = backend.seen.length;
     // 40 through nginx (round robin over both nodes), 20 straight to each node, all at once.
     const statuses = await Promise.all([
@@ -56,14 +49,7 @@ describe('rate limits across nodes', () => {
     c = await startCluster({ nodes: 2, redis: true });
     // No rate limit to speak of: only the budget towards the upstream can refuse.
     const key = await c.registerExchange(backend.url, { backendAuth: { scheme: 'none', budget: '12/h' } });
-    const [{ version }] = await c.query<{ version: number }>('select version from registry_state where id = 1');
-    for (const n of c.nodes) {
-      const deadline = Date.now() + 60_000;
-      while ((await (await fetch(`${n.gatewayUrl}/readyz`)).json() as { registryVersion: number }).registryVersion < Number(version)) {
-        if (Date.now() > deadline) throw new Error(`node ${n.index} did not load registry version ${version}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await c.registryLoaded();
     const call = async (base: string) => {
       const r = await fetch(`${base}/r1/DEV/${SERVICE}/b`, { headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key } });
       const body = await r.text();
