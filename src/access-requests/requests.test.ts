@@ -143,7 +143,7 @@ describe.each(testEngines())('access request rules on %s', (engine) => {
     await expect(ask({ client: 'COM/A/sys' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(ask({ client: 'GOV/A/other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(ask({ service: 'GOV/A/sys/svc' })).rejects.toMatchObject({ code: 'CONFLICT', extra: { reason: 'request_own_agency' } });
-    await expect(getRequest(ctx, 999_999)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(getRequest(ctx, 999_999)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Access request 999999 does not exist' });
     expect(trail).toEqual([]);
   });
 
@@ -153,7 +153,7 @@ describe.each(testEngines())('access request rules on %s', (engine) => {
     await ask({ endpoint: { method: 'POST', path: '/x' } });
     await ask({ endpoint: { method: 'GET', path: '/y' } });
     await ask({ client: 'GOV/C/sys' });
-    await expect(ask()).rejects.toMatchObject({ code: 'ALREADY_EXISTS', extra: { requestId: whole.id, reason: 'request_pending', params: { id: whole.id } } });
+    await expect(ask()).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: `Request ${whole.id} for the same access is already pending`, extra: { requestId: whole.id, reason: 'request_pending', params: { id: whole.id } } });
     await expect(ask({ endpoint: { method: 'get', path: '/x' } })).rejects.toMatchObject({ code: 'ALREADY_EXISTS', extra: { requestId: ep.id } });
     // Once decided, the same access may be asked again.
     await rejectRequest(ctx, whole.id, null, provider);
@@ -168,8 +168,11 @@ describe.each(testEngines())('access request rules on %s', (engine) => {
     expect(ok).toEqual({ ...r, state: 'approved', decidedBy: 'user:b-admin', decidedAt: '2026-03-04T05:06:07.000Z', decisionNote: 'Đồng ý', grantId: 101 });
     expect(await getRequest(ctx, r.id)).toEqual(ok);
     expect(trail).toEqual([{ actor: 'user:b-admin', action: 'access_request.approve', target: `access-request:${r.id}`, address: null, before: { state: 'pending' }, after: { state: 'approved', note: 'Đồng ý', grantId: 101 } }]);
-    await expect(approveRequest(ctx, r.id, null, provider)).rejects.toMatchObject({ code: 'CONFLICT', extra: { reason: 'request_not_pending', params: { id: r.id, state: 'approved' } } });
-    await expect(withdrawRequest(ctx, r.id, asker)).rejects.toMatchObject({ code: 'CONFLICT', extra: { reason: 'request_not_pending', params: { id: r.id, state: 'approved' } } });
+    // The English detail says it too, for API clients that do not read the reason.
+    const notPending = { code: 'CONFLICT', message: `Access request ${r.id} is approved, not pending`, extra: { reason: 'request_not_pending', params: { id: r.id, state: 'approved' } } };
+    await expect(approveRequest(ctx, r.id, null, provider)).rejects.toMatchObject(notPending);
+    await expect(withdrawRequest(ctx, r.id, asker)).rejects.toMatchObject(notPending);
+    await expect(rejectRequest(ctx, r.id, null, provider)).rejects.toMatchObject(notPending);
     expect(grants).toHaveLength(1);
   });
 
@@ -187,7 +190,7 @@ describe.each(testEngines())('access request rules on %s', (engine) => {
     const r = await ask();
     // The withdrawal lands while the grant is being made.
     grantHook = async () => { await withdrawRequest(ctx, r.id, asker); return { id: 77 }; };
-    await expect(approveRequest(ctx, r.id, null, provider)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(approveRequest(ctx, r.id, null, provider)).rejects.toMatchObject({ code: 'CONFLICT', message: `Access request ${r.id} is no longer pending` });
     expect(revoked).toEqual([77]);
     expect((await getRequest(ctx, r.id)).state).toBe('withdrawn');
     // A right that existed before the approval is not this approval's to take back.
@@ -206,6 +209,11 @@ describe.each(testEngines())('access request rules on %s', (engine) => {
     expect(await rejectRequest(ctx, b.id, 42, provider)).toMatchObject({ state: 'rejected', decisionNote: null });
     await expect(rejectRequest(ctx, c.id, 'x'.repeat(2001), provider)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/at most 2000/) });
     expect((await rejectRequest(ctx, c.id, 'x'.repeat(2000), provider)).decisionNote).toHaveLength(2000);
+    expect(trail.map((e) => [e.action, e.target, e.after])).toEqual([
+      ['access_request.reject', `access-request:${a.id}`, { state: 'rejected', note: null, grantId: null }],
+      ['access_request.reject', `access-request:${b.id}`, { state: 'rejected', note: null, grantId: null }],
+      ['access_request.reject', `access-request:${c.id}`, { state: 'rejected', note: 'x'.repeat(2000), grantId: null }],
+    ]);
     const d = await ask();
     trail = [];
     expect(await withdrawRequest(ctx, d.id, asker)).toMatchObject({ state: 'withdrawn', decidedBy: 'user:a-admin', decisionNote: null, grantId: null });
