@@ -2,21 +2,26 @@
 // (issue 14): a notice that it went through, a dialog before anything is deleted or revoked that
 // names the object and says what goes with it, and renaming members and systems and editing a
 // service's timeouts; each checked against what the server then holds and its admin trail.
+// And finding things: search on members and services, filters on the admin trail, and the
+// filtered message log and trail downloaded as CSV and JSON Lines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBackend, type TestBackend } from './helpers/backend.js';
 import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 const H59 = '000.00.00.H59';
 const H60 = '000.00.00.H60';
+const SERVICE = `GOV/${H59}/hotich/khaisinh`;
 
 // Chromium is a prerequisite (.ci/run installs it): without it these tests fail, never skip.
 describe('console: notices, confirmations and edits', () => {
   let cp: ConsolePlatform;
+  let backend: TestBackend;
   let browser: Browser;
   let page: Page;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
@@ -42,6 +47,23 @@ describe('console: notices, confirmations and edits', () => {
       expect((await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: code, name })).status).toBe(201);
       expect((await admin('POST', '/api/v1/subsystems', { id: `GOV/${code}/${sub}`, name: sub })).status).toBe(201);
     }
+    // A service with traffic: two calls through the gateway, in the message log.
+    backend = await startBackend();
+    const inst = cp.platform.instance;
+    expect((await admin('POST', '/api/v1/services', { id: SERVICE, url: backend.url + '/api' })).status).toBe(201);
+    expect((await admin('POST', '/api/v1/access-rights', { service: SERVICE, client: `GOV/${H60}/motcua` })).status).toBe(201);
+    const key = (await admin('POST', '/api/v1/keys', { subsystem: `GOV/${H60}/motcua`, label: 'một cửa' })).body.key as string;
+    for (const id of ['41', '42']) {
+      let status = 0;
+      for (const deadline = Date.now() + 60_000; status !== 200 && Date.now() < deadline;) {
+        const r = await fetch(`${cp.gatewayUrl}/r1/${inst}/${SERVICE}/records/${id}`, { headers: { 'X-Road-Client': `${inst}/GOV/${H60}/motcua`, 'X-API-Key': key } });
+        status = r.status;
+        await r.arrayBuffer();
+        if (status !== 200) await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(status).toBe(200);
+    }
+    await cp.platform.messageLog.flush();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
     await firstAdminLogin(page, cp);
@@ -50,6 +72,7 @@ describe('console: notices, confirmations and edits', () => {
   afterAll(async () => {
     await browser?.close();
     await cp?.stop();
+    await backend?.close();
   });
 
   for (const lang of ['vi', 'en'] as const) {
@@ -171,6 +194,54 @@ describe('console: notices, confirmations and edits', () => {
       const keys = (await admin('GET', `/api/v1/keys?subsystem=${client.replace(/\//g, ':')}`)).body.items as { id: number; revokedAt: string | null }[];
       expect(keys.find((k) => k.id === key.id)?.revokedAt).toBeTruthy();
       await shot(`revoke-key-notice-${lang}`);
+    });
+
+    it(`finds members and services by search, filters the trail, and downloads the filtered trail and message log (${lang})`, async () => {
+      await setLang(lang);
+      // Services: by any part of the id, URL or an endpoint; nothing matching says so.
+      await admin('POST', '/api/v1/services', { id: `GOV/${H60}/motcua/hoso-${lang}`, url: 'http://127.0.0.1:9/api' });
+      await page.goto(cp.url + '/services');
+      await tid(`service-${SERVICE}`).waitFor();
+      await tid('services-search').fill('KHAISINH');
+      await expect.poll(() => page.locator('[data-testid^="service-GOV/"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), { timeout: 30_000 }).toEqual([`service-${SERVICE}`]);
+      await tid('services-search').fill('không-có-dịch-vụ-này');
+      await page.getByText(lang === 'vi' ? 'Không có mục nào khớp' : 'Nothing matches').waitFor();
+
+      // Members: without tone marks or case ("tan phu" finds "Tân Phú").
+      await page.goto(cp.url + '/members');
+      await tid(`member-GOV/${H59}`).waitFor();
+      await tid('members-search').fill('tan phu');
+      await expect.poll(() => page.locator('[data-testid^="member-GOV/"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), { timeout: 30_000 }).toEqual([`member-GOV/${H60}`]);
+
+      // The trail: member actions about H59 only, then the same view as CSV.
+      await page.goto(cp.url + '/trail');
+      await tid('trail-search').fill(H59);
+      await tid('trail-group').click();
+      await page.getByRole('option', { name: lang === 'vi' ? 'Thành viên' : 'Members', exact: true }).click();
+      await tid('trail-submit').click();
+      const expected = (await admin('GET', `/api/v1/admin-trail?action=member&q=${encodeURIComponent(H59)}&limit=1000`)).body.items as { seq: number; action: string; target: string }[];
+      expect(expected.length).toBeGreaterThanOrEqual(1); // added (and renamed, after the rename test)
+      await expect.poll(() => tid('trail-row').count(), { timeout: 30_000 }).toBe(expected.length);
+      const [csvDl] = await Promise.all([page.waitForEvent('download'), tid('trail-export-csv').click()]);
+      expect(csvDl.suggestedFilename()).toMatch(/^vamco-admin-trail-.*\.csv$/);
+      const csv = fs.readFileSync((await csvDl.path())!, 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+      expect(csv[0]).toBe('seq,at,actor,action,target,address,before,after');
+      expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(expected.map((e) => e.seq));
+      for (const l of csv.slice(1)) expect([l.split(',')[3].split('.')[0], l.split(',')[4]]).toEqual(['member', `GOV/${H59}`]);
+
+      // The message log: one service's calls, as JSON Lines, the same records the server finds.
+      await page.goto(cp.url + '/messages');
+      await page.getByLabel(lang === 'vi' ? 'Dịch vụ' : 'Service', { exact: true }).fill(`${cp.platform.instance}/${SERVICE}`);
+      await tid('search').click();
+      await expect.poll(() => page.locator('[data-testid="message-row"]').count(), { timeout: 30_000 }).toBe(2);
+      const [jsonDl] = await Promise.all([page.waitForEvent('download'), tid('messages-export-jsonl').click()]);
+      expect(jsonDl.suggestedFilename()).toMatch(/^vamco-messages-.*\.jsonl$/);
+      const records = fs.readFileSync((await jsonDl.path())!, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { service: string; path: string; status: number; messageId: string });
+      const server = (await admin('GET', `/api/v1/messages?service=${encodeURIComponent(`${cp.platform.instance}/${SERVICE}`)}`)).body.items as { messageId: string }[];
+      expect(records.map((r) => r.messageId)).toEqual(server.map((r) => r.messageId));
+      expect(records.map((r) => [r.service, r.status])).toEqual(server.map(() => [`${cp.platform.instance}/${SERVICE}`, 200]));
+      expect(records.map((r) => r.path.replace(/^.*\/records\//, '')).sort()).toEqual(['41', '42']);
+      await shot(`messages-export-${lang}`);
     });
   }
 });

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { VamcoError } from '../core/index.js';
 import type { Engine, Schema, Store } from '../store/index.js';
-import { GENESIS, adminFields, hashAdmin } from './chain.js';
+import { GENESIS, adminFields, hashAdmin, isoTime } from './chain.js';
 import type { AdminAction, AdminTrailItem } from './types.js';
 
 // Distinct from the migrator's lock (727274).
@@ -29,7 +29,16 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-export async function listAdminTrail(store: Store, q: { limit?: number; before?: number; actor?: string }): Promise<{ items: AdminTrailItem[]; nextBefore: number | null }> {
+export interface TrailQuery {
+  limit?: number; before?: number; actor?: string;
+  /** An action or a group of them: "member" finds member.add, member.update, member.remove. */
+  action?: string;
+  /** Text the target or the actor contains (case-insensitive for Latin letters). */
+  q?: string;
+  from?: string; to?: string;
+}
+
+export async function listAdminTrail(store: Store, q: TrailQuery): Promise<{ items: AdminTrailItem[]; nextBefore: number | null }> {
   const limit = q.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VamcoError('BAD_REQUEST', 'limit must be an integer from 1 to 1000');
   if (q.before !== undefined && !Number.isInteger(q.before)) throw new VamcoError('BAD_REQUEST', 'before must be an integer');
@@ -38,6 +47,20 @@ export async function listAdminTrail(store: Store, q: { limit?: number; before?:
     .orderBy('seq', 'desc').limit(limit + 1);
   if (q.before !== undefined) query = query.where('seq', '<', q.before);
   if (q.actor !== undefined) query = query.where('actor', '=', q.actor);
+  if (q.action) {
+    const group = q.action;
+    query = query.where((eb) => eb.or([eb('action', '=', group), eb(sql<string>`substr(action, 1, ${group.length + 1})`, '=', group + '.')]));
+  }
+  if (q.q) {
+    // LIKE with its wildcards escaped: the text is matched as typed.
+    const pattern = `%${q.q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    query = query.where((eb) => eb.or([
+      eb(sql<string>`lower(target)`, 'like', sql<string>`${pattern} escape '\\'`),
+      eb(sql<string>`lower(actor)`, 'like', sql<string>`${pattern} escape '\\'`),
+    ]));
+  }
+  if (q.from !== undefined) query = query.where('at', '>=', isoTime(q.from, 'from'));
+  if (q.to !== undefined) query = query.where('at', '<', isoTime(q.to, 'to'));
   const rows = await query.execute();
   const more = rows.length > limit;
   const items = rows.slice(0, limit).map((r) => ({

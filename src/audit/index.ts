@@ -5,9 +5,10 @@ export type {
 } from './types.js';
 export { loadOrCreateNodeKey, readNodeKeyFile } from './node-key.js';
 export { MessageLog } from './message-log.js';
-export { recordAdminAction, listAdminTrail } from './admin-trail.js';
+export { recordAdminAction, listAdminTrail, type TrailQuery } from './admin-trail.js';
 export { verifyStore } from './verify.js';
 export { exportLog, verifyExportFile } from './export-file.js';
 export { takeAnchor, readAnchorFile, checkAnchor, type Anchor } from './anchor.js';
 export { checkpointAdminHead } from './checkpoints.js';
 export { searchMessages, getMessage } from './search.js';
+export { exportMessages, exportAdminTrail, csvField, EXPORT_MAX_ROWS, type TableFormat } from './table-export.js';

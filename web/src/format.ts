@@ -30,3 +30,12 @@ export function isoToLocalInput(iso: string): string {
 }
 
 export const nfc = (s: string): string => s.normalize('NFC').trim();
+
+/** Folds case and Vietnamese tone marks: "so tu phap" finds "Sở Tư pháp". */
+const fold = (s: string): string => s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+
+/** Whether any of the fields contains the typed text (ignoring case and tone marks); empty text matches all. */
+export function matches(query: string, ...fields: (string | null | undefined)[]): boolean {
+  const q = fold(query.trim());
+  return !q || fields.some((f) => f != null && fold(f).includes(q));
+}

@@ -1,7 +1,8 @@
 // Message log and admin trail for auditors and administrators.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { searchMessages, getMessage, verifyStore, listAdminTrail, type MessageQuery } from '../../audit/index.js';
+import { Readable } from 'node:stream';
+import { searchMessages, getMessage, verifyStore, listAdminTrail, exportMessages, exportAdminTrail, type MessageQuery, type TableFormat, type TrailQuery } from '../../audit/index.js';
 import { VamcoError } from '../../core/errors.js';
 import { authorize, visibleMember } from '../principal.js';
 import { intParam } from '../params.js';
@@ -35,11 +36,44 @@ export const auditRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
     if (req.principal!.role === 'agency_admin') throw new VamcoError('FORBIDDEN', 'Verifying the whole log is for platform administrators and auditors');
     return verifyStore(deps.store);
   });
-  app.get<{ Querystring: { limit?: number; before?: number; actor?: string } }>('/admin-trail', {
-    schema: { tags: ['audit'], querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer()), actor: Type.Optional(Type.String()) }) },
-  }, async (req) => {
-    authorize(req, 'read');
+  const TrailFilter = {
+    actor: Type.Optional(Type.String()), action: Type.Optional(Type.String({ maxLength: 100 })), q: Type.Optional(Type.String({ maxLength: 200 })),
+    from: Type.Optional(Type.String()), to: Type.Optional(Type.String()),
+  };
+  const trailReader = (req: { principal?: { role: string } }) => {
+    authorize(req as never, 'read');
     if (req.principal!.role === 'agency_admin') throw new VamcoError('FORBIDDEN', 'The admin trail is for platform administrators and auditors');
+  };
+  app.get<{ Querystring: TrailQuery }>('/admin-trail', {
+    schema: { tags: ['audit'], summary: 'The admin trail (newest first), filtered by actor, action (or its group), text in target or actor, and time', querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer()), ...TrailFilter }) },
+  }, async (req) => {
+    trailReader(req);
     return listAdminTrail(deps.store, req.query);
+  });
+
+  // Filtered views as files: CSV (spreadsheets) or JSON Lines (tools). Streamed page by page.
+  const Format = Type.Union([Type.Literal('csv'), Type.Literal('jsonl')]);
+  const download = (reply: FastifyReply, name: string, format: TableFormat, body: AsyncIterable<string>) => {
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    return reply
+      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="vamco-${name}-${stamp}.${format}"`)
+      .header('cache-control', 'no-store')
+      .send(Readable.from(body));
+  };
+  app.get<{ Querystring: Omit<MessageQuery, 'limit' | 'cursor'> & { format: TableFormat } }>('/messages/export', {
+    schema: { tags: ['audit'], summary: 'The message-log records a search finds, as CSV or JSON Lines (at most 100,000)', querystring: Type.Composite([Type.Omit(Q, ['limit', 'cursor']), Type.Object({ format: Format })]) },
+  }, async (req, reply) => {
+    authorize(req, 'read');
+    const member = visibleMember(req);
+    const { format, ...q } = req.query;
+    return download(reply, 'messages', format, await exportMessages(deps.store, { ...q, member: member ? `${deps.config.instance}/${member}` : undefined }, format));
+  });
+  app.get<{ Querystring: Omit<TrailQuery, 'limit' | 'before'> & { format: TableFormat } }>('/admin-trail/export', {
+    schema: { tags: ['audit'], summary: 'The admin-trail entries a filter finds, as CSV or JSON Lines (at most 100,000)', querystring: Type.Object({ ...TrailFilter, format: Format }) },
+  }, async (req, reply) => {
+    trailReader(req);
+    const { format, ...q } = req.query;
+    return download(reply, 'admin-trail', format, await exportAdminTrail(deps.store, q, format));
   });
 };

@@ -2,10 +2,10 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { Alert, Button, Code, CopyButton, Group, Loader, Modal, Paper, Stack, Text, ThemeIcon, Title, Tooltip, ActionIcon } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconCheck, IconCopy, IconInbox, IconLock, IconMapSearch } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCheck, IconCopy, IconDownload, IconInbox, IconLock, IconMapSearch } from '@tabler/icons-react';
 import { navigate } from '../router';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../api';
+import { ApiError, qs } from '../api';
 import i18n from '../i18n';
 
 /**
@@ -195,6 +195,19 @@ export function ConfirmButton({ label, question, details, onConfirm, color = 're
         </Stack>
       </Modal>
     </>
+  );
+}
+
+/** Download links for the filtered view a list shows: CSV (spreadsheets) and JSON Lines (tools). */
+export function ExportButtons({ path, query, testId }: { path: string; query: Record<string, string | number | undefined | null>; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group gap={4} wrap="nowrap">
+      {(['csv', 'jsonl'] as const).map((format) => (
+        <Button key={format} component="a" href={'/api/v1' + path + qs({ ...query, format })} download variant="default" size="sm" leftSection={<IconDownload size={16} />}
+          title={t('common.exportHint')} data-testid={`${testId}-${format}`}>{t(`common.export_${format}`)}</Button>
+      ))}
+    </Group>
   );
 }
 

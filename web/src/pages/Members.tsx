@@ -1,11 +1,11 @@
 // Members (agencies) and their information systems (subsystems).
 import { useState } from 'react';
 import { Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, idPath, patch, post, type List, type Member, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
-import { dateTime, nfc } from '../format';
+import { dateTime, matches, nfc } from '../format';
 import { useRole, useSession } from '../session';
 
 /** Quyết định 20/2020/QĐ-TTg: V1V2V3.Z1Z2.Y1Y2.MX1X2 (the server's AGENCY_CODE). */
@@ -22,10 +22,18 @@ export function MembersPage() {
   const [addSub, setAddSub] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<{ kind: 'member' | 'subsystem'; id: string; name: string } | null>(null);
   const act = useAction();
+  const [query, setQuery] = useState('');
+  // A member shows when it or one of its systems matches; of a matching member, every system.
+  const shown = (data?.members ?? []).flatMap((m) => {
+    const all = data!.subsystems.filter((s) => s.memberId === m.id);
+    const subs = matches(query, m.name, m.id) ? all : all.filter((s) => matches(query, s.id, s.name));
+    return matches(query, m.name, m.id) || subs.length ? [{ m, subs, all }] : [];
+  });
 
   return (
     <>
       <PageHeader title={t('members.title')}>
+        <TextInput aria-label={t('members.search')} placeholder={t('members.search')} leftSection={<IconSearch size={16} />} value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={280} data-testid="members-search" />
         {isAdmin && <Button leftSection={<IconPlus size={16} />} onClick={() => setAddMember(true)} data-testid="add-member">{t('members.add')}</Button>}
         {!isAdmin && myMember && <Button leftSection={<IconPlus size={16} />} onClick={() => setAddSub(myMember)} data-testid="add-subsystem">{t('members.addSubsystem')}</Button>}
       </PageHeader>
@@ -33,8 +41,8 @@ export function MembersPage() {
       {loading && !data && <Loading />}
       {data && data.members.length === 0 && <EmptyState action={isAdmin && <Button onClick={() => setAddMember(true)}>{t('members.add')}</Button>}>{t('members.empty')}</EmptyState>}
       <Stack>
-        {data?.members.map((m) => {
-          const subs = data.subsystems.filter((s) => s.memberId === m.id);
+        {data && data.members.length > 0 && shown.length === 0 && <EmptyState>{t('common.noMatch', { q: query.trim() })}</EmptyState>}
+        {shown.map(({ m, subs, all }) => {
           return (
             <Card withBorder radius="md" key={m.id} data-testid={`member-${m.id}`}>
               <Group justify="space-between" mb="xs">
@@ -48,7 +56,7 @@ export function MembersPage() {
                 <Group gap="xs">
                   {canWrite(m.id) && <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={() => setAddSub(m.id)}>{t('members.addSubsystem')}</Button>}
                   {isAdmin && <Button size="xs" variant="default" onClick={() => setRenaming({ kind: 'member', id: m.id, name: m.name })} data-testid={`rename-${m.id}`}>{t('common.rename')}</Button>}
-                  {isAdmin && <ConfirmButton label={t('common.delete')} testId={`delete-${m.id}`} question={t('members.confirmDelete', { name: m.name, id: m.id })} details={t('members.deleteDetails', { count: subs.length })}
+                  {isAdmin && <ConfirmButton label={t('common.delete')} testId={`delete-${m.id}`} question={t('members.confirmDelete', { name: m.name, id: m.id })} details={t('members.deleteDetails', { count: all.length })}
                     onConfirm={() => void act.run(async () => { await del(`/members/${idPath(m.id)}`); await reload(); }, t('notice.deleted', { what: m.name }))} />}
                 </Group>
               </Group>

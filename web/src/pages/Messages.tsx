@@ -5,7 +5,7 @@ import { DateTimeField } from '../components/DateField';
 import { IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, post, qs, type Message, type VerifyResult } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useAction } from '../components/ui';
+import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime, localInputToIso, num } from '../format';
 import { useRole } from '../session';
 
@@ -23,10 +23,13 @@ export function MessagesPage() {
   const [result, setResult] = useState<VerifyResult | null>(null);
   const [elapsed, setElapsed] = useState(0);
 
+  const filter = () => ({ from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim() });
+  // The export takes the filter of the list on screen (the last search), not fields typed since.
+  const [shown, setShown] = useState<ReturnType<typeof filter>>({ from: undefined, to: undefined, client: '', service: '', status: '', messageId: '' });
   const load = (more: boolean) => search.run(async () => {
-    const r = await get<{ items: Message[]; nextCursor: string | null }>('/messages' + qs({
-      from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim(), limit: 50, cursor: more ? cursor : undefined,
-    }));
+    const q = more ? shown : filter();
+    const r = await get<{ items: Message[]; nextCursor: string | null }>('/messages' + qs({ ...q, limit: 50, cursor: more ? cursor : undefined }));
+    setShown(q);
     setItems((prev) => (more && prev ? [...prev, ...r.items] : r.items));
     setCursor(r.nextCursor);
   });
@@ -43,6 +46,7 @@ export function MessagesPage() {
   return (
     <>
       <PageHeader title={t('messages.title')}>
+        <ExportButtons path="/messages/export" query={shown} testId="messages-export" />
         {role !== 'agency_admin' && <Button leftSection={<IconShieldCheck size={16} />} variant="light" loading={verify.busy} data-testid="verify" onClick={() => { setResult(null); void verify.run(async () => setResult(await post<VerifyResult>('/audit/verify'))); }}>{t('messages.verify')}</Button>}
       </PageHeader>
       {verify.busy && (

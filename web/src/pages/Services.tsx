@@ -2,12 +2,12 @@
 // settings, endpoints, rendered documentation and a ready curl.
 import { useState } from 'react';
 import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { IconPlus, IconUpload } from '@tabler/icons-react';
+import { IconPlus, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, idPath, patch, post, qs, type CertificateInfo, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../components/ui';
 import { BackendAuthCard } from '../components/BackendAuthCard';
-import { dateTime } from '../format';
+import { dateTime, matches } from '../format';
 import { navigate } from '../router';
 import { memberOf, useRole, useSession } from '../session';
 
@@ -25,23 +25,27 @@ export function ServicesPage() {
   const [mine, setMine] = useState(role === 'agency_admin' ? 'mine' : 'all');
   const { data, error, loading, reload } = useLoad(() => get<List<Service>>('/services' + qs({ member: mine === 'mine' ? member : undefined })), [mine]);
   const [adding, setAdding] = useState(false);
+  const [query, setQuery] = useState('');
   const canAdd = isAdmin || role === 'agency_admin';
+  const shown = (data?.items ?? []).filter((s) => matches(query, s.id, s.url, ...s.endpoints.map((e) => e.path)));
   return (
     <>
       <PageHeader title={t('services.title')}>
+        <TextInput aria-label={t('services.search')} placeholder={t('services.search')} leftSection={<IconSearch size={16} />} value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={240} mt={role === 'agency_admin' ? 24 : 0} data-testid="services-search" />
         {role === 'agency_admin' && <Select size="sm" label={t('services.show')} value={mine} onChange={(v) => setMine(v ?? 'all')} allowDeselect={false} data={[{ value: 'mine', label: member ?? '' }, { value: 'all', label: t('common.all') }]} w={200} />}
         {canAdd && <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-service">{t('services.add')}</Button>}
       </PageHeader>
       <ErrorAlert error={error} />
       {loading && !data && <Loading />}
       {data && data.items.length === 0 && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t('services.empty')}</EmptyState>}
-      {data && data.items.length > 0 && (
+      {data && data.items.length > 0 && shown.length === 0 && <EmptyState>{t('common.noMatch', { q: query.trim() })}</EmptyState>}
+      {shown.length > 0 && (
         <Card withBorder radius="md" p={0}>
           <Table.ScrollContainer minWidth={700}>
             <Table highlightOnHover verticalSpacing="sm">
               <Table.Thead><Table.Tr><Table.Th>{t('access.service')}</Table.Th><Table.Th>{t('services.url')}</Table.Th><Table.Th>{t('services.endpoints')}</Table.Th><Table.Th>{t('services.rateLimit')}</Table.Th><Table.Th>{t('common.created')}</Table.Th></Table.Tr></Table.Thead>
               <Table.Tbody>
-                {data.items.map((s) => (
+                {shown.map((s) => (
                   <Table.Tr key={s.id} {...openRow(() => navigate(`/services/${encodeURIComponent(s.id)}`))} data-testid={`service-${s.id}`}>
                     <Table.Td><Anchor ff="monospace" size="sm" {...linkTo(`/services/${encodeURIComponent(s.id)}`)}>{s.id}</Anchor></Table.Td>
                     <Table.Td><Text size="sm" c="dimmed" truncate maw={280}>{s.url}</Text></Table.Td>

@@ -1,10 +1,10 @@
 // The admin trail: who did what, when, from where, with before/after.
 import { Fragment, useEffect, useState } from 'react';
-import { Button, Card, Code, Group, SimpleGrid, Table, Text } from '@mantine/core';
+import { Button, Card, Code, Group, Select, SimpleGrid, Table, Text, TextInput } from '@mantine/core';
 import { IconChevronDown, IconChevronRight } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, qs, type TrailItem } from '../api';
-import { EmptyState, ErrorAlert, Loading, PageHeader, openRow, useAction } from '../components/ui';
+import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime } from '../format';
 
 const json = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v, null, 2));
@@ -22,14 +22,23 @@ export function actorLabel(t: T, actor: string): string {
   return t(`trailActor.${kind}`, { name: shown, defaultValue: actor });
 }
 
+/** Groups of actions the filter offers (an action's first part). */
+const ACTION_GROUPS = ['auth', 'member', 'subsystem', 'service', 'endpoint', 'access', 'access_request', 'key', 'token', 'cert', 'user', 'publicadmin', 'edoc'];
+
 export function TrailPage() {
   const { t } = useTranslation();
   const [items, setItems] = useState<TrailItem[] | null>(null);
   const [before, setBefore] = useState<number | null>(null);
   const [open, setOpen] = useState<number | null>(null);
+  const [text, setText] = useState('');
+  const [group, setGroup] = useState<string | null>(null);
+  // The export takes the filter of the list on screen (the last search).
+  const [shown, setShown] = useState<{ q?: string; action?: string }>({});
   const { busy, error, run } = useAction();
   const load = (more: boolean) => run(async () => {
-    const r = await get<{ items: TrailItem[]; nextBefore: number | null }>('/admin-trail' + qs({ limit: 50, before: more ? before : undefined }));
+    const q = more ? shown : { q: text.trim() || undefined, action: group ?? undefined };
+    const r = await get<{ items: TrailItem[]; nextBefore: number | null }>('/admin-trail' + qs({ ...q, limit: 50, before: more ? before : undefined }));
+    setShown(q);
     setItems((p) => (more && p ? [...p, ...r.items] : r.items));
     setBefore(r.nextBefore);
   });
@@ -37,7 +46,19 @@ export function TrailPage() {
   useEffect(() => { void load(false); }, []);
   return (
     <>
-      <PageHeader title={t('trail.title')}><Button variant="default" onClick={() => void load(false)}>{t('common.refresh')}</Button></PageHeader>
+      <PageHeader title={t('trail.title')}>
+        <ExportButtons path="/admin-trail/export" query={shown} testId="trail-export" />
+        <Button variant="default" onClick={() => void load(false)}>{t('common.refresh')}</Button>
+      </PageHeader>
+      <Card withBorder radius="md" mb="md">
+        <form onSubmit={(e) => { e.preventDefault(); void load(false); }}>
+          <Group align="flex-end">
+            <TextInput label={t('trail.search')} description={t('trail.searchHint')} value={text} onChange={(e) => setText(e.currentTarget.value)} style={{ flex: 1 }} data-testid="trail-search" />
+            <Select label={t('trail.action')} placeholder={t('common.all')} clearable data={ACTION_GROUPS.map((g) => ({ value: g, label: t(`trailGroup.${g}`) }))} value={group} onChange={setGroup} w={260} data-testid="trail-group" />
+            <Button type="submit" loading={busy} data-testid="trail-submit">{t('common.search')}</Button>
+          </Group>
+        </form>
+      </Card>
       <ErrorAlert error={error} />
       {!items && busy && <Loading />}
       {items && items.length === 0 && <EmptyState>{t('trail.empty')}</EmptyState>}
