@@ -81,6 +81,11 @@ describe('three instances exchanging over mutual TLS', () => {
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text, json: (() => { try { return JSON.parse(text); } catch { return null; } })(), messageId };
   };
+  const listMethods = async () => {
+    const res = await request(`${a.gatewayUrl}/r1/VN-B/${PROV}/listMethods`, { headers: { 'x-road-client': `VN-A/${APP}`, 'x-api-key': key } });
+    const body = (await res.body.json()) as { service?: Array<{ xroad_instance: string; service_code: string }> };
+    return { status: res.statusCode, services: (body.service ?? []).map((s) => `${s.xroad_instance}/${s.service_code}`).sort() };
+  };
   const logged = async (p: TestPlatform, messageId: string) => {
     await p.messageLog.flush();
     return p.store.db.selectFrom('message_log').selectAll().where('message_id', '=', messageId).orderBy('seq').execute();
@@ -146,6 +151,10 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(fs.existsSync(path.join(a.dataDir, 'federation', 'directories', 'VN-B.json'))).toBe(true);
     // Not a peer: nothing.
     expect(await clients('VN-X')).toEqual([]);
+    // listMethods of B's subsystem, answered by A from B's directory.
+    const lm = await listMethods();
+    expect(lm.status).toBe(200);
+    expect(lm.services).toEqual(['VN-B/closed', 'VN-B/records']);
   });
 
   it('without B\'s grant the call fails with B\'s access-denied fault, passed through to A\'s client', async () => {
@@ -205,5 +214,6 @@ describe('three instances exchanging over mutual TLS', () => {
     const list = (await res.body.json()) as { member: Array<{ id: { subsystem_code?: string } }> };
     expect(list.member.filter((m) => m.id.subsystem_code).map((m) => m.id.subsystem_code)).toEqual(['hotich']);
     expect(fs.statSync(path.join(a.dataDir, 'federation', 'directories', 'VN-B.json')).mtimeMs).toBe(before);
+    expect(await listMethods()).toEqual({ status: 200, services: ['VN-B/closed', 'VN-B/records'] });
   });
 });

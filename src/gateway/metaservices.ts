@@ -114,6 +114,12 @@ export function anonymiseOpenApi(doc: Record<string, unknown>): Record<string, u
   return doc;
 }
 
+/** listMethods of a peer instance's subsystem, from the services its signed directory lists (resolve checked the subsystem is there). */
+export function peerListMethods(method: string, services: ReadonlyArray<ReturnType<typeof serviceEntry>>, providerKey: string): { status: number; body: unknown } {
+  if (method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listMethods answers GET only');
+  return { status: 200, body: { service: services.filter((s) => `${s.member_class}/${s.member_code}/${s.subsystem_code}` === providerKey) } };
+}
+
 export function metaserviceResponse(name: string, a: {
   snap: Snapshot; config: Readonly<Config>; providerKey: string; client: SnapSubsystem | null; query: string; method: string;
 }): { status: number; body: unknown } {

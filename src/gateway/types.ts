@@ -10,7 +10,7 @@ import type { RateLimits } from './limiter.js';
 import type { Upstreams } from './upstream.js';
 import type { BackendAuthenticators, UpstreamBudgets } from '../backend-auth/index.js';
 import type { AddressGuard } from '../preauth/index.js';
-import type { ClientList } from './metaservices.js';
+import type { ClientList, serviceEntry } from './metaservices.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -33,7 +33,7 @@ export interface GatewayDeps {
   /** Why the node is not ready (null when it is): what /readyz says. */
   whyNotReady?(): string | null;
   /** Peers' directories (issue 17): what listClients answers for another instance (absent: nothing). */
-  directories?: { content(instance: string): { members: ClientList['member'] } | null };
+  directories?: { content(instance: string): { members: ClientList['member']; services: Array<ReturnType<typeof serviceEntry>> } | null };
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
   mounts?: readonly GatewayMount[];
 }

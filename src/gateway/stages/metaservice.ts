@@ -1,16 +1,17 @@
 // metaservice: listMethods, allowedMethods and getOpenAPI of a provider subsystem, answered
 // by the gateway itself from the snapshot, logged like any exchange.
 import crypto from 'node:crypto';
-import { metaserviceResponse } from '../metaservices.js';
+import { metaserviceResponse, peerListMethods } from '../metaservices.js';
 import type { Exchange, StageFactory } from './context.js';
 
 export const metaservice: StageFactory = (deps, outcome) => ({
   name: 'metaservice',
   async run(x: Exchange): Promise<void> {
     if (!x.metaservice) return;
-    const out = metaserviceResponse(x.metaservice, {
-      snap: x.snap, config: deps.config, providerKey: x.ref!.providerKey, client: x.clientSub, query: x.query, method: x.method,
-    });
+    const ref = x.ref!;
+    const out = ref.instance !== deps.config.instance
+      ? peerListMethods(x.method, deps.directories?.content(ref.instance)?.services ?? [], ref.providerKey)
+      : metaserviceResponse(x.metaservice, { snap: x.snap, config: deps.config, providerKey: ref.providerKey, client: x.clientSub, query: x.query, method: x.method });
     const body = Buffer.from(JSON.stringify(out.body));
     await outcome.logDurably(x, outcome.record(x, out.status, {
       responseSize: body.length, responseDigest: crypto.createHash('sha256').update(body).digest('hex'),
