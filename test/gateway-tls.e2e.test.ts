@@ -173,6 +173,69 @@ describe('gateway over TLS', () => {
   }, 120_000);
 });
 
+describe('the credential of each exchange in the message log', () => {
+  let p: TestPlatform;
+  beforeAll(async () => { p = await startTestPlatform({ demo: true }); }, 120_000);
+  afterAll(() => p?.stop());
+
+  it('records API key, token or client certificate (with its SHA-256) per exchange; search filters by it; the export carries it and a changed one fails verification', async () => {
+    const ca = p.ca.certPem;
+    const key = { 'X-Road-Client': CLIENT, 'X-API-Key': p.demoKey! };
+    expect((await call(p.gatewayTlsUrl + RECORD, { ca, headers: { ...key, 'X-Road-Id': 'cred-key' } })).status).toBe(200);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: p.demoKey! });
+    const t = await request(`${p.gatewayUrl}/token`, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const token = ((await t.body.json()) as { access_token: string }).access_token;
+    const viaToken = await request(p.gatewayUrl + RECORD, { headers: { 'X-Road-Client': CLIENT, authorization: `Bearer ${token}`, 'X-Road-Id': 'cred-token' } });
+    await viaToken.body.dump();
+    expect(viaToken.statusCode).toBe(200);
+    const certPem = fs.readFileSync(p.demoCert!.certFile, 'utf8');
+    const fingerprint = new crypto.X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase();
+    const viaCert = await call(p.gatewayTlsUrl + RECORD, { ca, cert: certPem, key: fs.readFileSync(p.demoCert!.keyFile, 'utf8'), headers: { 'X-Road-Client': CLIENT, 'X-Road-Id': 'cred-cert' } });
+    expect(viaCert.status).toBe(200);
+    // A refused certificate is recorded too, with the fingerprint it came with.
+    const platformCa = await loadOrCreateCa(p.store, p.dataDir, { instance: 'DEV' });
+    const stray = await issueWithKey(platformCa, { commonName: 'stray', organisation: 'nobody', usage: 'client' });
+    const strayFp = new crypto.X509Certificate(stray.certPem).fingerprint256.replace(/:/g, '').toLowerCase();
+    expect((await call(p.gatewayTlsUrl + RECORD, { ca, cert: stray.certPem, key: stray.keyPem, headers: { 'X-Road-Client': CLIENT, 'X-Road-Id': 'cred-stray' } })).status).toBe(500);
+    await p.messageLog.flush();
+
+    const one = async (id: string) => {
+      const r = await p.admin('GET', `/api/v1/messages?messageId=${id}`);
+      expect(r.status).toBe(200);
+      expect(r.body.items).toHaveLength(1);
+      return r.body.items[0] as { credential: unknown; status: number; nodeId: string; seq: number };
+    };
+    expect((await one('cred-key')).credential).toEqual({ kind: 'api-key' });
+    expect((await one('cred-token')).credential).toEqual({ kind: 'token' });
+    const certRecord = await one('cred-cert');
+    expect(certRecord.credential).toEqual({ kind: 'certificate', fingerprint });
+    expect(await one('cred-stray')).toMatchObject({ status: 500, credential: { kind: 'certificate', fingerprint: strayFp } });
+    const detail = await p.admin('GET', `/api/v1/messages/${certRecord.nodeId}/${certRecord.seq}`);
+    expect(detail.body.credential).toEqual({ kind: 'certificate', fingerprint });
+
+    const byKind = async (kind: string) => ((await p.admin('GET', `/api/v1/messages?credential=${kind}&limit=1000`)).body.items as { messageId: string }[]).map((m) => m.messageId);
+    const certs = await byKind('certificate');
+    expect(certs).toEqual(expect.arrayContaining(['cred-cert', 'cred-stray']));
+    expect(certs).not.toContain('cred-key');
+    expect(await byKind('token')).toEqual(['cred-token']);
+    expect(await byKind('api-key')).toContain('cred-key');
+    expect((await p.admin('GET', '/api/v1/messages?credential=password')).status).toBe(400);
+
+    expect((await p.cli(['audit', 'verify'])).code).toBe(0);
+    const file = path.join(p.dataDir, 'credential-export.jsonl');
+    await p.cli(['audit', 'export', '--out', file]);
+    expect((await p.cli(['audit', 'verify', '--file', file])).code).toBe(0);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('"cred-cert"'));
+    expect(JSON.parse(lines[i]).credential).toBe(`certificate:${fingerprint}`);
+    lines[i] = lines[i].replace(`certificate:${fingerprint}`, `certificate:${strayFp}`);
+    fs.writeFileSync(file, lines.join('\n'));
+    const bad = await p.cli(['audit', 'verify', '--file', file], { allowFail: true });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('cred-cert');
+  }, 120_000);
+});
+
 describe('gateway certificate from files', () => {
   let p: TestPlatform;
   let dir: string;

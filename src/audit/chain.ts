@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { VamcoError } from '../core/index.js';
 import type { AdminAuditTable, MessageLogTable } from '../store/index.js';
-import type { AdminAction, ExchangeRecord, UpstreamLeg } from './types.js';
+import type { AdminAction, CredentialUsed, ExchangeRecord, UpstreamLeg } from './types.js';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -45,15 +45,19 @@ export type AdminRow = AdminAuditTable;
  * client, service, method, path, status, duration (µs), request_size, response_size,
  * request_digest, response_digest, user_id, issue, error_code, request_body, response_body,
  * then upstream (its stored JSON text) only when it is not null — so every record written
- * before the upstream leg existed keeps its hash.
+ * before the upstream leg existed keeps its hash — and, only when the credential is not null,
+ * upstream (null or its text) followed by the credential's stored text: records without one keep
+ * the hash they had, and the part count tells the two forms apart.
  */
-export function hashMessage(r: Omit<MessageRow, 'hash' | 'upstream'> & { upstream?: string | null }): string {
+export function hashMessage(r: Omit<MessageRow, 'hash' | 'upstream' | 'credential'> & { upstream?: string | null; credential?: string | null }): string {
   const parts: Part[] = [
     r.node_id, r.seq, r.message_id, r.request_id, r.at, r.client, r.service, r.method, r.path,
     r.status, micros(r.duration_ms), r.request_size, r.response_size, r.request_digest, r.response_digest,
     r.user_id, r.issue, r.error_code, r.request_body, r.response_body,
   ];
-  if (r.upstream !== null && r.upstream !== undefined) parts.push(r.upstream);
+  const upstream = r.upstream ?? null;
+  if (r.credential !== null && r.credential !== undefined) parts.push(upstream, r.credential);
+  else if (upstream !== null) parts.push(upstream);
   return digest('vamco-message-v1', r.prev_hash, parts);
 }
 
@@ -66,6 +70,21 @@ export function upstreamText(u: UpstreamLeg | null | undefined): string | null {
     tokenId: optText(u.tokenId, 'upstream.tokenId'),
   };
   return JSON.stringify(leg);
+}
+
+/** The credential as stored: its kind, and for a certificate "certificate:" + its SHA-256 (hex). */
+export function credentialText(c: CredentialUsed | null | undefined): string | null {
+  if (!c) return null;
+  if (c.kind === 'api-key' || c.kind === 'token' || c.kind === 'peer') return c.kind;
+  if (c.kind === 'certificate' && /^[0-9a-f]{64}$/.test(c.fingerprint)) return `certificate:${c.fingerprint}`;
+  throw new VamcoError('INTERNAL', 'message log field credential must be an API key, a token, a peer or a certificate with its SHA-256');
+}
+
+/** Back from the stored text (an unknown text is returned as its kind only, never dropped). */
+export function credentialOf(text: string | null | undefined): CredentialUsed | null {
+  if (!text) return null;
+  if (text.startsWith('certificate:')) return { kind: 'certificate', fingerprint: text.slice('certificate:'.length) };
+  return { kind: text as 'api-key' | 'token' | 'peer' };
 }
 
 function finite(v: unknown, field: string): number {
@@ -173,6 +192,7 @@ export function toRowFields(rec: ExchangeRecord): Omit<MessageRow, 'node_id' | '
     request_body: optText(rec.requestBody, 'requestBody'),
     response_body: optText(rec.responseBody, 'responseBody'),
     upstream: upstreamText(rec.upstream),
+    credential: credentialText(rec.credential),
   };
 }
 
@@ -185,6 +205,7 @@ export function fromRow(r: MessageRow): ExchangeRecord {
     userId: r.user_id, issue: r.issue, errorCode: r.error_code,
     requestBody: r.request_body, responseBody: r.response_body,
     upstream: r.upstream ? JSON.parse(r.upstream) as UpstreamLeg : null,
+    credential: credentialOf(r.credential),
   };
 }
 

@@ -1,8 +1,11 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestStore, testEngines, type TestStore } from '../store/testing.js';
 import { exchange } from './fixtures.js';
+import { endPayload } from './export-file.js';
+import { hashMessage } from './chain.js';
 import { MessageLog, exportLog, loadOrCreateNodeKey, recordAdminAction, takeAnchor, verifyExportFile, verifyStore, type NodeKey } from './index.js';
 
 describe.each(testEngines())('audit export on %s', (engine) => {
@@ -36,13 +39,29 @@ describe.each(testEngines())('audit export on %s', (engine) => {
     lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
     const types = lines.map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toEqual(['header', 'node', ...Array(6).fill('record'), 'checkpoint', ...Array(3).fill('record'), 'checkpoint', 'admin', 'checkpoint', 'end']);
-    expect(JSON.parse(lines[0])).toMatchObject({ type: 'header', format: 'vamco-audit-export', version: 3 });
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'header', format: 'vamco-audit-export', version: 4 });
     expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ type: 'end', records: 9, checkpoints: 3, adminRecords: 1, nodeId: key.nodeId });
     expect(JSON.parse(lines.find((l) => l.includes('"messageId":"msg-4"'))!).upstream).toBe('{"scheme":"oauth2","status":401,"durationMs":3.25,"attempts":2,"tokenId":"tok-0f0f0f0f0f0f"}');
     const fromDb = await verifyStore(t.store);
     const fromFile = await verifyExportFile(file);
     expect(fromFile).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1, interrupted: 0 });
     expect(fromFile).toEqual(fromDb);
+  });
+
+  it('still verifies a version 3 file (records without the credential field, end line signed as version 3)', async () => {
+    const body = lines.slice(0, -1).map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      if (o.type === 'header') o.version = 3;
+      if (o.type === 'record') { expect(o.credential).toBeNull(); delete o.credential; }
+      return JSON.stringify(o);
+    });
+    const end = JSON.parse(lines[lines.length - 1]) as { records: number; checkpoints: number; adminRecords: number; nodeId: string };
+    const digest = crypto.createHash('sha256').update(body.map((l) => l + '\n').join(''), 'utf8').digest('hex');
+    const e = { records: end.records, checkpoints: end.checkpoints, adminRecords: end.adminRecords, digest, nodeId: end.nodeId };
+    const signature = crypto.sign(null, Buffer.from(endPayload(e, 3), 'utf8'), key.privateKey).toString('base64');
+    const f3 = path.join(t.dataDir, 'v3.jsonl');
+    fs.writeFileSync(f3, [...body, JSON.stringify({ type: 'end', ...e, signature })].join('\n') + '\n');
+    expect(await verifyExportFile(f3)).toEqual({ ok: true, records: 9, checkpoints: 3, adminRecords: 1, interrupted: 0 });
   });
 
   it('still verifies a version 1 file (records without the upstream field), and refuses the field there', async () => {
@@ -52,6 +71,7 @@ describe.each(testEngines())('audit export on %s', (engine) => {
       const o = JSON.parse(l) as Record<string, unknown>;
       if (o.type === 'header') o.version = 1;
       if (o.type === 'record' && (o.upstream === null || !keepLeg)) delete o.upstream;
+      if (o.type === 'record') delete o.credential; // version 4's field
       if (o.type === 'end') return JSON.stringify({ type: 'end', records: o.records, checkpoints: 0, adminRecords: o.adminRecords });
       return JSON.stringify(o);
     }).join('\n') + '\n';
@@ -154,6 +174,7 @@ describe.each(testEngines())('audit export on %s', (engine) => {
       const o = JSON.parse(l) as Record<string, unknown>;
       if (o.type === 'header') o.version = 2;
       if (o.type === 'checkpoint') delete o.prev;
+      if (o.type === 'record') delete o.credential;
       if (o.type === 'end') return JSON.stringify({ type: 'end', records: o.records, checkpoints: o.checkpoints, adminRecords: o.adminRecords });
       return JSON.stringify(o);
     });
@@ -205,5 +226,22 @@ describe.each(testEngines())('audit export on %s', (engine) => {
       process.off('warning', onWarning);
       await t2.cleanup();
     }
+  });
+});
+
+describe('the credential in the record hash', () => {
+  const row = {
+    node_id: 'node-1', seq: 1, message_id: 'm', request_id: 'r', at: '2026-01-01T00:00:00.000Z', client: 'DEV/A/B/C', service: null,
+    method: 'GET', path: '/', status: 200, duration_ms: 1, request_size: 0, response_size: 0, request_digest: null, response_digest: null,
+    user_id: null, issue: null, error_code: null, request_body: null, response_body: null, upstream: null, prev_hash: '0'.repeat(64),
+  };
+  it('leaves the hash of a record without one as it was, and covers it when present', () => {
+    const before = hashMessage(row);
+    expect(hashMessage({ ...row, credential: null })).toBe(before);
+    const key = hashMessage({ ...row, credential: 'api-key' });
+    const cert = hashMessage({ ...row, credential: `certificate:${'a'.repeat(64)}` });
+    expect(new Set([before, key, cert, hashMessage({ ...row, credential: `certificate:${'b'.repeat(64)}` })]).size).toBe(4);
+    // An upstream leg and a credential are told apart by position, not confused with each other.
+    expect(hashMessage({ ...row, upstream: 'api-key' })).not.toBe(key);
   });
 });

@@ -18,16 +18,17 @@ import type { CheckpointTable } from '../store/index.js';
 
 export const EXPORT_FORMAT = 'vamco-audit-export';
 // Version 2 added the record's upstream leg; version 3 the checkpoints' prev and the signed
-// end line. Older files still verify, with a warning that their end line is not signed.
-export const EXPORT_VERSION = 3;
-const READABLE_VERSIONS = new Set([1, 2, 3]);
+// end line; version 4 the record's credential. Files before 3 still verify, with a warning that
+// their end line is not signed.
+export const EXPORT_VERSION = 4;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4]);
 
 const KEYS = {
   header: ['type', 'format', 'version', 'exportedAt'],
   node: ['type', 'nodeId', 'publicKey'],
   record: ['type', 'nodeId', 'seq', 'messageId', 'requestId', 'at', 'client', 'service', 'method', 'path', 'status',
     'durationMs', 'requestSize', 'responseSize', 'requestDigest', 'responseDigest', 'userId', 'issue', 'errorCode',
-    'requestBody', 'responseBody', 'upstream', 'prevHash', 'hash'],
+    'requestBody', 'responseBody', 'upstream', 'credential', 'prevHash', 'hash'],
   checkpoint: ['type', 'chain', 'nodeId', 'seq', 'hash', 'at', 'prev', 'signature'],
   admin: ['type', 'seq', 'at', 'actor', 'action', 'target', 'address', 'before', 'after', 'prevHash', 'hash'],
   end: ['type', 'records', 'checkpoints', 'adminRecords', 'digest', 'nodeId', 'signature'],
@@ -39,14 +40,14 @@ const KINDS: Record<string, 's' | 's?' | 'n'> = {
   format: 's', version: 'n', exportedAt: 's', nodeId: 's', publicKey: 's', seq: 'n', messageId: 's', requestId: 's',
   at: 's', client: 's?', service: 's?', method: 's', path: 's', status: 'n', durationMs: 'n', requestSize: 'n',
   responseSize: 'n', requestDigest: 's?', responseDigest: 's?', userId: 's?', issue: 's?', errorCode: 's?',
-  requestBody: 's?', responseBody: 's?', upstream: 's?', prevHash: 's', hash: 's', chain: 's', signature: 's', actor: 's',
+  requestBody: 's?', responseBody: 's?', upstream: 's?', credential: 's?', prevHash: 's', hash: 's', chain: 's', signature: 's', actor: 's',
   action: 's', target: 's', address: 's?', before: 's?', after: 's?', records: 'n', checkpoints: 'n', adminRecords: 'n',
   prev: 's?', digest: 's',
 };
 
-/** What the end line's signature covers. */
-export function endPayload(e: { records: number; checkpoints: number; adminRecords: number; digest: string; nodeId: string }): string {
-  return `vamco-export-end|${EXPORT_VERSION}|${e.records}|${e.checkpoints}|${e.adminRecords}|${e.digest}|${e.nodeId}`;
+/** What the end line's signature covers (the version is the file's: a version 3 file verifies as one). */
+export function endPayload(e: { records: number; checkpoints: number; adminRecords: number; digest: string; nodeId: string }, version = EXPORT_VERSION): string {
+  return `vamco-export-end|${version}|${e.records}|${e.checkpoints}|${e.adminRecords}|${e.digest}|${e.nodeId}`;
 }
 
 const recordLine = (r: MessageRow) => ({
@@ -54,7 +55,8 @@ const recordLine = (r: MessageRow) => ({
   client: r.client, service: r.service, method: r.method, path: r.path, status: r.status, durationMs: r.duration_ms,
   requestSize: r.request_size, responseSize: r.response_size, requestDigest: r.request_digest,
   responseDigest: r.response_digest, userId: r.user_id, issue: r.issue, errorCode: r.error_code,
-  requestBody: r.request_body, responseBody: r.response_body, upstream: r.upstream, prevHash: r.prev_hash, hash: r.hash,
+  requestBody: r.request_body, responseBody: r.response_body, upstream: r.upstream, credential: r.credential ?? null,
+  prevHash: r.prev_hash, hash: r.hash,
 });
 const checkpointLine = (c: CheckpointTable) => ({ type: 'checkpoint', chain: c.chain, nodeId: c.node_id, seq: c.seq, hash: c.hash, at: c.at, prev: c.prev ?? null, signature: c.signature });
 // before/after stay the stored JSON text: the hash covers those exact bytes.
@@ -128,12 +130,14 @@ function guess(line: string, n: number): FirstBad {
 
 type Obj = Record<string, unknown>;
 
-const RECORD_V1_KEYS = KEYS.record.filter((k) => k !== 'upstream');
+const RECORD_V1_KEYS = KEYS.record.filter((k) => k !== 'upstream' && k !== 'credential');
+const RECORD_V3_KEYS = KEYS.record.filter((k) => k !== 'credential');
 const CHECKPOINT_V2_KEYS = KEYS.checkpoint.filter((k) => k !== 'prev');
 const END_V2_KEYS = ['type', 'records', 'checkpoints', 'adminRecords'];
 
 function keysFor(type: LineType, version: number): readonly string[] {
   if (type === 'record' && version === 1) return RECORD_V1_KEYS;
+  if (type === 'record' && version < 4) return RECORD_V3_KEYS;
   if (type === 'checkpoint' && version < 3) return CHECKPOINT_V2_KEYS;
   if (type === 'end' && version < 3) return END_V2_KEYS;
   return KEYS[type];
@@ -207,7 +211,7 @@ export async function verifyExportFile(file: string, anchor?: Anchor): Promise<V
         }
         if (type === 'end') {
           if (version >= 3) {
-            const why = endSignatureProblem(o, digest.digest('hex'), v);
+            const why = endSignatureProblem(o, digest.digest('hex'), v, version);
             if (why) return bad({ ...name, reason: why });
           } else {
             warnings.push(`The file is export format version ${version}: its end line is not signed, so a file cut short with its counts fixed would still verify. Export again to get a signed file.`);
@@ -252,11 +256,11 @@ export async function verifyExportFile(file: string, anchor?: Anchor): Promise<V
 
 const NOT_AN_EXPORT = `The file is not a Vamco audit export: its first line is not a ${EXPORT_FORMAT} header.`;
 
-function endSignatureProblem(o: Obj, digest: string, v: ChainVerifier): string | undefined {
+function endSignatureProblem(o: Obj, digest: string, v: ChainVerifier, version: number): string | undefined {
   const key = v.keyOf(o.nodeId as string);
   if (!key) return `The end line is signed by ${String(o.nodeId)}, which is not a node of the file.`;
   const sig = Buffer.from(o.signature as string, 'base64');
-  const payload = endPayload({ records: o.records as number, checkpoints: o.checkpoints as number, adminRecords: o.adminRecords as number, digest: o.digest as string, nodeId: o.nodeId as string });
+  const payload = endPayload({ records: o.records as number, checkpoints: o.checkpoints as number, adminRecords: o.adminRecords as number, digest: o.digest as string, nodeId: o.nodeId as string }, version);
   let ok = sig.toString('base64') === o.signature;
   try { ok &&= crypto.verify(null, Buffer.from(payload, 'utf8'), key, sig); } catch { ok = false; }
   if (!ok) return `The end line's signature by ${String(o.nodeId)} is not valid: the end line was altered.`;
@@ -273,7 +277,8 @@ function recordRow(o: Obj): MessageRow {
     request_digest: o.requestDigest as string | null, response_digest: o.responseDigest as string | null,
     user_id: o.userId as string | null, issue: o.issue as string | null, error_code: o.errorCode as string | null,
     request_body: o.requestBody as string | null, response_body: o.responseBody as string | null,
-    upstream: (o.upstream ?? null) as string | null, prev_hash: o.prevHash as string, hash: o.hash as string,
+    upstream: (o.upstream ?? null) as string | null, credential: (o.credential ?? null) as string | null,
+    prev_hash: o.prevHash as string, hash: o.hash as string,
   };
 }
 

@@ -79,6 +79,8 @@ export function decodeRecords(buf: Buffer, max = Infinity): { rows: MessageRow[]
     if (zlib.crc32(payload) !== buf.readUInt32LE(off + 4)) break;
     let row: MessageRow;
     try { row = JSON.parse(payload.toString('utf8')) as MessageRow; } catch { break; }
+    // A record journalled before the credential column existed (an upgrade with a backlog).
+    row.credential ??= null;
     rows.push(row);
     off += HEADER + len;
   }

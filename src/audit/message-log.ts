@@ -21,7 +21,7 @@ import type { ExchangeRecord, LogHealth, LogPosition, MessageLogOptions, Message
 const COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status',
   'duration_ms', 'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue',
-  'error_code', 'request_body', 'response_body', 'upstream', 'prev_hash', 'hash',
+  'error_code', 'request_body', 'response_body', 'upstream', 'credential', 'prev_hash', 'hash',
 ] as const satisfies readonly (keyof MessageRow)[];
 
 // PostgreSQL allows 65,535 bind parameters per statement.
@@ -45,7 +45,7 @@ const SQLITE_SHIP = SQLITE_INSERT.replace('insert into', 'insert or ignore into'
 const PROBE_ROW: MessageRow = {
   node_id: '~probe', seq: -1, message_id: '~probe', request_id: '~probe', at: '1970-01-01T00:00:00.000Z', client: null, service: null,
   method: 'GET', path: '/', status: 0, duration_ms: 0, request_size: 0, response_size: 0, request_digest: null, response_digest: null,
-  user_id: null, issue: null, error_code: null, request_body: null, response_body: null, upstream: null, prev_hash: '', hash: '',
+  user_id: null, issue: null, error_code: null, request_body: null, response_body: null, upstream: null, credential: null, prev_hash: '', hash: '',
 };
 
 function sqliteWriter(store: Store, sqlText = SQLITE_INSERT): Writer {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { VamcoError } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import { fromRow, isoTime } from './chain.js';
-import type { LoggedMessage, LoggedMessageDetail, MessageQuery } from './types.js';
+import { CREDENTIAL_KINDS, type LoggedMessage, type LoggedMessageDetail, type MessageQuery } from './types.js';
 
 interface Cursor { at: string; nodeId: string; seq: number }
 
@@ -29,7 +29,7 @@ function statusRange(s: number | string): [number, number] {
 // Bodies can hold personal data and be large: lists leave them out, getMessage has them.
 const LIST_COLUMNS = [
   'node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status', 'duration_ms',
-  'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue', 'error_code', 'upstream', 'prev_hash', 'hash',
+  'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue', 'error_code', 'upstream', 'credential', 'prev_hash', 'hash',
 ] as const;
 
 /** Newest first, by (at, node_id, seq) descending; `nextCursor` continues after the last item. */
@@ -49,6 +49,14 @@ export async function searchMessages(store: Store, q: MessageQuery): Promise<{ i
   }
   if (q.service !== undefined) query = query.where('service', '=', q.service);
   if (q.messageId !== undefined) query = query.where('message_id', '=', q.messageId);
+  if (q.credential !== undefined) {
+    if (!(CREDENTIAL_KINDS as readonly string[]).includes(q.credential)) throw new VamcoError('BAD_REQUEST', `credential must be one of ${CREDENTIAL_KINDS.join(', ')}`);
+    // A certificate's text carries its fingerprint after "certificate:".
+    const kind = q.credential;
+    query = kind === 'certificate'
+      ? query.where(sql<string>`substr(${sql.ref('credential')}, 1, 12)`, '=', 'certificate:')
+      : query.where('credential', '=', kind);
+  }
   if (q.status !== undefined) {
     const [lo, hi] = statusRange(q.status);
     query = query.where('status', '>=', lo).where('status', '<', hi);

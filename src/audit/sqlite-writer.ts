@@ -58,6 +58,8 @@ parentPort.on('message', (m) => {
         const len = b.readUInt32LE(off);
         const r = JSON.parse(b.toString('utf8', off + 8, off + 8 + len));
         off += 8 + len;
+        // Written before the credential column existed: the insert names it, so it must be there.
+        if (r.credential === undefined) r.credential = null;
         if (r.seq > m.afterSeq) rows.push(r);
         last = r;
       }

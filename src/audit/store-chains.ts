@@ -95,7 +95,7 @@ const columns = (names: readonly string[]): string => names.map((n) => `"${n}"`)
 // Each row type's columns, selected in this order and read back by position.
 const MESSAGE_COLUMNS = columns(['node_id', 'seq', 'message_id', 'request_id', 'at', 'client', 'service', 'method', 'path', 'status',
   'duration_ms', 'request_size', 'response_size', 'request_digest', 'response_digest', 'user_id', 'issue', 'error_code',
-  'request_body', 'response_body', 'upstream', 'prev_hash', 'hash']);
+  'request_body', 'response_body', 'upstream', 'prev_hash', 'hash', 'credential']);
 const messageRow = (a: unknown[]): MessageRow => ({
   node_id: a[0] as string, seq: Number(a[1]), message_id: a[2] as string, request_id: a[3] as string, at: a[4] as string,
   client: a[5] as string | null, service: a[6] as string | null, method: a[7] as string, path: a[8] as string,
@@ -103,6 +103,7 @@ const messageRow = (a: unknown[]): MessageRow => ({
   request_digest: a[13] as string | null, response_digest: a[14] as string | null, user_id: a[15] as string | null,
   issue: a[16] as string | null, error_code: a[17] as string | null, request_body: a[18] as string | null,
   response_body: a[19] as string | null, upstream: a[20] as string | null, prev_hash: a[21] as string, hash: a[22] as string,
+  credential: (a[23] ?? null) as string | null,
 });
 
 const ADMIN_COLUMNS = columns(['seq', 'at', 'actor', 'action', 'target', 'address', 'before', 'after', 'prev_hash', 'hash']);

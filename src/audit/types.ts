@@ -29,7 +29,22 @@ export interface ExchangeRecord {
   responseBody?: string | null;
   /** The gateway's own call to the backend, where the backend needs its own credential (null otherwise). */
   upstream?: UpstreamLeg | null;
+  /** The kind of credential the client presented (never the credential itself); null when none. */
+  credential?: CredentialUsed | null;
 }
+
+/**
+ * Which credential a client called with: an API key, a bearer token of POST /token (OAuth2
+ * client credentials), a TLS client certificate, named by its SHA-256 fingerprint (public), or
+ * a peer platform's certificate for a client of that instance (issue 17).
+ */
+export type CredentialUsed =
+  | { kind: 'api-key' }
+  | { kind: 'token' }
+  | { kind: 'peer' }
+  | { kind: 'certificate'; fingerprint: string };
+
+export const CREDENTIAL_KINDS = ['api-key', 'token', 'certificate', 'peer'] as const;
 
 /**
  * The upstream leg of an exchange: what the gateway's call to the provider's backend (a
@@ -139,6 +154,8 @@ export interface MessageQuery {
   messageId?: string;
   /** Only records where this member ("INSTANCE/CLASS/CODE") is client or provider. */
   member?: string;
+  /** Only records of exchanges made with this kind of credential. */
+  credential?: CredentialUsed['kind'];
   limit?: number;
   cursor?: string;
 }

@@ -96,6 +96,8 @@ export interface MessageLogTable {
   response_body: string | null;
   /** JSON of the upstream leg (audit UpstreamLeg), null for exchanges without one. */
   upstream: string | null;
+  /** The credential kind the client presented ("api-key", "token", "certificate:<sha256 hex>"), null for none or records before 023. */
+  credential: string | null;
   prev_hash: string;
   hash: string;
 }

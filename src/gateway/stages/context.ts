@@ -66,6 +66,8 @@ export interface Exchange {
   credential: 'api-key' | 'token' | 'certificate' | 'peer' | null;
   /** The peer platform the request came from (its client is of that instance). */
   fromPeer: SnapPeer | null;
+  /** SHA-256 (hex) of the TLS client certificate, when that was the credential. */
+  certFingerprint: string | null;
 
   // resolve
   /** INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE */
@@ -111,7 +113,7 @@ export function newExchange(req: IncomingMessage, res: ServerResponse, t0: numbe
     req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
     messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
     path: '', query: '', segments: [], ref: null, userId: null, issue: null, securityServer: null,
-    client: null, clientSub: null, credential: null, fromPeer: null,
+    client: null, clientSub: null, credential: null, fromPeer: null, certFingerprint: null,
     service: null, serviceLabel: 'unknown', svc: null, metaservice: null, servicePath: null, peer: null,
     meter: null, abort: null, timer: undefined, timedOut: false, upstream: null, upstreamLeg: null, soapMode: null, soapOperation: null,
     clientGone: false, finished: false,

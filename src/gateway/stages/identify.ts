@@ -61,8 +61,10 @@ export const identify: StageFactory = (deps) => ({
       // with a header credential is left alone: the key or token the client chose decides.
       const cert = presentedCert(req);
       if (!cert) throw new VamcoError('UNAUTHENTICATED', 'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
-      subsystemId = certSubsystem(snap, cert);
+      // Recorded before it is judged: the log says which certificate a refused call came with.
       x.credential = 'certificate';
+      x.certFingerprint = cert.fingerprint;
+      subsystemId = certSubsystem(snap, cert);
     }
     if (subsystemId === undefined) throw new VamcoError('UNAUTHENTICATED', 'The credential is not valid');
     if (ref.subsystemCode === null) {

@@ -47,6 +47,7 @@ export function createOutcome(deps: GatewayDeps): Outcome {
       requestDigest: x.meter ? x.meter.digest() : EMPTY_SHA256,
       responseSize: 0, responseDigest: null, userId: x.userId, issue: x.issue, errorCode: null,
       ...(x.upstreamLeg ? { upstream: x.upstreamLeg } : null),
+      ...(x.credential ? { credential: x.credential === 'certificate' ? { kind: 'certificate', fingerprint: x.certFingerprint! } : { kind: x.credential } } : null),
       ...extra,
     };
   }
