@@ -61,4 +61,48 @@ describe('token service', () => {
     const unknown = await new TokenService({ kid: 'k9', key: k1, byKid: () => k1 }, 'vamco:DEV', 60).issue('s', 'k');
     expect(current.verify(unknown.token)).toBeNull();
   });
+
+  // Tokens signed here by hand with the service's own key: a correct signature, so only the
+  // check under test can refuse them.
+  const NOW = 1_800_000_000;
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signed = (header: Record<string, unknown>, claims: Record<string, unknown>, key = secret) => {
+    const head = `${b64(header)}.${b64(claims)}`;
+    return `${head}.${crypto.createHmac('sha256', key).update(head).digest('base64url')}`;
+  };
+  const good = { sub: 's', kh: 'k', exp: NOW + 60, iss: 'vamco:DEV', aud: 'vamco-gateway' };
+
+  it('refuses a correctly signed token whose header is not plain HS256 with a key it holds', () => {
+    const t = new TokenService(secret, 'vamco:DEV', 60);
+    expect(t.verify(signed({ alg: 'HS256' }, good), NOW)).toEqual({ sub: 's', kh: 'k', exp: NOW + 60 });
+    for (const header of [{ alg: 'none' }, { alg: 'HS512' }, { alg: 'HS256', kid: 7 }, { alg: 'HS256', kid: 'k000000000000' }]) {
+      expect(t.verify(signed(header, good), NOW), JSON.stringify(header)).toBeNull();
+    }
+    // A fourth part is not ignored.
+    expect(t.verify(signed({ alg: 'HS256' }, good) + '.x', NOW)).toBeNull();
+  });
+
+  it('refuses claims of the wrong type, another audience, and a token not valid yet or any more', () => {
+    const t = new TokenService(secret, 'vamco:DEV', 60);
+    const verify = (claims: Record<string, unknown>, now = NOW) => new TokenService(secret, 'vamco:DEV', 60).verify(signed({ alg: 'HS256' }, claims), now);
+    for (const bad of [{ sub: 1 }, { kh: null }, { exp: String(NOW + 60) }, { sub: undefined }, { aud: 'other' }, { iss: undefined }]) {
+      expect(verify({ ...good, ...bad }), JSON.stringify(bad)).toBeNull();
+    }
+    // Expiry is exclusive; a not-before up to 5 s ahead is clock skew, more is a token of the future.
+    expect(verify(good, NOW + 59)).not.toBeNull();
+    expect(verify(good, NOW + 60)).toBeNull();
+    expect(verify({ ...good, nbf: NOW + 5 })).not.toBeNull();
+    expect(verify({ ...good, nbf: NOW + 6 })).toBeNull();
+    expect(verify({ ...good, nbf: NOW - 600 })).not.toBeNull();
+    // And a cached token ends at its expiry too.
+    const token = signed({ alg: 'HS256' }, good);
+    expect(t.verify(token, NOW)).not.toBeNull();
+    expect(t.verify(token, NOW + 59)).not.toBeNull();
+    expect(t.verify(token, NOW + 60)).toBeNull();
+  });
+
+  it('issues a token whose header says HS256 and JWT', async () => {
+    const { token } = await new TokenService(secret, 'vamco:DEV', 60).issue('s', 'k');
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+  });
 });
