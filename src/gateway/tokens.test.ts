@@ -80,6 +80,9 @@ describe('token service', () => {
     }
     // A fourth part is not ignored.
     expect(t.verify(signed({ alg: 'HS256' }, good) + '.x', NOW)).toBeNull();
+    // Signed bytes that are not JSON are refused, not thrown.
+    const head = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}`;
+    expect(t.verify(`${head}.${crypto.createHmac('sha256', secret).update(head).digest('base64url')}`, NOW)).toBeNull();
   });
 
   it('refuses claims of the wrong type, another audience, and a token not valid yet or any more', () => {
@@ -94,6 +97,8 @@ describe('token service', () => {
     expect(verify({ ...good, nbf: NOW + 5 })).not.toBeNull();
     expect(verify({ ...good, nbf: NOW + 6 })).toBeNull();
     expect(verify({ ...good, nbf: NOW - 600 })).not.toBeNull();
+    // A not-before that is not a number is no constraint (RFC 7519 makes it a NumericDate).
+    expect(verify({ ...good, nbf: String(NOW + 600) })).not.toBeNull();
     // And a cached token ends at its expiry too.
     const token = signed({ alg: 'HS256' }, good);
     expect(t.verify(token, NOW)).not.toBeNull();
