@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { tempDir } from '../store/testing.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { exchange } from './fixtures.js';
@@ -23,6 +23,40 @@ function chain(head: { seq: number; hash: string }, n: number, from = head.seq +
 const base = { seq: 0, hash: GENESIS };
 
 describe('journal', () => {
+  // The journal is where an acknowledged record becomes durable (issue 13, item 1), so an append
+  // may resolve only once fdatasync of its segment returned. Neither a kill -9 nor a read-back
+  // would notice a missing sync (the page cache survives a killed process): this checks the call.
+  it('acknowledges a batch only after fdatasync of its segment, holding the whole batch, returned', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const syncs: { size: number; finish: () => void }[] = [];
+    const real = fs.fdatasync;
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      syncs.push({ size: fs.fstatSync(fd).size, finish: () => real(fd, cb) });
+    }) as typeof fs.fdatasync);
+    try {
+      const rows = chain(base, 3);
+      let acknowledged = false;
+      const appended = journal.append(rows).then(() => { acknowledged = true; });
+      for (const end = Date.now() + 30_000; syncs.length === 0;) {
+        if (Date.now() > end) throw new Error('append never called fdatasync');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // Held at the sync: not acknowledged, however long it takes.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(acknowledged).toBe(false);
+      syncs[0].finish();
+      await appended;
+      expect(acknowledged).toBe(true);
+      // The synced file already held every byte of the batch: the sync was of this segment, after the write.
+      expect(syncs[0].size).toBe(fs.statSync(path.join(d, segmentName(1))).size);
+      expect(syncs[0].size).toBeGreaterThanOrEqual(encodeRecords(rows).length);
+    } finally {
+      spy.mockRestore();
+      await journal.close();
+    }
+  });
+
   it('reads back what it appended, in order, across reopening', async () => {
     const d = dir();
     const { journal } = Journal.open(d, base);
