@@ -99,7 +99,10 @@ describe.each(testEngines())('accounts on %s', (engine) => {
     const me = await call('GET', '/auth/me', c);
     expect(me.json()).toMatchObject({ stage: 'full', user: { username: 'admin', role: 'platform_admin', totpEnabled: true, mustChangePassword: false } });
     expect((await call('GET', '/users', c)).json().total).toBe(1);
-    expect(trail.map((e) => e.action)).toEqual(['user.totp_enable', 'user.change_password', 'auth.login']);
+    // Failed attempts too (issue 14): the wrong password of the test before, the wrong code here
+    // (the count of consecutive failures goes on: a right password alone does not reset it).
+    expect(trail.map((e) => e.action)).toEqual(['auth.failed', 'auth.failed', 'user.totp_enable', 'user.change_password', 'auth.login']);
+    expect(trail.slice(0, 2).map((e) => e.after)).toEqual([{ reason: 'password', failures: 1 }, { reason: 'totp', failures: 2 }]);
     expect(trail.every((e) => e.actor === 'user:admin')).toBe(true);
   });
 
@@ -177,6 +180,12 @@ describe.each(testEngines())('accounts on %s', (engine) => {
     expect(locked.statusCode).toBe(429);
     expect(locked.json().detail).toMatch(/locked/);
     expect(trail.some((e) => e.action === 'auth.locked' && e.target === 'user:bao')).toBe(true);
+    // Each counted failure is in the trail; the refused ones (429) are not.
+    expect(trail.filter((e) => e.action === 'auth.failed' && e.target === 'user:bao').length).toBe(codes.filter((c) => c === 401).length + 7);
+    // A name that is no account: recorded without it (it may be a password typed in the wrong field).
+    await call('POST', '/auth/login', null, { username: 'Mật khẩu của Bảo 1', password: 'x' });
+    expect(trail.at(-1)).toMatchObject({ actor: 'anonymous', action: 'auth.failed', target: 'user:(unknown)', after: { reason: 'password' } });
+    expect(JSON.stringify(trail)).not.toContain('Mật khẩu của Bảo 1');
     const c = await adminClient();
     expect((await call('POST', '/users/bao/unlock', c)).json().lockedUntil).toBeNull();
     expect((await call('POST', '/auth/login', null, { username: 'bao', password: 'Mật khẩu của Bảo 1' })).json().stage).toBe('full');
