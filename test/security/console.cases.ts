@@ -46,10 +46,12 @@ export const consoleCases: Case[] = [
   { name: 'POST /access-requests/{id}/withdraw (A asks)', req: async (w) => ({ method: 'POST', path: `/access-requests/${await request(w, 'GOV/B/app/svc', 'GOV/A')}/withdraw` }), expect: ownWrite(200) },
   { name: 'GET /dashboard', req: async () => ({ method: 'GET', path: '/dashboard?range=day' }), expect: readAll() },
   { name: 'GET /messages', req: async () => ({ method: 'GET', path: '/messages' }), expect: readAll() },
+  { name: 'GET /messages/export', req: async () => ({ method: 'GET', path: '/messages/export?format=jsonl' }), expect: readAll() },
   { name: 'GET /messages/{nodeId}/{seq} (A calls A)', req: async () => ({ method: 'GET', path: `/messages/${encodeURIComponent(message!.nodeId)}/${message!.seq}` }), expect: ownRead() },
   // The whole log and the trail span every agency: platform admins and auditors only.
   { name: 'POST /audit/verify', req: async () => ({ method: 'POST', path: '/audit/verify' }), expect: auditors },
   { name: 'GET /admin-trail', req: async () => ({ method: 'GET', path: '/admin-trail' }), expect: auditors },
+  { name: 'GET /admin-trail/export', req: async () => ({ method: 'GET', path: '/admin-trail/export?format=csv' }), expect: auditors },
 ];
 
 /** One logged exchange for the message cells. */
