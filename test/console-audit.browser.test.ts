@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { csr } from './security/world.js';
 import { createDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
 import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/procedures.js';
@@ -165,6 +166,7 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
     await admin('POST', '/api/v1/access-rights', { service: SERVICE, client: `GOV/000.00.00.H60/motcua` });
     const key = (await admin('POST', '/api/v1/keys', { subsystem: `GOV/000.00.00.H60/motcua`, label: 'một cửa' })).key as string;
     await admin('POST', '/api/v1/keys', { subsystem: `GOV/${H61}/yte`, label: 'y tế' });
+    await admin('POST', '/api/v1/client-certificates', { subsystem: `GOV/${H61}/yte`, csr: await csr(), label: 'y tế' });
     await admin('POST', '/api/v1/access-requests', { service: SERVICE, client: `GOV/${H61}/yte`, reason: 'Tra cứu khai sinh khi tiếp nhận hồ sơ khám chữa bệnh cho trẻ em' });
     await admin('POST', '/api/v1/users', { username: 'yte-admin', role: 'agency_admin', memberId: `GOV/${H61}`, password: 'Mật khẩu Sở Y tế 1' });
     const inst = cp.platform.instance;
@@ -221,7 +223,7 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
 
   const pages = () => [
     ['dashboard', '/'], ['members', '/members'], ['services', '/services'], ['service-detail', '/services/' + encodeURIComponent(SERVICE)],
-    ['access', '/access'], ['requests', '/access-requests'], ['keys', '/keys'], ['messages', '/messages'], ['edoc', '/edoc'],
+    ['access', '/access'], ['requests', '/access-requests'], ['keys', '/keys'], ['certificates', '/certificates'], ['messages', '/messages'], ['edoc', '/edoc'],
     ['units', '/units'], ['agencies', '/agencies'], ['procedures', '/procedures'], ['dossiers', '/dossiers'], ['dossier-detail', '/dossiers/' + encodeURIComponent(dossier)],
     ['stats', '/stats'], ['holidays', '/holidays'], ['trail', '/trail'], ['users', '/users'], ['account', '/account'], ['not-found', '/khong-co-trang-nay'],
   ];

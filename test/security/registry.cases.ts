@@ -37,6 +37,7 @@ export const registryCases: Case[] = [
   // TLS client certificates (issue 8): like keys, scoped to the agency; issued here from a CSR.
   { name: 'GET /client-certificates', req: async () => ({ method: 'GET', path: '/client-certificates' }), expect: readAll(), sees: scopedList((c) => [c.subsystemId]) },
   { name: 'POST /client-certificates', req: async () => ({ method: 'POST', path: '/client-certificates', body: { subsystem: 'GOV/A/app', csr: await csr() } }), expect: ownWrite(201) },
+  { name: 'GET /ca-certificate', req: async () => ({ method: 'GET', path: '/ca-certificate' }), expect: readAll(), sees: (pem) => expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/) },
   { name: 'DELETE /client-certificates/{id}', req: async (w) => { const c = await w.admin('POST', '/client-certificates', { subsystem: 'GOV/A/app', csr: await csr() }); return { method: 'DELETE', path: `/client-certificates/${c.id}` }; }, expect: ownWrite(200) },
   // Peers and outbound rules (issue 17): readable by every role; an agency admin sees its own clients' rules only.
   { name: 'GET /peers', req: async () => ({ method: 'GET', path: '/peers' }), expect: readAll() },

@@ -9,6 +9,12 @@ export function dateTime(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso));
 }
 
+/** The day only, dd/mm/yyyy in both languages (validity dates of certificates). */
+export function date(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+}
+
 export function shortTime(iso: string, withDay: boolean): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: TZ, ...(withDay ? { day: '2-digit', month: '2-digit' } : {}), hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
 }

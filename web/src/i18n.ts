@@ -4,6 +4,7 @@ import { initReactI18next } from 'react-i18next';
 import { publicAdminEn, publicAdminVi } from './i18n-publicadmin';
 import { edocEn, edocVi } from './i18n-edoc';
 import { backendAuthVi, backendAuthEn } from './i18n-backend-auth';
+import { certificatesEn, certificatesVi } from './i18n-certificates';
 
 type Dict = Record<string, string>;
 
@@ -273,7 +274,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

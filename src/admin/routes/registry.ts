@@ -6,7 +6,7 @@ import * as reg from '../../registry/index.js';
 import { authorize, visibleMember } from '../principal.js';
 import { idParam, intParam, memberOf } from '../params.js';
 import type { AdminDeps } from '../types.js';
-import { clientTrustRoots, issueClientCert, loadOrCreateCa } from '../../pki/index.js';
+import { clientTrustRoots, issueClientCert, loadOrCreateCa, platformCaCertificate } from '../../pki/index.js';
 import { VamcoError } from '../../core/errors.js';
 
 const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
@@ -270,5 +270,12 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     const c = await reg.getClientCert(ctx, intParam(req.params.id));
     authorize(req, 'write', [memberOf(c.subsystemId)]);
     return reg.revokeClientCert(ctx, c.id, who(req));
+  });
+  // The platform CA certificate (public): what information systems pass to curl's --cacert.
+  app.get('/ca-certificate', { schema: { tags: ['credentials'], summary: 'The platform CA certificate (PEM), to trust the gateway\'s HTTPS certificate' } }, async (req, reply) => {
+    authorize(req, 'read');
+    const pem = await platformCaCertificate(deps.store);
+    if (!pem) throw new VamcoError('NOT_FOUND', 'The platform has no CA yet: run "vamco ca init" or start it once');
+    return reply.type('application/x-pem-file').header('content-disposition', `attachment; filename="vamco-ca-${deps.config.instance}.crt"`).send(pem);
   });
 };
