@@ -62,6 +62,8 @@ export interface Cluster {
   restartNode(i: number, extra?: Record<string, string>): Promise<ClusterNode>;
   cli(args: string[], i?: number): Promise<{ code: number; stdout: string; stderr: string }>;
   registerExchange(backendUrl: string, o?: { rateLimit?: string; backendAuth?: reg.ServiceInput['backendAuth'] }): Promise<string>;
+  /** Waits until every running node's journal has shipped all it holds into the store (admin /readyz). */
+  shipped(): Promise<void>;
   /** Waits until every running node serves the registry's current version (snapshot polling). */
   registryLoaded(): Promise<void>;
   loggedIds(): Promise<Set<string>>;
@@ -206,6 +208,18 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         return (await reg.createKey(ctx, { subsystem: CLIENT }, who)).key;
       } finally {
         await store.close();
+      }
+    },
+    async shipped() {
+      // Records reach the store from each node's journal after their answer (in batches).
+      for (const n of nodes.filter((x) => live(x.child))) {
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          const j = (await (await fetch(`${n.adminUrl}/readyz`)).json() as { journal: { backlog: number; shipping: string } }).journal;
+          if (j.backlog === 0 && j.shipping === 'ok') break;
+          if (Date.now() > deadline) throw new Error(`node ${n.index}: journal ${JSON.stringify(j)} after 120 s`);
+          await new Promise((res) => setTimeout(res, 100));
+        }
       }
     },
     async registryLoaded() {

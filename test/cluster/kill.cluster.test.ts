@@ -52,15 +52,7 @@ describe('kill -9 of a node under load', () => {
 
     // The killed node restarts in place and ships what its journal holds.
     await c.restartNode(0);
-    for (const n of c.nodes) {
-      const until = Date.now() + 120_000;
-      for (;;) {
-        const j = (await (await fetch(`${n.adminUrl}/readyz`)).json() as { journal: { backlog: number; shipping: string } }).journal;
-        if (j.backlog === 0 && j.shipping === 'ok') break;
-        if (Date.now() > until) throw new Error(`node ${n.index}: journal ${JSON.stringify(j)} after 120 s`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
+    await c.shipped();
 
     const rows = await c.query<{ message_id: string; status: number }>("select message_id, status from message_log where message_id like 'kill%'");
     const outcomes = new Set(rows.filter((x) => x.status > 0).map((x) => x.message_id));
