@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { startWso2, type Wso2StandIn } from './helpers/wso2.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PROVIDER = 'GOV/000.00.00.H59/hotich';
 const CLIENT = 'GOV/000.00.00.H60/motcua';
 const SERVICE = `${PROVIDER}/giaykhaisinh`;
@@ -53,7 +52,7 @@ describe('console: a service\'s backend credential', () => {
     expect((await a('POST', '/api/v1/services', { id: SERVICE, url: `${backend.url}/api` })).status).toBe(201);
     expect((await a('POST', '/api/v1/access-rights', { service: SERVICE, client: CLIENT })).status).toBe(201);
     key = (await a('POST', '/api/v1/keys', { subsystem: CLIENT })).body.key;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
     await firstAdminLogin(page, cp);
   }, 240_000);
@@ -135,5 +134,32 @@ describe('console: a service\'s backend credential', () => {
     await tid('backend-auth-save').click();
     await tid('backend-auth-error').filter({ hasText: 'algorithm must be one of' }).waitFor({ timeout: 30_000 });
     expect((await service()).backendAuth).toMatchObject({ scheme: 'oauth2', scope: 'csdl_hotich' });
+  });
+
+  it('the provider system\'s credential (vi), set from the members page, is what a service without its own presents', async () => {
+    await page.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', 'vi'));
+    expect((await cp.platform.admin('PATCH', `/api/v1/services/${encodeURIComponent(SERVICE)}`, { url: `${backend.url}/api`, backendAuth: null })).status).toBe(200);
+    await page.goto(`${cp.url}/members`);
+    await tid(`backend-auth-${PROVIDER}`).click();
+    await tid('backend-auth').waitFor({ timeout: 30_000 });
+    expect(await tid('backend-auth-current').textContent()).toContain('Chưa đặt (từng dịch vụ tự đặt)');
+    await pick('backend-auth-scheme', 'Header cố định');
+    await tid('backend-auth-header-name-0').fill('X-System-Key');
+    await tid('backend-auth-header-value-0').fill('system-secret-19c2');
+    await tid('backend-auth-save').click();
+    await page.locator('[data-testid="notice"]').filter({ hasText: `Đã lưu thay đổi của ${PROVIDER}.` }).first().waitFor({ timeout: 30_000 });
+    const sub = (await cp.platform.admin('GET', '/api/v1/subsystems')).body.items.find((x: { id: string }) => x.id === PROVIDER);
+    expect(sub.backendAuth).toEqual({ scheme: 'static', headers: ['X-System-Key'], budget: null });
+    expect(await page.content()).not.toContain('system-secret-19c2');
+    const before = backend.seen.length;
+    expect(await call()).toBe(200);
+    expect(backend.seen.slice(before).map((x) => x.headers['x-system-key'])).toEqual(['system-secret-19c2']);
+    // Taken off again ("not set"): the service presents nothing.
+    await pick('backend-auth-scheme', 'Chưa đặt (từng dịch vụ tự đặt)');
+    await tid('backend-auth-save').click();
+    await tid('backend-auth-current').filter({ hasText: 'Chưa đặt' }).waitFor({ timeout: 30_000 });
+    const again = backend.seen.length;
+    expect(await call()).toBe(200);
+    expect(backend.seen.slice(again).map((x) => x.headers['x-system-key'])).toEqual([undefined]);
   });
 });

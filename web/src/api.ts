@@ -69,7 +69,7 @@ export interface Principal { kind: string; actor: string; name: string; role: Ro
 export interface AuthState { stage: 'totp' | 'totp_enrol' | 'password_change' | 'full'; user: User | null; principal?: Principal | null; csrfToken: string | null; platform?: { instance: string; gatewayPort: number; memberClasses?: string[] } }
 export interface List<T> { items: T[]; total: number }
 export interface Member { id: string; memberClass: string; memberCode: string; name: string; createdAt: string }
-export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string }
+export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string; backendAuth?: BackendAuthView | null }
 export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
 export interface CertificateInfo { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; sha256: string }
 export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null; backendAuth?: BackendAuthView | null }

@@ -3,7 +3,7 @@ type Dict = Record<string, string>;
 
 export const backendAuthVi: Dict = {
   'backendAuth.title': 'Xác thực với backend', 'backendAuth.intro': 'Cách nền tảng tự xác thực khi gọi backend của bên cung cấp (ví dụ API quốc gia qua NGSP). Bí mật được mã hóa khi lưu và không bao giờ hiển thị lại.',
-  'backendAuth.schemeLabel': 'Phương thức', 'backendAuth.scheme.inherit': 'Theo hệ thống cung cấp', 'backendAuth.scheme.none': 'Không xác thực', 'backendAuth.scheme.static': 'Header cố định',
+  'backendAuth.schemeLabel': 'Phương thức', 'backendAuth.scheme.inherit': 'Theo hệ thống cung cấp', 'backendAuth.scheme.unset': 'Chưa đặt (từng dịch vụ tự đặt)', 'backendAuth.button': 'Xác thực backend', 'backendAuth.scheme.none': 'Không xác thực', 'backendAuth.scheme.static': 'Header cố định',
   'backendAuth.scheme.oauth2': 'OAuth2 client credentials', 'backendAuth.scheme.signed': 'Chữ ký theo mẫu',
   'backendAuth.headers': 'Header', 'backendAuth.headerName': 'Tên header', 'backendAuth.headerValue': 'Giá trị (bí mật)', 'backendAuth.addHeader': 'Thêm header',
   'backendAuth.tokenUrl': 'Địa chỉ cấp token', 'backendAuth.clientId': 'Mã client (key)', 'backendAuth.scope': 'Phạm vi (scope)', 'backendAuth.clientAuth': 'Cách gửi khóa bí mật',
@@ -16,7 +16,7 @@ export const backendAuthVi: Dict = {
 
 export const backendAuthEn: Dict = {
   'backendAuth.title': 'Backend authentication', 'backendAuth.intro': 'How the platform authenticates itself when it calls the provider\'s backend (a national API through NGSP, say). Secrets are stored encrypted and never shown again.',
-  'backendAuth.schemeLabel': 'Scheme', 'backendAuth.scheme.inherit': 'The provider system\'s', 'backendAuth.scheme.none': 'None', 'backendAuth.scheme.static': 'Static headers',
+  'backendAuth.schemeLabel': 'Scheme', 'backendAuth.scheme.inherit': 'The provider system\'s', 'backendAuth.scheme.unset': 'Not set (each service sets its own)', 'backendAuth.button': 'Backend auth', 'backendAuth.scheme.none': 'None', 'backendAuth.scheme.static': 'Static headers',
   'backendAuth.scheme.oauth2': 'OAuth2 client credentials', 'backendAuth.scheme.signed': 'Signed (template)',
   'backendAuth.headers': 'Headers', 'backendAuth.headerName': 'Header name', 'backendAuth.headerValue': 'Value (secret)', 'backendAuth.addHeader': 'Add header',
   'backendAuth.tokenUrl': 'Token endpoint', 'backendAuth.clientId': 'Client id (key)', 'backendAuth.scope': 'Scope', 'backendAuth.clientAuth': 'Client secret sent as',

@@ -14,18 +14,19 @@ type Scheme = 'inherit' | 'none' | 'static' | 'oauth2' | 'signed';
 /** The national population database's scheme, offered as the starting template (spec.ts). */
 const SIGNED_EXAMPLE = JSON.stringify({ algorithm: 'sha256', input: ['url', 'user', 'timestamp', 'secret'], encoding: 'hex', timestamp: 'unix-ms', headers: { Timestamp: '{timestamp}', Authorization: 'Basic {basic}' } }, null, 2);
 
-export function BackendAuthCard({ what, value, inheritable, writable, onSave }: {
+export function BackendAuthCard({ what, value, owner, writable, onSave }: {
   /** The service or system, named in the success notice. */
   what: string;
   value: BackendAuthView | null;
-  /** A service may fall back to its provider system's credential; a system has nothing to inherit. */
-  inheritable: boolean;
+  /** A service without one uses its provider system's; a system without one leaves it to each service. */
+  owner: 'service' | 'subsystem';
   writable: boolean;
   onSave: (input: Record<string, unknown>) => Promise<void>;
 }) {
   const { t } = useTranslation();
   const act = useAction();
-  const current: Scheme = value?.scheme ?? (inheritable ? 'inherit' : 'none');
+  const current: Scheme = value?.scheme ?? 'inherit';
+  const label = (s: Scheme) => t(s === 'inherit' && owner === 'subsystem' ? 'backendAuth.scheme.unset' : `backendAuth.scheme.${s}`);
   const [scheme, setScheme] = useState<Scheme>(current);
   const [budget, setBudget] = useState(value?.budget ?? '');
   const [headers, setHeaders] = useState<{ name: string; value: string }[]>(value?.scheme === 'static' ? value.headers.map((name) => ({ name, value: '' })) : [{ name: '', value: '' }]);
@@ -60,7 +61,7 @@ export function BackendAuthCard({ what, value, inheritable, writable, onSave }: 
       <Title order={5} mb="xs">{t('backendAuth.title')}</Title>
       <Text size="sm" c="dimmed" mb="sm">{t('backendAuth.intro')}</Text>
       <Group gap="xs" mb="sm" data-testid="backend-auth-current">
-        <Badge variant="light">{t(`backendAuth.scheme.${current}`)}</Badge>
+        <Badge variant="light">{label(current)}</Badge>
         {value?.scheme === 'static' && <Text size="sm">{t('backendAuth.headers')}: {value.headers.join(', ')}</Text>}
         {value?.scheme === 'oauth2' && <Text size="sm">{value.clientId} @ {value.tokenUrl}{value.scope ? ` · ${t('backendAuth.scope')}: ${value.scope}` : ''}</Text>}
         {value?.scheme === 'signed' && <Text size="sm">{t('backendAuth.user')}: {value.user}</Text>}
@@ -70,7 +71,7 @@ export function BackendAuthCard({ what, value, inheritable, writable, onSave }: 
       {writable && (
         <Stack>
           <Select label={t('backendAuth.schemeLabel')} data-testid="backend-auth-scheme" allowDeselect={false} value={scheme} onChange={(v) => { setScheme((v ?? current) as Scheme); setSecret(''); }}
-            data={(['inherit', 'none', 'static', 'oauth2', 'signed'] as const).filter((s) => inheritable || s !== 'inherit').map((s) => ({ value: s, label: t(`backendAuth.scheme.${s}`) }))} />
+            data={(['inherit', 'none', 'static', 'oauth2', 'signed'] as const).map((s) => ({ value: s, label: label(s) }))} />
           {scheme === 'static' && (
             <Table>
               <Table.Thead><Table.Tr><Table.Th>{t('backendAuth.headerName')}</Table.Th><Table.Th>{t('backendAuth.headerValue')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>

@@ -3,8 +3,9 @@ import { useState } from 'react';
 import { Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { del, get, idPath, patch, post, type List, type Member, type Subsystem } from '../api';
+import { api, del, get, idPath, patch, post, type List, type Member, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { BackendAuthCard } from '../components/BackendAuthCard';
 import { dateTime, matches, nfc } from '../format';
 import { useRole, useSession } from '../session';
 
@@ -20,6 +21,8 @@ export function MembersPage() {
   });
   const [addMember, setAddMember] = useState(false);
   const [addSub, setAddSub] = useState<string | null>(null);
+  const [authOf, setAuthOf] = useState<string | null>(null);
+  const authSub = data?.subsystems.find((s) => s.id === authOf);
   const [renaming, setRenaming] = useState<{ kind: 'member' | 'subsystem'; id: string; name: string } | null>(null);
   const act = useAction();
   const [query, setQuery] = useState('');
@@ -71,6 +74,7 @@ export function MembersPage() {
                         <Table.Td>{dateTime(s.createdAt)}</Table.Td>
                         <Table.Td ta="right">{canWrite(m.id) && <Group gap="xs" justify="flex-end" wrap="nowrap">
                           <Button size="xs" variant="default" onClick={() => setRenaming({ kind: 'subsystem', id: s.id, name: s.name ?? '' })} data-testid={`rename-${s.id}`}>{t('common.rename')}</Button>
+                          <Button size="xs" variant="default" onClick={() => setAuthOf(s.id)} data-testid={`backend-auth-${s.id}`}>{t('backendAuth.button')}</Button>
                           <ConfirmButton label={t('common.delete')} testId={`delete-${s.id}`} question={t('members.confirmDeleteSubsystem', { id: s.id })} details={t('members.deleteSubsystemDetails')}
                             onConfirm={() => void act.run(async () => { await del(`/subsystems/${idPath(s.id)}`); await reload(); }, t('notice.deleted', { what: s.id }))} />
                         </Group>}</Table.Td>
@@ -86,6 +90,10 @@ export function MembersPage() {
       <AddMember opened={addMember} onClose={() => setAddMember(false)} onDone={reload} />
       <AddSubsystem member={addSub} members={data?.members ?? []} onClose={() => setAddSub(null)} onDone={reload} />
       <Rename target={renaming} onClose={() => setRenaming(null)} onDone={reload} />
+      <Modal opened={!!authOf} onClose={() => setAuthOf(null)} title={authOf ?? ''} size="lg">
+        {authSub && <BackendAuthCard key={JSON.stringify(authSub.backendAuth ?? null)} what={authSub.id} value={authSub.backendAuth ?? null} owner="subsystem" writable
+          onSave={async (backendAuth) => { await api('PUT', `/subsystems/${idPath(authSub.id)}/backend-auth`, backendAuth); await reload(); }} />}
+      </Modal>
     </>
   );
 }

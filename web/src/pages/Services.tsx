@@ -257,7 +257,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
                 <Title order={5} mb="xs">{t('services.howToCall')}</Title>
                 <CopyField value={curl} />
               </Card>
-              <BackendAuthCard key={JSON.stringify(s.backendAuth ?? null)} what={s.id} value={s.backendAuth ?? null} inheritable writable={writable}
+              <BackendAuthCard key={JSON.stringify(s.backendAuth ?? null)} what={s.id} value={s.backendAuth ?? null} owner="service" writable={writable}
                 onSave={async (backendAuth) => { await patch(`/services/${idPath(s.id)}`, { backendAuth }); await reload(); }} />
               </Stack>
             </Grid.Col>
