@@ -11,9 +11,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { csr } from './security/world.js';
 import { createDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -24,7 +24,6 @@ import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/proc
 type Element = any; type HTMLElement = any; type HTMLButtonElement = any; type HTMLInputElement = any; type Document = any;
 declare const document: any; declare const window: any; declare const NodeFilter: any; declare function getComputedStyle(e: unknown): any;
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWPORT = { width: 1366, height: 800 };
@@ -184,7 +183,7 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
     await admin('POST', '/api/v1/publicadmin/agencies', { code: '000.00.21.H80', name: 'Ủy ban nhân dân phường Tân An', shortName: 'UBND phường Tân An', unitCode: '27712' });
     const official: Actor = { client: `${inst}/GOV/000.00.21.H80/motcua`, userId: 'mc.nguyenthilan' };
     dossier = (await createDossier(store, { procedureCode: '1.001193', agencyCode: '000.00.21.H80', applicant: { name: 'Lê Văn Tâm', idNumber: '079190000123', phone: '0909 000 123', address: 'Khu phố 1, phường Tân An, tỉnh Tây Ninh' }, channel: '1', summary: 'Đăng ký khai sinh cho con Lê Minh Khang, sinh ngày 02/01/2026 tại Bệnh viện Đa khoa tỉnh Tây Ninh' }, official)).code;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {

@@ -10,12 +10,11 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as x509 from '@peculiar/x509';
 import { Agent, request } from 'undici';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { issueWithKey } from '../src/pki/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PROVIDER = 'GOV/000.00.00.H59/hotich';
 const SERVICE = `${PROVIDER}/giaykhaisinh`;
 
@@ -81,7 +80,7 @@ describe('console: client certificates', () => {
     await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: '000.00.00.H59', name: 'Sở Tư pháp' });
     await admin('POST', '/api/v1/subsystems', { id: PROVIDER });
     await admin('POST', '/api/v1/services', { id: SERVICE, url: `${backend.url}/api` });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN', acceptDownloads: true })).newPage();
     await firstAdminLogin(page, cp);
   }, 240_000);

@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 const H59 = '000.00.00.H59';
 const H60 = '000.00.00.H60';
@@ -64,7 +63,7 @@ describe('console: notices, confirmations and edits', () => {
       expect(status).toBe(200);
     }
     await cp.platform.messageLog.flush();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
     await firstAdminLogin(page, cp);
   }, 240_000);

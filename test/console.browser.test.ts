@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { startConsolePlatform, totpNow, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { startConsolePlatform, totpNow, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 
 const OPENAPI = {
@@ -59,7 +58,7 @@ describe('console in a browser', () => {
     await api('POST', '/api/v1/subsystems', { id: CALLER, name: 'tiepnhan' });
     await api('POST', '/api/v1/services', { id: SERVICE, url: backend.url + '/api', openapi: OPENAPI });
     await api('POST', '/api/v1/access-rights', { service: SERVICE, client: CALLER });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     // A second platform administrator, logged in once (two-step enrolment included) for the
     // tests that work in the console: the first admin's first login is a test of its own.
     const password = 'Mật khẩu người vận hành 2026!';

@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { edocClient, type EdocClient } from './helpers/edoc.js';
 import { buildEdoc, vnDate } from '../src/edoc/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 const A = '000.00.00.H62'; // UBND tỉnh (sender)
 const B = '000.00.17.H62'; // Sở Nội vụ (recipient)
@@ -38,7 +37,7 @@ describe('document-exchange console page in a browser', () => {
       clients[code] = edocClient(p.gatewayUrl, () => ({ 'x-road-client': `${p.instance}/GOV/${code}/qlvb`, 'x-api-key': key }));
     }
     await p.snapshots.poll();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'vi-VN' })).newPage();
   }, 180_000);
 

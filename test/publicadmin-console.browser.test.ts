@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { createDossier, transitionDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { dossierStats } from '../src/publicadmin/dossiers/stats.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -16,7 +16,6 @@ import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/proc
 
 // Test platforms start without the publicadmin wing unless asked; these pages need it.
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/console');
 
 const PROVINCE = '000.00.00.H80';
@@ -65,7 +64,7 @@ describe('publicadmin console pages in a browser', () => {
     d.refused = await create(KHAI_SINH, SO_TU_PHAP, 'Trương Văn Bảo', { status: 1 });
     await move(d.refused, [3, 'Không thuộc thẩm quyền']);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' })).newPage();
     // First login of the platform admin: one-time password, TOTP enrolment, own password.
     await firstAdminLogin(page, cp);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { type Browser, type Page } from 'playwright-core';
+import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { createDossier, getDossierRecord } from '../src/publicadmin/dossiers/dossiers.js';
 import { fromLayThuTuc, saveProcedure } from '../src/publicadmin/procedures/procedures.js';
 
@@ -44,7 +44,7 @@ describe('holidays page in a browser', () => {
     dossier = (await createDossier(cp.platform.store, { procedureCode: '1.999031', agencyCode: AGENCY, applicant: { name: 'Lê Thị B' },
       receivedAt: '2026-11-20T10:00:00+07:00' }, { client: 'test', userId: 'setup' })).code;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' })).newPage();
     await firstAdminLogin(page, cp);
   }, 180_000);

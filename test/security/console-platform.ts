@@ -2,6 +2,7 @@
 // (web/dist at /) from startTestPlatform, and the first admin with a known one-time password.
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../helpers/platform.js';
 import { ensureFirstAdmin, base32Decode, totp } from '../../src/accounts/index.js';
+import { chromium } from 'playwright-core';
 
 export { WEB_DIST } from '../../src/admin/index.js';
 
@@ -52,4 +53,12 @@ export async function firstAdminLogin(page: import('playwright-core').Page, cp: 
   await tid('repeat-password').fill(newPassword);
   await tid('password-submit').click();
   await tid('whoami').waitFor();
+}
+
+/** Debian's Chromium, headless, as every console test drives it (.ci/run installs it; nothing is downloaded). */
+export function launchChromium(): Promise<import('playwright-core').Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }
