@@ -167,7 +167,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
 /** A gateway worker: snapshot, credentials, limits, pools and the HTTP server; no writes. */
 export async function startGatewayWorker(config: Readonly<Config>, logger: Logger = pino({ level: config.logLevel })): Promise<{ stop(): Promise<void> }> {
   const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile, poolSize: 2 });
-  const snapshots = new SnapshotHolder(store, config.snapshotPollMs, config.localBackends);
+  const snapshots = new SnapshotHolder(store, config.snapshotPollMs, { local: config.localBackends });
   await snapshots.start();
   const metrics = new Metrics();
   AggregatorRegistry.setRegistries([metrics.registry]);

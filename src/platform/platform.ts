@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import path from 'node:path';
 import { openStore, migrate, type Store } from '../store/index.js';
-import { SnapshotHolder } from '../registry/index.js';
+import { SnapshotHolder, SNAPSHOT_CACHE_FILE } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
 import { createAdminServer, webConsole, type AdminServerOptions } from '../admin/index.js';
@@ -156,7 +156,10 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     if (messageLog.recovery?.truncatedBytes) logger.warn({ bytes: messageLog.recovery.truncatedBytes }, 'message log: the journal\'s torn last write was cut off (never acknowledged)');
     cleanups.push(() => messageLog.close());
     metrics.watchJournal(() => { const s = messageLog.shipping; return s && { backlog: s.backlog, failing: s.error !== null }; });
-    const snapshots = new SnapshotHolder(store, config.snapshotPollMs, localBackends);
+    const snapshots = new SnapshotHolder(store, config.snapshotPollMs, {
+      local: localBackends, cacheFile: path.join(config.dataDir, SNAPSHOT_CACHE_FILE),
+      onCacheError: (e) => logger.warn({ err: (e as Error)?.message ?? String(e) }, 'registry snapshot: could not cache it in the data dir (a start without the database would use an older one, or none)'),
+    });
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });

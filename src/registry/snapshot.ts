@@ -10,6 +10,8 @@ import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertifica
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
 import { hashApiKey } from './keys.js';
+import type { Keyring } from '../secrets/index.js';
+import { writeSnapshotCache, type CachedSnapshot } from './snapshot-cache.js';
 
 export interface SnapEndpoint { id: number; method: string; path: string; pattern: RegExp }
 
@@ -95,139 +97,153 @@ export interface SnapPeer {
   services: Map<string, SnapService>;
 }
 
-export async function buildSnapshot(store: Store, local?: LocalBackends): Promise<Snapshot> {
-  const db = store.db;
-  const ring = await store.keyring();
-  // One read transaction, so the picture is consistent.
-  return db.transaction().execute(async (trx) => {
-    const version = Number((await trx.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version);
-    const members = await trx.selectFrom('members').selectAll().execute();
-    const subs = await trx.selectFrom('subsystems').selectAll().execute();
-    const svcs = await trx.selectFrom('services').selectAll().execute();
-    const eps = await trx.selectFrom('service_endpoints').selectAll().execute();
-    const rights = await trx.selectFrom('access_rights').selectAll().execute();
-    const keys = await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute();
-    const peerRows = await trx.selectFrom('federation_peers').selectAll().execute();
-    const outboundRows = await trx.selectFrom('federation_outbound').select(['service', 'client_subsystem_id']).execute();
-    const foreignRows = await trx.selectFrom('foreign_access_rights').select(['service_id', 'client']).orderBy('id').execute();
-    const certs = await trx.selectFrom('client_certificates').select(['id', 'fingerprint', 'serial', 'issuer', 'subsystem_id', 'not_before', 'not_after', 'revoked_at']).execute();
+/**
+ * The registry's rows as read for one snapshot: sealed values stay sealed and API keys are
+ * digests, so this is what the node caches on disk (snapshot-cache.ts) and rebuilds from
+ * when it starts without its database.
+ */
+export type RegistryRows = Awaited<ReturnType<typeof readRegistryRows>>;
 
-    const memberById = new Map(members.map((m) => [Number(m.id), m]));
-    const subsystems = new Map<string, SnapSubsystem>();
-    const subById = new Map<number, SnapSubsystem>();
-    const certBySub = new Map<number, ClientCertificate>();
-    const authBySub = new Map<number, BackendAuthSpec>();
-    for (const s of subs) {
-      const auth = openBackendAuth(ring, Number(s.id), s.backend_auth, 'subsystems');
-      if (auth) authBySub.set(Number(s.id), auth);
-      const cert = openBackendCert(ring, Number(s.id), s.backend_cert);
-      if (cert) certBySub.set(Number(s.id), cert);
-      const m = memberById.get(Number(s.member_id))!;
-      const snap: SnapSubsystem = {
-        id: Number(s.id), key: `${m.member_class}/${m.member_code}/${s.subsystem_code}`,
-        memberClass: m.member_class, memberCode: m.member_code, subsystemCode: s.subsystem_code, name: s.name,
-      };
-      subsystems.set(snap.key, snap);
-      subById.set(snap.id, snap);
-    }
-    const epById = new Map<number, SnapEndpoint>();
-    const epsByService = new Map<number, SnapEndpoint[]>();
-    for (const e of eps) {
-      const se: SnapEndpoint = { id: Number(e.id), method: e.method, path: e.path, pattern: compilePathPattern(e.path) };
-      epById.set(se.id, se);
-      const list = epsByService.get(Number(e.service_id)) ?? [];
-      list.push(se);
-      epsByService.set(Number(e.service_id), list);
-    }
-    // One object per distinct spec: the gateway recognises a credential by identity, cheaply.
-    const specs = new Map<string, BackendAuthSpec>();
-    const sameSpec = (spec: BackendAuthSpec | null) => {
-      if (!spec) return null;
-      const k = JSON.stringify(spec);
-      return specs.get(k) ?? (specs.set(k, spec), spec);
+export async function readRegistryRows(store: Store) {
+  // One read transaction, so the picture is consistent.
+  return store.db.transaction().execute(async (trx) => ({
+    version: Number((await trx.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version),
+    members: await trx.selectFrom('members').selectAll().execute(),
+    subs: await trx.selectFrom('subsystems').selectAll().execute(),
+    svcs: await trx.selectFrom('services').selectAll().execute(),
+    eps: await trx.selectFrom('service_endpoints').selectAll().execute(),
+    rights: await trx.selectFrom('access_rights').selectAll().execute(),
+    keys: await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute(),
+    peerRows: await trx.selectFrom('federation_peers').selectAll().execute(),
+    outboundRows: await trx.selectFrom('federation_outbound').select(['service', 'client_subsystem_id']).execute(),
+    foreignRows: await trx.selectFrom('foreign_access_rights').select(['service_id', 'client']).orderBy('id').execute(),
+    certs: await trx.selectFrom('client_certificates').select(['id', 'fingerprint', 'serial', 'issuer', 'subsystem_id', 'not_before', 'not_after', 'revoked_at']).execute(),
+  }));
+}
+
+export async function buildSnapshot(store: Store, local?: LocalBackends): Promise<Snapshot> {
+  const ring = await store.keyring();
+  return assembleSnapshot(await readRegistryRows(store), ring, local);
+}
+
+/** The snapshot from its rows: secrets opened with the keyring, patterns compiled, WSDLs parsed. */
+export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: LocalBackends): Snapshot {
+  const { version, members, subs, svcs, eps, rights, keys, peerRows, outboundRows, foreignRows, certs } = rows;
+  const memberById = new Map(members.map((m) => [Number(m.id), m]));
+  const subsystems = new Map<string, SnapSubsystem>();
+  const subById = new Map<number, SnapSubsystem>();
+  const certBySub = new Map<number, ClientCertificate>();
+  const authBySub = new Map<number, BackendAuthSpec>();
+  for (const s of subs) {
+    const auth = openBackendAuth(ring, Number(s.id), s.backend_auth, 'subsystems');
+    if (auth) authBySub.set(Number(s.id), auth);
+    const cert = openBackendCert(ring, Number(s.id), s.backend_cert);
+    if (cert) certBySub.set(Number(s.id), cert);
+    const m = memberById.get(Number(s.member_id))!;
+    const snap: SnapSubsystem = {
+      id: Number(s.id), key: `${m.member_class}/${m.member_code}/${s.subsystem_code}`,
+      memberClass: m.member_class, memberCode: m.member_code, subsystemCode: s.subsystem_code, name: s.name,
     };
-    const tlsById = new Map<string, BackendTls>();
-    const tlsOf = (ca: string | null, cert: ClientCertificate | null) => {
-      const t = backendTls(ca, cert);
-      return t && (tlsById.get(t.id) ?? (tlsById.set(t.id, t), t));
+    subsystems.set(snap.key, snap);
+    subById.set(snap.id, snap);
+  }
+  const epById = new Map<number, SnapEndpoint>();
+  const epsByService = new Map<number, SnapEndpoint[]>();
+  for (const e of eps) {
+    const se: SnapEndpoint = { id: Number(e.id), method: e.method, path: e.path, pattern: compilePathPattern(e.path) };
+    epById.set(se.id, se);
+    const list = epsByService.get(Number(e.service_id)) ?? [];
+    list.push(se);
+    epsByService.set(Number(e.service_id), list);
+  }
+  // One object per distinct spec: the gateway recognises a credential by identity, cheaply.
+  const specs = new Map<string, BackendAuthSpec>();
+  const sameSpec = (spec: BackendAuthSpec | null) => {
+    if (!spec) return null;
+    const k = JSON.stringify(spec);
+    return specs.get(k) ?? (specs.set(k, spec), spec);
+  };
+  const tlsById = new Map<string, BackendTls>();
+  const tlsOf = (ca: string | null, cert: ClientCertificate | null) => {
+    const t = backendTls(ca, cert);
+    return t && (tlsById.get(t.id) ?? (tlsById.set(t.id, t), t));
+  };
+  const services = new Map<string, SnapService>();
+  const servicesByProvider = new Map<string, SnapService[]>();
+  for (const s of svcs) {
+    const sub = subById.get(Number(s.subsystem_id))!;
+    // The service's own credential wins; without one it uses its provider subsystem's.
+    const own = openBackendAuth(ring, Number(s.id), s.backend_auth);
+    const backendAuth = sameSpec(own ?? authBySub.get(sub.id) ?? null);
+    const url = resolveLocal(new URL(s.url), local);
+    const snap: SnapService = {
+      id: Number(s.id), key: `${sub.key}/${s.service_code}`,
+      memberClass: sub.memberClass, memberCode: sub.memberCode, subsystemCode: sub.subsystemCode, serviceCode: s.service_code,
+      providerKey: sub.key, type: s.service_type, url,
+      timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
+      rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
+      logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, own ? `service ${sub.key}/${s.service_code}` : `subsystem ${sub.key}`, url),
+      tls: url.protocol === 'https:' ? tlsOf(s.backend_ca, certBySub.get(sub.id) ?? null) : null,
+      openapi: s.openapi, soap: s.wsdl ? parseWsdl(s.wsdl) : null, endpoints: epsByService.get(Number(s.id)) ?? [],
     };
-    const services = new Map<string, SnapService>();
-    const servicesByProvider = new Map<string, SnapService[]>();
-    for (const s of svcs) {
-      const sub = subById.get(Number(s.subsystem_id))!;
-      // The service's own credential wins; without one it uses its provider subsystem's.
-      const own = openBackendAuth(ring, Number(s.id), s.backend_auth);
-      const backendAuth = sameSpec(own ?? authBySub.get(sub.id) ?? null);
-      const url = resolveLocal(new URL(s.url), local);
-      const snap: SnapService = {
-        id: Number(s.id), key: `${sub.key}/${s.service_code}`,
-        memberClass: sub.memberClass, memberCode: sub.memberCode, subsystemCode: sub.subsystemCode, serviceCode: s.service_code,
-        providerKey: sub.key, type: s.service_type, url,
-        timeoutMs: s.timeout_ms, connectTimeoutMs: s.connect_timeout_ms,
-        rateLimit: s.rate_limit ? parseRateLimit(s.rate_limit) : null, rateLimitText: s.rate_limit,
-        logBodies: !!s.log_bodies, backendAuth, backendCredential: credentialName(backendAuth, own ? `service ${sub.key}/${s.service_code}` : `subsystem ${sub.key}`, url),
-        tls: url.protocol === 'https:' ? tlsOf(s.backend_ca, certBySub.get(sub.id) ?? null) : null,
-        openapi: s.openapi, soap: s.wsdl ? parseWsdl(s.wsdl) : null, endpoints: epsByService.get(Number(s.id)) ?? [],
-      };
-      services.set(snap.key, snap);
-      const list = servicesByProvider.get(sub.key) ?? [];
-      list.push(snap);
-      servicesByProvider.set(sub.key, list);
+    services.set(snap.key, snap);
+    const list = servicesByProvider.get(sub.key) ?? [];
+    list.push(snap);
+    servicesByProvider.set(sub.key, list);
+  }
+  const grants = new Map<number, Map<number, Grant>>();
+  for (const r of rights) {
+    const sid = Number(r.service_id);
+    const byClient = grants.get(sid) ?? new Map<number, Grant>();
+    grants.set(sid, byClient);
+    const g = byClient.get(Number(r.client_subsystem_id)) ?? { all: false, endpoints: [] };
+    byClient.set(Number(r.client_subsystem_id), g);
+    const eid = Number(r.endpoint_id);
+    if (eid === 0) g.all = true;
+    else {
+      const ep = epById.get(eid);
+      if (ep) g.endpoints.push(ep);
     }
-    const grants = new Map<number, Map<number, Grant>>();
-    for (const r of rights) {
-      const sid = Number(r.service_id);
-      const byClient = grants.get(sid) ?? new Map<number, Grant>();
-      grants.set(sid, byClient);
-      const g = byClient.get(Number(r.client_subsystem_id)) ?? { all: false, endpoints: [] };
-      byClient.set(Number(r.client_subsystem_id), g);
-      const eid = Number(r.endpoint_id);
-      if (eid === 0) g.all = true;
-      else {
-        const ep = epById.get(eid);
-        if (ep) g.endpoints.push(ep);
-      }
+  }
+  const foreignClients = new Map<string, SnapSubsystem>();
+  for (const r of foreignRows) {
+    let c = foreignClients.get(r.client);
+    if (!c) {
+      const [instance, memberClass, memberCode, subsystemCode] = r.client.split('/');
+      c = { id: -(foreignClients.size + 1), key: `${memberClass}/${memberCode}/${subsystemCode}`, memberClass, memberCode, subsystemCode, name: null, instance };
+      foreignClients.set(r.client, c);
     }
-    const foreignClients = new Map<string, SnapSubsystem>();
-    for (const r of foreignRows) {
-      let c = foreignClients.get(r.client);
-      if (!c) {
-        const [instance, memberClass, memberCode, subsystemCode] = r.client.split('/');
-        c = { id: -(foreignClients.size + 1), key: `${memberClass}/${memberCode}/${subsystemCode}`, memberClass, memberCode, subsystemCode, name: null, instance };
-        foreignClients.set(r.client, c);
-      }
-      const byClient = grants.get(Number(r.service_id)) ?? new Map<number, Grant>();
-      grants.set(Number(r.service_id), byClient);
-      byClient.set(c.id, { all: true, endpoints: [] });
-    }
-    const outbound = new Map<string, Set<number>>();
-    for (const r of outboundRows) {
-      const set = outbound.get(r.service) ?? new Set<number>();
-      set.add(Number(r.client_subsystem_id));
-      outbound.set(r.service, set);
-    }
-    const peers = new Map<string, SnapPeer>();
-    for (const r of peerRows) {
-      const cert = openPeerCert(ring, Number(r.id), r.client_cert);
-      peers.set(r.instance, {
-        id: -Number(r.id), instance: r.instance, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
-        // The peer's server certificate is verified against its CA only (not the system's CAs).
-        tls: { id: `peer:${r.id}:${r.created_at}`, ca: r.peer_ca ? [r.peer_ca] : null, cert: cert.cert, key: cert.key },
-        services: new Map(),
-      });
-    }
-    return {
-      peers, outbound, foreignClients,
-      version, builtAt: Date.now(), services, servicesByProvider, subsystems, subsystemsById: subById,
-      members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
-      keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
-      grants,
-      clientCerts: new Map(certs.map((c) => [c.fingerprint, {
-        id: Number(c.id), subsystemId: Number(c.subsystem_id), notBefore: Date.parse(c.not_before), notAfter: Date.parse(c.not_after), revoked: c.revoked_at !== null,
-      }])),
-      revokedSerials: new Set(certs.filter((c) => c.revoked_at !== null).map((c) => `${c.issuer}|${c.serial}`)),
-    };
-  });
+    const byClient = grants.get(Number(r.service_id)) ?? new Map<number, Grant>();
+    grants.set(Number(r.service_id), byClient);
+    byClient.set(c.id, { all: true, endpoints: [] });
+  }
+  const outbound = new Map<string, Set<number>>();
+  for (const r of outboundRows) {
+    const set = outbound.get(r.service) ?? new Set<number>();
+    set.add(Number(r.client_subsystem_id));
+    outbound.set(r.service, set);
+  }
+  const peers = new Map<string, SnapPeer>();
+  for (const r of peerRows) {
+    const cert = openPeerCert(ring, Number(r.id), r.client_cert);
+    peers.set(r.instance, {
+      id: -Number(r.id), instance: r.instance, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
+      // The peer's server certificate is verified against its CA only (not the system's CAs).
+      tls: { id: `peer:${r.id}:${r.created_at}`, ca: r.peer_ca ? [r.peer_ca] : null, cert: cert.cert, key: cert.key },
+      services: new Map(),
+    });
+  }
+  return {
+    peers, outbound, foreignClients,
+    version, builtAt: Date.now(), services, servicesByProvider, subsystems, subsystemsById: subById,
+    members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
+    keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
+    grants,
+    clientCerts: new Map(certs.map((c) => [c.fingerprint, {
+      id: Number(c.id), subsystemId: Number(c.subsystem_id), notBefore: Date.parse(c.not_before), notAfter: Date.parse(c.not_after), revoked: c.revoked_at !== null,
+    }])),
+    revokedSerials: new Set(certs.filter((c) => c.revoked_at !== null).map((c) => `${c.issuer}|${c.serial}`)),
+  };
 }
 
 /** The name a credential is known by in the gateway, its errors and its budget. */
@@ -294,20 +310,62 @@ export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemI
  * integer every 250 ms costs nothing and works across processes on both engines; if the
  * database goes away the gateway keeps serving the last snapshot.
  */
+export interface SnapshotHolderOptions {
+  /** `local`: this node's own servers for the backends every node runs (local-backends.ts). */
+  local?: LocalBackends;
+  /** Where every loaded snapshot's rows are cached (snapshot-cache.ts); none: not cached. */
+  cacheFile?: string;
+  /** A cache write that failed (the snapshot is in use all the same). */
+  onCacheError?: (e: unknown) => void;
+}
+
 export class SnapshotHolder {
   current!: Snapshot;
   private timer?: NodeJS.Timeout;
   private inflight: Promise<void> | null = null;
   lastError: unknown = null;
+  /** When the snapshot in use was read from the database (ms): for one loaded from the cache file, when that was saved. */
+  loadedAt = 0;
+  /** True while the snapshot in use came from the cache file (the database not reached since start). */
+  fromCache = false;
   private listeners: ((s: Snapshot) => void)[] = [];
+  private local?: LocalBackends;
 
-  /** `local`: this node's own servers for the backends every node runs (local-backends.ts). */
-  constructor(private store: Store, private pollMs: number, private local?: LocalBackends) {}
+  constructor(private store: Store, private pollMs: number, private o: SnapshotHolderOptions = {}) {
+    this.local = o.local;
+  }
 
   async start(): Promise<void> {
-    this.current = await buildSnapshot(this.store, this.local);
+    await this.load();
+    this.poll_();
+  }
+
+  /**
+   * Starts from the cached rows (the database unreachable): the poll loads the database's
+   * snapshot as soon as it answers. `ring` opens the sealed values (the key file alone).
+   */
+  startFromCache(cached: CachedSnapshot, ring: Keyring): void {
+    this.current = assembleSnapshot(cached.rows, ring, this.local);
+    this.loadedAt = cached.savedAt;
+    this.fromCache = true;
+    this.poll_();
+  }
+
+  private poll_(): void {
     this.timer = setInterval(() => { if (!this.inflight) void this.poll(); }, this.pollMs);
     this.timer.unref();
+  }
+
+  private async load(): Promise<void> {
+    const ring = await this.store.keyring();
+    const rows = await readRegistryRows(this.store);
+    this.current = assembleSnapshot(rows, ring, this.local);
+    this.loadedAt = Date.now();
+    this.fromCache = false;
+    if (this.o.cacheFile) {
+      // Off the hot path: the poll waits for it, the gateway does not.
+      await writeSnapshotCache(this.o.cacheFile, rows, this.loadedAt).catch((e) => this.o.onCacheError?.(e));
+    }
   }
 
   onChange(fn: (s: Snapshot) => void): void { this.listeners.push(fn); }
@@ -327,8 +385,12 @@ export class SnapshotHolder {
     try {
       const r = await this.store.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
       if (Number(r.version) !== this.current.version) {
-        this.current = await buildSnapshot(this.store, this.local);
+        await this.load();
         for (const l of this.listeners) l(this.current);
+      } else if (this.fromCache) {
+        // The database is back at the cached version: the snapshot in use is current again.
+        this.fromCache = false;
+        this.loadedAt = Date.now();
       }
       this.lastError = null;
     } catch (e) {
