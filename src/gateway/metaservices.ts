@@ -1,9 +1,11 @@
 // X-Road metaservices: listClients (PR-META §2), listMethods, allowedMethods and getOpenAPI
 // (PR-MREST §3, §4), in the shapes X-Road's security server answers them.
 import type { Config } from '../config/index.js';
-import { type Snapshot, type SnapService, type SnapSubsystem } from '../registry/index.js';
+import { anonymiseOpenApi, type Snapshot, type SnapService, type SnapSubsystem } from '../registry/index.js';
 import { VamcoError } from '../core/errors.js';
 import { xmlText } from './fault.js';
+
+export { anonymiseOpenApi };
 
 /**
  * An endpoint path as X-Road lists it: each OpenAPI path parameter ("{id}", also inside a
@@ -74,44 +76,6 @@ export function clientListXml(list: ClientList): string {
   }
   out.push('</ns2:clientList>\n');
   return out.join('\n');
-}
-
-/** A server URL with its scheme and authority (the backend's address) taken away: the path only. */
-function pathOnly(url: string): string {
-  const rest = url.replace(/^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/, '').replace(/[?#].*$/s, '');
-  return rest || '/';
-}
-
-/**
- * The OpenAPI document as getOpenAPI hands it out: every `servers[].url` (top level, per path,
- * per operation) keeps only its path, and server variables no longer used in it are dropped,
- * so the backend's host never reaches a client. X-Road does this for URLs without variables
- * (PR-MREST §4); Vamco also for those with variables, whose defaults can name a host.
- */
-export function anonymiseOpenApi(doc: Record<string, unknown>): Record<string, unknown> {
-  const fix = (servers: unknown): void => {
-    if (!Array.isArray(servers)) return;
-    for (const s of servers) {
-      if (!s || typeof s !== 'object' || typeof (s as { url?: unknown }).url !== 'string') continue;
-      const server = s as { url: string; variables?: Record<string, unknown> };
-      server.url = pathOnly(server.url);
-      if (server.variables && typeof server.variables === 'object') {
-        for (const name of Object.keys(server.variables)) if (!server.url.includes(`{${name}}`)) delete server.variables[name];
-        if (!Object.keys(server.variables).length) delete server.variables;
-      }
-    }
-  };
-  fix(doc.servers);
-  if (doc.paths && typeof doc.paths === 'object') {
-    for (const item of Object.values(doc.paths as Record<string, unknown>)) {
-      if (!item || typeof item !== 'object') continue;
-      fix((item as Record<string, unknown>).servers);
-      for (const op of Object.values(item as Record<string, unknown>)) {
-        if (op && typeof op === 'object' && !Array.isArray(op)) fix((op as Record<string, unknown>).servers);
-      }
-    }
-  }
-  return doc;
 }
 
 /** listMethods of a peer instance's subsystem, from the services its signed directory lists (resolve checked the subsystem is there). */

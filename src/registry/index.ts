@@ -4,7 +4,7 @@ export { SNAPSHOT_CACHE_FILE, readSnapshotCache, writeSnapshotCache, encodeSnaps
 export { addClientCert, listClientCerts, getClientCert, revokeClientCert, type ClientCertView } from './client-certs.js';
 export { checkBackendUrl, isInternalAddress } from './backend-policy.js';
 export { localBackendUrl, resolveLocal, LOCAL_BACKEND_DOMAIN, type LocalBackends } from './local-backends.js';
-export { parseOpenApi, compilePathPattern } from './openapi.js';
+export { parseOpenApi, compilePathPattern, anonymiseOpenApi } from './openapi.js';
 export { hashApiKey } from './keys.js';
 export {
   addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, revokeForeign,

@@ -104,3 +104,42 @@ export function normaliseMethod(m: string): string {
   if (up !== '*' && !METHODS.includes(up.toLowerCase())) throw new VamcoError('VALIDATION_FAILED', `"${m}" is not an HTTP method`);
   return up;
 }
+
+/** A server URL with its scheme and authority (the backend's address) taken away: the path only. */
+function pathOnly(url: string): string {
+  const rest = url.replace(/^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/, '').replace(/[?#].*$/s, '');
+  return rest || '/';
+}
+
+/**
+ * The OpenAPI document as getOpenAPI hands it out: every `servers[].url` (top level, per path,
+ * per operation) keeps only its path, and server variables no longer used in it are dropped,
+ * so the backend's host never reaches a client (getOpenAPI, and the admin API for those who may
+ * not see the backend). X-Road does this for URLs without variables
+ * (PR-MREST §4); Vamco also for those with variables, whose defaults can name a host.
+ */
+export function anonymiseOpenApi(doc: Record<string, unknown>): Record<string, unknown> {
+  const fix = (servers: unknown): void => {
+    if (!Array.isArray(servers)) return;
+    for (const s of servers) {
+      if (!s || typeof s !== 'object' || typeof (s as { url?: unknown }).url !== 'string') continue;
+      const server = s as { url: string; variables?: Record<string, unknown> };
+      server.url = pathOnly(server.url);
+      if (server.variables && typeof server.variables === 'object') {
+        for (const name of Object.keys(server.variables)) if (!server.url.includes(`{${name}}`)) delete server.variables[name];
+        if (!Object.keys(server.variables).length) delete server.variables;
+      }
+    }
+  };
+  fix(doc.servers);
+  if (doc.paths && typeof doc.paths === 'object') {
+    for (const item of Object.values(doc.paths as Record<string, unknown>)) {
+      if (!item || typeof item !== 'object') continue;
+      fix((item as Record<string, unknown>).servers);
+      for (const op of Object.values(item as Record<string, unknown>)) {
+        if (op && typeof op === 'object' && !Array.isArray(op)) fix((op as Record<string, unknown>).servers);
+      }
+    }
+  }
+  return doc;
+}

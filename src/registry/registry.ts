@@ -98,13 +98,29 @@ export interface SubsystemView {
 }
 export interface EndpointView { id: number; method: string; path: string; operationId?: string | null }
 export interface ServiceView {
-  id: string; providerId: string; memberId: string; serviceCode: string; type: string; url: string;
+  id: string; providerId: string; memberId: string; serviceCode: string; type: string;
+  /** The backend's address: only for those who may see it (the admin API leaves it out for other agencies' admins). */
+  url?: string;
+  /** From the OpenAPI document's info (null: no document or none given): what the catalogue shows. */
+  title: string | null; description: string | null;
   timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean;
   hasOpenApi: boolean; endpoints: EndpointView[]; createdAt: string; updatedAt: string;
   /** How the gateway authenticates to the backend, without its secrets (null: no credential). */
-  backendAuth: BackendAuthView | null;
+  backendAuth?: BackendAuthView | null;
   /** The CA bundle an https backend is verified against besides the system's CAs (null: system CAs only). */
-  backendCa: CertificateView[] | null;
+  backendCa?: CertificateView[] | null;
+}
+
+/** The catalogue's title and description of a service: its OpenAPI document's info. */
+function docInfo(openapi: string | null): { title: string | null; description: string | null } {
+  if (!openapi) return { title: null, description: null };
+  try {
+    const info = (JSON.parse(openapi) as { info?: { title?: unknown; description?: unknown } }).info;
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 2000) : null);
+    return { title: text(info?.title), description: text(info?.description) };
+  } catch {
+    return { title: null, description: null };
+  }
 }
 export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 export interface KeyView { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
@@ -420,7 +436,7 @@ async function toServiceViews(ctx: RegistryCtx, rows: Awaited<ReturnType<ReturnT
     return {
       id: `${provider}/${r.service_code}`, providerId: provider, memberId: `${r.member_class}/${r.member_code}`, serviceCode: r.service_code,
       type: r.service_type, url: r.url, timeoutMs: r.timeout_ms, connectTimeoutMs: r.connect_timeout_ms, rateLimit: r.rate_limit,
-      logBodies: !!r.log_bodies, hasOpenApi: !!r.openapi,
+      logBodies: !!r.log_bodies, hasOpenApi: !!r.openapi, ...docInfo(r.openapi),
       endpoints: eps.filter((e) => Number(e.service_id) === Number(r.id)).map((e) => ({ id: Number(e.id), method: e.method, path: e.path, operationId: e.operation_id })),
       createdAt: r.created_at, updatedAt: r.updated_at,
       backendAuth: ring ? viewOf(openBackendAuth(ring, Number(r.id), r.backend_auth)) : null,

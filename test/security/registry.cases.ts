@@ -1,10 +1,25 @@
 // Members, subsystems, services, endpoints, access rights and keys: every route × role × own/other agency.
 import { expect } from 'vitest';
-import { adminOnly, csr, ownWrite, readAll, scopedList, type Case } from './world.js';
+import { adminOnly, csr, ownWrite, readAll, scopedList, type Case, type Who } from './world.js';
 import { makeCa } from '../helpers/tls.js';
 
 // A client certificate for the backend-cert cells (the route checks it is a real pair).
 const backendCert = makeCa('Route matrix CA').issue('gateway', { client: true });
+
+// The catalogue (issue 14): every role browses every agency's services, but how a system reaches
+// its backend (address, credential, CA bundle, client certificate) only platform admins, auditors
+// and the owning agency's admins see: the other agency's rows come without those fields at all.
+const BACKEND = '127.0.0.1:9';
+const mayAccess = (who: Who, memberId: string) => who === 'platform' || who === 'auditor' || memberId === (who === 'agencyA' ? 'GOV/A' : 'GOV/B');
+const catalogue = (fields: string[]) => (body: any, who: Who): void => {
+  const rows: any[] = body.items ?? [body];
+  if (body.items) for (const m of ['GOV/A', 'GOV/B', 'GOV/C']) expect(rows.some((r) => r.memberId === m), `${who} misses ${m}'s rows`).toBe(true);
+  for (const r of rows) {
+    const allowed = mayAccess(who, r.memberId);
+    for (const f of fields) expect(f in r, `${who} ${allowed ? 'misses' : 'sees'} ${f} of ${r.id}`).toBe(allowed);
+    if (!allowed) expect(JSON.stringify(r)).not.toContain(BACKEND);
+  }
+};
 
 export const registryCases: Case[] = [
   { name: 'GET /members', req: async () => ({ method: 'GET', path: '/members' }), expect: readAll() },
@@ -12,17 +27,19 @@ export const registryCases: Case[] = [
   { name: 'GET /members/{id}', req: async () => ({ method: 'GET', path: '/members/GOV:A' }), expect: readAll() },
   { name: 'PATCH /members/{id}', req: async () => ({ method: 'PATCH', path: '/members/GOV:A', body: { name: 'Agency A' } }), expect: adminOnly(200) },
   { name: 'DELETE /members/{id}', req: async (w) => { const c = w.fresh('D'); await w.admin('POST', '/members', { memberClass: 'GOV', memberCode: c, name: 'x' }); return { method: 'DELETE', path: `/members/GOV:${c}` }; }, expect: adminOnly(204) },
-  { name: 'GET /subsystems', req: async () => ({ method: 'GET', path: '/subsystems' }), expect: readAll() },
+  { name: 'GET /subsystems', req: async () => ({ method: 'GET', path: '/subsystems' }), expect: readAll(), sees: catalogue(['backendCert', 'backendAuth']) },
   { name: 'POST /subsystems (own agency)', req: async (w) => ({ method: 'POST', path: '/subsystems', body: { id: `GOV/A/${w.fresh('s')}` } }), expect: ownWrite(201) },
   { name: 'PATCH /subsystems/{id}', req: async () => ({ method: 'PATCH', path: '/subsystems/GOV:A:app', body: { name: 'Hệ thống A' } }), expect: ownWrite(200) },
   { name: 'PUT /subsystems/{id}/backend-cert', req: async () => ({ method: 'PUT', path: '/subsystems/GOV:A:app/backend-cert', body: backendCert }), expect: ownWrite(200) },
   { name: 'PUT /subsystems/{id}/backend-auth', req: async () => ({ method: 'PUT', path: '/subsystems/GOV:A:app/backend-auth', body: { scheme: 'inherit' } }), expect: ownWrite(200) },
   { name: 'DELETE /subsystems/{id}/backend-cert', req: async () => ({ method: 'DELETE', path: '/subsystems/GOV:A:app/backend-cert' }), expect: ownWrite(204) },
   { name: 'DELETE /subsystems/{id}', req: async (w) => { const id = `GOV/A/${w.fresh('d')}`; await w.admin('POST', '/subsystems', { id }); return { method: 'DELETE', path: `/subsystems/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
-  { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll() },
+  { name: 'GET /services', req: async () => ({ method: 'GET', path: '/services' }), expect: readAll(), sees: catalogue(['url', 'backendAuth', 'backendCa']) },
   { name: 'POST /services', req: async (w) => ({ method: 'POST', path: '/services', body: { id: `GOV/A/app/${w.fresh('v')}`, url: 'http://127.0.0.1:9/x' } }), expect: ownWrite(201) },
-  { name: 'GET /services/{id}', req: async () => ({ method: 'GET', path: '/services/GOV:A:app:svc' }), expect: readAll() },
-  { name: 'GET /services/{id}/openapi', req: async (w) => { const id = `GOV/A/app/${w.fresh('o')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x', openapi: { openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/a': { get: {} } } } }); return { method: 'GET', path: `/services/${id.replace(/\//g, ':')}/openapi` }; }, expect: readAll(), sees: (doc) => expect(Object.keys(doc.paths)).toEqual(['/a']) },
+  { name: 'GET /services/{id}', req: async () => ({ method: 'GET', path: '/services/GOV:A:app:svc' }), expect: readAll(), sees: catalogue(['url', 'backendAuth', 'backendCa']) },
+  // A document's `servers` may name the backend: other agencies get its path only.
+  { name: 'GET /services/{id}/openapi', req: async (w) => { const id = `GOV/A/app/${w.fresh('o')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x', openapi: { openapi: '3.0.3', info: { title: 'x', version: '1' }, servers: [{ url: `http://${BACKEND}/v1` }], paths: { '/a': { get: {} } } } }); return { method: 'GET', path: `/services/${id.replace(/\//g, ':')}/openapi` }; }, expect: readAll(),
+    sees: (doc, who) => { expect(Object.keys(doc.paths)).toEqual(['/a']); expect(doc.servers[0].url).toBe(mayAccess(who, 'GOV/A') ? `http://${BACKEND}/v1` : '/v1'); } },
   { name: 'PATCH /services/{id}', req: async () => ({ method: 'PATCH', path: '/services/GOV:A:app:svc', body: { rateLimit: '100/s' } }), expect: ownWrite(200) },
   { name: 'DELETE /services/{id}', req: async (w) => { const id = `GOV/A/app/${w.fresh('x')}`; await w.admin('POST', '/services', { id, url: 'http://127.0.0.1:9/x' }); return { method: 'DELETE', path: `/services/${id.replace(/\//g, ':')}` }; }, expect: ownWrite(204) },
   { name: 'POST /services/{id}/endpoints', req: async (w) => ({ method: 'POST', path: '/services/GOV:A:app:svc/endpoints', body: { method: 'GET', path: `/${w.fresh('e')}` } }), expect: ownWrite(201) },

@@ -72,7 +72,7 @@ export interface Member { id: string; memberClass: string; memberCode: string; n
 export interface Subsystem { id: string; memberId: string; subsystemCode: string; name: string | null; createdAt: string; backendAuth?: BackendAuthView | null }
 export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
 export interface CertificateInfo { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; sha256: string }
-export interface Service { id: string; providerId: string; serviceCode: string; type: string; url: string; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null; backendAuth?: BackendAuthView | null }
+export interface Service { id: string; providerId: string; memberId: string; serviceCode: string; type: string; url?: string; title: string | null; description: string | null; hasOpenApi: boolean; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null; backendAuth?: BackendAuthView | null }
 export interface AccessRight { id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
 export interface Key { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
 /** A TLS client certificate registered as a subsystem's credential (issue 8). */

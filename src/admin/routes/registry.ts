@@ -15,6 +15,26 @@ const Str = (o: object = {}) => Type.String({ minLength: 1, maxLength: 2048, ...
 const IdParams = Type.Object({ id: Str() });
 type IdP = { Params: { id: string } };
 
+/**
+ * Whether the caller may see how a member's systems reach their backends (address, credential
+ * scheme, CA bundle, client certificate): platform admins, auditors (read-only registry) and that
+ * member's own admins. Every other agency admin browses the catalogue without them.
+ */
+function seesBackend(req: FastifyRequest, memberId: string): boolean {
+  const p = req.principal!;
+  return p.role !== 'agency_admin' || p.memberId === memberId;
+}
+function serviceFor(req: FastifyRequest, s: reg.ServiceView): reg.ServiceView {
+  if (seesBackend(req, s.memberId)) return s;
+  const { url: _u, backendAuth: _a, backendCa: _c, ...rest } = s;
+  return rest;
+}
+function subsystemFor(req: FastifyRequest, s: reg.SubsystemView): reg.SubsystemView {
+  if (seesBackend(req, s.memberId)) return s;
+  const { backendCert: _c, backendAuth: _a, ...rest } = s;
+  return rest;
+}
+
 // A backend credential scheme (src/backend-auth); secrets are write-only: answers show only that one is set.
 const BackendAuthBody = Type.Object({
   scheme: Type.Union(['none', 'static', 'oauth2', 'signed', 'inherit'].map((k) => Type.Literal(k))),
@@ -66,7 +86,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     schema: { tags: ['registry'], querystring: Type.Object({ member: Type.Optional(Str()) }) },
   }, async (req) => {
     authorize(req, 'read');
-    return list(await reg.listSubsystems(ctx, { member: req.query.member }));
+    return list((await reg.listSubsystems(ctx, { member: req.query.member })).map((x) => subsystemFor(req, x)));
   });
   app.post<{ Body: { id: string; name?: string } }>('/subsystems', {
     schema: { tags: ['registry'], summary: 'Register a subsystem (information system) of a member', body: Type.Object({ id: Str(), name: Type.Optional(Type.String({ maxLength: 500 })) }) },
@@ -136,7 +156,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     schema: { tags: ['registry'], summary: 'The service catalogue', querystring: Type.Object({ provider: Type.Optional(Str()), member: Type.Optional(Str()) }) },
   }, async (req) => {
     authorize(req, 'read');
-    return list(await reg.listServices(ctx, req.query));
+    return list((await reg.listServices(ctx, req.query)).map((x) => serviceFor(req, x)));
   });
   app.post<{ Body: reg.ServiceInput }>('/services', {
     schema: { tags: ['registry'], summary: 'Publish a service', body: Type.Composite([Type.Object({ id: Str(), url: Str() }), ServiceBody], { additionalProperties: false }) },
@@ -148,7 +168,7 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
   });
   app.get<IdP>('/services/:id', { schema: { tags: ['registry'], params: IdParams } }, async (req) => {
     authorize(req, 'read');
-    return reg.getService(ctx, idParam(req.params.id));
+    return serviceFor(req, await reg.getService(ctx, idParam(req.params.id)));
   });
   app.patch<IdP & { Body: Partial<reg.ServiceInput> }>('/services/:id', { schema: { tags: ['registry'], params: IdParams, body: ServiceBody } }, async (req) => {
     const id = idParam(req.params.id);
@@ -163,7 +183,10 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
   });
   app.get<IdP>('/services/:id/openapi', { schema: { tags: ['registry'], params: IdParams } }, async (req, reply) => {
     authorize(req, 'read');
-    const doc = await reg.getServiceOpenApi(ctx, idParam(req.params.id));
+    const id = idParam(req.params.id);
+    const stored = await reg.getServiceOpenApi(ctx, id);
+    // The document's `servers` may name the backend's host: others get the paths only, as getOpenAPI gives them.
+    const doc = stored && !seesBackend(req, memberOf(id)) ? reg.anonymiseOpenApi(stored) : stored;
     if (!doc) return reply.code(404).type('application/problem+json').send({ type: 'https://vamco.dev/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'This service has no OpenAPI document', requestId: req.id });
     return doc;
   });

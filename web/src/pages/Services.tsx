@@ -228,7 +228,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
             <Grid.Col span={{ base: 12, md: 7 }}>
               <Card withBorder radius="md">
                 <Stack>
-                  <TextInput label={t('services.url')} value={url ?? s.url} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} />
+                  <TextInput label={t('services.url')} value={url ?? s.url ?? ''} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} />
                   <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate ?? s.rateLimit ?? ''} onChange={(e) => setRate(e.currentTarget.value)} readOnly={!writable} />
                   <Group grow>
                     <NumberInput label={`${t('services.timeout')} (s)`} value={timeoutS ?? (s.timeoutMs ? s.timeoutMs / 1000 : '')} onChange={setTimeoutS} min={1} max={3600} placeholder="30" readOnly={!writable} data-testid="service-timeout" />
@@ -236,7 +236,7 @@ export function ServiceDetailPage({ id }: { id: string }) {
                   </Group>
                   <Text size="sm">{t('services.type')}: {s.type} · {t('common.created')}: {dateTime(s.createdAt)} · {t('services.updated')}: {dateTime(s.updatedAt)}</Text>
                   <Switch label={t('services.logBodies')} description={t('services.logBodiesHint')} checked={logBodies ?? s.logBodies} onChange={(e) => setLogBodies(e.currentTarget.checked)} disabled={!writable} />
-                  {(url ?? s.url).startsWith('https:') && (writable ? <CaBundleInput value={ca} onChange={setCa} current={s.backendCa} />
+                  {(url ?? s.url ?? '').startsWith('https:') && (writable ? <CaBundleInput value={ca} onChange={setCa} current={s.backendCa} />
                     : s.backendCa && <Text size="sm">{t('services.backendCa')}: {s.backendCa.map((c) => c.subject).join('; ')}</Text>)}
                   {writable && s.backendCa && <Group><ConfirmButton size="xs" label={t('services.backendCaRemove')} question={t('services.backendCaRemoveQuestion', { id: s.id })} details={t('services.backendCaRemoveDetails')} onConfirm={() => void act.run(async () => { await patch(`/services/${idPath(s.id)}`, { backendCa: null }); await reload(); }, t('notice.saved', { what: s.id }))} /></Group>}
                   {writable && <Group justify="flex-end"><Button loading={act.busy} data-testid="service-save" onClick={() => void act.run(async () => {
