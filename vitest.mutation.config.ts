@@ -6,9 +6,11 @@ import { defineConfig } from 'vitest/config';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const e2e = list(process.env.VAMCO_MUTATION_E2E);
-// VAMCO_MUTATION_UNIT narrows the unit tests to some folders (e.g. src/gateway): a module's
-// score by its own tests, and a dry run of seconds instead of minutes on a busy machine.
-const unit = list(process.env.VAMCO_MUTATION_UNIT).map((dir) => `${dir.replace(/\/$/, '')}/**/*.test.ts`);
+// VAMCO_MUTATION_UNIT narrows the unit tests to some folders (e.g. src/gateway) or test files
+// (e.g. src/accounts/totp.test.ts): a module's score by its own tests, and a dry run of seconds
+// instead of minutes on a busy machine.
+const unit = list(process.env.VAMCO_MUTATION_UNIT)
+  .map((entry) => (entry.endsWith('.test.ts') ? entry : `${entry.replace(/\/$/, '')}/**/*.test.ts`));
 
 export default defineConfig({
   test: {

@@ -16,7 +16,8 @@ import { Upstreams } from '../upstream.js';
 import { loadConfig } from '../../config/index.js';
 import type { GatewayDeps } from '../types.js';
 import { createExchangeHandler } from '../exchange.js';
-import { parse, identify, resolve, authorise, newExchange, createOutcome, type StageFactory, type Exchange } from './index.js';
+import { AddressGuard } from '../../preauth/index.js';
+import { parse, identify, resolve, authorise, guard, limit, newExchange, createOutcome, type StageFactory, type Exchange } from './index.js';
 
 const KEY = 'k-motcua';
 const motcua: SnapSubsystem = { id: 2, key: 'GOV/H60/motcua', memberClass: 'GOV', memberCode: 'H60', subsystemCode: 'motcua', name: null };
@@ -50,11 +51,11 @@ function deps(snap: Snapshot, logged: ExchangeRecord[], failLog = false): Gatewa
 }
 
 /** A request as node:http gives it: repeated headers joined in `headers`, kept apart in `headersDistinct`. */
-function fakeReq(url: string, given: Record<string, string | string[]>, method = 'GET'): IncomingMessage {
+function fakeReq(url: string, given: Record<string, string | string[]>, method = 'GET', remoteAddress = '192.0.2.10'): IncomingMessage {
   const headers = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   const headersDistinct = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
   const rawHeaders = Object.entries(given).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).flatMap((one) => [k, one]));
-  return Object.assign(new EventEmitter(), { url, method, headers, headersDistinct, rawHeaders, complete: true }) as unknown as IncomingMessage;
+  return Object.assign(new EventEmitter(), { url, method, headers, headersDistinct, rawHeaders, complete: true, socket: { remoteAddress } }) as unknown as IncomingMessage;
 }
 
 interface Written { status?: number; headers?: Record<string, unknown>; body?: string }
@@ -177,5 +178,199 @@ describe('gateway stages', () => {
     await createExchangeHandler(deps(snap, [], true), [parse, refusing])(fakeReq('/r1/DEV/GOV/H59/hotich/records', headers), fakeRes(out2), 0);
     expect(out2.status).toBe(500);
     expect(JSON.parse(out2.body!).code).toBe('NOT_READY');
+  });
+});
+
+describe('gateway stages before the backend: guard and limit', () => {
+  const url = '/r1/DEV/GOV/H59/hotich/records/records/1';
+
+  it('guard refuses a blocked address unheard: 429 with Retry-After in whole seconds, counted, nothing logged', async () => {
+    const d = deps(snapshot('all'), []);
+    d.guard = new AddressGuard({ failures: 2, windowMs: 60_000 });
+    const blockedAt = Date.now();
+    d.guard.failed('192.0.2.66', blockedAt);
+    d.guard.failed('192.0.2.66', blockedAt);
+    const outcome = createOutcome(d);
+    const stage = guard(d, outcome);
+
+    const out: Written = {};
+    const x = newExchange(fakeReq(url, headers, 'GET', '192.0.2.66'), fakeRes(out), 0, snapshot('all'));
+    stage.run(x);
+    const ranAt = Date.now();
+    expect(x.finished).toBe(true);
+    expect(out.status).toBe(429);
+    // What is left of the 60 s block, rounded up to whole seconds (never 0 while blocked).
+    const seconds = Number(out.headers?.['retry-after']);
+    expect(seconds).toBeGreaterThanOrEqual(Math.ceil((blockedAt + 60_000 - ranAt) / 1000));
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect(JSON.parse(out.body!)).toMatchObject({
+      type: 'Server.ServerProxy.RateLimited', code: 'ADDRESS_RATE_LIMITED', detail: x.requestId,
+      message: `Too many failed authentications from this address: try again in ${seconds} s`,
+    });
+    expect((await d.metrics.preAuthRefused.get()).values).toEqual([expect.objectContaining({ value: 1, labels: { server: 'gateway' } })]);
+
+    // Another address goes on to identify: nothing answered, nothing counted.
+    const other: Written = {};
+    const y = newExchange(fakeReq(url, headers, 'GET', '192.0.2.67'), fakeRes(other), 0, snapshot('all'));
+    stage.run(y);
+    expect([y.finished, other.status]).toEqual([false, undefined]);
+    expect((await d.metrics.preAuthRefused.get()).values[0].value).toBe(1);
+  });
+
+  it('limit counts each client against the service\'s rate limit and answers 429 with the wait', async () => {
+    const limited: SnapService = { ...records, id: 8, rateLimit: { points: 2, perSeconds: 60 }, rateLimitText: '2/min' };
+    const snap = snapshot('all');
+    const d = deps(snap, []);
+    const stage = limit(d, createOutcome(d));
+    const call = (client: SnapSubsystem, h: Record<string, string> = {}) => {
+      const x = newExchange(fakeReq(url, { ...headers, ...h }), fakeRes({}), 0, snap);
+      x.svc = limited;
+      x.clientSub = client;
+      x.client = `DEV/${client.key}`;
+      x.service = 'DEV/GOV/H59/hotich/records';
+      return stage.run(x);
+    };
+    await call(motcua);
+    await call(motcua);
+    const refusal = await Promise.resolve(call(motcua)).then(() => null, (e: VamcoError) => e);
+    expect(refusal).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(refusal!.message).toBe('Rate limit of 2/min exceeded for DEV/GOV/H60/motcua');
+    // The wait is what the limiter says, in whole seconds up: up to a minute here.
+    const waitMs = refusal!.extra!.retryAfterMs as number;
+    expect(waitMs).toBeGreaterThan(1_000);
+    expect(waitMs).toBeLessThanOrEqual(60_000);
+    expect(refusal!.headers).toEqual({ 'retry-after': String(Math.ceil(waitMs / 1000)) });
+    // The count is per client: another subsystem still has its own two calls.
+    await call(hotich);
+    // A service without a limit is never refused for rate.
+    const free = newExchange(fakeReq(url, headers), fakeRes({}), 0, snap);
+    Object.assign(free, { svc: records, clientSub: motcua });
+    for (let i = 0; i < 5; i++) await stage.run(free);
+  });
+
+  it('limit refuses a declared body over the size limit (413), at one byte over and not at the limit', async () => {
+    const snap = snapshot('all');
+    const d = deps(snap, []);
+    const stage = limit(d, createOutcome(d));
+    const max = d.config.maxBodyBytes;
+    const run = (length: number) => {
+      const x = newExchange(fakeReq(url, { ...headers, 'content-length': String(length) }, 'POST'), fakeRes({}), 0, snap);
+      Object.assign(x, { svc: records, clientSub: motcua });
+      return stage.run(x);
+    };
+    await run(max);
+    await expect(run(max + 1)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413, message: `The request body (${max + 1} bytes) is larger than ${max} bytes` });
+  });
+
+  it('limit answers 503 CIRCUIT_OPEN, retry in 10 s, once the backend failed five times in a row', async () => {
+    const snap = snapshot('all');
+    const d = deps(snap, []);
+    const stage = limit(d, createOutcome(d));
+    const run = () => {
+      const x = newExchange(fakeReq(url, headers), fakeRes({}), 0, snap);
+      Object.assign(x, { svc: records, clientSub: motcua, service: 'DEV/GOV/H59/hotich/records' });
+      return stage.run(x);
+    };
+    for (let i = 0; i < 4; i++) d.upstreams.failure(records.id);
+    await run();
+    d.upstreams.failure(records.id);
+    await expect(run()).rejects.toMatchObject({
+      code: 'CIRCUIT_OPEN', status: 503, headers: { 'retry-after': '10' },
+      message: 'The backend of DEV/GOV/H59/hotich/records failed repeatedly; retry shortly',
+    });
+  });
+});
+
+describe('gateway stages: what parse, resolve and identify refuse or record', () => {
+  const url = '/r1/DEV/GOV/H59/hotich/records/x';
+  const refused = (f: () => unknown, code: string, message?: string) =>
+    expect(f).toThrow(expect.objectContaining({ code, ...(message === undefined ? {} : { message }) }));
+
+  it('parse keeps a given X-Road-Id (1-255 printable ASCII) and otherwise generates {instance}-{uuid} (PR-REST §4.3)', () => {
+    expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': 'id-1!~' })).toMatchObject({ messageId: 'id-1!~', messageIdGenerated: false });
+    expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': 'x'.repeat(255) }).messageId).toBe('x'.repeat(255));
+    const generated = runStages(snapshot('all'), [parse], url, headers);
+    expect(generated.messageIdGenerated).toBe(true);
+    expect(generated.messageId).toMatch(/^DEV-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(generated.messageId).not.toBe(`DEV-${generated.requestId}`);
+    for (const bad of ['', 'x'.repeat(256), 'a b', 'é']) {
+      refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': bad }), 'BAD_REQUEST', 'X-Road-Id must be 1-255 printable ASCII characters');
+    }
+  });
+
+  it('parse records X-Road-UserId and X-Road-Issue, and checks the identifier headers\' parts (PR-REST §4.3, §4.8)', () => {
+    const x = runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-userid': 'EE123', 'x-road-issue': 'HS-1/2026' });
+    expect([x.userId, x.issue, x.securityServer]).toEqual(['EE123', 'HS-1/2026', null]);
+    expect(runStages(snapshot('all'), [parse], url, headers)).toMatchObject({ userId: null, issue: null });
+    // X-Road-Issue may be up to 1024 characters, the identifier headers 255.
+    expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-issue': 'i'.repeat(1024) }).issue).toHaveLength(1024);
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-issue': 'i'.repeat(1025) }), 'BAD_REQUEST');
+    // Represented party: CODE or CLASS/CODE.
+    runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': 'COM/12345' });
+    runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': '12345' });
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': 'A/B/C' }), 'BAD_REQUEST',
+      'X-Road-Represented-Party must be [CLASS/]CODE, each part of A-Z a-z 0-9 \' ( ) + , - . = ?');
+    // Security server: four parts, each decoded on its own; kept in decoded form.
+    expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/A%2BB/ss1' }).securityServer).toBe('DEV/GOV/A+B/ss1');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/ss1' }), 'BAD_REQUEST');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/M/s%20s' }), 'BAD_REQUEST');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/M/%E0%A4%A' }), 'BAD_REQUEST',
+      'X-Road-Security-Server has malformed percent-encoding');
+  });
+
+  it('parse needs the five identifier parts in the path, each of X-Road\'s characters', () => {
+    const x = runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hotich/records?a=1', headers);
+    expect(x.ref).toEqual({ instance: 'DEV', memberClass: 'GOV', memberCode: 'H59', subsystemCode: 'hotich', serviceCode: 'records', providerKey: 'GOV/H59/hotich' });
+    expect([x.service, x.path, x.query]).toEqual(['DEV/GOV/H59/hotich/records', '/r1/DEV/GOV/H59/hotich/records', '?a=1']);
+    refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hotich', headers), 'INVALID_PATH',
+      'Expected /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path]');
+    refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hot%20ich/records', headers), 'INVALID_PATH');
+    refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hot%2Fich/records', headers), 'INVALID_PATH', 'Encoded slashes are not allowed in identifiers');
+  });
+
+  it('resolve refuses another security server, control characters in the query, and unregistered subsystems\' metaservices', () => {
+    const upToResolve = [parse, identify, resolve];
+    // The platform's own identity ({instance}/{operator member}/{server code}) is accepted.
+    const d = deps(snapshot('all'), []);
+    const self = `${d.config.instance}/${d.config.operatorMember}/${d.config.serverCode}`;
+    expect(runStages(snapshot('all'), upToResolve, url, { ...headers, 'x-road-security-server': self }).svc).toBe(records);
+    refused(() => runStages(snapshot('all'), upToResolve, url, { ...headers, 'x-road-security-server': 'DEV/GOV/OTHER/ss9' }), 'INVALID_SECURITY_SERVER',
+      `Could not find security server DEV/GOV/OTHER/ss9: the only security server here is ${self}`);
+    refused(() => runStages(snapshot('all'), upToResolve, `${url}?a=%0d%0a\u0001`, headers), 'INVALID_PATH', 'Control characters in the query string');
+    refused(() => runStages(snapshot('all'), upToResolve, '/r1/DEV/GOV/H99/none/listMethods', headers), 'SERVICE_NOT_FOUND', 'Subsystem DEV/GOV/H99/none is not registered');
+    // Another instance that is not a peer has no services here.
+    refused(() => runStages(snapshot('all'), [parse, resolve], '/r1/EE/GOV/H59/hotich/records', headers), 'SERVICE_NOT_FOUND', 'Service EE/GOV/H59/hotich/records is not registered');
+    refused(() => runStages(snapshot('all'), [parse, resolve], '/r1/EE/GOV/H59/hotich/listMethods', headers), 'SERVICE_NOT_FOUND');
+  });
+
+  it('identify: a bearer token names its key\'s subsystem, and only while the key is in the snapshot', async () => {
+    const d = deps(snapshot('all'), []);
+    const { token } = await d.tokens.issue('DEV/GOV/H60/motcua', hashApiKey(KEY));
+    const bearer = { 'x-road-client': 'DEV/GOV/H60/motcua', authorization: `Bearer ${token}` };
+    const x = runStages(snapshot('all'), [parse, identify], url, bearer);
+    expect([x.clientSub, x.credential, x.authorizationConsumed]).toEqual([motcua, 'token', true]);
+    // The scheme is case-insensitive (RFC 7235 §2.1).
+    expect(runStages(snapshot('all'), [parse, identify], url, { ...bearer, authorization: `bearer ${token}` }).clientSub).toBe(motcua);
+    // The key revoked: gone from the snapshot's keys, the token ends with it.
+    const revoked = snapshot('all');
+    revoked.keys.clear();
+    refused(() => runStages(revoked, [parse, identify], url, bearer), 'UNAUTHENTICATED', 'The credential is not valid');
+    // A token for motcua named for another subsystem, and a token that does not verify.
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { ...bearer, 'x-road-client': 'DEV/GOV/H59/hotich' }), 'UNAUTHENTICATED');
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { ...bearer, authorization: `Bearer ${token}x` }), 'UNAUTHENTICATED');
+    // A token whose subject is another subsystem than its key's holder is refused.
+    const other = await d.tokens.issue('DEV/GOV/H59/hotich', hashApiKey(KEY));
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua', authorization: `Bearer ${other.token}` }), 'UNAUTHENTICATED');
+  });
+
+  it('identify: no credential, an empty key, or another instance that is no peer is unauthenticated; the API key wins over a token', () => {
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua' }), 'UNAUTHENTICATED',
+      'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua', 'x-api-key': '' }), 'UNAUTHENTICATED');
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { ...headers, 'x-road-client': 'EE/GOV/H60/motcua' }), 'UNAUTHENTICATED',
+      "Client instance EE is not this platform's instance (DEV) nor one of its peers");
+    refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-api-key': KEY }), 'MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
+    const x = runStages(snapshot('all'), [parse, identify], url, { ...headers, authorization: 'Bearer not-a-token' });
+    expect([x.clientSub, x.credential, x.authorizationConsumed]).toEqual([motcua, 'api-key', false]);
   });
 });
