@@ -75,16 +75,16 @@ export function upstreamText(u: UpstreamLeg | null | undefined): string | null {
 /** The credential as stored: its kind, and for a certificate "certificate:" + its SHA-256 (hex). */
 export function credentialText(c: CredentialUsed | null | undefined): string | null {
   if (!c) return null;
-  if (c.kind === 'api-key' || c.kind === 'token' || c.kind === 'peer') return c.kind;
+  if (c.kind === 'api-key' || c.kind === 'token' || c.kind === 'peer' || c.kind === 'xroad') return c.kind;
   if (c.kind === 'certificate' && /^[0-9a-f]{64}$/.test(c.fingerprint)) return `certificate:${c.fingerprint}`;
-  throw new VamcoError('INTERNAL', 'message log field credential must be an API key, a token, a peer or a certificate with its SHA-256');
+  throw new VamcoError('INTERNAL', 'message log field credential must be an API key, a token, a peer, a security server peer or a certificate with its SHA-256');
 }
 
 /** Back from the stored text (an unknown text is returned as its kind only, never dropped). */
 export function credentialOf(text: string | null | undefined): CredentialUsed | null {
   if (!text) return null;
   if (text.startsWith('certificate:')) return { kind: 'certificate', fingerprint: text.slice('certificate:'.length) };
-  return { kind: text as 'api-key' | 'token' | 'peer' };
+  return { kind: text as 'api-key' | 'token' | 'peer' | 'xroad' };
 }
 
 function finite(v: unknown, field: string): number {

@@ -36,15 +36,17 @@ export interface ExchangeRecord {
 /**
  * Which credential a client called with: an API key, a bearer token of POST /token (OAuth2
  * client credentials), a TLS client certificate, named by its SHA-256 fingerprint (public), or
- * a peer platform's certificate for a client of that instance (issue 17).
+ * a peer platform's certificate for a client of that instance (issue 17), or an X-Road security
+ * server peer's pinned certificate for a client of its instance (issue 17, item 6).
  */
 export type CredentialUsed =
   | { kind: 'api-key' }
   | { kind: 'token' }
   | { kind: 'peer' }
+  | { kind: 'xroad' }
   | { kind: 'certificate'; fingerprint: string };
 
-export const CREDENTIAL_KINDS = ['api-key', 'token', 'certificate', 'peer'] as const;
+export const CREDENTIAL_KINDS = ['api-key', 'token', 'certificate', 'peer', 'xroad'] as const;
 
 /**
  * The upstream leg of an exchange: what the gateway's call to the provider's backend (a

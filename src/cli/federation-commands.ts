@@ -8,14 +8,16 @@ import { readText, type Out, type WithStore } from './pki-commands.js';
 
 export function registerFederationCommands(program: Command, withStore: WithStore, out: Out, actor: () => string): void {
   const who = () => ({ actor: actor() });
-  const peer = program.command('peer').description('Other instances (provinces, ministries, the national platform) this platform exchanges with over mutual TLS');
-  peer.command('add <instance>').description('trust another instance: its gateway URL and its CA certificate (what "vamco ca export" printed there)')
-    .requiredOption('--url <url>', 'the peer\'s gateway over HTTPS, e.g. https://ndxp.example:8443')
-    .option('--ca <file>', 'the peer\'s CA certificate (PEM)')
-    .option('--fingerprint <sha256>', 'instead of --ca: the SHA-256 of the one certificate the peer presents when it calls')
+  const peer = program.command('peer').description('Other instances (provinces, ministries, the national platform) this platform exchanges with over mutual TLS, directly or through an X-Road security server');
+  peer.command('add <instance>').description('trust another instance: its gateway URL and its CA certificate (what "vamco ca export" printed there); or, with --type xroad, the X-Road security server that reaches it')
+    .requiredOption('--url <url>', 'the peer\'s gateway over HTTPS, e.g. https://ndxp.example:8443 (xroad: the security server\'s address for information systems, e.g. https://ss.example:8443)')
+    .option('--type <type>', 'vamco (a Vamco platform) or xroad (an X-Road security server, called as one of its information systems)', 'vamco')
+    .option('--ca <file>', 'the peer\'s CA certificate (PEM); xroad: the security server\'s internal TLS certificate, or its issuer')
+    .option('--fingerprint <sha256>', 'instead of --ca: the SHA-256 of the one certificate the peer presents when it calls; xroad: of the certificate the security server presents when it calls (default: the --ca certificate)')
+    .option('--client <id>', 'xroad only: this platform\'s client at the security server, INSTANCE/CLASS/MEMBER/SUBSYSTEM, or INSTANCE/CLASS/MEMBER to use each local client\'s subsystem code under that member')
     .option('--cert <file>', 'this platform\'s certificate towards the peer (default: one the platform CA issues, naming this instance)')
     .option('--key <file>', 'the key of --cert')
-    .action((instance: string, o: { url: string; ca?: string; fingerprint?: string; cert?: string; key?: string }) => withStore(async (ctx) => {
+    .action((instance: string, o: { url: string; type: string; ca?: string; fingerprint?: string; client?: string; cert?: string; key?: string }) => withStore(async (ctx) => {
       if (!!o.cert !== !!o.key) throw new VamcoError('VALIDATION_FAILED', 'Give --cert and --key together');
       let clientCert: { cert: string; key: string };
       if (o.cert && o.key) clientCert = { cert: readText(o.cert), key: readText(o.key) };
@@ -25,12 +27,19 @@ export function registerFederationCommands(program: Command, withStore: WithStor
         if (!issued) throw new VamcoError('VALIDATION_FAILED', 'This node holds no key of the platform CA to issue the platform\'s certificate: run the command where the CA was created, or give --cert and --key');
         clientCert = issued;
       }
-      const p = await reg.addPeer(ctx, { instance, url: o.url, ca: o.ca ? readText(o.ca) : null, fingerprint: o.fingerprint ?? null, clientCert }, who());
-      out(`added\t${p.instance}\t${p.url}`);
+      const p = await reg.addPeer(ctx, {
+        instance, type: o.type as reg.PeerType, xroadClient: o.client ?? null, url: o.url, ca: o.ca ? readText(o.ca) : null, fingerprint: o.fingerprint ?? null, clientCert,
+      }, who());
+      out(`added\t${p.instance}\t${p.url}${p.type === 'xroad' ? `\txroad as ${p.xroadClient}` : ''}`);
+      // The certificate to register at the security server for that client (its TLS certificate as an information system).
+      if (p.type === 'xroad') out(`accepts\tcalls from the security server presenting SHA-256 ${p.fingerprint}`);
       out(`presents\t${p.clientCert?.subject}\tSHA-256 ${p.clientCert?.sha256}`);
     }, { create: true }));
-  peer.command('list').description('one peer per line: instance, URL, how it is trusted').action(() => withStore(async (ctx) => {
-    for (const p of await reg.listPeers(ctx)) out(`${p.instance}\t${p.url}\t${p.ca ? `ca ${p.ca.subject} (SHA-256 ${p.ca.sha256})` : `pinned ${p.fingerprint}`}`);
+  peer.command('list').description('one peer per line: instance, URL, how it is trusted, type (vamco or xroad, with this platform\'s client id there)').action(() => withStore(async (ctx) => {
+    for (const p of await reg.listPeers(ctx)) {
+      const trust = p.type === 'xroad' ? `ca ${p.ca!.subject} (SHA-256 ${p.ca!.sha256}), pinned ${p.fingerprint}` : p.ca ? `ca ${p.ca.subject} (SHA-256 ${p.ca.sha256})` : `pinned ${p.fingerprint}`;
+      out(`${p.instance}\t${p.url}\t${trust}\t${p.type === 'xroad' ? `xroad as ${p.xroadClient}` : 'vamco'}`);
+    }
   }));
   peer.command('remove <instance>').description('withdraw trust: calls to and from the peer are refused within a second').action((instance: string) => withStore(async (ctx) => {
     await reg.removePeer(ctx, instance, who());

@@ -39,6 +39,9 @@ export const ERRORS = {
   SERVICE_DESCRIPTION_UNAVAILABLE: { status: 500, title: 'No OpenAPI description for this service', xroad: 'Server.ServerProxy.InternalError' },
   UPSTREAM_AUTH_FAILED:   { status: 500, title: 'The platform could not authenticate to the service backend', xroad: 'Server.ServerProxy.UpstreamAuthentication' },
   UPSTREAM_TLS_FAILED:    { status: 502, title: 'TLS towards the service backend failed', xroad: 'Server.ServerProxy.SslAuthenticationFailed' },
+  // The fault an X-Road security server peer answered (issue 17, item 6): its own fault type and
+  // status are kept (VamcoError's `xroad`); this one only when it named none.
+  XROAD_FAULT:            { status: 500, title: 'The X-Road security server answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed' },
   UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },
   CONFIG_ERROR:           { status: 500, title: 'Configuration error', xroad: 'Server.ConfigurationError' },
   UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },
@@ -63,13 +66,16 @@ export class VamcoError extends Error {
   readonly status: number;
   readonly extra?: Record<string, unknown>;
   readonly headers?: Record<string, string>;
-  constructor(code: ErrorCode, detail?: string, opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}) {
+  /** A fault type and status taken over from another X-Road party, instead of the code's own. */
+  readonly xroad?: { type: string; status: number };
+  constructor(code: ErrorCode, detail?: string, opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown; xroad?: { type: string; status: number } } = {}) {
     super(detail ?? ERRORS[code].title, opts.cause ? { cause: opts.cause } : undefined);
     this.name = 'VamcoError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.extra = opts.extra;
     this.headers = opts.headers;
+    this.xroad = opts.xroad;
   }
 }
 
@@ -96,7 +102,7 @@ export function toProblem(err: unknown, requestId?: string): Problem {
     status: def.status,
     detail: e.message,
     code: e.code,
-    xroadType: def.xroad,
+    xroadType: e.xroad?.type ?? def.xroad,
     ...(requestId ? { requestId } : {}),
     ...(e.extra ?? {}),
   };

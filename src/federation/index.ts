@@ -16,3 +16,4 @@ export {
 } from './directory.js';
 export { acceptPeerReceipt, receiptReference, type ExpectedReceipt } from './peer-receipt.js';
 export { startPeerDirectories, DIRECTORIES_DIR, type PeerDirectories } from './peer-directories.js';
+export { asXroadRequest, xroadAnswerReference, xroadFault } from './xroad-peer.js';

@@ -33,7 +33,8 @@ export function startPeerDirectories(a: { dataDir: string; snapshots: SnapshotHo
     copies.set(peer.instance, e);
     return e;
   };
-  const peersNow = () => a.snapshots.current?.peers ?? new Map<string, SnapPeer>();
+  // Only Vamco platforms publish a signed directory; a security server peer has none.
+  const peersNow = () => new Map([...(a.snapshots.current?.peers ?? new Map<string, SnapPeer>())].filter(([, p]) => p.type === 'vamco'));
   let running: Promise<void> | null = null;
   async function round(): Promise<void> {
     const peers = peersNow();

@@ -76,7 +76,10 @@ export function peerAuthenticated(req: IncomingMessage, peer: SnapPeer, now = Da
 }
 
 function peerCertError(socket: TLSSocket, peer: SnapPeer, now: number): string | null {
-  const who = `Clients of instance ${peer.instance} are accepted only from the peer platform ${peer.instance}`;
+  // A security server peer is recognised by its pinned certificate only (issue 17, item 6).
+  const who = peer.type === 'xroad'
+    ? `Clients of instance ${peer.instance} are accepted only from the X-Road security server configured for it`
+    : `Clients of instance ${peer.instance} are accepted only from the peer platform ${peer.instance}`;
   if (!socket.encrypted) return `${who}, over mutual TLS`;
   const c = socket.getPeerX509Certificate();
   if (!c) return `${who}: no TLS client certificate came with the connection`;

@@ -21,6 +21,11 @@ export function faultStatus(code: ErrorCode): number {
   return ERRORS[code].xroad.startsWith('Server.') ? 500 : 400;
 }
 
+/** The fault type and status of an error: its code's, or those another X-Road party gave it (a security server peer's fault). */
+export function faultOf(e: VamcoError): { type: string; status: number } {
+  return e.xroad ?? { type: ERRORS[e.code].xroad, status: faultStatus(e.code) };
+}
+
 export type FaultMediaType = 'application/json' | 'application/problem+json' | 'text/xml' | 'application/xml';
 
 /** The first media type in Accept the gateway can write a fault in; JSON when none. */
@@ -46,8 +51,7 @@ export interface Fault { status: number; type: string; contentType: string; body
 /** The fault for an error: unknown errors become Server.InternalError without their details. */
 export function renderFault(err: unknown, requestId: string, accept: string | string[] | undefined): Fault {
   const e = err instanceof VamcoError ? err : new VamcoError('INTERNAL', 'The platform failed to handle the request');
-  const type = ERRORS[e.code].xroad;
-  const status = faultStatus(e.code);
+  const { type, status } = faultOf(e);
   const media = faultMediaType(accept);
   let body: string;
   if (media === 'application/problem+json') {

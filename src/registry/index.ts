@@ -1,5 +1,5 @@
 export * from './registry.js';
-export { buildSnapshot, isAllowed, peerService, type SnapPeer, apiKeyHolder, SnapshotHolder, type SnapshotHolderOptions, type RegistryRows, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
+export { buildSnapshot, isAllowed, peerService, xroadClientFor, type SnapPeer, apiKeyHolder, SnapshotHolder, type SnapshotHolderOptions, type RegistryRows, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
 export { SNAPSHOT_CACHE_FILE, readSnapshotCache, writeSnapshotCache, encodeSnapshotCache, decodeSnapshotCache, type CachedSnapshot } from './snapshot-cache.js';
 export { addClientCert, listClientCerts, getClientCert, revokeClientCert, type ClientCertView } from './client-certs.js';
 export { checkBackendUrl, isInternalAddress } from './backend-policy.js';

@@ -2,6 +2,7 @@
 // rules (which local client may call which foreign service: default deny) and the access rights
 // a provider here gives to clients of another instance. Each change is a registry change:
 // gateways see it with their next snapshot (VAMCO_SNAPSHOT_POLL, 250 ms by default).
+import crypto from 'node:crypto';
 import { VamcoError } from '../core/errors.js';
 import { isValidPart, parseServiceId, parseSubsystemId, serviceId, subsystemId } from '../core/ids.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
@@ -19,10 +20,21 @@ export interface PeerInput {
   fingerprint?: string | null;
   /** This platform's certificate and key presented when calling the peer. */
   clientCert: { cert: string; key: string };
+  /** 'vamco' (default): a Vamco platform's gateway; 'xroad': an X-Road security server's r1 endpoint (issue 17, item 6). */
+  type?: PeerType;
+  /**
+   * For 'xroad': who this platform's calls are from in the peer instance's naming, the client
+   * subsystem the security server holds for it: INSTANCE/CLASS/MEMBER/SUBSYSTEM (every call as
+   * it), or INSTANCE/CLASS/MEMBER (each local client subsystem's code under that member).
+   */
+  xroadClient?: string | null;
 }
 
+export type PeerType = 'vamco' | 'xroad';
+export const PEER_TYPES: readonly PeerType[] = ['vamco', 'xroad'];
+
 export interface PeerView {
-  instance: string; url: string; ca: CertificateView | null; fingerprint: string | null;
+  instance: string; type: PeerType; xroadClient: string | null; url: string; ca: CertificateView | null; fingerprint: string | null;
   /** The certificate this platform presents to the peer (never its key). */
   clientCert: CertificateView | null; createdAt: string;
 }
@@ -48,6 +60,16 @@ function checkPeerUrl(u: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+/** The X-Road client id a security server peer knows this platform's calls by: of that instance, a member or a subsystem. */
+function checkXroadClient(text: string | null | undefined, instance: string): string {
+  const p = String(text ?? '').trim().split('/');
+  if (!text || (p.length !== 3 && p.length !== 4) || !p.every(isValidPart)) {
+    throw new VamcoError('VALIDATION_FAILED', `--client ${text ?? '(missing)'}: give the client this platform is at the security server, ${instance}/CLASS/MEMBER/SUBSYSTEM or ${instance}/CLASS/MEMBER (then each local client's subsystem code is used under that member)`);
+  }
+  if (p[0] !== instance) throw new VamcoError('VALIDATION_FAILED', `--client ${text}: the client is named in the peer's instance, ${instance}/…`);
+  return p.join('/');
+}
+
 export const openPeerCert = (ring: Keyring, id: number, stored: string): ClientCertificate =>
   JSON.parse(ring.open(stored, sealContext('federation_peers', 'client_cert', id))) as ClientCertificate;
 
@@ -55,15 +77,25 @@ export async function addPeer(ctx: RegistryCtx, input: PeerInput, who: Actor): P
   if (!isValidPart(input.instance ?? '')) throw new VamcoError('INVALID_IDENTIFIER', `"${input.instance}" is not an instance identifier`);
   if (input.instance === ctx.config.instance) throw new VamcoError('VALIDATION_FAILED', `${input.instance} is this platform's own instance`);
   const url = checkPeerUrl(input.url);
-  if (!!input.ca === !!input.fingerprint) throw new VamcoError('VALIDATION_FAILED', 'Give either the peer\'s CA certificate (--ca) or the SHA-256 fingerprint of its certificate (--fingerprint)');
+  const type = input.type ?? 'vamco';
+  if (!PEER_TYPES.includes(type)) throw new VamcoError('VALIDATION_FAILED', `--type ${type}: a peer is of type ${PEER_TYPES.join(' or ')}`);
+  const xroad = type === 'xroad';
+  if (xroad && !input.ca) throw new VamcoError('VALIDATION_FAILED', 'An X-Road security server peer needs --ca: its internal TLS certificate, or the CA that issued it');
+  if (!xroad && !!input.ca === !!input.fingerprint) throw new VamcoError('VALIDATION_FAILED', 'Give either the peer\'s CA certificate (--ca) or the SHA-256 fingerprint of its certificate (--fingerprint)');
   const ca = input.ca ? readCertificate(input.ca) : null;
-  const fingerprint = input.fingerprint ? input.fingerprint.replace(/:/g, '').toLowerCase() : null;
+  let fingerprint = input.fingerprint ? input.fingerprint.replace(/:/g, '').toLowerCase() : null;
   if (fingerprint !== null && !/^[0-9a-f]{64}$/.test(fingerprint)) throw new VamcoError('VALIDATION_FAILED', '--fingerprint must be a SHA-256 (64 hex digits, colons allowed)');
+  // A security server calls its provider information systems with its internal TLS certificate,
+  // the same one it serves (self-signed by default): pinned, not trusted by issuer. Without
+  // --fingerprint that is the --ca certificate itself.
+  if (xroad && fingerprint === null) fingerprint = new crypto.X509Certificate(ca!.pem).fingerprint256.replace(/:/g, '').toLowerCase();
+  const xroadClient = xroad ? checkXroadClient(input.xroadClient, input.instance) : null;
+  if (!xroad && input.xroadClient) throw new VamcoError('VALIDATION_FAILED', '--client is for X-Road security server peers (--type xroad) only: a Vamco peer sees the client as it is named here');
   const cert = checkClientCertificate(input.clientCert.cert, input.clientCert.key);
   const ring = await ctx.store.keyring();
-  const view: PeerView = { instance: input.instance, url, ca: ca ? certView(ca.pem) : null, fingerprint, clientCert: clientCertView(cert), createdAt: now() };
+  const view: PeerView = { instance: input.instance, type, xroadClient, url, ca: ca ? certView(ca.pem) : null, fingerprint, clientCert: clientCertView(cert), createdAt: now() };
   return mutate(ctx, who, 'peer.add', input.instance, async (trx) => {
-    const r = await trx.insertInto('federation_peers').values({ instance: input.instance, url, peer_ca: ca?.pem ?? null, fingerprint, client_cert: '', created_at: view.createdAt })
+    const r = await trx.insertInto('federation_peers').values({ instance: input.instance, type, xroad_client: xroadClient, url, peer_ca: ca?.pem ?? null, fingerprint, client_cert: '', created_at: view.createdAt })
       .returning('id').executeTakeFirstOrThrow();
     await trx.updateTable('federation_peers').set({ client_cert: ring.seal(JSON.stringify(cert), sealContext('federation_peers', 'client_cert', Number(r.id))) }).where('id', '=', Number(r.id)).execute();
     return { result: view, after: view };
@@ -76,7 +108,7 @@ export async function listPeers(ctx: RegistryCtx): Promise<PeerView[]> {
   const rows = await ctx.store.db.selectFrom('federation_peers').selectAll().orderBy('instance').execute();
   const ring = await ctx.store.keyring();
   return rows.map((r) => ({
-    instance: r.instance, url: r.url, ca: r.peer_ca ? certView(r.peer_ca) : null, fingerprint: r.fingerprint,
+    instance: r.instance, type: r.type as PeerType, xroadClient: r.xroad_client, url: r.url, ca: r.peer_ca ? certView(r.peer_ca) : null, fingerprint: r.fingerprint,
     clientCert: clientCertView(openPeerCert(ring, Number(r.id), r.client_cert)), createdAt: r.created_at,
   }));
 }

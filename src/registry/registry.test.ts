@@ -3,6 +3,8 @@ import { createTestStore, testEngines, type TestStore } from '../store/testing.j
 import { loadConfig } from '../config/index.js';
 import { listAdminTrail } from '../audit/index.js';
 import * as reg from './index.js';
+import crypto from 'node:crypto';
+import { makeCa } from '../../test/helpers/tls.js';
 
 const who = { actor: 'test:alice', address: '10.0.0.9' };
 
@@ -80,6 +82,30 @@ describe.each(testEngines())('registry on %s', (engine) => {
     const rights = await reg.listAccessRights(ctx, { service: id });
     expect(rights.map((r) => r.endpoint?.path)).toEqual(['/x']);
     expect((await reg.getService(ctx, id)).endpoints.map((e) => e.path).sort()).toEqual(['/x', '/z']);
+  });
+
+  it('keeps an X-Road security server peer with its type, its client id there and the pinned certificate (issue 17, item 6)', async () => {
+    const ssRoot = makeCa('ss root');
+    const ssTls = ssRoot.issue('ss.example', { ip: ['127.0.0.1'] });
+    const mine = ssRoot.issue('VN-A', { client: true });
+    const base = { url: 'https://ss.example:8443', clientCert: mine };
+    await expect(reg.addPeer(ctx, { ...base, instance: 'NAT', type: 'xroad', ca: ssTls.cert }, who)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(reg.addPeer(ctx, { ...base, instance: 'NAT', type: 'xroad', ca: ssTls.cert, xroadClient: 'EE/GOV/P' }, who)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(reg.addPeer(ctx, { ...base, instance: 'NAT', type: 'xroad', fingerprint: 'ab'.repeat(32), xroadClient: 'NAT/GOV/P' }, who)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(reg.addPeer(ctx, { ...base, instance: 'NAT', type: 'other' as reg.PeerType, ca: ssTls.cert }, who)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // Without --fingerprint the --ca certificate itself (a security server's self-signed internal TLS certificate) is pinned.
+    const v = await reg.addPeer(ctx, { ...base, instance: 'NAT', type: 'xroad', ca: ssTls.cert, xroadClient: 'NAT/GOV/P' }, who);
+    const pin = new crypto.X509Certificate(ssTls.cert).fingerprint256.replace(/:/g, '').toLowerCase();
+    expect(v).toMatchObject({ instance: 'NAT', type: 'xroad', xroadClient: 'NAT/GOV/P', fingerprint: pin });
+    await reg.addPeer(ctx, { ...base, instance: 'NAT2', type: 'xroad', ca: ssTls.cert, fingerprint: 'AB:'.repeat(31) + 'AB', xroadClient: 'NAT2/GOV/P/one' }, who);
+    expect((await reg.listPeers(ctx)).map((p) => [p.instance, p.type, p.xroadClient, p.fingerprint])).toEqual([['NAT', 'xroad', 'NAT/GOV/P', pin], ['NAT2', 'xroad', 'NAT2/GOV/P/one', 'ab'.repeat(32)]]);
+    const snap = await reg.buildSnapshot(t.store);
+    const local = snap.subsystems.get('GOV/000.00.00.H60/motcua')!;
+    // A member as the client there: each local client's subsystem code under it; a subsystem: every call as it.
+    expect(reg.xroadClientFor(snap.peers.get('NAT')!, local)).toBe('NAT/GOV/P/motcua');
+    expect(reg.xroadClientFor(snap.peers.get('NAT2')!, local)).toBe('NAT2/GOV/P/one');
+    expect(snap.peers.get('NAT')!.tls.ca).toEqual([ssTls.cert]);
+    for (const i of ['NAT', 'NAT2']) await reg.removePeer(ctx, i, who);
   });
 
   it('writes every change to the admin trail with the actor, and cascades removal', async () => {

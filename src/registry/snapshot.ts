@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
 import { openBackendAuth, openBackendCert } from './backend-auth.js';
-import { openPeerCert } from './peers.js';
+import { openPeerCert, type PeerType } from './peers.js';
 import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertificate } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
@@ -87,6 +87,10 @@ export interface SnapPeer {
   /** Negative: the key of its connection pool and circuit among the services'. */
   id: number;
   instance: string;
+  /** 'xroad': an X-Road security server, called as one of its information systems (issue 17, item 6). */
+  type: PeerType;
+  /** For 'xroad': this platform's client id there (INSTANCE/CLASS/MEMBER[/SUBSYSTEM]). */
+  xroadClient: string | null;
   url: string;
   /** The peer's CA: its client certificates must be issued by it and name the instance (CN). */
   ca: crypto.X509Certificate | null;
@@ -227,7 +231,8 @@ export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: Loca
   for (const r of peerRows) {
     const cert = openPeerCert(ring, Number(r.id), r.client_cert);
     peers.set(r.instance, {
-      id: -Number(r.id), instance: r.instance, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
+      // A snapshot cached before migration 024 has no type: its peers are Vamco platforms.
+      id: -Number(r.id), instance: r.instance, type: (r.type ?? 'vamco') as PeerType, xroadClient: r.xroad_client ?? null, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
       // The peer's server certificate is verified against its CA only (not the system's CAs).
       tls: { id: `peer:${r.id}:${r.created_at}`, ca: r.peer_ca ? [r.peer_ca] : null, cert: cert.cert, key: cert.key },
       services: new Map(),
@@ -272,6 +277,15 @@ export function peerService(peer: SnapPeer, ref: { instance: string; memberClass
     if (peer.services.size < 10_000) peer.services.set(key, svc);
   }
   return svc;
+}
+
+/**
+ * X-Road-Client of a call a local client makes through a security server peer: the subsystem
+ * configured for the peer, or the local client's subsystem code under the configured member.
+ */
+export function xroadClientFor(peer: SnapPeer, local: SnapSubsystem): string {
+  const c = peer.xroadClient!;
+  return c.split('/').length === 4 ? c : `${c}/${local.subsystemCode}`;
 }
 
 /** May this client call this method and path of the service? Default deny. */

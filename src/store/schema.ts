@@ -124,6 +124,10 @@ export interface FederationPeerTable {
   id: Generated<number>; instance: string; url: string; peer_ca: string | null; fingerprint: string | null;
   /** Sealed JSON {cert, key}: this platform's certificate towards the peer. */
   client_cert: string; created_at: string;
+  /** 'vamco' or 'xroad' (a security server, migration 024). */
+  type: string;
+  /** For 'xroad': the client id in the peer instance's naming (INSTANCE/CLASS/MEMBER[/SUBSYSTEM]). */
+  xroad_client: string | null;
 }
 export interface FederationOutboundTable { id: Generated<number>; service: string; client_subsystem_id: number; created_at: string }
 export interface ForeignAccessRightTable { id: Generated<number>; service_id: number; client: string; created_at: string }

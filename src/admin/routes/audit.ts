@@ -15,7 +15,7 @@ export const auditRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
   const Q = Type.Object({
     from: Type.Optional(Type.String()), to: Type.Optional(Type.String()), client: Type.Optional(Type.String()),
     service: Type.Optional(Type.String()), status: Type.Optional(Type.String()), messageId: Type.Optional(Type.String()),
-    credential: Type.Optional(Type.Union([Type.Literal('api-key'), Type.Literal('token'), Type.Literal('certificate'), Type.Literal('peer')], { description: 'Only exchanges made with this kind of credential' })),
+    credential: Type.Optional(Type.Union([Type.Literal('api-key'), Type.Literal('token'), Type.Literal('certificate'), Type.Literal('peer'), Type.Literal('xroad')], { description: 'Only exchanges made with this kind of credential' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), cursor: Type.Optional(Type.String()),
   });
   app.get<{ Querystring: MessageQuery }>('/messages', { schema: { tags: ['audit'], summary: 'Search the message log (newest first)', querystring: Q } }, async (req) => {

@@ -62,8 +62,8 @@ export interface Exchange {
   client: string | null;
   /** The calling subsystem; null for a member-level client (which authorise refuses). */
   clientSub: SnapSubsystem | null;
-  /** Which credential identified the client ('peer': a peer platform's certificate, for a client of that instance). */
-  credential: 'api-key' | 'token' | 'certificate' | 'peer' | null;
+  /** Which credential identified the client ('peer': a peer platform's certificate, for a client of that instance; 'xroad': a security server peer's). */
+  credential: 'api-key' | 'token' | 'certificate' | 'peer' | 'xroad' | null;
   /** The peer platform the request came from (its client is of that instance). */
   fromPeer: SnapPeer | null;
   /** SHA-256 (hex) of the TLS client certificate, when that was the credential. */

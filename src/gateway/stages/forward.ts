@@ -13,7 +13,8 @@ import type { Readable } from 'node:stream';
 import type { Exchange, StageFactory, UpstreamAnswer } from './context.js';
 import { soapJsonAnswer, soapJsonRequest, soapPassThrough } from './soap.js';
 import type { AppliedAuth } from '../../backend-auth/index.js';
-import { RECEIPT_REQUEST_VALUE } from '../../federation/index.js';
+import { RECEIPT_REQUEST_VALUE, asXroadRequest, xroadAnswerReference, xroadFault } from '../../federation/index.js';
+import { xroadClientFor } from '../../registry/index.js';
 
 /**
  * Cancels the call to the backend (timeout, consumer gone). undici takes an EventEmitter with
@@ -79,8 +80,10 @@ export const forward: StageFactory = (deps, outcome) => ({
     }
     const headersWith = (auth: Record<string, string> | null) => {
       const h = upstreamHeaders(req.headers, { ...headerInput, backendAuth: auth });
+      // A security server peer is called as one of its information systems, as this platform's client there (issue 17, item 6).
+      if (x.peer?.type === 'xroad') asXroadRequest(h, xroadClientFor(x.peer, x.clientSub!));
       // A peer platform always signs what it answers (issue 17): relay checks and keeps the receipt.
-      if (x.peer) h['x-vamco-receipt'] = RECEIPT_REQUEST_VALUE;
+      else if (x.peer) h['x-vamco-receipt'] = RECEIPT_REQUEST_VALUE;
       if (replaced) {
         // The body is the gateway's envelope: its own type and action; the length undici sets.
         for (const k of ['content-type', 'content-length', 'transfer-encoding', 'soapaction']) delete h[k];
@@ -95,10 +98,17 @@ export const forward: StageFactory = (deps, outcome) => ({
     if (x.peer) {
       // The call to the peer is the record's upstream leg; relay adds the receipt's place to it.
       const t = performance.now();
-      const leg = (x.upstreamLeg = { scheme: 'peer', status: 0, durationMs: 0, attempts: 1, tokenId: null as string | null });
+      // The leg's scheme marks the peer's type in the record ('peer': a Vamco platform, 'xroad': a security server).
+      const xroad = x.peer.type === 'xroad';
+      const leg = (x.upstreamLeg = { scheme: xroad ? 'xroad' : 'peer', status: 0, durationMs: 0, attempts: 1, tokenId: null as string | null });
       try {
         const answer = await deps.upstreams.pool(svc).request({ origin: svc.url.origin, path, method: x.method as 'GET', headers: headersWith(null), body, signal: ac });
         leg.status = answer.statusCode;
+        if (xroad) {
+          leg.tokenId = xroadAnswerReference(answer.headers);
+          const fault = await xroadFault(answer, x.peer.instance);
+          if (fault) throw fault;
+        }
         return await done(answer);
       } finally {
         leg.durationMs = performance.now() - t;
@@ -148,6 +158,8 @@ export const forward: StageFactory = (deps, outcome) => ({
   },
 });
 
+const peerName = (p: { type: string; instance: string }) => (p.type === 'xroad' ? `X-Road security server peer ${p.instance}` : `peer ${p.instance}`);
+
 /**
  * The fault for an exchange that failed before its answer started: a body over the limit, the
  * service's timeout, or the backend's connection errors named as such. A half-open circuit's
@@ -156,7 +168,7 @@ export const forward: StageFactory = (deps, outcome) => ({
 export function toFault(x: Exchange, err: unknown, deps: GatewayDeps): unknown {
   let e: unknown = err;
   if (x.meter?.tooLarge) e = new VamcoError('PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.config.maxBodyBytes} bytes`);
-  else if (x.timedOut) e = new VamcoError('UPSTREAM_TIMEOUT', `${x.peer ? `Peer ${x.peer.instance} (for ${x.service})` : `The backend of ${x.service}`} did not answer within ${deps.upstreams.timeoutMs(x.svc!)} ms`);
+  else if (x.timedOut) e = new VamcoError('UPSTREAM_TIMEOUT', `${x.peer ? `${peerName(x.peer)} (for ${x.service})` : `The backend of ${x.service}`} did not answer within ${deps.upstreams.timeoutMs(x.svc!)} ms`);
   else if (!(err instanceof VamcoError)) e = classifyUpstreamError(err, x, deps);
   if (x.svc && e instanceof VamcoError && (e.code === 'UPSTREAM_TIMEOUT' || e.code === 'UPSTREAM_BAD_RESPONSE')) deps.upstreams.probeFailed(x.svc.id);
   return e;
@@ -164,7 +176,7 @@ export function toFault(x: Exchange, err: unknown, deps: GatewayDeps): unknown {
 
 function classifyUpstreamError(err: unknown, x: Exchange, deps: GatewayDeps): VamcoError {
   const e = err as { code?: string; message?: string };
-  const where = x.peer ? `peer ${x.peer.instance} (${x.peer.url}) for ${x.service}` : `the backend of ${x.service}`;
+  const where = x.peer ? `${peerName(x.peer)} (${x.peer.url}) for ${x.service}` : `the backend of ${x.service}`;
   if (x.clientGone) return new VamcoError('BAD_REQUEST', 'The client closed the connection');
   let code: ErrorCode = 'UPSTREAM_BAD_RESPONSE';
   let connectFailure = false;

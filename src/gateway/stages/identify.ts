@@ -38,7 +38,8 @@ export const identify: StageFactory = (deps) => ({
       const peer = snap.peers.get(ref.instance);
       if (!peer) throw new VamcoError('UNAUTHENTICATED', `Client instance ${ref.instance} is not this platform's instance (${deps.config.instance}) nor one of its peers`);
       peerAuthenticated(req, peer);
-      x.credential = 'peer';
+      // The record says which kind of peer vouched for the client: a platform or a security server.
+      x.credential = peer.type === 'xroad' ? 'xroad' : 'peer';
       x.fromPeer = peer;
       x.clientSub = ref.subsystemCode === null ? null : snap.foreignClients.get(x.client) ?? foreignWithoutRights(ref.instance, memberKey, ref.subsystemCode);
       return;

@@ -5,7 +5,7 @@ import { VamcoError } from '../../core/errors.js';
 import type { ExchangeRecord, LogPosition } from '../../audit/index.js';
 import { RECEIPT_REQUEST_VALUE } from '../../federation/index.js';
 import { EMPTY_SHA256 } from '../meter.js';
-import { faultStatus, sendFault } from '../fault.js';
+import { faultOf, faultStatus, sendFault } from '../fault.js';
 import type { GatewayDeps } from '../types.js';
 import type { Exchange } from './context.js';
 
@@ -112,7 +112,7 @@ export function createOutcome(deps: GatewayDeps): Outcome {
   async function fail(x: Exchange, err: unknown): Promise<void> {
     const e = err instanceof VamcoError ? err : new VamcoError('INTERNAL', undefined, { cause: err });
     if (e.code === 'INTERNAL') deps.logger.error({ err, requestId: x.requestId }, 'gateway error');
-    const status = x.clientGone ? 499 : faultStatus(e.code);
+    const status = x.clientGone ? 499 : faultOf(e).status;
     // A refusal of a caller identify did not accept counts against its address (guard.ts).
     if (!x.clientSub && e.status >= 400 && e.status < 500) deps.guard?.failed(x.req.socket.remoteAddress);
     try {

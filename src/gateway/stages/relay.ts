@@ -25,12 +25,13 @@ export const relay: StageFactory = (deps, outcome) => ({
     // the rest of the upload would be read as the next request on this connection.
     if (!req.complete) headers.connection = 'close';
     // A peer platform's own fault (its access denied, say) reaches the client as the peer said it.
-    const peerFault = x.peer ? up.headers['x-road-error'] : undefined;
+    const peerFault = x.peer?.type === 'vamco' ? up.headers['x-road-error'] : undefined;
     if (typeof peerFault === 'string') headers['x-road-error'] = peerFault;
     // A peer's answer (not its fault) carries its receipt over this exchange: checked, referenced
     // in this record (the upstream leg) and kept whole with the received receipts.
     const takePeerReceipt = (digest: string, size: number) => {
-      if (!x.peer || peerFault !== undefined) return;
+      // A security server signs no receipt: its request hash is in the record instead (forward).
+      if (!x.peer || x.peer.type !== 'vamco' || peerFault !== undefined) return;
       const r = acceptPeerReceipt(up.headers['x-vamco-receipt'] ?? up.trailers?.['x-vamco-receipt'], {
         instance: x.peer.instance, messageId: x.messageId, client: x.client!, service: x.service!, status: up.statusCode, responseDigest: digest, responseSize: size,
       });
