@@ -8,5 +8,5 @@ export { parseOpenApi, compilePathPattern, anonymiseOpenApi } from './openapi.js
 export { hashApiKey } from './keys.js';
 export {
   addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, revokeForeign,
-  openPeerCert, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
+  openPeerCert, PEER_TYPES, type PeerType, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
 } from './peers.js';
