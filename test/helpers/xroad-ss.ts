@@ -8,6 +8,9 @@
 //     the provider's security server), or answers a fault in X-Road's error format;
 //   - provider side: `deliver` calls a provider information system (Vamco) the way a provider's
 //     security server does, presenting its TLS client certificate.
+// PR-REST fixes the error format and the type prefixes (Client.*, Server.ClientProxy.*,
+// Server.ServerProxy.*, §4.6) but lists no catalogue of types: the names used here beyond its
+// examples (UnknownMember, SslAuthenticationFailed, UnknownService) are stand-ins of that form.
 // Never a real endpoint; test code only.
 import crypto from 'node:crypto';
 import https from 'node:https';
