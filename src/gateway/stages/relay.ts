@@ -15,7 +15,9 @@ export const relay: StageFactory = (deps, outcome) => ({
     const up = x.upstream!;
     const svc = x.svc!;
     const limit = deps.config.logBufferBytes;
-    const hash = crypto.createHash('sha256');
+    // A streamed answer is hashed as it passes; one held whole is hashed once at its end (a
+    // Hash object per exchange cost more than one crypto.hash over a small answer: issue 15).
+    let hash: crypto.Hash | null = null;
     const chunks: Buffer[] = [];
     let size = 0;
     let streaming = false;
@@ -44,6 +46,8 @@ export const relay: StageFactory = (deps, outcome) => ({
     const wantsReceipt = !!deps.receipts && x.req.headers['x-vamco-receipt'] === RECEIPT_REQUEST_VALUE && !bodyless;
     const startStreaming = () => {
       streaming = true;
+      hash = crypto.createHash('sha256');
+      for (const b of chunks) hash.update(b);
       if (wantsReceipt) { delete headers['content-length']; headers.trailer = 'X-Vamco-Receipt'; }
       Object.assign(headers, outcome.xroadHeaders(x));
       res.writeHead(up.statusCode, headers);
@@ -55,12 +59,12 @@ export const relay: StageFactory = (deps, outcome) => ({
       await new Promise<void>((resolve, reject) => {
         up.body.on('data', (c: Buffer) => {
           size += c.length;
-          hash.update(c);
           if (!streaming) {
             chunks.push(c);
             if (size > limit && !x.clientGone) startStreaming();
             return;
           }
+          hash!.update(c);
           const ok = res.write(held!);
           held = c;
           if (!ok) {
@@ -88,8 +92,11 @@ export const relay: StageFactory = (deps, outcome) => ({
     }
     clearTimeout(x.timer);
     x.finished = true;
-    const digest = hash.digest('hex');
-    if (streaming) {
+    const streamed = hash as crypto.Hash | null;
+    // Streamed: every chunk has gone to the consumer or is `held`, and `chunks` is empty.
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const digest = streamed ? streamed.digest('hex') : crypto.hash('sha256', body, 'hex');
+    if (streamed) {
       let pos: Awaited<ReturnType<typeof outcome.logDurably>>;
       try {
         takePeerReceipt(digest, size);
@@ -115,7 +122,6 @@ export const relay: StageFactory = (deps, outcome) => ({
       if (receipt) { res.write(held); res.addTrailers({ 'X-Vamco-Receipt': receipt }); res.end(); } else res.end(held);
       return;
     }
-    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     takePeerReceipt(digest, size);
     const status = x.clientGone ? 499 : up.statusCode;
     const pos = await outcome.logDurably(x, outcome.record(x, status, {
