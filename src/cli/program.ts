@@ -11,7 +11,7 @@ import { keyStatus, retireOldKeys, rotateKey } from '../secrets/index.js';
 import * as reg from '../registry/index.js';
 import { verifyStore, verifyExportFile, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult, type Anchor } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration, vnDateTime } from '../core/duration.js';
 import { startPlatform } from '../platform/index.js';
 import { printBanner } from './banner.js';
 import { importAgencies, importProcedures } from '../publicadmin/index.js';
@@ -163,9 +163,13 @@ export function buildProgram(): Command {
 
   const key = program.command('key').description('API keys of client subsystems');
   key.command('create <subsystem>').description('create a key; prints it, alone, on stdout (shown once)').option('--label <label>', 'what the key is for, shown in lists')
-    .action((subsystem: string, o: { label?: string }) => withStore(async (ctx) => { out((await reg.createKey(ctx, { subsystem, label: o.label }, who())).key); }));
-  key.command('list').description('keys with id, subsystem, prefix, state and label').option('--subsystem <id>', 'only the keys of this subsystem').action((o: { subsystem?: string }) => withStore(async (ctx) => {
-    for (const k of await reg.listKeys(ctx, o)) out(`${k.id}\t${k.subsystemId}\t${k.prefix}…\t${k.revokedAt ? 'revoked ' + k.revokedAt : 'active'}\t${k.label ?? ''}`);
+    .option('--expires <date|duration>', 'when the key stops working: a duration from now (90d, 12h, 30m), a day (dd/mm/yyyy or yyyy-mm-dd, to its end in Vietnam time) or an ISO moment; default: never')
+    .action((subsystem: string, o: { label?: string; expires?: string }) => withStore(async (ctx) => { out((await reg.createKey(ctx, { subsystem, label: o.label, expires: o.expires }, who())).key); }));
+  key.command('list').description('keys with id, subsystem, prefix, state, expiry, last use (dd/mm/yyyy HH:mm, Vietnam time) and label').option('--subsystem <id>', 'only the keys of this subsystem').action((o: { subsystem?: string }) => withStore(async (ctx) => {
+    for (const k of await reg.listKeys(ctx, o)) {
+      const state = k.status === 'revoked' ? `revoked ${vnDateTime(k.revokedAt)}` : k.status;
+      out(`${k.id}\t${k.subsystemId}\t${k.prefix}…\t${state}\texpires ${k.expiresAt ? vnDateTime(k.expiresAt) : 'never'}\tlast used ${k.lastUsedAt ? vnDateTime(k.lastUsedAt) : 'never'}\t${k.label ?? ''}`);
+    }
   }));
   key.command('revoke <id>').description('revoke a key by the id "vamco key list" shows')
     .action((id: string) => withStore(async (ctx) => { await reg.revokeKey(ctx, keyId(id), who()); }));

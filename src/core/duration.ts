@@ -26,3 +26,10 @@ export function parseRateLimit(text: string): RateLimit {
 }
 
 export const formatRateLimit = (r: RateLimit): string => `${r.points}/${r.perSeconds === 1 ? 's' : r.perSeconds === 60 ? 'm' : 'h'}`;
+
+/** dd/mm/yyyy HH:mm in Vietnam time (UTC+7, no daylight saving), as the console shows moments; '—' for none. */
+export function vnDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const s = new Date(Date.parse(iso) + 7 * 3_600_000).toISOString();
+  return `${s.slice(8, 10)}/${s.slice(5, 7)}/${s.slice(0, 4)} ${s.slice(11, 16)}`;
+}

@@ -11,6 +11,9 @@ export const ERRORS = {
   BACKEND_URL_REFUSED:    { status: 400, title: 'Backend URL refused', xroad: 'Client.BadRequest' },
   UNAUTHENTICATED:        { status: 401, title: 'Unauthenticated', xroad: 'Client.InvalidCredentials' },
   INVALID_CLIENT:         { status: 401, title: 'Invalid client credentials', xroad: 'Client.InvalidCredentials' },
+  // An API key past the expiry its creator gave it: refused as a revoked key is (the same
+  // X-Road fault), with its own code so the client knows to ask for a new key.
+  API_KEY_EXPIRED:        { status: 401, title: 'API key expired', xroad: 'Client.InvalidCredentials' },
   // A TLS client certificate that cannot authenticate (issue 8): X-Road's security server
   // answers an information system's failed TLS authentication with SslAuthenticationFailed.
   CLIENT_CERT_UNKNOWN:    { status: 401, title: 'Client certificate not registered', xroad: 'Server.ClientProxy.SslAuthenticationFailed' },

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { VamcoError } from '../core/errors.js';
 import { parseClientHeader } from '../core/ids.js';
 import { certSubsystem, presentedCert } from '../gateway/index.js';
-import { hashApiKey, type SnapshotHolder } from '../registry/index.js';
+import { hashApiKey, liveKey, type SnapshotHolder } from '../registry/index.js';
 import type { EdocHub, Caller, TransportStatus } from './hub.js';
 import { EdocError, EDOC_ERRORS } from './errors.js';
 import { meteredCopy } from './blobs.js';
@@ -83,10 +83,19 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
     const apiKey = req.headers['x-api-key'];
     const auth = req.headers.authorization;
     let subsystemId: number | undefined;
-    if (typeof apiKey === 'string' && apiKey) subsystemId = snap.keys.get(hashApiKey(apiKey));
+    // An expired key is refused here too, under the hub's code with the gateway's reason in the detail.
+    const live = (hash: string) => {
+      try {
+        return liveKey(snap.keys.get(hash))?.subsystemId;
+      } catch (e) {
+        if (e instanceof VamcoError) throw new EdocError('EDOC_UNAUTHENTICATED', `${e.message} (${e.code})`);
+        throw e;
+      }
+    };
+    if (typeof apiKey === 'string' && apiKey) subsystemId = live(hashApiKey(apiKey));
     else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       const claims = d.tokens.verify(auth.slice(7).trim());
-      if (claims && claims.sub === `${d.instance}/${key}`) subsystemId = snap.keys.get(claims.kh);
+      if (claims && claims.sub === `${d.instance}/${key}`) subsystemId = live(claims.kh);
     } else {
       // Over HTTPS with no header credential, the connection's client certificate decides, as
       // on /r1 (issue 8): registered to this subsystem, not revoked, in its dates, trusted issuer.

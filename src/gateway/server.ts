@@ -9,7 +9,7 @@ import { splitTarget } from './path.js';
 import { renderFault, sendFault, sendProblem } from './fault.js';
 import { createExchangeHandler } from './exchange.js';
 import { listClients, listClientsWantsJson, clientListXml } from './metaservices.js';
-import { hashApiKey } from '../registry/index.js';
+import { hashApiKey, liveKey } from '../registry/index.js';
 import type { GatewayDeps } from './types.js';
 
 const TOKEN_BODY_LIMIT = 8 * 1024;
@@ -88,8 +88,14 @@ export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.Server
     if (!clientId || !secret) throw new VamcoError('INVALID_CLIENT', 'client_id and client_secret are required', { extra: { error: 'invalid_client' } });
     const snap = deps.snapshots.current;
     const keyHash = hashApiKey(String(secret));
-    const subId = snap.keys.get(keyHash);
-    const sub = subId === undefined ? undefined : snap.subsystemsById.get(subId);
+    const entry = snap.keys.get(keyHash);
+    try {
+      liveKey(entry);
+    } catch (e) {
+      // OAuth 2.0 (RFC 6749 §5.2) answers a client whose secret no longer works with invalid_client; the detail says why.
+      throw new VamcoError('INVALID_CLIENT', (e as Error).message, { extra: { error: 'invalid_client' }, headers: { 'www-authenticate': 'Basic realm="vamco"' } });
+    }
+    const sub = entry === undefined ? undefined : snap.subsystemsById.get(entry.subsystemId);
     const want = clientId.startsWith(config.instance + '/') ? clientId.slice(config.instance.length + 1) : clientId;
     if (!sub || sub.key !== want) {
       throw new VamcoError('INVALID_CLIENT', 'Unknown client or wrong secret', { extra: { error: 'invalid_client' }, headers: { 'www-authenticate': 'Basic realm="vamco"' } });

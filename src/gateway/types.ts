@@ -20,6 +20,8 @@ export interface GatewayDeps {
   /** Signs receipts for answers whose request asks for one (absent: none are given). */
   receipts?: ReceiptIssuer;
   tokens: TokenService;
+  /** Notes each API key's use (flushed to the store in batches, off the request path); absent: not noted. */
+  keyUsage?: { used(keyId: number): void };
   metrics: Metrics;
   logger: Logger;
   limits: RateLimits;

@@ -5,7 +5,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import type { SnapshotHolder } from '../registry/index.js';
+import { KeyUsage, type SnapshotHolder } from '../registry/index.js';
 import type { ExchangeRecord, LogHealth, LogPosition, NodeKey } from '../audit/index.js';
 import { receiptIssuer } from '../federation/index.js';
 import { createGatewayServer, listen, loadTokenKeys, TokenService, RateLimits, Upstreams, type GatewayMount, type GatewayDeps } from '../gateway/index.js';
@@ -74,7 +74,10 @@ export async function startGatewayRole(a: {
     a.logger.warn({ address, failures, seconds: forMs / 1000 }, 'address refused before authentication: too many failed authentications');
   });
   const receipts = a.nodeKey ? receiptIssuer({ instance: config.instance, key: a.nodeKey, store, logger: a.logger }) : undefined;
-  const deps = { config, snapshots, log: a.log, receipts, tokens, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }), directories: a.directories };
+  // Each node (each worker) notes its keys' uses and writes them in batches, off the request path.
+  const keyUsage = new KeyUsage(store, { logger: a.logger });
+  keyUsage.start();
+  const deps = { config, snapshots, log: a.log, receipts, tokens, keyUsage, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }), directories: a.directories };
   const servers: http.Server[] = [];
   let port: number | null = null;
   if (config.gatewayHttp) {
@@ -106,6 +109,7 @@ export async function startGatewayRole(a: {
       // In-flight exchanges may run as long as a request may: they finish and are logged.
       await Promise.all(servers.map((s) => closeServer(s, config.requestTimeoutMs)));
       await upstreams.close();
+      await keyUsage.stop();
       shared?.close();
     },
   };

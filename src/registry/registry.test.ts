@@ -66,7 +66,7 @@ describe.each(testEngines())('registry on %s', (engine) => {
     const rows = await t.store.db.selectFrom('api_keys').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(k.key);
     let snap = await reg.buildSnapshot(t.store);
-    expect(snap.keys.get(reg.hashApiKey(k.key))).toBe(snap.subsystems.get('GOV/000.00.00.H60/motcua')!.id);
+    expect(snap.keys.get(reg.hashApiKey(k.key))?.subsystemId).toBe(snap.subsystems.get('GOV/000.00.00.H60/motcua')!.id);
     await reg.revokeKey(ctx, k.id, who);
     snap = await reg.buildSnapshot(t.store);
     expect(snap.keys.has(reg.hashApiKey(k.key))).toBe(false);

@@ -15,7 +15,7 @@ import { recordAdminAction } from '../audit/index.js';
 import { checkBackendUrl } from './backend-policy.js';
 import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
-import { newApiKey } from './keys.js';
+import { newApiKey, parseKeyExpiry } from './keys.js';
 import { whereOwner } from './owner-filter.js';
 import { grantForeign, isForeignClient, revokeForeign } from './peers.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
@@ -123,7 +123,12 @@ function docInfo(openapi: string | null): { title: string | null; description: s
   }
 }
 export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
-export interface KeyView { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null }
+export interface KeyView {
+  id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null;
+  expiresAt: string | null; lastUsedAt: string | null;
+  /** revoked wins over expired: what the gateway would answer a call with it. */
+  status: 'active' | 'expired' | 'revoked';
+}
 
 const memberView = (r: Schema['members'] & { id: number }): MemberView => ({
   id: `${r.member_class}/${r.member_code}`, memberClass: r.member_class, memberCode: r.member_code, name: r.name, createdAt: r.created_at,
@@ -592,16 +597,17 @@ export async function listAccessRights(ctx: RegistryCtx, filter: { id?: number; 
 }
 
 // ---------- API keys ----------
-export async function createKey(ctx: RegistryCtx, input: { subsystem: string; label?: string | null }, who: Actor): Promise<KeyView & { key: string }> {
+export async function createKey(ctx: RegistryCtx, input: { subsystem: string; label?: string | null; expires?: string | null }, who: Actor): Promise<KeyView & { key: string }> {
+  const expiresAt = parseKeyExpiry(input.expires);
   const sub = await subsystemRow(ctx.store.db, input.subsystem);
   const sid = subsystemId(parseSubsystemId(input.subsystem));
   const k = newApiKey();
   return mutate(ctx, who, 'key.create', sid, async (trx) => {
     const created = now();
     const label = optionalName(input.label, 'A key\'s label');
-    const r = await trx.insertInto('api_keys').values({ subsystem_id: sub.id, key_hash: k.hash, prefix: k.prefix, label, created_at: created, revoked_at: null })
+    const r = await trx.insertInto('api_keys').values({ subsystem_id: sub.id, key_hash: k.hash, prefix: k.prefix, label, created_at: created, revoked_at: null, expires_at: expiresAt, last_used_at: null })
       .returning('id').executeTakeFirstOrThrow();
-    const view: KeyView = { id: Number(r.id), subsystemId: sid, prefix: k.prefix, label, createdAt: created, revokedAt: null };
+    const view: KeyView = { id: Number(r.id), subsystemId: sid, prefix: k.prefix, label, createdAt: created, revokedAt: null, expiresAt, lastUsedAt: null, status: 'active' };
     // The trail holds the key's prefix, never the key.
     return { result: { ...view, key: k.key }, after: view };
   });
@@ -619,13 +625,15 @@ export async function revokeKey(ctx: RegistryCtx, id: number, who: Actor): Promi
 
 export async function listKeys(ctx: RegistryCtx, filter: { id?: number; subsystem?: string; member?: string } = {}): Promise<KeyView[]> {
   let q = ctx.store.db.selectFrom('api_keys as k').innerJoin('subsystems as s', 's.id', 'k.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
-    .select(['k.id', 'k.prefix', 'k.label', 'k.created_at', 'k.revoked_at', 's.subsystem_code', 'm.member_class', 'm.member_code']);
+    .select(['k.id', 'k.prefix', 'k.label', 'k.created_at', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 's.subsystem_code', 'm.member_class', 'm.member_code']);
   if (filter.id !== undefined) q = q.where('k.id', '=', filter.id);
   q = whereOwner(q, filter);
   const rows = await q.orderBy('k.id').execute();
-  return rows.map((r) => ({
+  const at = Date.now();
+  return rows.map((r): KeyView => ({
     id: Number(r.id), subsystemId: `${r.member_class}/${r.member_code}/${r.subsystem_code}`, prefix: r.prefix, label: r.label,
-    createdAt: r.created_at, revokedAt: r.revoked_at,
+    createdAt: r.created_at, revokedAt: r.revoked_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at,
+    status: r.revoked_at ? 'revoked' : r.expires_at && Date.parse(r.expires_at) <= at ? 'expired' : 'active',
   }));
 }
 

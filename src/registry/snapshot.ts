@@ -10,6 +10,7 @@ import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertifica
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
 import { hashApiKey } from './keys.js';
+import { VamcoError } from '../core/errors.js';
 import type { Keyring } from '../secrets/index.js';
 import { writeSnapshotCache, type CachedSnapshot } from './snapshot-cache.js';
 
@@ -58,6 +59,13 @@ export interface Grant { all: boolean; endpoints: SnapEndpoint[] }
 /** A registered TLS client certificate (revoked ones too: refused as revoked, not as unknown). */
 export interface SnapClientCert { id: number; subsystemId: number; notBefore: number; notAfter: number; revoked: boolean }
 
+export interface SnapKey {
+  id: number;
+  subsystemId: number;
+  /** Epoch ms from which the key is refused; null: never. */
+  expiresAt: number | null;
+}
+
 export interface Snapshot {
   version: number;
   builtAt: number;
@@ -66,8 +74,8 @@ export interface Snapshot {
   subsystems: Map<string, SnapSubsystem>;
   subsystemsById: Map<number, SnapSubsystem>;
   members: SnapMember[];
-  /** sha256(key) hex → subsystem id */
-  keys: Map<string, number>;
+  /** sha256(key) hex → the key (revoked keys are left out; expired ones stay, to be refused by name) */
+  keys: Map<string, SnapKey>;
   /** service id → client subsystem id → grant */
   grants: Map<number, Map<number, Grant>>;
   /** SHA-256 fingerprint (hex) of a client certificate → its credential. */
@@ -117,7 +125,7 @@ export async function readRegistryRows(store: Store) {
     svcs: await trx.selectFrom('services').selectAll().execute(),
     eps: await trx.selectFrom('service_endpoints').selectAll().execute(),
     rights: await trx.selectFrom('access_rights').selectAll().execute(),
-    keys: await trx.selectFrom('api_keys').select(['key_hash', 'subsystem_id']).where('revoked_at', 'is', null).execute(),
+    keys: await trx.selectFrom('api_keys').select(['id', 'key_hash', 'subsystem_id', 'expires_at']).where('revoked_at', 'is', null).execute(),
     peerRows: await trx.selectFrom('federation_peers').selectAll().execute(),
     outboundRows: await trx.selectFrom('federation_outbound').select(['service', 'client_subsystem_id']).execute(),
     foreignRows: await trx.selectFrom('foreign_access_rights').select(['service_id', 'client']).orderBy('id').execute(),
@@ -242,7 +250,8 @@ export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: Loca
     peers, outbound, foreignClients,
     version, builtAt: Date.now(), services, servicesByProvider, subsystems, subsystemsById: subById,
     members: members.map((m) => ({ memberClass: m.member_class, memberCode: m.member_code, name: m.name })),
-    keys: new Map(keys.map((k) => [k.key_hash, Number(k.subsystem_id)])),
+    // A snapshot file written before keys could expire has neither id nor expiry: never expiring, its uses not noted (id 0).
+    keys: new Map(keys.map((k) => [k.key_hash, { id: Number(k.id ?? 0), subsystemId: Number(k.subsystem_id), expiresAt: k.expires_at == null ? null : Date.parse(k.expires_at) }])),
     grants,
     clientCerts: new Map(certs.map((c) => [c.fingerprint, {
       id: Number(c.id), subsystemId: Number(c.subsystem_id), notBefore: Date.parse(c.not_before), notAfter: Date.parse(c.not_after), revoked: c.revoked_at !== null,
@@ -293,20 +302,32 @@ export function xroadClientFor(peer: SnapPeer, local: SnapSubsystem): string {
 // request costs one map lookup instead of a SHA-256 each time. The cache belongs to the
 // snapshot: a revoked key is gone with the next snapshot. Only hits are cached (junk keys can
 // not grow it), and it is bounded for a platform with very many live keys.
-const knownKeys = new WeakMap<Snapshot, Map<string, number>>();
+const knownKeys = new WeakMap<Snapshot, Map<string, SnapKey>>();
 const KNOWN_KEYS_MAX = 10_000;
 
-/** The subsystem holding this API key in the snapshot, if any. */
-export function apiKeyHolder(snap: Snapshot, key: string): number | undefined {
+/** The snapshot's entry for this API key, if it holds one (expired or not: see liveKey). */
+export function apiKeyHolder(snap: Snapshot, key: string): SnapKey | undefined {
   let known = knownKeys.get(snap);
   const hit = known?.get(key);
   if (hit !== undefined) return hit;
-  const id = snap.keys.get(hashApiKey(key));
-  if (id !== undefined) {
+  const entry = snap.keys.get(hashApiKey(key));
+  if (entry !== undefined) {
     if (!known) knownKeys.set(snap, (known = new Map()));
-    if (known.size < KNOWN_KEYS_MAX) known.set(key, id);
+    if (known.size < KNOWN_KEYS_MAX) known.set(key, entry);
   }
-  return id;
+  return entry;
+}
+
+/**
+ * The key, unless it is past its expiry: then API_KEY_EXPIRED, which names the moment. Expiry is
+ * judged per request (not when the snapshot is built), so a key stops at its time, not at the
+ * next registry change.
+ */
+export function liveKey(entry: SnapKey | undefined, now = Date.now()): SnapKey | undefined {
+  if (entry && entry.expiresAt !== null && now >= entry.expiresAt) {
+    throw new VamcoError('API_KEY_EXPIRED', `The API key expired at ${new Date(entry.expiresAt).toISOString()}: ask the platform operator for a new one`);
+  }
+  return entry;
 }
 
 export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemId: number, method: string, path: string): boolean {

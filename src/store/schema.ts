@@ -47,6 +47,10 @@ export interface ApiKeyTable {
   label: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** After this moment (ISO) the key is refused; null: it does not expire. */
+  expires_at: string | null;
+  /** The latest use any gateway node flushed (ISO); null: never used. */
+  last_used_at: string | null;
 }
 export interface PkiAuthorityTable { name: string; certificate: string; created_at: string }
 export interface ClientCertificateTable {

@@ -9,6 +9,13 @@ export function dateTime(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso));
 }
 
+/** dd/mm/yyyy HH:mm in Vietnam time in both languages (a key's expiry and last use, as `vamco key list` shows them). */
+export function dateMinute(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const s = new Date(Date.parse(iso) + 7 * 3_600_000).toISOString();
+  return `${s.slice(8, 10)}/${s.slice(5, 7)}/${s.slice(0, 4)} ${s.slice(11, 16)}`;
+}
+
 /** The day only, dd/mm/yyyy in both languages (validity dates of certificates). */
 export function date(iso: string | null | undefined): string {
   if (!iso) return '—';

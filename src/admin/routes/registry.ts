@@ -249,13 +249,19 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     authorize(req, 'read');
     return list(await reg.listKeys(ctx, { subsystem: req.query.subsystem && idParam(req.query.subsystem), member: visibleMember(req) }));
   });
-  app.post<{ Body: { subsystem: string; label?: string } }>('/keys', {
-    schema: { tags: ['credentials'], summary: 'Create an API key (returned once)', body: Type.Object({ subsystem: Str(), label: Type.Optional(Type.String({ maxLength: 200 })) }) },
+  app.post<{ Body: { subsystem: string; label?: string; expires?: string } }>('/keys', {
+    schema: {
+      tags: ['credentials'], summary: 'Create an API key (returned once)',
+      body: Type.Object({
+        subsystem: Str(), label: Type.Optional(Type.String({ maxLength: 200 })),
+        expires: Type.Optional(Type.String({ maxLength: 40, description: 'When the key stops working: a duration from now (90d, 12h), a day (dd/mm/yyyy or yyyy-mm-dd, to its end in UTC+7) or an ISO moment; absent: never' })),
+      }),
+    },
   }, async (req, reply) => {
     const subsystem = idParam(req.body.subsystem);
     authorize(req, 'write', [memberOf(subsystem)]);
     reply.code(201).header('cache-control', 'no-store');
-    return reg.createKey(ctx, { subsystem, label: req.body.label }, who(req));
+    return reg.createKey(ctx, { subsystem, label: req.body.label, expires: req.body.expires }, who(req));
   });
   app.delete<IdP>('/keys/:id', { schema: { tags: ['credentials'], params: IdParams } }, async (req) => {
     const key = await reg.getKey(ctx, intParam(req.params.id));

@@ -4,7 +4,7 @@
 // member's subsystems, and authorise then refuses it as X-Road does: only subsystems hold rights.
 import { VamcoError } from '../../core/errors.js';
 import { parseClientHeader } from '../../core/ids.js';
-import { apiKeyHolder } from '../../registry/index.js';
+import { apiKeyHolder, liveKey } from '../../registry/index.js';
 import type { Exchange, StageFactory } from './context.js';
 import { presentedCert, certSubsystem, peerAuthenticated } from '../client-cert.js';
 import type { SnapSubsystem } from '../../registry/index.js';
@@ -49,14 +49,18 @@ export const identify: StageFactory = (deps) => ({
     let subsystemId: number | undefined;
     if (typeof apiKey === 'string' && apiKey) {
       x.credential = 'api-key';
-      subsystemId = apiKeyHolder(snap, apiKey);
+      const key = liveKey(apiKeyHolder(snap, apiKey));
+      subsystemId = key?.subsystemId;
+      if (key) deps.keyUsage?.used(key.id);
     } else if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       x.authorizationConsumed = true;
       x.credential = 'token';
       const claims = deps.tokens.verify(auth.slice(7).trim());
-      // The key behind a token must still be valid: revoking a key ends its tokens at once.
-      if (claims) subsystemId = snap.keys.get(claims.kh);
+      // The key behind a token must still be valid: revoking a key, or its expiry, ends its tokens at once.
+      const key = claims ? liveKey(snap.keys.get(claims.kh)) : undefined;
+      subsystemId = key?.subsystemId;
       if (claims && claims.sub !== `${ref.instance}/${snap.subsystemsById.get(subsystemId ?? -1)?.key}`) subsystemId = undefined;
+      else if (key) deps.keyUsage?.used(key.id);
     } else {
       // No header credential: a TLS client certificate, when one came with the connection. One
       // with a header credential is left alone: the key or token the client chose decides.

@@ -36,7 +36,7 @@ function snapshot(grant: 'all' | 'endpoint' | 'none'): Snapshot {
     version: 1, builtAt: 0,
     services: new Map([[records.key, records]]), servicesByProvider: new Map([[hotich.key, [records]]]),
     subsystems: new Map([[hotich.key, hotich], [motcua.key, motcua]]), subsystemsById: new Map([[1, hotich], [2, motcua]]),
-    members: [], keys: new Map([[hashApiKey(KEY), 2]]), grants, clientCerts: new Map(), revokedSerials: new Set(), peers: new Map(), outbound: new Map(), foreignClients: new Map(),
+    members: [], keys: new Map([[hashApiKey(KEY), { id: 1, subsystemId: 2, expiresAt: null }]]), grants, clientCerts: new Map(), revokedSerials: new Set(), peers: new Map(), outbound: new Map(), foreignClients: new Map(),
   };
 }
 
@@ -104,7 +104,7 @@ describe('gateway stages', () => {
     const snap = snapshot('all');
     snap.subsystems.set(plus.key, plus);
     snap.subsystemsById.set(3, plus);
-    snap.keys.set(hashApiKey('k-plus'), 3);
+    snap.keys.set(hashApiKey('k-plus'), { id: 2, subsystemId: 3, expiresAt: null });
     const x = runStages(snap, [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { 'x-road-client': 'DEV/GOV/A%2BB/is', 'x-api-key': 'k-plus' });
     expect([x.client, x.clientSub]).toEqual(['DEV/GOV/A+B/is', plus]);
     // Encoded or not, an unreserved character is the same part.
