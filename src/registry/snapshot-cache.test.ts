@@ -55,7 +55,7 @@ describe.each(testEngines())('the registry snapshot cache file on %s', (engine) 
     expect(svc.backendAuth).toEqual(a.services.get('GOV/000.00.00.C01/p/svc')!.backendAuth);
     expect(JSON.stringify(svc.backendAuth)).toContain(SECRET);
     const client = b.subsystems.get('GOV/000.00.00.C02/c')!;
-    expect(reg.apiKeyHolder(b, key)).toBe(client.id);
+    expect(reg.apiKeyHolder(b, key)?.subsystemId).toBe(client.id);
     expect(reg.isAllowed(b, svc, client.id, 'GET', '/a/1')).toBe(true);
     expect(reg.isAllowed(b, svc, client.id, 'POST', '/a/1')).toBe(false);
     expect([...b.keys.entries()]).toEqual([...a.keys.entries()]);
