@@ -74,10 +74,13 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
     expect(sent.body).toMatchObject({ status: 'OK', ErrorCode: '0' });
     const docId = sent.body.DocId;
     // Accepted although the axis is down; retried with back-off meanwhile.
-    await until('three refused attempts', () => axis.refusedWhileDown >= 3);
-    const waiting = (await clients[A].call('getSentEdocList')).body.data.find((d: any) => d.docId === docId);
+    // Waits for the hub's own count: the stand-in sees a refusal before the hub has recorded it.
+    const waiting = await until('three refused attempts recorded', async () => {
+      const d = (await clients[A].call('getSentEdocList')).body.data.find((x: any) => x.docId === docId);
+      return d?.recipients[0].attempts >= 3 && d;
+    });
+    expect(axis.refusedWhileDown).toBeGreaterThanOrEqual(3);
     expect(waiting.recipients[0]).toMatchObject({ to: MINISTRY, route: 'upstream', delivery: 'pending' });
-    expect(waiting.recipients[0].attempts).toBeGreaterThanOrEqual(3);
     expect(waiting.recipients[0].lastError).toMatch(/503/);
     // The console's view (GET /api/v1/edoc/traffic) lists it as stuck, with its attempts and error.
     const watching = (await p.admin('GET', '/api/v1/edoc/traffic')).body;
@@ -112,6 +115,7 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
   });
 
   it('documents for this province\'s agencies are pulled from the axis on a schedule and delivered once', async () => {
+    axis.down = false; // the axis is up here, whatever an earlier test left
     const xml = buildEdoc({ from: { organId: MINISTRY }, to: [{ organId: B }, { organId: '000.00.00.H26' }], codeNumber: '12', codeNotation: 'BNV-VP',
       promulgationDate: vnDate(), subject: 'Công văn của Bộ gửi các tỉnh' });
     const upId = axis.deliver(MINISTRY, 'edoc', xml);
@@ -130,6 +134,7 @@ describe.each(testEngines())('edoc hub ↔ national axis stand-in (%s)', (engine
   });
 
   it('a pulled package over VAMCO_EDOC_MAX_BYTES stops at the limit: refused upstream (updateStatus fail), delivered to nobody, not pulled again', async () => {
+    axis.down = false; // the axis is up here, whatever an earlier test left
     const big = crypto.randomBytes(MAX_BYTES); // its base64 alone is a third over the limit
     const xml = buildEdoc({ from: { organId: MINISTRY }, to: [{ organId: B }], codeNumber: '13', codeNotation: 'BNV-VP',
       promulgationDate: vnDate(), subject: 'Hồ sơ quá lớn', attachments: [{ name: 'big.pdf', contentType: 'application/pdf', bytes: big }] });
