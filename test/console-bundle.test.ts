@@ -34,4 +34,17 @@ describe('console bundle', () => {
     // The whole console was one 1.37 MB chunk before the split; the shell is a fraction of it.
     expect(fs.statSync(entryFile).size).toBeLessThan(600_000);
   });
+
+  it('loads the OpenAPI renderer only where a document is shown: its own chunk, imported by the services page alone', () => {
+    const dir = path.dirname(entryFile);
+    const chunks = fs.readdirSync(dir).filter((f) => f.endsWith('.js'));
+    const renderer = chunks.find((f) => /^OpenApiView-[\w-]+\.js$/.test(f));
+    expect(renderer, 'the renderer is a chunk of its own').toBeDefined();
+    // Swagger UI's own text is in that chunk and in no other.
+    expect(fs.readFileSync(path.join(dir, renderer!), 'utf8')).toContain('swagger-ui');
+    const importers = chunks.filter((f) => f !== renderer && fs.readFileSync(path.join(dir, f), 'utf8').includes(renderer!));
+    expect(importers.map((f) => f.replace(/-[\w-]+\.js$/, ''))).toEqual(['Services']);
+    expect(entry).not.toContain(renderer!);
+    for (const f of chunks.filter((x) => x !== renderer)) expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).not.toContain('opblock-summary');
+  });
 });

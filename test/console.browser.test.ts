@@ -195,7 +195,8 @@ describe('console in a browser', () => {
     await tid('openapi').fill(JSON.stringify(OPENAPI));
     await tid('service-submit').click();
     await tid('tab-docs').click();
-    await tid('api-docs').waitFor();
+    // Rendered by Swagger UI from its own chunk: wait for the operation, not only the block.
+    await tid('api-docs').locator('.opblock').first().waitFor({ timeout: 60_000 });
     expect(await tid('api-docs').innerText()).toContain('/records/{id}');
     const registered = await cp.platform.admin('GET', '/api/v1/services/GOV:000.00.00.H59:hotich:dangky');
     expect(registered.status).toBe(200);

@@ -1,15 +1,19 @@
 // The service catalogue, registering a service (with an OpenAPI import), and one service's
 // settings, endpoints, rendered documentation and a ready curl.
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { IconPlus, IconSearch, IconUpload } from '@tabler/icons-react';
+import { IconDownload, IconPlus, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { del, get, idPath, patch, post, qs, type CertificateInfo, type List, type Service, type Subsystem } from '../api';
+import { del, get, idPath, patch, post, qs, type AccessRight, type CertificateInfo, type List, type Member, type Service, type Subsystem } from '../api';
+import { Named, useNames } from '../components/Named';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../components/ui';
 import { BackendAuthCard } from '../components/BackendAuthCard';
 import { dateTime, matches } from '../format';
 import { navigate } from '../router';
 import { memberOf, useRole, useSession } from '../session';
+
+// The renderer is the largest dependency after the charts: its own chunk, fetched when a document is shown.
+const OpenApiView = lazy(() => import('../components/OpenApiView'));
 
 const METHOD_COLORS: Record<string, string> = { GET: 'blue', POST: 'green', PUT: 'orange', PATCH: 'yellow', DELETE: 'red' };
 export const MethodBadge = ({ m }: { m: string }) => <Badge color={METHOD_COLORS[m] ?? 'gray'} variant="light" w={70}>{m}</Badge>;
@@ -19,39 +23,54 @@ function parseOpenApi(text: string): object | undefined {
   return JSON.parse(text) as object;
 }
 
+/**
+ * The service catalogue every role browses: search, agency, description from the OpenAPI
+ * document. The backend address shows only where the admin API gives it (own agency, platform
+ * admins, auditors).
+ */
 export function ServicesPage() {
   const { t } = useTranslation();
-  const { isAdmin, role, member } = useRole();
-  const [mine, setMine] = useState(role === 'agency_admin' ? 'mine' : 'all');
-  const { data, error, loading, reload } = useLoad(() => get<List<Service>>('/services' + qs({ member: mine === 'mine' ? member : undefined })), [mine]);
+  const { isAdmin, role } = useRole();
+  const [agency, setAgency] = useState<string>('all');
+  const members = useLoad(() => get<List<Member>>('/members'), []);
+  const { data, error, loading, reload } = useLoad(() => get<List<Service>>('/services' + qs({ member: agency === 'all' ? undefined : agency })), [agency]);
+  const names = new Map((members.data?.items ?? []).map((m) => [m.id, m.name]));
   const [adding, setAdding] = useState(false);
   const [query, setQuery] = useState('');
   const canAdd = isAdmin || role === 'agency_admin';
-  const shown = (data?.items ?? []).filter((s) => matches(query, s.id, s.url, ...s.endpoints.map((e) => e.path)));
+  const shown = (data?.items ?? []).filter((s) => matches(query, s.id, s.title, s.description, names.get(s.memberId), s.url, ...s.endpoints.map((e) => e.path)));
+  const seesUrl = shown.some((s) => s.url !== undefined);
   return (
     <>
       <PageHeader title={t('services.title')}>
-        <TextInput aria-label={t('services.search')} placeholder={t('services.search')} leftSection={<IconSearch size={16} />} value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={240} mt={role === 'agency_admin' ? 24 : 0} data-testid="services-search" />
-        {role === 'agency_admin' && <Select size="sm" label={t('services.show')} value={mine} onChange={(v) => setMine(v ?? 'all')} allowDeselect={false} data={[{ value: 'mine', label: member ?? '' }, { value: 'all', label: t('common.all') }]} w={200} />}
-        {canAdd && <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-service">{t('services.add')}</Button>}
+        <TextInput label={t('services.search')} placeholder={t('services.searchHint')} leftSection={<IconSearch size={16} />} value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={240} data-testid="services-search" />
+        <Select label={t('services.agency')} value={agency} onChange={(v) => setAgency(v ?? 'all')} allowDeselect={false} searchable w={260} data-testid="services-agency"
+          data={[{ value: 'all', label: t('common.all') }, ...(members.data?.items ?? []).map((m) => ({ value: m.id, label: `${m.name} (${m.id})` }))]} />
+        {canAdd && <Button mt={24} leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-service">{t('services.add')}</Button>}
       </PageHeader>
       <ErrorAlert error={error} />
       {loading && !data && <Loading />}
-      {data && data.items.length === 0 && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t('services.empty')}</EmptyState>}
+      {data && data.items.length === 0 && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t(agency === 'all' ? 'services.empty' : 'services.emptyAgency')}</EmptyState>}
       {data && data.items.length > 0 && shown.length === 0 && <EmptyState>{t('common.noMatch', { q: query.trim() })}</EmptyState>}
       {shown.length > 0 && (
         <Card withBorder radius="md" p={0}>
           <Table.ScrollContainer minWidth={700}>
-            <Table highlightOnHover verticalSpacing="sm">
-              <Table.Thead><Table.Tr><Table.Th>{t('access.service')}</Table.Th><Table.Th>{t('services.url')}</Table.Th><Table.Th>{t('services.endpoints')}</Table.Th><Table.Th>{t('services.rateLimit')}</Table.Th><Table.Th>{t('common.created')}</Table.Th></Table.Tr></Table.Thead>
+            <Table highlightOnHover verticalSpacing="sm" layout="fixed">
+              <Table.Thead><Table.Tr>
+                <Table.Th w="30%">{t('access.service')}</Table.Th><Table.Th w="20%">{t('services.agency')}</Table.Th><Table.Th>{t('services.description')}</Table.Th>
+                {seesUrl && <Table.Th w="18%">{t('services.url')}</Table.Th>}<Table.Th w={90}>{t('services.endpoints')}</Table.Th>
+              </Table.Tr></Table.Thead>
               <Table.Tbody>
                 {shown.map((s) => (
                   <Table.Tr key={s.id} {...openRow(() => navigate(`/services/${encodeURIComponent(s.id)}`))} data-testid={`service-${s.id}`}>
-                    <Table.Td><Anchor ff="monospace" size="sm" {...linkTo(`/services/${encodeURIComponent(s.id)}`)}>{s.id}</Anchor></Table.Td>
-                    <Table.Td><Text size="sm" c="dimmed" truncate maw={280}>{s.url}</Text></Table.Td>
+                    <Table.Td>
+                      <Anchor size="sm" fw={600} {...linkTo(`/services/${encodeURIComponent(s.id)}`)} translate="no">{s.title ?? s.serviceCode}</Anchor>
+                      <Named id={s.id} name={s.id} size="xs" />
+                    </Table.Td>
+                    <Table.Td><Named id={s.memberId} name={names.get(s.memberId)} /></Table.Td>
+                    <Table.Td><Text size="sm" lineClamp={2} translate="no" data-testid="service-description">{s.description ?? '—'}</Text></Table.Td>
+                    {seesUrl && <Table.Td><Text size="sm" c="dimmed" truncate translate="no" data-testid="service-url-cell">{s.url ?? '—'}</Text></Table.Td>}
                     <Table.Td>{s.endpoints.length || '—'}</Table.Td>
-                    <Table.Td>{s.rateLimit ?? '—'}</Table.Td>
-                    <Table.Td>{dateTime(s.createdAt)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -140,47 +159,35 @@ function OpenApiInput({ value, onChange }: { value: string; onChange: (v: string
   );
 }
 
-type Op = { method: string; path: string; summary?: string; description?: string; parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: { type?: string } }[]; requestBody?: unknown; responses?: Record<string, { description?: string }>; tags?: string[] };
-
-function operations(doc: any): Op[] {
-  const out: Op[] = [];
-  for (const [p, item] of Object.entries<any>(doc?.paths ?? {})) {
-    for (const m of ['get', 'post', 'put', 'patch', 'delete', 'head', 'options']) {
-      if (item?.[m]) out.push({ method: m.toUpperCase(), path: p, ...item[m], parameters: [...(item.parameters ?? []), ...(item[m].parameters ?? [])] });
-    }
-  }
-  return out;
+/** Who may call the service: the grants the admin API shows this role (all of them to its own agency, platform admins and auditors; to another agency, its own). */
+function WhoHasAccess({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const names = useNames();
+  const { data, error } = useLoad(() => get<List<AccessRight>>('/access-rights' + qs({ service: id })), [id]);
+  return (
+    <Card withBorder radius="md" data-testid="who-has-access">
+      <Title order={5} mb="xs">{t('services.whoHasAccess')}</Title>
+      <ErrorAlert error={error} />
+      {data && data.items.length === 0 && <Text size="sm" c="dimmed">{t('services.nobodyHasAccess')}</Text>}
+      <Stack gap={4}>
+        {data?.items.map((g) => (
+          <Group key={g.id} gap="xs" justify="space-between" wrap="nowrap" data-testid="grant">
+            <Named id={g.clientId} name={names.name(g.clientId)} />
+            <Text size="xs" c="dimmed" ff="monospace">{g.endpoint ? `${g.endpoint.method} ${g.endpoint.path}` : t('services.wholeService')}</Text>
+          </Group>
+        ))}
+      </Stack>
+    </Card>
+  );
 }
 
-function ApiDocs({ doc }: { doc: any }) {
-  const { t } = useTranslation();
-  const ops = operations(doc);
-  return (
-    <Stack data-testid="api-docs">
-      <div>
-        <Title order={4}>{doc?.info?.title ?? ''} <Text span c="dimmed" size="sm">{doc?.info?.version ? `v${doc.info.version}` : ''}</Text></Title>
-        {doc?.info?.description && <Text size="sm" c="dimmed">{doc.info.description}</Text>}
-      </div>
-      {ops.map((o) => (
-        <Card withBorder radius="md" key={o.method + o.path} padding="sm">
-          <Group gap="sm"><MethodBadge m={o.method} /><Text ff="monospace" fw={600}>{o.path}</Text><Text size="sm" c="dimmed">{o.summary}</Text></Group>
-          {o.description && <Text size="sm" mt={4}>{o.description}</Text>}
-          {o.parameters && o.parameters.length > 0 && (
-            <Table mt="xs" fz="sm">
-              <Table.Thead><Table.Tr><Table.Th>{t('services.parameters')}</Table.Th><Table.Th>{t('services.paramIn')}</Table.Th><Table.Th>{t('services.paramType')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
-              <Table.Tbody>{o.parameters.map((p) => <Table.Tr key={p.in + p.name}><Table.Td ff="monospace">{p.name}{p.required ? ' *' : ''}</Table.Td><Table.Td>{p.in}</Table.Td><Table.Td>{p.schema?.type ?? ''}</Table.Td><Table.Td>{p.description ?? ''}</Table.Td></Table.Tr>)}</Table.Tbody>
-            </Table>
-          )}
-          {o.responses && (
-            <Group gap="xs" mt="xs">
-              <Text size="xs" c="dimmed">{t('services.responses')}:</Text>
-              {Object.entries(o.responses).map(([code, r]) => <Badge key={code} variant="outline" color={code.startsWith('2') ? 'green' : code.startsWith('4') ? 'orange' : 'gray'} title={r?.description}>{code} {r?.description ?? ''}</Badge>)}
-            </Group>
-          )}
-        </Card>
-      ))}
-    </Stack>
-  );
+/** Saves the document as a file (the admin API's copy: without the backend's host for those who may not see it). */
+function downloadSpec(id: string, doc: object): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
+  a.download = `${id.replace(/\//g, '_')}.openapi.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
 export function ServiceDetailPage({ id }: { id: string }) {
@@ -228,7 +235,9 @@ export function ServiceDetailPage({ id }: { id: string }) {
             <Grid.Col span={{ base: 12, md: 7 }}>
               <Card withBorder radius="md">
                 <Stack>
-                  <TextInput label={t('services.url')} value={url ?? s.url ?? ''} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} />
+                  {s.title && <Text fw={600} translate="no" data-testid="service-title">{s.title}</Text>}
+                  {s.description && <Text size="sm" translate="no">{s.description}</Text>}
+                  {s.url !== undefined && <TextInput label={t('services.url')} value={url ?? s.url} onChange={(e) => setUrl(e.currentTarget.value)} readOnly={!writable} data-testid="service-url-field" />}
                   <TextInput label={t('services.rateLimit')} description={t('services.rateLimitHint')} value={rate ?? s.rateLimit ?? ''} onChange={(e) => setRate(e.currentTarget.value)} readOnly={!writable} />
                   <Group grow>
                     <NumberInput label={`${t('services.timeout')} (s)`} value={timeoutS ?? (s.timeoutMs ? s.timeoutMs / 1000 : '')} onChange={setTimeoutS} min={1} max={3600} placeholder="30" readOnly={!writable} data-testid="service-timeout" />
@@ -257,8 +266,9 @@ export function ServiceDetailPage({ id }: { id: string }) {
                 <Title order={5} mb="xs">{t('services.howToCall')}</Title>
                 <CopyField value={curl} />
               </Card>
-              <BackendAuthCard key={JSON.stringify(s.backendAuth ?? null)} what={s.id} value={s.backendAuth ?? null} owner="service" writable={writable}
-                onSave={async (backendAuth) => { await patch(`/services/${idPath(s.id)}`, { backendAuth }); await reload(); }} />
+              <WhoHasAccess id={s.id} />
+              {s.backendAuth !== undefined && <BackendAuthCard key={JSON.stringify(s.backendAuth ?? null)} what={s.id} value={s.backendAuth ?? null} owner="service" writable={writable}
+                onSave={async (backendAuth) => { await patch(`/services/${idPath(s.id)}`, { backendAuth }); await reload(); }} />}
               </Stack>
             </Grid.Col>
           </Grid>
@@ -285,7 +295,12 @@ export function ServiceDetailPage({ id }: { id: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="docs">
           <Stack>
-            {data.doc ? <ApiDocs doc={data.doc} /> : <EmptyState>{t('services.noDocs')}</EmptyState>}
+            {data.doc ? (
+              <>
+                <Group justify="flex-end"><Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => downloadSpec(s.id, data.doc!)} data-testid="download-openapi">{t('services.downloadSpec')}</Button></Group>
+                <Suspense fallback={<Loading />}><OpenApiView spec={data.doc} /></Suspense>
+              </>
+            ) : <EmptyState>{t('services.noDocs')}</EmptyState>}
             {writable && (
               <Card withBorder radius="md">
                 <OpenApiInput value={openapi} onChange={setOpenapi} />
