@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import type { Authenticator } from './principal.js';
+import type { NodeKey } from '../audit/types.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -18,6 +19,8 @@ export interface AdminDeps {
   readyDetail?(): Record<string, unknown>;
   /** Ports the platform listens on, filled in once bound; backends may not point at them. */
   ownPorts?: number[];
+  /** This node's key: it signs the integrity report (absent: no signed report). */
+  nodeKey?: NodeKey;
   /** Where warnings go (a blocked address, say); silent when absent. */
   logger?: Logger;
 }

@@ -7,6 +7,7 @@ export { loadOrCreateNodeKey, readNodeKeyFile } from './node-key.js';
 export { MessageLog } from './message-log.js';
 export { recordAdminAction, listAdminTrail, type TrailQuery } from './admin-trail.js';
 export { verifyStore } from './verify.js';
+export { verifyReport, checkVerifyReport, keyFingerprint, REPORT_FORMAT, type VerifyReport } from './verify-report.js';
 export { exportLog, verifyExportFile } from './export-file.js';
 export { takeAnchor, readAnchorFile, checkAnchor, type Anchor } from './anchor.js';
 export { checkpointAdminHead } from './checkpoints.js';

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { openStore, migrate, SECRET_KEY_FILE, SQLITE_FILE, type Store } from '../store/index.js';
 import { keyStatus, retireOldKeys, rotateKey } from '../secrets/index.js';
 import * as reg from '../registry/index.js';
-import { verifyStore, verifyExportFile, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult, type Anchor } from '../audit/index.js';
+import { verifyStore, verifyExportFile, checkVerifyReport, exportLog, takeAnchor, readAnchorFile, checkpointAdminHead, loadOrCreateNodeKey, type VerifyResult, type Anchor } from '../audit/index.js';
 import { VamcoError } from '../core/errors.js';
 import { parseDuration, vnDateTime } from '../core/duration.js';
 import { startPlatform } from '../platform/index.js';
@@ -216,6 +216,25 @@ export function buildProgram(): Command {
       out(`  request hash ${r.requestHash}`);
       out(`  answered ${r.status}, ${r.responseSize} bytes, SHA-256 ${r.responseDigest}; logged as record ${r.logSeq} (${r.logHash})`);
       if (!trusted) out('  compare the signer\'s key with one obtained from it out of band (--key), or the receipt proves only itself');
+    });
+  audit.command('verify-report <file>').description('check an integrity report downloaded from the console offline: its signature, and with --key that the given node signed it')
+    .option('--key <pem>', 'the signing node\'s public key (PEM), obtained out of band (e.g. from an anchor)')
+    .action((file: string, o: { key?: string }) => {
+      let parsed: unknown;
+      try { parsed = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+        throw new VamcoError('VALIDATION_FAILED', `${file} is not a valid integrity report: ${(e as NodeJS.ErrnoException).code ? `it cannot be read (${(e as NodeJS.ErrnoException).code})` : 'it is not JSON'}.`);
+      }
+      const trusted = o.key ? publicKeyFrom(fs.readFileSync(o.key, 'utf8'), o.key) : undefined;
+      const r = checkVerifyReport(parsed, file, trusted);
+      out(`OK: signed by node ${r.nodeId} of ${r.instance} (key SHA-256 ${r.keyFingerprint}${trusted ? ', the key given' : ', the key inside the report'})`);
+      out(`  checked ${r.startedAt} – ${r.finishedAt}: ${r.result.records} exchange records, ${r.result.adminRecords} admin-trail records, ${r.result.checkpoints} checkpoints`);
+      for (const g of r.ranges) out(`  ${g.chain}${g.nodeId ? ` ${g.nodeId}` : ''}: records ${g.firstSeq ?? '-'}..${g.lastSeq ?? '-'} (${g.records})`);
+      if (!trusted) out('  compare the key fingerprint with the node\'s, obtained out of band (--key), or the report proves only itself');
+      if (r.result.ok) out('  the report says: the log was intact');
+      else {
+        out(`  the report says: the log was NOT intact: ${r.result.firstBad?.reason ?? 'unknown'}`);
+        process.exitCode = 1;
+      }
     });
   audit.command('anchor').description('print the latest signed checkpoint of every chain, to keep outside the platform')
     .action(() => withStore(async (ctx) => {

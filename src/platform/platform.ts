@@ -213,7 +213,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       return s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {};
     };
     const adminTlsFiles = config.adminTls ? serverCert! : null;
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger },
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger },
       adminTlsFiles ? { ...adminOpts, https: tlsServerOptions(adminTlsFiles) } : adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());

@@ -50,6 +50,8 @@ export const consoleCases: Case[] = [
   { name: 'GET /messages/{nodeId}/{seq} (A calls A)', req: async () => ({ method: 'GET', path: `/messages/${encodeURIComponent(message!.nodeId)}/${message!.seq}` }), expect: ownRead() },
   // The whole log and the trail span every agency: platform admins and auditors only.
   { name: 'POST /audit/verify', req: async () => ({ method: 'POST', path: '/audit/verify' }), expect: auditors },
+  { name: 'POST /audit/verify-report', req: async () => ({ method: 'POST', path: '/audit/verify-report' }), expect: auditors,
+    sees: (r) => { expect(r).toMatchObject({ format: 'vamco-verify-report', result: { ok: true }, signature: expect.any(String) }); expect(r.keyFingerprint).toMatch(/^[0-9a-f]{64}$/); } },
   { name: 'GET /admin-trail', req: async () => ({ method: 'GET', path: '/admin-trail' }), expect: auditors },
   { name: 'GET /admin-trail/export', req: async () => ({ method: 'GET', path: '/admin-trail/export?format=csv' }), expect: auditors },
 ];

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
-import { searchMessages, getMessage, verifyStore, listAdminTrail, exportMessages, exportAdminTrail, type MessageQuery, type TableFormat, type TrailQuery } from '../../audit/index.js';
+import { searchMessages, getMessage, verifyStore, verifyReport, listAdminTrail, exportMessages, exportAdminTrail, type MessageQuery, type TableFormat, type TrailQuery } from '../../audit/index.js';
 import { VamcoError } from '../../core/errors.js';
 import { authorize, visibleMember } from '../principal.js';
 import { intParam } from '../params.js';
@@ -36,6 +36,14 @@ export const auditRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
     authorize(req, 'read', [], {});
     if (req.principal!.role === 'agency_admin') throw new VamcoError('FORBIDDEN', 'Verifying the whole log is for platform administrators and auditors');
     return verifyStore(deps.store);
+  });
+  // The same check as a report signed with this node's key (issue 14), for the console's download
+  // and `vamco audit verify-report FILE` offline.
+  app.post('/audit/verify-report', { schema: { tags: ['audit'], summary: 'Verify the log and answer a report signed with this node\'s Ed25519 key: result, time, ranges checked, latest checkpoints, key fingerprint' } }, async (req) => {
+    authorize(req, 'read', [], {});
+    if (req.principal!.role === 'agency_admin') throw new VamcoError('FORBIDDEN', 'Verifying the whole log is for platform administrators and auditors');
+    if (!deps.nodeKey) throw new VamcoError('NOT_READY', 'This admin server has no node key to sign the report with');
+    return verifyReport(deps.store, deps.nodeKey, deps.config.instance);
   });
   const TrailFilter = {
     actor: Type.Optional(Type.String()), action: Type.Optional(Type.String({ maxLength: 100 })), q: Type.Optional(Type.String({ maxLength: 200 })),
