@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { checkPage } from './helpers/page-audit.js';
 import { type Browser, type Page } from 'playwright-core';
 import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { createDossier, getDossierRecord } from '../src/publicadmin/dossiers/dossiers.js';
@@ -27,6 +28,7 @@ describe('holidays page in a browser', () => {
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: path.join(OUT, `holidays-${name}.png`), fullPage: true });
   };
+  const notice = (text: string | RegExp) => page.locator('[data-testid="notice"]').filter({ hasText: text }).first().waitFor({ timeout: 30_000 });
   const setYear = async (y: number) => {
     await tid('holidays-year').fill(String(y));
     await tid('holidays-year').press('Tab');
@@ -83,6 +85,9 @@ describe('holidays page in a browser', () => {
     await tid('decision-source').fill(SOURCE);
     await tid('decision-submit').click();
     await tid('decision-submit').waitFor({ state: 'detached' });
+    // Every change says so (issue 14: success notices), naming what it added.
+    await notice(/^Đã thêm “Nghỉ hoán đổi \(làm bù 08\/05\/2027\)”, “Làm bù cho ngày 04\/05\/2027”\.$/);
+    expect(await checkPage(page, 'vi')).toEqual({ overflow: [], english: [], axe: [], keyboard: [] });
     expect(await tid('day-off-2027-05-04').innerText()).toContain(SOURCE);
     expect(await tid('make-up-2027-05-08').innerText()).toContain(SOURCE);
     await shot('vi-2027-decision');
@@ -96,6 +101,7 @@ describe('holidays page in a browser', () => {
       await tid(`rule-delete-${id}`).click();
       await tid(`rule-delete-${id}-confirm`).click();
       await tid(`rule-${id}`).waitFor({ state: 'detached' });
+      await notice(/^Đã xóa “(Nghỉ hoán đổi|Làm bù cho ngày)/);
     }
     await tid('day-off-2027-05-04').waitFor({ state: 'detached' });
     expect(await tid('holidays-make-up').count()).toBe(0);
@@ -121,6 +127,7 @@ describe('holidays page in a browser', () => {
     expect((await getDossierRecord(cp.platform.store, dossier)).dueDate).toBe(before); // a preview changes nothing
     await tid('recompute-apply').click();
     await page.locator('[data-testid="recompute-result"]', { hasText: 'Đã đổi hạn của 1' }).waitFor();
+    await notice(/^Đã đổi hạn của 1 trong \d+ hồ sơ đang xử lý\.$/);
     expect((await getDossierRecord(cp.platform.store, dossier)).dueDate).toBe('2027-01-05');
     await page.keyboard.press('Escape');
   });
@@ -130,6 +137,14 @@ describe('holidays page in a browser', () => {
     await page.getByRole('heading', { name: 'Public holidays and make-up days' }).waitFor();
     expect(await tid('holidays-days-off').innerText()).toContain('Legal source');
     await shot('en-2026');
+    // Turning a rule off and on again, each with its notice.
+    const rule = page.locator('[data-testid^="rule-enabled-"]').first();
+    const name = (await page.locator('[data-testid^="rule-"]:has([data-testid^="rule-enabled-"])').first().locator('td').nth(2).innerText()).split('\n')[0].trim();
+    await rule.click({ force: true });
+    await notice(`Turned off “${name}”.`);
+    await rule.click({ force: true });
+    await notice(`Applied “${name}” again.`);
+    expect(await checkPage(page, 'en')).toEqual({ overflow: [], english: [], axe: [], keyboard: [] });
     await tid('lang').getByText('VI').click();
   });
 });

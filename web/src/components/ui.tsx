@@ -147,7 +147,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []) {
 
 /** Says a change went through (a notice in the corner, read out by screen readers, gone after a while). */
 export function notifySuccess(message: string): void {
-  notifications.show({ color: 'green', message, icon: <IconCheck size={18} />, withBorder: true, autoClose: 6000, role: 'status', 'data-testid': 'notice' } as Parameters<typeof notifications.show>[0]);
+  notifications.show({ color: 'green', message, icon: <IconCheck size={18} />, withBorder: true, autoClose: 6000, role: 'status', 'data-testid': 'notice', closeButtonProps: { 'aria-label': i18n.t('common.close') } } as Parameters<typeof notifications.show>[0]);
 }
 
 /**

@@ -7,7 +7,7 @@ import { DateField } from '../../components/DateField';
 import { IconCalendarPlus, IconRefresh } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { del, get, patch, post, qs, type List } from '../../api';
-import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../../components/ui';
+import { ConfirmButton, EmptyState, ErrorAlert, Loading, notifySuccess, PageHeader, useAction, useLoad } from '../../components/ui';
 import { nfc, num } from '../../format';
 import { useRole } from '../../session';
 import { day, dayOf, Mono, todayVn } from './common';
@@ -109,9 +109,9 @@ export function HolidaysPage() {
                         {isAdmin && (
                           <Group gap={6} justify="flex-end" wrap="nowrap">
                             <Switch size="xs" checked={r.enabled} aria-label={t('pa.holidays.enabled')} data-testid={`rule-enabled-${r.id}`}
-                              onChange={(e) => { const enabled = e.currentTarget.checked; void act.run(async () => { await patch(`/publicadmin/holiday-rules/${r.id}`, { enabled }); await reload(); }); }} />
+                              onChange={(e) => { const enabled = e.currentTarget.checked; void act.run(async () => { await patch(`/publicadmin/holiday-rules/${r.id}`, { enabled }); await reload(); }, t(enabled ? 'pa.holidays.turnedOn' : 'pa.holidays.turnedOff', { name: r.name })); }} />
                             {!r.builtin && <ConfirmButton label={t('common.delete')} question={t('pa.holidays.confirmDelete', { name: r.name })} testId={`rule-delete-${r.id}`}
-                              onConfirm={() => void act.run(async () => { await del(`/publicadmin/holiday-rules/${r.id}`); await reload(); })} />}
+                              onConfirm={() => void act.run(async () => { await del(`/publicadmin/holiday-rules/${r.id}`); await reload(); }, t('notice.deleted', { what: `“${r.name}”` }))} />}
                           </Group>
                         )}
                       </Table.Td>
@@ -152,7 +152,7 @@ function AddDecision({ opened, year, onClose, onDone }: { opened: boolean; year:
   };
   return (
     <Modal opened={opened} onClose={close} title={t('pa.holidays.addTitle', { year })} size="lg">
-      <form onSubmit={(e) => { e.preventDefault(); void run(async () => { await post('/publicadmin/holiday-rules', body()); await onDone(); setDate(''); setWork(''); setName(''); setSource(''); onClose(); }); }}>
+      <form onSubmit={(e) => { e.preventDefault(); const added = body(); void run(async () => { await post('/publicadmin/holiday-rules', added); await onDone(); setDate(''); setWork(''); setName(''); setSource(''); onClose(); }, t('pa.holidays.added', { names: (Array.isArray(added) ? added : [added]).map((r) => `“${r.name}”`).join(', ') })); }}>
         <Stack>
           <SegmentedControl value={kind} onChange={(v) => setKind(v as DecisionKind)} data-testid="decision-kind"
             data={[{ value: 'swap', label: t('pa.holidays.swap') }, { value: 'day-off', label: t('pa.holidays.kind.day-off') }, { value: 'working-day', label: t('pa.holidays.kind.working-day') }]} />
@@ -201,7 +201,7 @@ function RecomputeDeadlines({ opened, onClose }: { opened: boolean; onClose: () 
         <Group justify="flex-end">
           <Button variant="default" onClick={close}>{t(done ? 'common.close' : 'common.cancel')}</Button>
           {!done && !preview && <Button loading={busy} onClick={() => void run(async () => setPreview(await post<Recompute>('/publicadmin/dossiers/recompute-deadlines', { dryRun: true })))} data-testid="recompute-preview">{t('pa.holidays.preview')}</Button>}
-          {!done && preview && preview.changed > 0 && <Button color="orange" loading={busy} onClick={() => void run(async () => setDone(await post<Recompute>('/publicadmin/dossiers/recompute-deadlines', {})))} data-testid="recompute-apply">{t('pa.holidays.apply', { count: preview.changed })}</Button>}
+          {!done && preview && preview.changed > 0 && <Button color="orange" loading={busy} onClick={() => void run(async () => { const r = await post<Recompute>('/publicadmin/dossiers/recompute-deadlines', {}); setDone(r); notifySuccess(t('pa.holidays.recomputed', { changed: num(r.changed), checked: num(r.checked) })); })} data-testid="recompute-apply">{t('pa.holidays.apply', { count: preview.changed })}</Button>}
         </Group>
       </Stack>
     </Modal>
