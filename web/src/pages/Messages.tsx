@@ -2,14 +2,23 @@
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { DateTimeField } from '../components/DateField';
-import { IconShieldCheck } from '@tabler/icons-react';
+import { IconDownload, IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { get, post, qs, type Message, type VerifyResult } from '../api';
+import { get, post, qs, type Message, type VerifyReport } from '../api';
 import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime, localInputToIso, num } from '../format';
 import { useRole } from '../session';
 
 const statusColor = (s: number) => (s >= 500 ? 'red' : s >= 400 ? 'orange' : 'green');
+
+/** The signed report as a file, for `vamco audit verify-report FILE` (exactly the bytes the API answered, re-serialised: the signature covers the content, not the spacing). */
+function downloadReport(r: VerifyReport): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([JSON.stringify(r, null, 2) + '\n'], { type: 'application/json' }));
+  a.download = `vamco-integrity-${r.finishedAt.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
 
 export function MessagesPage() {
   const { t } = useTranslation();
@@ -20,7 +29,7 @@ export function MessagesPage() {
   const [detail, setDetail] = useState<Message | null>(null);
   const search = useAction();
   const verify = useAction();
-  const [result, setResult] = useState<VerifyResult | null>(null);
+  const [result, setResult] = useState<VerifyReport | null>(null);
   const [elapsed, setElapsed] = useState(0);
 
   const filter = () => ({ from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim() });
@@ -47,7 +56,7 @@ export function MessagesPage() {
     <>
       <PageHeader title={t('messages.title')}>
         <ExportButtons path="/messages/export" query={shown} testId="messages-export" />
-        {role !== 'agency_admin' && <Button leftSection={<IconShieldCheck size={16} />} variant="light" loading={verify.busy} data-testid="verify" onClick={() => { setResult(null); void verify.run(async () => setResult(await post<VerifyResult>('/audit/verify'))); }}>{t('messages.verify')}</Button>}
+        {role !== 'agency_admin' && <Button leftSection={<IconShieldCheck size={16} />} variant="light" loading={verify.busy} data-testid="verify" onClick={() => { setResult(null); void verify.run(async () => setResult(await post<VerifyReport>('/audit/verify-report'))); }}>{t('messages.verify')}</Button>}
       </PageHeader>
       {verify.busy && (
         <Card withBorder mb="md"><Text size="sm" mb={6}>{t('messages.verifying')} {elapsed.toFixed(1)} s</Text><Progress value={100} animated striped /></Card>
@@ -55,7 +64,14 @@ export function MessagesPage() {
       <ErrorAlert error={verify.error} />
       {result && (
         <Alert mb="md" color={result.ok ? 'green' : 'red'} variant="light" data-testid="verify-result" title={t('messages.verify')}>
-          {result.ok ? t('messages.verifyOk', { records: result.records, checkpoints: result.checkpoints, adminRecords: result.adminRecords }) : t('messages.verifyBad', { where: `${result.firstBad?.chain} ${result.firstBad?.nodeId ?? ''} #${result.firstBad?.seq}`, reason: result.firstBad?.reason })}
+          {result.result.ok ? t('messages.verifyOk', { records: result.result.records, checkpoints: result.result.checkpoints, adminRecords: result.result.adminRecords }) : t('messages.verifyBad', { where: `${result.result.firstBad?.chain} ${result.result.firstBad?.nodeId ?? ''} #${result.result.firstBad?.seq}`, reason: result.result.firstBad?.reason })}
+          <Group justify="space-between" align="flex-end" mt="xs" wrap="wrap">
+            <Stack gap={2}>
+              <Text size="sm" data-testid="verify-time">{t('messages.verifyAt', { at: dateTime(result.finishedAt) })}</Text>
+              <Text size="sm">{t('messages.verifySigner', { node: result.nodeId })} <Text span ff="monospace" size="xs" translate="no" style={{ overflowWrap: 'anywhere' }} data-testid="verify-fingerprint">{result.keyFingerprint}</Text></Text>
+            </Stack>
+            <Button size="xs" variant="default" leftSection={<IconDownload size={14} />} onClick={() => downloadReport(result)} data-testid="verify-download">{t('messages.verifyDownload')}</Button>
+          </Group>
         </Alert>
       )}
       <Card withBorder radius="md" mb="md">
