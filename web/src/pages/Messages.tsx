@@ -63,7 +63,7 @@ export function MessagesPage() {
       )}
       <ErrorAlert error={verify.error} />
       {result && (
-        <Alert mb="md" color={result.ok ? 'green' : 'red'} variant="light" data-testid="verify-result" title={t('messages.verify')}>
+        <Alert mb="md" color={result.result.ok ? 'green' : 'red'} variant="light" data-testid="verify-result" title={t('messages.verify')}>
           {result.result.ok ? t('messages.verifyOk', { records: result.result.records, checkpoints: result.result.checkpoints, adminRecords: result.result.adminRecords }) : t('messages.verifyBad', { where: `${result.result.firstBad?.chain} ${result.result.firstBad?.nodeId ?? ''} #${result.result.firstBad?.seq}`, reason: result.result.firstBad?.reason })}
           <Group justify="space-between" align="flex-end" mt="xs" wrap="wrap">
             <Stack gap={2}>
