@@ -133,6 +133,9 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
   await app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       if (req.url.startsWith('/api/v1/openapi.json')) return;
+      // Never answered from the node's cache: every read and write here needs the database.
+      const away = deps.storeUnavailable?.();
+      if (away) throw new VamcoError('STORE_UNAVAILABLE', away, { headers: { 'retry-after': '10' } });
       let p: Principal | null = null;
       if (tokenMatches(bearerToken(req.headers.authorization), deps.adminToken)) {
         p = { kind: 'admin-token', actor: 'admin-token', name: 'Platform admin token', role: 'platform_admin' };

@@ -17,6 +17,8 @@ export interface AdminDeps {
   whyNotReady?(): string | null;
   /** More for /readyz to say either way (the message log's journal backlog). */
   readyDetail?(): Record<string, unknown>;
+  /** Why the central database cannot be used now (the node started without it), or null: the API answers 503 STORE_UNAVAILABLE meanwhile. */
+  storeUnavailable?(): string | null;
   /** Ports the platform listens on, filled in once bound; backends may not point at them. */
   ownPorts?: number[];
   /** This node's key: it signs the integrity report (absent: no signed report). */

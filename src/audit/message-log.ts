@@ -163,15 +163,22 @@ export class MessageLog {
   }
 
   static async open(store: Store, key: NodeKey, opts: MessageLogOptions = {}): Promise<MessageLog> {
-    await registerNode(store, key);
-    const head = await readMessageHead(store, key.nodeId);
-    const cp = await store.db.selectFrom('log_checkpoints').select('seq')
+    // Offline (the store unreachable at start, issue 13 item 1): the journal's own head
+    // continues the chain, and shipping waits for resume().
+    const offline = !!opts.offline && !!opts.journal;
+    if (!offline) await registerNode(store, key);
+    const head = offline ? { seq: -1, hash: '' } : await readMessageHead(store, key.nodeId);
+    const cp = offline ? undefined : await store.db.selectFrom('log_checkpoints').select('seq')
       .where('chain', '=', 'message').where('node_id', '=', key.nodeId)
       .orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
     if (opts.journal) {
       const j = opts.journal;
       const { journal, recovery } = Journal.open(j.dir, head, { segmentBytes: j.segmentBytes });
+      if (recovery.head.seq < 0) {
+        await journal.close();
+        throw new VamcoError('STORE_UNAVAILABLE', `The journal in ${j.dir} holds no record to continue this node's chain from, and the store that knows its head is unreachable`);
+      }
       const shipWriter = storeWriter(store, true);
       const write: Writer = Object.assign((rows: MessageRow[]) => journal.append(rows), { probe: () => journal.probe(), close: () => journal.close() });
       const log = new MessageLog(store, key, write, maxBatch, recovery.head, cp ? Number(cp.seq) : 0);
@@ -180,8 +187,9 @@ export class MessageLog {
       log.shipper = new Shipper(journal, shipWriter, () => readMessageHead(store, key.nodeId), {
         retentionMs: j.retentionMs, retryMs: j.retryMs, onError: j.onShipError, onRecover: j.onShipRecover,
       });
-      log.shipper.start();
+      if (!offline) log.shipper.start();
       log.recovery = recovery;
+      log.resumed = !offline;
       return log.started(opts, store);
     }
     const write = storeWriter(store, false);
@@ -414,8 +422,24 @@ export class MessageLog {
   /** The journal's shipping into the store: records not there yet, and why, if it fails. */
   get shipping(): { backlog: number; shippedSeq: number | null; error: string | null } | null {
     if (!this.shipper) return null;
-    const e = this.shipper.lastError;
+    const e = this.shipper.lastError ?? (this.shipper.shipped === null && !this.resumed ? 'the store has not been reachable since this node started' : null);
     return { backlog: this.shipper.backlog, shippedSeq: this.shipper.shipped?.seq ?? null, error: e ? String((e as Error)?.message ?? e) : null };
+  }
+
+  private resumed = true;
+
+  /**
+   * The store is back after an offline open: this node registered there, its last checkpoint
+   * read, and shipping starts (idempotent: the shipper asks the store where it stands first).
+   */
+  async resume(): Promise<void> {
+    await registerNode(this.store, this.key);
+    const cp = await this.store.db.selectFrom('log_checkpoints').select('seq')
+      .where('chain', '=', 'message').where('node_id', '=', this.key.nodeId)
+      .orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    this.checkpointedSeq = Math.max(this.checkpointedSeq, cp ? Number(cp.seq) : 0);
+    this.resumed = true;
+    this.shipper?.start();
   }
 
   /** Signs the durable head of this node's chain (and the admin trail's head) when it moved. */

@@ -47,6 +47,9 @@ export class Shipper {
   private retry: NodeJS.Timeout | null = null;
   private pending: NodeJS.Timeout | null = null;
   private stopped = false;
+  // Not started yet: a node started without its store ships nothing until the store is back
+  // and the node registered there (appends meanwhile just wait in the journal).
+  private started = false;
   private waiters: Array<{ seq: number; resolve(): void; reject(e: unknown): void }> = [];
   /** The last failure, while the store refuses (null when shipping works). */
   lastError: unknown = null;
@@ -69,11 +72,11 @@ export class Shipper {
   /** Records durable in the journal and not yet in the store. */
   get backlog(): number { return this.shippedHead ? Math.max(0, this.journal.head.seq - this.shippedHead.seq) : 0; }
 
-  start(): void { this.kick(); }
+  start(): void { this.started = true; this.kick(); }
 
   /** Ships after the delay: appends made meanwhile join the same round. */
   private soon(): void {
-    if (this.stopped || this.pending) return;
+    if (this.stopped || this.pending || !this.started) return;
     const ms = this.o.delayMs ?? 50;
     if (ms <= 0) return this.kick();
     this.pending = setTimeout(() => { this.pending = null; this.kick(); }, ms);
@@ -83,7 +86,7 @@ export class Shipper {
 
   /** Ships now (or as soon as the round in progress ends). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.pending) { clearTimeout(this.pending); this.pending = null; }
     if (this.running) { this.again = true; return; }
     if (this.retry) { clearTimeout(this.retry); this.retry = null; }
@@ -154,6 +157,7 @@ export class Shipper {
 
   /** Resolves once everything durable in the journal now is in the store; rejects if the store refuses. */
   drain(): Promise<void> {
+    if (!this.started) return Promise.reject(new Error('not shipping yet: the store has not been reachable since this node started'));
     const seq = this.journal.head.seq;
     if (!this.reask && (this.shippedHead?.seq ?? -1) >= seq) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

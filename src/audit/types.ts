@@ -80,6 +80,11 @@ export interface MessageLogOptions {
    * The node's local journal (journal.ts): records are durable once there, and shipped into the
    * store in the background. Without it records are committed straight into the store.
    */
+  /**
+   * Open without the store (unreachable at start): the journal's head continues the chain and
+   * shipping waits for MessageLog.resume(). Needs a journal that holds records.
+   */
+  offline?: boolean;
   journal?: {
     /** Where the segment files live (the platform uses <data dir>/journal). */
     dir: string;

@@ -4,7 +4,7 @@ import { DEMO } from '../demo/index.js';
 import { PKI_DIR, CA_CERT_FILE } from '../pki/index.js';
 
 type BannerFacts = Pick<Platform, 'config' | 'nodeKey' | 'gatewayUrl' | 'gatewayListen' | 'adminUrl' | 'firstAdmin' | 'demoKey' | 'demoKeyCreated' | 'publicAdminMoved'>
-  & Partial<Pick<Platform, 'gatewayTlsUrl' | 'demoCert'>>;
+  & Partial<Pick<Platform, 'gatewayTlsUrl' | 'demoCert' | 'degraded'>>;
 
 /**
  * What `vamco start` prints: absolute paths (the operator may be anywhere), the address the
@@ -28,6 +28,10 @@ export function bannerText(p: BannerFacts): string {
     ...(p.adminUrl.startsWith('https:') ? [`                     HTTPS only (VAMCO_ADMIN_TLS); ${c.tlsCertFile ? `certificate ${c.tlsCertFile}` : `trust the platform CA: ${path.join(c.dataDir, PKI_DIR, CA_CERT_FILE)}`}`] : []),
     `  Store              ${c.databaseUrl ? 'PostgreSQL' : `SQLite in ${c.dataDir}`}`,
   ];
+  if (p.degraded) {
+    lines.push(`  DEGRADED           the database is unreachable (${p.degraded.reason}): serving from the registry snapshot cached ${new Date(p.degraded.snapshotSavedAt).toISOString()};`,
+      '                     the admin API answers 503 and records wait in the journal until it is back');
+  }
   if (p.publicAdminMoved) {
     lines.push(`  Public-admin data  port ${p.publicAdminMoved.wanted} (VAMCO_PUBLICADMIN_PORT) was taken: its backend listens on ${p.publicAdminMoved.url} instead`);
   }

@@ -51,6 +51,9 @@ export const ERRORS = {
   UPSTREAM_BAD_RESPONSE:  { status: 502, title: 'Service backend failed', xroad: 'Server.ServerProxy.ServiceFailed' },
   CIRCUIT_OPEN:           { status: 503, title: 'Service backend temporarily unavailable', xroad: 'Server.ServerProxy.ServiceUnavailable' },
   NOT_READY:              { status: 503, title: 'Not ready', xroad: 'Server.NotReady' },
+  // The node serves exchanges from its cached registry snapshot, but what needs the central
+  // database (the admin API, the console) waits for it (issue 13, item 1).
+  STORE_UNAVAILABLE:      { status: 503, title: 'The central database is unreachable', xroad: 'Server.NotReady' },
   UPSTREAM_TIMEOUT:       { status: 504, title: 'Service backend timed out', xroad: 'Server.ServerProxy.Timeout' },
 } as const;
 

@@ -140,7 +140,7 @@ export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.Server
       if (path === '/readyz') {
         const ready = deps.isReady();
         const reason = ready ? undefined : deps.whyNotReady?.() ?? undefined;
-        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}), registryVersion: deps.snapshots.current?.version });
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}), registryVersion: deps.snapshots.current?.version, ...deps.readyDetail?.() });
       }
       if (path === '/token') {
         const wait = deps.guard?.retryAfterMs(req.socket.remoteAddress) ?? 0;

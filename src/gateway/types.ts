@@ -34,6 +34,8 @@ export interface GatewayDeps {
   isReady(): boolean;
   /** Why the node is not ready (null when it is): what /readyz says. */
   whyNotReady?(): string | null;
+  /** More for /readyz's body (the store's state on a node started without it). */
+  readyDetail?(): Record<string, unknown>;
   /** Peers' directories (issue 17): what listClients answers for another instance (absent: nothing). */
   directories?: { content(instance: string): { members: ClientList['member']; services: Array<ReturnType<typeof serviceEntry>> } | null };
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */

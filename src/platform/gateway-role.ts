@@ -32,6 +32,8 @@ export async function startGatewayRole(a: {
   /** The node's key: it signs receipts (none are given without it). */
   nodeKey?: NodeKey | null;
   metrics: Metrics; logger: Logger; extraReady?: () => boolean;
+  /** More for /readyz's body (the store's state on a node started without it). */
+  readyDetail?: () => Record<string, unknown>;
   /** Wings served on the gateway port (the edoc hub), given the gateway's token service. */
   mounts?: (g: { tokens: TokenService }) => GatewayMount[];
   /** The certificate and key the HTTPS listener serves (default: VAMCO_TLS_CERT/VAMCO_TLS_KEY). */
@@ -77,7 +79,7 @@ export async function startGatewayRole(a: {
   // Each node (each worker) notes its keys' uses and writes them in batches, off the request path.
   const keyUsage = new KeyUsage(store, { logger: a.logger });
   keyUsage.start();
-  const deps = { config, snapshots, log: a.log, receipts, tokens, keyUsage, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, guard, mounts: a.mounts?.({ tokens }), directories: a.directories };
+  const deps = { config, snapshots, log: a.log, receipts, tokens, keyUsage, metrics: a.metrics, logger: a.logger, limits: new RateLimits(shared), upstreams, backendAuth, budgets, isReady, whyNotReady, readyDetail: a.readyDetail, guard, mounts: a.mounts?.({ tokens }), directories: a.directories };
   const servers: http.Server[] = [];
   let port: number | null = null;
   if (config.gatewayHttp) {

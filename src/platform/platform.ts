@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import path from 'node:path';
-import { openStore, migrate, type Store } from '../store/index.js';
+import { openStore, migrate, storeUnreachable, isUnreachable, type Store } from '../store/index.js';
 import { SnapshotHolder, SNAPSHOT_CACHE_FILE } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
@@ -18,8 +18,9 @@ import { loadOrCreateAdminToken } from './admin-token.js';
 import { forkGatewayWorkers } from './cluster.js';
 import { startPublicAdminWing, PUBLICADMIN_LOCAL_HOST } from './publicadmin.js';
 import { withStartLock } from './start-lock.js';
+import { openOffline, storeDetail, type Degraded } from './offline-start.js';
 import { publicAdminAdminPlugin } from './publicadmin-admin.js';
-import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens } from '../node-identity/index.js';
+import { acquireNodeLease, lockDataDir, registerAdminToken, ClusterAdminTokens, type NodeLease } from '../node-identity/index.js';
 import { bearerToken } from '../admin/server.js';
 import { startEdocWing, type EdocWing } from './edoc.js';
 import { startFederationWing } from './federation.js';
@@ -44,8 +45,10 @@ export interface Platform {
   demoKey: string | null;
   /** The official document hub (served on the gateway's port under /edoc/v1/). */
   edoc: EdocWing;
-  /** The platform CA (its key is null on a node that did not create it). */
-  ca: PlatformCa;
+  /** The platform CA (its key is null on a node that did not create it). Read on a start without the store, it throws STORE_UNAVAILABLE. */
+  readonly ca: PlatformCa;
+  /** Set while the node runs without its central database (started from its cached snapshot). */
+  readonly degraded: Degraded | null;
   /** The HTTPS (mutual TLS) listener's URL; null when it is off or this node has no certificate to serve. */
   gatewayTlsUrl: string | null;
   /** The demo consumer's client certificate files, for the banner's mutual-TLS curl. */
@@ -72,7 +75,16 @@ export interface Platform {
 
 export interface StartOptions {
   logger?: Logger;
+  /** A node started without its store that the store, once back, refuses (default: log, stop, exit 1). */
+  onFatal?: (e: unknown, logger: Logger, stop: () => Promise<void>) => void;
   admin?: AdminServerOptions;
+}
+
+function defaultFatal(e: unknown, logger: Logger, stop: () => Promise<void>): void {
+  const msg = (e as Error)?.message ?? String(e);
+  logger.fatal({ err: msg }, 'the central database is back and refuses this node: stopping');
+  process.stderr.write(`error: ${msg}${e instanceof VamcoError ? ` (${e.code})` : ''}\n`);
+  void stop().catch(() => {}).finally(() => process.exit(1));
 }
 
 export async function startPlatform(config: Readonly<Config>, opts: StartOptions = {}): Promise<Platform> {
@@ -90,15 +102,24 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile });
     cleanups.push(() => store.close());
     for (const f of store.dataDir.fixed) logger.warn({ path: f.path, mode: f.was }, 'data dir: mode was too open; restricted to the owner');
-    await migrate(store.db, store.engine);
-    // Opens (first start: creates) the secret key file and checks it against the database.
-    await store.keyring();
-    const nodeKey = await loadOrCreateNodeKey(store, config.dataDir);
-    // A copy of this node's key live elsewhere stops the start before it registers anything.
-    const lease = await acquireNodeLease(store, nodeKey.nodeId, { dataDir: config.dataDir, ttlMs: config.nodeLeaseTtlMs, logger });
+    // The central database away at start: serve from the cached snapshot (offline-start.ts).
+    const away = config.databaseUrl ? await storeUnreachable(config.databaseUrl) : null;
+    const offline = away ? openOffline(config, store, away) : null;
+    let degraded: Degraded | null = offline && { since: new Date().toISOString(), reason: away!.message, snapshotSavedAt: offline.cached.savedAt };
+    if (offline) logger.warn({ reason: away!.message, snapshotSavedAt: new Date(offline.cached.savedAt).toISOString() }, 'central database unreachable: starting from the cached registry snapshot (degraded: admin API 503, records wait in the journal)');
+    if (!offline) {
+      await migrate(store.db, store.engine);
+      // Opens (first start: creates) the secret key file and checks it against the database.
+      await store.keyring();
+    }
+    const nodeKey = offline ? offline.nodeKey : await loadOrCreateNodeKey(store, config.dataDir);
+    // A copy of this node's key live elsewhere stops the start before it registers anything
+    // (offline: once the store is back, see below).
+    const leaseOptions = { dataDir: config.dataDir, ttlMs: config.nodeLeaseTtlMs, logger };
+    let lease: NodeLease = offline ? { held: () => true, release: async () => {} } : await acquireNodeLease(store, nodeKey.nodeId, leaseOptions);
     cleanups.push(() => lease.release());
     const admin = loadOrCreateAdminToken(config.dataDir);
-    await registerAdminToken(store, nodeKey.nodeId, admin.token);
+    if (!offline) await registerAdminToken(store, nodeKey.nodeId, admin.token);
     const metrics = new Metrics();
     // Every node's series carry its id, so one Prometheus sees the cluster node by node.
     metrics.registry.setDefaultLabels({ node: nodeKey.nodeId });
@@ -114,7 +135,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     }
     // Built-in registrations one node at a time (several nodes may start on an empty database).
     let publicAdminMoved: Platform['publicAdminMoved'] = null;
-    const { firstAdmin, demo, ca } = await withStartLock(store, async () => {
+    const builtIns = () => withStartLock(store, async () => {
       // The platform CA is made by the first start (its key stays in this data dir).
       const ca = await loadOrCreateCa(store, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
       // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
@@ -131,20 +152,24 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       }
       return { firstAdmin, demo, ca };
     });
+    const { firstAdmin, demo, ca } = offline ? { firstAdmin: null, demo: null, ca: null } : await builtIns();
     // The demo's client certificate (first start, on the node that holds the CA key): the
     // banner's second curl calls over mutual TLS with it and no API key.
-    const demoCert = demo && config.gatewayTlsPort !== null ? await ensureDemoCert(ctx, ca) : null;
+    const demoCert = demo && ca && config.gatewayTlsPort !== null ? await ensureDemoCert(ctx, ca) : null;
     // The HTTPS listeners' certificate (gateway, and the admin API with VAMCO_ADMIN_TLS): the
     // operator's files, or one the platform CA issued.
     const serverCert = config.gatewayTlsPort === null && !config.adminTls ? null
       : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
-        : await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
+        : ca ? await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName }) : null;
     // Asked for TLS, the console never falls back to plain HTTP (its cookies would travel in clear).
     if (config.adminTls && !serverCert) throw new VamcoError('VALIDATION_FAILED', 'VAMCO_ADMIN_TLS is set but this node has no certificate to serve: set VAMCO_TLS_CERT and VAMCO_TLS_KEY (the platform CA\'s key, which could issue one, is not in this data dir)');
-    const tlsFiles = config.gatewayTlsPort === null ? null : serverCert;
+    // Offline the gateway's HTTPS waits for the next start: its client CAs are in the store.
+    const tlsFiles = config.gatewayTlsPort === null || offline ? null : serverCert;
+    if (offline && config.gatewayTlsPort !== null) logger.warn('gateway HTTPS off until the next start: it was started without the central database');
 
     // The log's durable point is this node's journal; the shipper copies it into the store.
     const messageLog = await MessageLog.open(store, nodeKey, {
+      offline: !!offline,
       checkpointIntervalMs: config.checkpointIntervalMs,
       health: { commitTimeoutMs: config.logCommitTimeoutMs, dataDir: config.dataDir },
       journal: {
@@ -160,7 +185,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       local: localBackends, cacheFile: path.join(config.dataDir, SNAPSHOT_CACHE_FILE),
       onCacheError: (e) => logger.warn({ err: (e as Error)?.message ?? String(e) }, 'registry snapshot: could not cache it in the data dir (a start without the database would use an older one, or none)'),
     });
-    await snapshots.start();
+    if (offline) snapshots.startFromCache(offline.cached, offline.ring);
+    else await snapshots.start();
     cleanups.push(() => snapshots.stop());
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
@@ -173,6 +199,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     let whyNotReady: () => string | null;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
+      if (offline) throw new VamcoError('STORE_UNAVAILABLE', `The central database is unreachable (${away!.message}) and VAMCO_WORKERS=${config.workers}: a start from the cached registry snapshot runs one gateway process (set VAMCO_WORKERS=1 until the database is back)`);
       const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles);
       drainWorkers = () => workers.drain();
       cleanups.push(() => workers.stop());
@@ -187,7 +214,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles, directories: federation.directories });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, readyDetail: () => storeDetail(degraded), mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles, directories: federation.directories });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       gatewayTlsPort = gateway.tlsPort;
@@ -210,10 +237,11 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     ];
     const readyDetail = () => {
       const s = messageLog.shipping;
-      return s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {};
+      return { ...(s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {}), ...storeDetail(degraded) };
     };
     const adminTlsFiles = config.adminTls ? serverCert! : null;
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger },
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger,
+      storeUnavailable: () => degraded && `The central database is unreachable (since ${degraded.since}: ${degraded.reason}); this node serves exchanges from its registry snapshot cached ${degraded.snapshotSavedAt ? new Date(degraded.snapshotSavedAt).toISOString() : ''}, and what needs the database waits for it` },
       adminTlsFiles ? { ...adminOpts, https: tlsServerOptions(adminTlsFiles) } : adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });
     cleanups.push(() => adminApp.close());
@@ -225,9 +253,47 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const adminPort = (adminApp.server.address() as { port: number }).port;
     ownPorts.push(adminPort);
 
+    if (offline) {
+      // Back to normal once the store answers: the start-up steps skipped, then shipping.
+      let stopped = false;
+      cleanups.push(() => { stopped = true; });
+      const finish = async () => {
+        await migrate(store.db, store.engine);
+        // The key file was used unchecked meanwhile: now it is checked against the database.
+        offline.restoreKeyring();
+        await store.keyring();
+        // A live node elsewhere with this key: stop, as a start would (NODE_ALREADY_RUNNING).
+        lease = await acquireNodeLease(store, nodeKey.nodeId, leaseOptions);
+        await registerAdminToken(store, nodeKey.nodeId, admin.token);
+        await builtIns();
+        await messageLog.resume();
+        await snapshots.poll();
+      };
+      void (async () => {
+        for (let wait = 1000; degraded && !stopped; wait = Math.min(wait * 2, 30_000)) {
+          await new Promise((r) => setTimeout(r, wait).unref());
+          if (stopped) return;
+          try {
+            const still = await storeUnreachable(config.databaseUrl!);
+            if (still) { degraded.reason = still.message; continue; }
+            await finish();
+            degraded = null;
+            logger.warn('central database reachable again: start-up completed, shipping the journal, degraded mode over');
+          } catch (e) {
+            if (isUnreachable(e)) continue;
+            // The store answered and refused this node (its key live elsewhere, another key file):
+            // it must not go on serving, exactly as a start would not have begun.
+            (opts.onFatal ?? defaultFatal)(e, logger, stop);
+            return;
+          }
+        }
+      })();
+    }
+
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     return {
       config, store, nodeKey, messageLog, snapshots, logger,
+      get degraded() { return degraded && { ...degraded }; },
       // With HTTP off, the HTTPS address is the one to call.
       gatewayUrl: gatewayPort !== null ? `http://${host(config.gatewayHost)}:${gatewayPort}` : `https://${host(config.gatewayHost)}:${gatewayTlsPort}`,
       gatewayTlsUrl: gatewayTlsPort !== null ? `https://${host(config.gatewayHost)}:${gatewayTlsPort}` : null,
@@ -235,7 +301,11 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       directories: federation.directories,
       adminUrl: `${adminTlsFiles ? 'https' : 'http'}://${host(config.adminHost)}:${adminPort}`,
       gatewayListen: `${config.gatewayHost.includes(':') ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort ?? gatewayTlsPort}`,
-      adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc, ca,
+      adminToken: admin.token, adminTokenCreated: admin.created, demoKey: demo?.key ?? null, demoKeyCreated: !!demo?.created, firstAdmin, publicAdminMoved, edoc,
+      get ca() {
+        if (!ca) throw new VamcoError('STORE_UNAVAILABLE', 'This node started without the central database: the platform CA is read from it at the next start');
+        return ca;
+      },
       async drain() {
         draining = true;
         drainWorkers();

@@ -100,11 +100,11 @@ export interface Answered { id: string; status: number }
 export interface LoadError { id: string; message: string; afterStop: boolean }
 
 /**
- * `connections` loops send GETs with their own X-Road-Id until `stop()` says so; a request
+ * `connections` loops send GETs (as `client`, default CLIENT) with their own X-Road-Id until `stop()` says so; a request
  * counts as answered only when its whole response was read. Every other request is in
  * `errors`, with its reason: a caller decides which failures it expects (e.g. after a kill).
  */
-export async function load(gatewayUrl: string, key: string, opts: { connections: number; stop(answered: number): boolean; prefix: string }):
+export async function load(gatewayUrl: string, key: string, opts: { connections: number; stop(answered: number): boolean; prefix: string; client?: string }):
   Promise<{ answered: Answered[]; failed: number; errors: LoadError[] }> {
   const pool = new Pool(gatewayUrl, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const answered: Answered[] = [];
@@ -118,7 +118,7 @@ export async function load(gatewayUrl: string, key: string, opts: { connections:
         try {
           const r = await pool.request({
             path, method: 'GET', headersTimeout: 15_000, bodyTimeout: 15_000,
-            headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key, 'x-road-id': id },
+            headers: { 'x-road-client': `DEV/${opts.client ?? CLIENT}`, 'x-api-key': key, 'x-road-id': id },
           });
           await r.body.text();
           answered.push({ id, status: r.statusCode });
