@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
 import { VamcoError } from '../../core/errors.js';
-import { hashApiKey, type Snapshot, type SnapService, type SnapSubsystem } from '../../registry/index.js';
+import { hashApiKey, type Snapshot, type SnapPeer, type SnapService, type SnapSubsystem } from '../../registry/index.js';
+import type { WsdlModel } from '../../soap/index.js';
 import { compilePathPattern } from '../../registry/openapi.js';
 import type { ExchangeRecord } from '../../audit/index.js';
 import { Metrics } from '../../monitoring/index.js';
@@ -372,5 +373,62 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
     refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-api-key': KEY }), 'MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
     const x = runStages(snapshot('all'), [parse, identify], url, { ...headers, authorization: 'Bearer not-a-token' });
     expect([x.clientSub, x.credential, x.authorizationConsumed]).toEqual([motcua, 'api-key', false]);
+  });
+});
+
+const upTo: StageFactory[] = [parse, identify, resolve, authorise];
+
+describe('gateway stages: authorise for a SOAP service and for a peer instance\'s service', () => {
+  const soapService: SnapService = {
+    ...records, soap: {} as WsdlModel,
+    endpoints: [{ id: 71, method: 'POST', path: '/getPerson', pattern: compilePathPattern('/getPerson') }],
+  };
+  const withSoap = (grant: 'all' | 'endpoint' | 'none'): Snapshot => {
+    const snap = snapshot('none');
+    snap.services.set(soapService.key, soapService);
+    if (grant !== 'none') snap.grants.set(7, new Map([[2, grant === 'all' ? { all: true, endpoints: [] } : { all: false, endpoints: soapService.endpoints }]]));
+    return snap;
+  };
+
+  it('a SOAP envelope posted to the service is read only with some right on the service; an operation\'s JSON call needs that operation', () => {
+    // An envelope (POST to the service itself): passed on, its operation checked once read.
+    expect(runStages(withSoap('endpoint'), upTo, '/r1/DEV/GOV/H59/hotich/records', headers, 'POST').soapMode).toBe('pass');
+    expect(() => runStages(withSoap('none'), upTo, '/r1/DEV/GOV/H59/hotich/records', headers, 'POST'))
+      .toThrow(expect.objectContaining({ code: 'ACCESS_DENIED', message: 'DEV/GOV/H60/motcua has no access to DEV/GOV/H59/hotich/records' }));
+    // POST /{operation}: JSON mode, allowed by that operation's right only.
+    expect(runStages(withSoap('endpoint'), upTo, '/r1/DEV/GOV/H59/hotich/records/getPerson', headers, 'POST').soapMode).toBe('json');
+    expect(() => runStages(withSoap('endpoint'), upTo, '/r1/DEV/GOV/H59/hotich/records/other', headers, 'POST'))
+      .toThrow(expect.objectContaining({ code: 'ACCESS_DENIED', message: 'DEV/GOV/H60/motcua has no access to POST /other of DEV/GOV/H59/hotich/records' }));
+    // Another method is no SOAP call: decided by the endpoint rights as for REST.
+    const get = runStages(withSoap('all'), upTo, '/r1/DEV/GOV/H59/hotich/records', headers);
+    expect(get.soapMode).toBeNull();
+    expect(() => runStages(withSoap('endpoint'), upTo, '/r1/DEV/GOV/H59/hotich/records', headers)).toThrow(expect.objectContaining({ code: 'ACCESS_DENIED' }));
+  });
+
+  const peer: SnapPeer = {
+    id: -4, instance: 'EE', url: 'https://ee.example:8443', ca: null, fingerprint: 'ab'.repeat(32),
+    tls: { id: 'peer:4', ca: null, cert: null, key: null }, services: new Map(),
+  };
+  const withPeer = (outbound: boolean): Snapshot => {
+    const snap = snapshot('none');
+    snap.peers.set('EE', peer);
+    if (outbound) snap.outbound.set('EE/GOV/70000001/sys/people', new Set([motcua.id]));
+    return snap;
+  };
+
+  it('a peer\'s service is called through the peer\'s /r1, and only by a local client an outbound rule lets out', () => {
+    const x = runStages(withPeer(true), upTo, '/r1/EE/GOV/70000001/sys/people/p%2B1?q=1', headers);
+    expect(x.peer).toBe(peer);
+    expect(x.svc).toMatchObject({ id: -4, key: 'EE/GOV/70000001/sys/people', providerKey: 'GOV/70000001/sys', tls: peer.tls });
+    expect(x.svc!.url.href).toBe('https://ee.example:8443/r1/EE/GOV/70000001/sys/people');
+    expect(x.target).toBe('/r1/EE/GOV/70000001/sys/people/p%2B1?q=1');
+    expect(x.serviceLabel).toBe('EE/GOV/70000001/sys/people');
+    // No outbound rule for this client: default deny, with the command that would allow it.
+    expect(() => runStages(withPeer(false), upTo, '/r1/EE/GOV/70000001/sys/people', headers)).toThrow(expect.objectContaining({
+      code: 'ACCESS_DENIED',
+      message: 'DEV/GOV/H60/motcua may not call EE/GOV/70000001/sys/people of peer EE: no outbound rule here lets it ("vamco outbound allow EE/GOV/70000001/sys/people GOV/H60/motcua")',
+    }));
+    // A local service is never looked up among the peer's.
+    expect(runStages(withPeer(true), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/records', headers).peer).toBeNull();
   });
 });
