@@ -15,12 +15,16 @@ describe('service path normalisation', () => {
     expect(normaliseServicePath(['pets', ''])).toEqual({ decoded: '/pets/', encoded: '/pets/' });
   });
 
-  it.each([['..'], ['%2e%2e'], ['.%2E'], ['.'], ['a%2fb'], ['a%5Cb'], ['a\\b'], ['%00'], ['%zz']])('rejects %s', (seg) => {
-    expect(() => normaliseServicePath(['x', seg, 'y'])).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
+  // The fault's message says which rule the path broke (the client sees it).
+  const DOT = 'Dot segments ("." and "..") are not allowed in the path';
+  const SLASH = 'Encoded slashes and backslashes are not allowed in the path';
+  it.each([['..', DOT], ['%2e%2e', DOT], ['.%2E', DOT], ['.', DOT], ['..;x', DOT], ['a%2fb', SLASH], ['a%5Cb', SLASH], ['a\\b', SLASH],
+    ['%00', 'NUL is not allowed in the path'], ['%zz', 'The request path has malformed percent-encoding']])('rejects %s', (seg, message) => {
+    expect(() => normaliseServicePath(['x', seg, 'y'])).toThrow(expect.objectContaining({ code: 'INVALID_PATH', message }));
   });
 
   it('rejects empty middle segments', () => {
-    expect(() => normaliseServicePath(['a', '', 'b'])).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
+    expect(() => normaliseServicePath(['a', '', 'b'])).toThrow(expect.objectContaining({ code: 'INVALID_PATH', message: 'The request path has an empty segment ("//")' }));
   });
 
   it('never lets a forwarded path climb out of the service base (property)', () => {

@@ -431,4 +431,37 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
     // A local service is never looked up among the peer's.
     expect(runStages(withPeer(true), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/records', headers).peer).toBeNull();
   });
+
+  // What resolve sees of a request once identify has run (and, for a peer's client, proved it).
+  function resolved(snap: Snapshot, url: string, opts: { fromPeer?: SnapPeer; directory?: object[] } = {}): Exchange {
+    const d = deps(snap, []);
+    if (opts.directory) d.directories = { content: (instance) => (instance === 'EE' ? { members: opts.directory as never, services: [] } : null) };
+    const outcome = createOutcome(d);
+    const x = newExchange(fakeReq(url, headers), fakeRes({}), 0, snap);
+    parse(d, outcome).run(x);
+    identify(d, outcome).run(x);
+    x.fromPeer = opts.fromPeer ?? null;
+    resolve(d, outcome).run(x);
+    return x;
+  }
+  const sys = (objectType: string, code = 'sys') => ({ id: { object_type: objectType, xroad_instance: 'EE', member_class: 'GOV', member_code: '70000001', subsystem_code: code } });
+
+  it('listMethods of a peer\'s subsystem is answered here when the peer\'s signed directory lists that subsystem', () => {
+    const listing = [sys('MEMBER', 'ignored'), sys('SUBSYSTEM', 'other'), sys('SUBSYSTEM')];
+    expect(resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: listing })).toMatchObject({ metaservice: 'listMethods', serviceLabel: 'listMethods', svc: null });
+    const notFound = { code: 'SERVICE_NOT_FOUND', message: 'Subsystem EE/GOV/70000001/sys is not registered' };
+    // Not in the directory (only as a member, or another subsystem), no directory, another metaservice.
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: [sys('MEMBER'), sys('SUBSYSTEM', 'other')] })).toThrow(expect.objectContaining(notFound));
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods')).toThrow(expect.objectContaining(notFound));
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/allowedMethods', { directory: listing })).toThrow(expect.objectContaining(notFound));
+    // A peer's own client does not get another peer's listing relayed.
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: listing, fromPeer: peer })).toThrow(expect.objectContaining(notFound));
+  });
+
+  it('a peer\'s client reaches this instance\'s services only: a platform does not relay between peers', () => {
+    expect(resolved(withPeer(true), '/r1/DEV/GOV/H59/hotich/records', { fromPeer: peer }).svc).toBe(records);
+    expect(() => resolved(withPeer(true), '/r1/EE/GOV/70000001/sys/people', { fromPeer: peer })).toThrow(expect.objectContaining({
+      code: 'SERVICE_NOT_FOUND', message: "Service EE/GOV/70000001/sys/people is not of this instance: a peer's client calls this instance's services only",
+    }));
+  });
 });
