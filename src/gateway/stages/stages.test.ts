@@ -352,6 +352,8 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
     expect([x.clientSub, x.credential, x.authorizationConsumed]).toEqual([motcua, 'token', true]);
     // The scheme is case-insensitive (RFC 7235 §2.1).
     expect(runStages(snapshot('all'), [parse, identify], url, { ...bearer, authorization: `bearer ${token}` }).clientSub).toBe(motcua);
+    // RFC 6750 §2.1: "Bearer" 1*SP b64token.
+    expect(runStages(snapshot('all'), [parse, identify], url, { ...bearer, authorization: `Bearer   ${token}` }).clientSub).toBe(motcua);
     // The key revoked: gone from the snapshot's keys, the token ends with it.
     const revoked = snapshot('all');
     revoked.keys.clear();
@@ -367,7 +369,11 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
   it('identify: no credential, an empty key, or another instance that is no peer is unauthenticated; the API key wins over a token', () => {
     refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua' }), 'UNAUTHENTICATED',
       'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
-    refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua', 'x-api-key': '' }), 'UNAUTHENTICATED');
+    // An empty key, or an Authorization that is not a bearer token, is no credential at all.
+    for (const h of [{ 'x-api-key': '' }, { authorization: 'Basic Bearer abc' }, { authorization: 'Bearerabc' }]) {
+      refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua', ...h }), 'UNAUTHENTICATED',
+        'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
+    }
     refused(() => runStages(snapshot('all'), [parse, identify], url, { ...headers, 'x-road-client': 'EE/GOV/H60/motcua' }), 'UNAUTHENTICATED',
       "Client instance EE is not this platform's instance (DEV) nor one of its peers");
     refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-api-key': KEY }), 'MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
