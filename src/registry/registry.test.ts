@@ -108,6 +108,26 @@ describe.each(testEngines())('registry on %s', (engine) => {
     for (const i of ['NAT', 'NAT2']) await reg.removePeer(ctx, i, who);
   });
 
+  it('a right on an endpoint of any method ("*") allows every method on its paths only; a service nobody may call refuses everyone', async () => {
+    const id = 'GOV/000.00.00.H59/hotich/files';
+    await reg.addService(ctx, { id, url: 'http://10.0.0.3' }, who);
+    const ep = await reg.addEndpoint(ctx, id, { method: '*', path: '/files/**' }, who);
+    const client = 'GOV/000.00.00.H60/motcua';
+    let snap = await reg.buildSnapshot(t.store);
+    const svc = snap.services.get(id)!;
+    const clientId = snap.subsystems.get(client)!.id;
+    // No right on the service at all: default deny (not an error).
+    expect(snap.grants.get(svc.id)).toBeUndefined();
+    expect(reg.isAllowed(snap, svc, clientId, 'GET', '/files/a')).toBe(false);
+    await reg.grantAccess(ctx, { service: id, client, endpoint: { method: '*', path: '/files/**' } }, who);
+    snap = await reg.buildSnapshot(t.store);
+    // The grant holds exactly that endpoint (what allowedMethods lists), not the whole service.
+    expect(snap.grants.get(svc.id)?.get(clientId)).toEqual({ all: false, endpoints: [{ id: ep.id, method: '*', path: '/files/**', pattern: expect.any(RegExp) }] });
+    for (const method of ['GET', 'PUT', 'DELETE']) expect(reg.isAllowed(snap, svc, clientId, method, '/files/a/b.pdf')).toBe(true);
+    expect(reg.isAllowed(snap, svc, clientId, 'GET', '/other')).toBe(false);
+    expect(reg.isAllowed(snap, svc, snap.subsystems.get('GOV/000.00.00.H59/hotich')!.id, 'GET', '/files/a')).toBe(false);
+  });
+
   it('writes every change to the admin trail with the actor, and cascades removal', async () => {
     const trail = await listAdminTrail(t.store, { limit: 1000 });
     expect(trail.items.length).toBeGreaterThan(8);
