@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { base32Decode, base32Encode, hotp, totp, verifyTotp } from './totp.js';
+import { base32Decode, base32Encode, hotp, newTotpSecret, otpauthUri, totp, verifyTotp } from './totp.js';
 
 // RFC 6238 appendix B: the seeds are ASCII, 8 digits.
 const SEEDS = {
@@ -43,5 +43,46 @@ describe('TOTP (RFC 6238)', () => {
     expect(verifyTotp(secret, code, t + 95_000)).toBeNull();
     expect(verifyTotp(secret, '12345', t)).toBeNull();
     expect(verifyTotp(secret, 'abcdef', t)).toBeNull();
+  });
+});
+
+describe('TOTP enrolment and the check window', () => {
+  it('verifies one step either side of now and no further, and names the matching step', () => {
+    const secret = base32Encode(SEEDS.sha1);
+    const t = 1111111111 * 1000;
+    const step = Math.floor(1111111111 / 30);
+    const code = totp(SEEDS.sha1, t);
+    expect(verifyTotp(secret, code, t - 30_000)).toBe(step);
+    expect(verifyTotp(secret, code, t + 30_000)).toBe(step);
+    expect(verifyTotp(secret, code, t - 60_000)).toBeNull();
+    expect(verifyTotp(secret, code, t + 60_000)).toBeNull();
+    // A wider window is the caller's choice.
+    expect(verifyTotp(secret, code, t + 60_000, 2)).toBe(step);
+  });
+
+  it('reads a code typed with spaces, and refuses anything but six digits', () => {
+    const secret = base32Encode(SEEDS.sha1);
+    const t = 1111111111 * 1000;
+    const code = totp(SEEDS.sha1, t);
+    expect(verifyTotp(secret, ` ${code.slice(0, 3)} ${code.slice(3)} `, t)).toBe(Math.floor(1111111111 / 30));
+    expect(verifyTotp(secret, `${code}0`, t)).toBeNull();
+    expect(verifyTotp(secret, `x${code}`, t)).toBeNull();
+    expect(verifyTotp(secret, undefined as unknown as string, t)).toBeNull();
+  });
+
+  it('refuses a secret that is not base32 and ignores padding, dashes and case (RFC 4648 §6)', () => {
+    expect(() => base32Decode('MZXW1')).toThrow('"1" is not a base32 character');
+    expect(base32Decode('mzxw-6ytb-oi==').toString()).toBe('foobar');
+    expect(base32Encode(Buffer.from('f'))).toBe('MY');
+    expect(base32Decode('MY').toString()).toBe('f');
+  });
+
+  it('makes 160-bit secrets and the otpauth URI authenticator apps read (Key Uri Format)', () => {
+    const a = newTotpSecret();
+    expect(a).toMatch(/^[A-Z2-7]{32}$/);
+    expect(base32Decode(a)).toHaveLength(20);
+    expect(newTotpSecret()).not.toBe(a);
+    expect(otpauthUri('JBSWY3DPEHPK3PXP', 'an@so.gov.vn', 'Vamco DEV')).toBe(
+      'otpauth://totp/Vamco%20DEV%3Aan%40so.gov.vn?secret=JBSWY3DPEHPK3PXP&issuer=Vamco%20DEV&algorithm=SHA1&digits=6&period=30');
   });
 });
