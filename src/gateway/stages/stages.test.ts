@@ -93,7 +93,7 @@ describe('gateway stages', () => {
     expect(x.client).toBe('DEV/GOV/H60/motcua');
     // The same key named for another subsystem is refused.
     expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H59/hotich' }))
-      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED', message: 'The credential does not belong to DEV/GOV/H59/hotich' }));
     expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-api-key': 'wrong' }))
       .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
   });
@@ -128,10 +128,10 @@ describe('gateway stages', () => {
     const x = runStages(snapshot('all'), [parse, identify, resolve], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H60' });
     expect([x.client, x.clientSub]).toEqual(['DEV/GOV/H60', null]);
     expect(() => runStages(snapshot('all'), upToAuthorise, '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H60' }))
-      .toThrow(expect.objectContaining({ code: 'ACCESS_DENIED' }));
+      .toThrow(expect.objectContaining({ code: 'ACCESS_DENIED', message: 'DEV/GOV/H60 is a member, not a subsystem: only subsystems are granted access to DEV/GOV/H59/hotich/records' }));
     // Its credential must still belong to one of the member's subsystems.
     expect(() => runStages(snapshot('all'), [parse, identify], '/r1/DEV/GOV/H59/hotich/records/x', { ...headers, 'x-road-client': 'DEV/GOV/H59' }))
-      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+      .toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED', message: 'The credential does not belong to DEV/GOV/H59' }));
   });
 
   it('resolve decodes the service path once and names a metaservice instead of a service', () => {
@@ -216,6 +216,14 @@ describe('gateway stages before the backend: guard and limit', () => {
     stage.run(y);
     expect([y.finished, other.status]).toEqual([false, undefined]);
     expect((await d.metrics.preAuthRefused.get()).values[0].value).toBe(1);
+  });
+
+  it('guard lets everything through when no address guard is configured', () => {
+    const d = deps(snapshot('all'), []);
+    const out: Written = {};
+    const x = newExchange(fakeReq(url, headers), fakeRes(out), 0, snapshot('all'));
+    guard(d, createOutcome(d)).run(x);
+    expect([x.finished, out.status]).toEqual([false, undefined]);
   });
 
   it('limit counts each client against the service\'s rate limit and answers 429 with the wait', async () => {
@@ -305,7 +313,11 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
     expect(runStages(snapshot('all'), [parse], url, headers)).toMatchObject({ userId: null, issue: null });
     // X-Road-Issue may be up to 1024 characters, the identifier headers 255.
     expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-issue': 'i'.repeat(1024) }).issue).toHaveLength(1024);
-    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-issue': 'i'.repeat(1025) }), 'BAD_REQUEST');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-issue': 'i'.repeat(1025) }), 'BAD_REQUEST', 'X-Road-Issue is longer than 1024 characters');
+    // A refusal names the header it is about.
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-userid': 'Nguyễn' }), 'BAD_REQUEST', 'X-Road-UserId must be printable ASCII');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': 'é' }), 'BAD_REQUEST', 'X-Road-Represented-Party must be printable ASCII');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'é' }), 'BAD_REQUEST', 'X-Road-Security-Server must be printable ASCII');
     // Represented party: CODE or CLASS/CODE.
     runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': 'COM/12345' });
     runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-represented-party': '12345' });
@@ -313,7 +325,8 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
       'X-Road-Represented-Party must be [CLASS/]CODE, each part of A-Z a-z 0-9 \' ( ) + , - . = ?');
     // Security server: four parts, each decoded on its own; kept in decoded form.
     expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/A%2BB/ss1' }).securityServer).toBe('DEV/GOV/A+B/ss1');
-    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/ss1' }), 'BAD_REQUEST');
+    refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/ss1' }), 'BAD_REQUEST',
+      'X-Road-Security-Server must be INSTANCE/CLASS/MEMBER/SERVERCODE, each part of A-Z a-z 0-9 \' ( ) + , - . = ?');
     refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/M/s%20s' }), 'BAD_REQUEST');
     refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-security-server': 'DEV/GOV/M/%E0%A4%A' }), 'BAD_REQUEST',
       'X-Road-Security-Server has malformed percent-encoding');
@@ -325,7 +338,7 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
     expect([x.service, x.path, x.query]).toEqual(['DEV/GOV/H59/hotich/records', '/r1/DEV/GOV/H59/hotich/records', '?a=1']);
     refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hotich', headers), 'INVALID_PATH',
       'Expected /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path]');
-    refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hot%20ich/records', headers), 'INVALID_PATH');
+    refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hot%20ich/records', headers), 'INVALID_PATH', 'Identifier parts use only A-Z a-z 0-9 \' ( ) + , - . = ?');
     refused(() => runStages(snapshot('all'), [parse], '/r1/DEV/GOV/H59/hot%2Fich/records', headers), 'INVALID_PATH', 'Encoded slashes are not allowed in identifiers');
   });
 
@@ -439,9 +452,9 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
   });
 
   // What resolve sees of a request once identify has run (and, for a peer's client, proved it).
-  function resolved(snap: Snapshot, url: string, opts: { fromPeer?: SnapPeer; directory?: object[] } = {}): Exchange {
+  function resolved(snap: Snapshot, url: string, opts: { fromPeer?: SnapPeer; directory?: object[]; noCopy?: boolean } = {}): Exchange {
     const d = deps(snap, []);
-    if (opts.directory) d.directories = { content: (instance) => (instance === 'EE' ? { members: opts.directory as never, services: [] } : null) };
+    if (opts.directory) d.directories = { content: (instance) => (instance === 'EE' && !opts.noCopy ? { members: opts.directory as never, services: [] } : null) };
     const outcome = createOutcome(d);
     const x = newExchange(fakeReq(url, headers), fakeRes({}), 0, snap);
     parse(d, outcome).run(x);
@@ -459,6 +472,8 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
     // Not in the directory (only as a member, or another subsystem), no directory, another metaservice.
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: [sys('MEMBER'), sys('SUBSYSTEM', 'other')] })).toThrow(expect.objectContaining(notFound));
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods')).toThrow(expect.objectContaining(notFound));
+    // The peer's directory not fetched yet.
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: [], noCopy: true })).toThrow(expect.objectContaining(notFound));
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/allowedMethods', { directory: listing })).toThrow(expect.objectContaining(notFound));
     // A peer's own client does not get another peer's listing relayed.
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: listing, fromPeer: peer })).toThrow(expect.objectContaining(notFound));
