@@ -1,10 +1,10 @@
 // Message log search, one record's detail, and the integrity check.
 import { useEffect, useState } from 'react';
-import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Card, Code, Drawer, Group, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { DateTimeField } from '../components/DateField';
 import { IconDownload, IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { get, post, qs, type Message, type VerifyReport } from '../api';
+import { CREDENTIAL_KINDS, get, post, qs, type Credential, type Message, type VerifyReport } from '../api';
 import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime, localInputToIso, num } from '../format';
 import { useRole } from '../session';
@@ -20,10 +20,27 @@ function downloadReport(r: VerifyReport): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
+/** The credential's kind; a certificate also by the start of its SHA-256, the whole on hover (and to screen readers). */
+function CredentialCell({ c }: { c: Credential | null | undefined }) {
+  const { t } = useTranslation();
+  if (!c) return <Text size="sm" c="dimmed">—</Text>;
+  return (
+    <>
+      <Text size="sm" data-testid="message-credential">{t(`credential.${c.kind}`)}</Text>
+      {c.kind === 'certificate' && (
+        <Tooltip label={c.fingerprint} multiline w={300} style={{ wordBreak: 'break-all' }} withArrow>
+          <Text size="xs" c="dimmed" ff="monospace" tabIndex={0} aria-label={`${t('messages.fingerprint')} ${c.fingerprint}`} data-testid="message-fingerprint">{c.fingerprint.slice(0, 12)}…</Text>
+        </Tooltip>
+      )}
+    </>
+  );
+}
+
 export function MessagesPage() {
   const { t } = useTranslation();
   const { role } = useRole();
-  const [f, setF] = useState({ from: '', to: '', client: '', service: '', status: '', messageId: '' });
+  const EMPTY = { from: '', to: '', client: '', service: '', status: '', messageId: '', credential: '' };
+  const [f, setF] = useState(EMPTY);
   const [items, setItems] = useState<Message[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Message | null>(null);
@@ -32,9 +49,9 @@ export function MessagesPage() {
   const [result, setResult] = useState<VerifyReport | null>(null);
   const [elapsed, setElapsed] = useState(0);
 
-  const filter = () => ({ from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim() });
+  const filter = () => ({ from: localInputToIso(f.from), to: localInputToIso(f.to), client: f.client.trim(), service: f.service.trim(), status: f.status.trim(), messageId: f.messageId.trim(), credential: f.credential });
   // The export takes the filter of the list on screen (the last search), not fields typed since.
-  const [shown, setShown] = useState<ReturnType<typeof filter>>({ from: undefined, to: undefined, client: '', service: '', status: '', messageId: '' });
+  const [shown, setShown] = useState<ReturnType<typeof filter>>({ from: undefined, to: undefined, client: '', service: '', status: '', messageId: '', credential: '' });
   const load = (more: boolean) => search.run(async () => {
     const q = more ? shown : filter();
     const r = await get<{ items: Message[]; nextCursor: string | null }>('/messages' + qs({ ...q, limit: 50, cursor: more ? cursor : undefined }));
@@ -76,16 +93,18 @@ export function MessagesPage() {
       )}
       <Card withBorder radius="md" mb="md">
         <form onSubmit={(e) => { e.preventDefault(); void load(false); }}>
-          <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }}>
+          <SimpleGrid cols={{ base: 1, sm: 3, lg: 4 }}>
             <DateTimeField label={t('messages.from')} value={f.from} onChange={(v) => setF({ ...f, from: v })} data-testid="messages-from" />
             <DateTimeField label={t('messages.to')} value={f.to} onChange={(v) => setF({ ...f, to: v })} data-testid="messages-to" />
             <TextInput label={t('messages.client')} placeholder="DEV/GOV/…/motcua" value={f.client} onChange={set('client')} />
             <TextInput label={t('messages.service')} placeholder="DEV/GOV/…/hotich/khaisinh" value={f.service} onChange={set('service')} />
             <TextInput label={t('messages.status')} placeholder={t('messages.statusHint')} value={f.status} onChange={set('status')} />
             <TextInput label={t('messages.messageId')} value={f.messageId} onChange={set('messageId')} />
+            <Select label={t('messages.credential')} placeholder={t('messages.credentialAll')} clearable data-testid="messages-credential-filter"
+              data={CREDENTIAL_KINDS.map((k) => ({ value: k, label: t(`credential.${k}`) }))} value={f.credential || null} onChange={(v) => setF({ ...f, credential: v ?? '' })} />
           </SimpleGrid>
           <Group justify="flex-end" mt="sm">
-            <Button variant="default" onClick={() => setF({ from: '', to: '', client: '', service: '', status: '', messageId: '' })}>{t('common.reset')}</Button>
+            <Button variant="default" onClick={() => setF(EMPTY)}>{t('common.reset')}</Button>
             <Button type="submit" loading={search.busy} data-testid="search">{t('common.search')}</Button>
           </Group>
         </form>
@@ -97,13 +116,14 @@ export function MessagesPage() {
         <Card withBorder radius="md" p={0}>
           {/* Fits 1366 px without scrolling sideways: long ids wrap, the call's method and path sit under its service. */}
           <Table highlightOnHover verticalSpacing="xs" fz="sm" layout="fixed">
-            <Table.Thead><Table.Tr><Table.Th w={110}>{t('messages.time')}</Table.Th><Table.Th w="26%">{t('messages.client')}</Table.Th><Table.Th>{t('messages.service')}</Table.Th><Table.Th w={150}>{t('messages.status')}</Table.Th><Table.Th w={110} ta="right">{t('messages.duration')}</Table.Th></Table.Tr></Table.Thead>
+            <Table.Thead><Table.Tr><Table.Th w={110}>{t('messages.time')}</Table.Th><Table.Th w="26%">{t('messages.client')}</Table.Th><Table.Th>{t('messages.service')}</Table.Th><Table.Th w={130}>{t('messages.credential')}</Table.Th><Table.Th w={150}>{t('messages.status')}</Table.Th><Table.Th w={110} ta="right">{t('messages.duration')}</Table.Th></Table.Tr></Table.Thead>
             <Table.Tbody>
               {items.map((m) => (
                 <Table.Tr key={`${m.nodeId}/${m.seq}`} {...openRow(() => void get<Message>(`/messages/${encodeURIComponent(m.nodeId)}/${m.seq}`).then(setDetail).catch(() => setDetail(m)))} data-testid="message-row">
                   <Table.Td>{dateTime(m.at)}</Table.Td>
                   <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>{m.client ?? '—'}</Table.Td>
                   <Table.Td style={{ wordBreak: 'break-all' }}><Text size="sm" ff="monospace">{m.service ?? '—'}</Text><Text size="xs" c="dimmed" ff="monospace" lineClamp={2}>{m.method} {m.path}</Text></Table.Td>
+                  <Table.Td><CredentialCell c={m.credential} /></Table.Td>
                   <Table.Td><Badge color={statusColor(m.status)} variant="light">{m.status}</Badge>{m.errorCode && <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>{m.errorCode}</Text>}</Table.Td>
                   <Table.Td ta="right">{num(m.durationMs, 1)}</Table.Td>
                 </Table.Tr>
@@ -119,6 +139,7 @@ export function MessagesPage() {
             {([
               ['messages.time', dateTime(detail.at)], ['messages.messageId', detail.messageId], ['messages.requestId', detail.requestId],
               ['messages.client', detail.client], ['messages.service', detail.service], ['services.method', detail.method], ['services.path', detail.path],
+              ['messages.credential', detail.credential ? t(`credential.${detail.credential.kind}`) + (detail.credential.kind === 'certificate' ? ` SHA-256 ${detail.credential.fingerprint}` : '') : null],
               ['messages.status', `${detail.status}${detail.errorCode ? ' ' + detail.errorCode : ''}`], ['messages.duration', num(detail.durationMs, 3)],
               ['messages.size', `${num(detail.requestSize)} B → ${num(detail.responseSize)} B`], ['X-Road-UserId', detail.userId], ['X-Road-Issue', detail.issue],
               ['messages.digestRequest', detail.requestDigest], ['messages.digestResponse', detail.responseDigest],
