@@ -56,6 +56,27 @@ describe.each(testEngines())('dashboard traffic on %s', (engine) => {
     expect(lower.totals.p50).toBeNull();
   });
 
+  it('splits the gateway\'s refusals from the backend\'s failures, whatever status X-Road gives them', async () => {
+    const svc = 'DEV/GOV/R/y/z';
+    const coded: [number, string | null][] = [
+      [500, 'ACCESS_DENIED'], [429, 'RATE_LIMITED'], [400, 'UNAUTHENTICATED'], [400, 'API_KEY_EXPIRED'],
+      [504, 'UPSTREAM_TIMEOUT'], [503, 'CIRCUIT_OPEN'], [502, null], [500, 'INTERNAL'], [404, null], [200, null],
+    ];
+    const rows = coded.map(([status, code], i) => ({ ...row(500_000 + i, NOW - i * 1000, 'DEV/GOV/R/x', svc, status, 1), error_code: code }));
+    await t.store.db.insertInto('message_log').values(rows).execute();
+    try {
+      const r = await traffic(t.store, { range: 'hour', instance: 'DEV', service: svc, now: NOW });
+      // ACCESS_DENIED is a 500 in X-Road (Server.ServerProxy.AccessDenied) yet the gateway's refusal.
+      expect(r.totals).toMatchObject({ requests: 10, refusals: 4, refusalRate: 0.4, backendFailures: 3, backendFailureRate: 0.3 });
+      // The backend's own 404 and the platform's INTERNAL are neither.
+      expect(r.services).toEqual([expect.objectContaining({ key: svc, refusals: 4, backendFailures: 3 })]);
+      expect(r.buckets.reduce((n, b) => n + b.refusals, 0)).toBe(4);
+      expect(r.buckets.reduce((n, b) => n + b.backendFailures, 0)).toBe(3);
+    } finally {
+      await t.store.db.deleteFrom('message_log').where('node_id', '=', 'n1').where('seq', '>=', 500_000).where('seq', '<', 500_100).execute();
+    }
+  });
+
   // Its time is printed, not asserted: speed is measured by the bench, not a timed test.
   it('adds up a busy week of 100,000 records consistently (time printed)', async () => {
     const rows = [];

@@ -27,7 +27,25 @@ function binExpr(): RawBuilder<number> {
   return sql<number>`case ${sql.join(whens, sql` `)} else ${sql.lit(BIN_EDGES.length)} end`;
 }
 
-export interface Stats { requests: number; clientErrors: number; serverErrors: number; errorRate: number; p50: number | null; p95: number | null }
+export interface Stats {
+  requests: number; clientErrors: number; serverErrors: number; errorRate: number;
+  /** Calls the gateway itself refused (authentication, access, rate limits, bad requests: 403, 429, … whatever the status X-Road gives them). */
+  refusals: number; refusalRate: number;
+  /** Calls the provider's backend failed: unreachable, timed out, bad answer, open circuit, or its own 5xx. */
+  backendFailures: number; backendFailureRate: number;
+  p50: number | null; p95: number | null;
+}
+
+/**
+ * The gateway's codes for a failure of (or towards) the provider's backend. Every other code a
+ * record carries is the gateway refusing the call; a record without a code and a 5xx status is the
+ * backend's own answer.
+ */
+export const BACKEND_FAILURE_CODES: readonly string[] = [
+  'UPSTREAM_UNREACHABLE', 'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TLS_FAILED', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_FAULT', 'CIRCUIT_OPEN',
+];
+/** Failures of the platform itself: neither a refusal nor the backend's. */
+const PLATFORM_CODES: readonly string[] = ['INTERNAL', 'NOT_READY', 'CONFIG_ERROR'];
 export interface Bucket extends Stats { t: string }
 export interface Group extends Stats { key: string }
 export interface Traffic {
@@ -35,8 +53,9 @@ export interface Traffic {
   totals: Stats; buckets: Bucket[]; services: Group[]; clients: Group[];
 }
 
-interface Acc { n: number; e4: number; e5: number; bins: Map<number, number> }
-const newAcc = (): Acc => ({ n: 0, e4: 0, e5: 0, bins: new Map() });
+interface Acc { n: number; e4: number; e5: number; ref: number; bf: number; bins: Map<number, number> }
+const newAcc = (): Acc => ({ n: 0, e4: 0, e5: 0, ref: 0, bf: 0, bins: new Map() });
+const rate = (k: number, n: number) => (n ? Math.round((k / n) * 10_000) / 10_000 : 0);
 
 function percentile(acc: Acc, q: number): number | null {
   if (acc.n === 0) return null;
@@ -57,7 +76,8 @@ function percentile(acc: Acc, q: number): number | null {
 function stats(acc: Acc): Stats {
   return {
     requests: acc.n, clientErrors: acc.e4, serverErrors: acc.e5,
-    errorRate: acc.n ? Math.round(((acc.e4 + acc.e5) / acc.n) * 10_000) / 10_000 : 0,
+    errorRate: rate(acc.e4 + acc.e5, acc.n),
+    refusals: acc.ref, refusalRate: rate(acc.ref, acc.n), backendFailures: acc.bf, backendFailureRate: rate(acc.bf, acc.n),
     p50: percentile(acc, 0.5), p95: percentile(acc, 0.95),
   };
 }
@@ -99,17 +119,21 @@ export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
   const bin = binExpr();
 
   const grouped = async (key: RawBuilder<unknown>) => {
-    const res = await sql<{ k: string | null; bin: number; n: number; e4: number; e5: number }>`
+    const backend = sql.join(BACKEND_FAILURE_CODES.map((c) => sql.lit(c)));
+    const platform = sql.join(PLATFORM_CODES.map((c) => sql.lit(c)));
+    const res = await sql<{ k: string | null; bin: number; n: number; e4: number; e5: number; ref: number; bf: number }>`
       select ${key} as k, ${bin} as bin, count(*) as n,
         sum(case when status >= 400 and status < 500 then 1 else 0 end) as e4,
-        sum(case when status >= 500 then 1 else 0 end) as e5
+        sum(case when status >= 500 then 1 else 0 end) as e5,
+        sum(case when error_code is not null and error_code not in (${backend}) and error_code not in (${platform}) then 1 else 0 end) as ref,
+        sum(case when error_code in (${backend}) or (error_code is null and status >= 500) then 1 else 0 end) as bf
       from message_log where ${where} group by ${key}, ${bin}`.execute(store.db);
     const out = new Map<string, Acc>();
     for (const row of res.rows) {
       const k = row.k ?? '';
       const acc = out.get(k) ?? newAcc();
       const n = Number(row.n);
-      acc.n += n; acc.e4 += Number(row.e4); acc.e5 += Number(row.e5);
+      acc.n += n; acc.e4 += Number(row.e4); acc.e5 += Number(row.e5); acc.ref += Number(row.ref); acc.bf += Number(row.bf);
       acc.bins.set(Number(row.bin), (acc.bins.get(Number(row.bin)) ?? 0) + n);
       out.set(k, acc);
     }
@@ -127,7 +151,7 @@ export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
   for (let t = start; t < end; t += r.bucketMs) {
     const key = new Date(t).toISOString().slice(0, r.prefix);
     const acc = byTime.get(key) ?? newAcc();
-    total.n += acc.n; total.e4 += acc.e4; total.e5 += acc.e5;
+    total.n += acc.n; total.e4 += acc.e4; total.e5 += acc.e5; total.ref += acc.ref; total.bf += acc.bf;
     for (const [b, c] of acc.bins) total.bins.set(b, (total.bins.get(b) ?? 0) + c);
     buckets.push({ t: new Date(t).toISOString(), ...stats(acc) });
   }
