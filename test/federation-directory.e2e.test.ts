@@ -9,7 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { tempDir } from '../src/store/testing.js';
-import { DirectoryCopy, DIRECTORY_PATH } from '../src/federation/index.js';
+import { DirectoryCopy, DIRECTORY_PATH, signDirectory } from '../src/federation/index.js';
+import { nodeIdFor } from '../src/audit/chain.js';
+import type { NodeKey } from '../src/audit/index.js';
 
 const P = 'GOV/000.00.00.D01/provider';
 
@@ -58,6 +60,21 @@ describe('signed directory', () => {
     expect(f.state).toBe('kept-last-good');
     expect(f.error).toMatch(/signature does not match its content/);
     expect(f.content!.services[0].service_code).toBe('hoso');
+
+    // A directory of VN-B correctly signed, but by a key other than the one pinned for VN-B (a
+    // gateway that answers for B with a node key of its own): refused, the last good copy kept.
+    const other = crypto.generateKeyPairSync('ed25519');
+    const otherKey = { nodeId: nodeIdFor(other.publicKey), publicKeyPem: other.publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey: other.privateKey } as NodeKey;
+    const resigned = signDirectory(otherKey, { ...first.content!, services: [] });
+    const impostor = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(resigned)); });
+    servers.push(impostor);
+    await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+    const viaImpostor = new DirectoryCopy({ dir, instance: 'VN-B', url: `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`, trusted: [trusted] });
+    const i = await viaImpostor.fetch();
+    expect(i.state).toBe('kept-last-good');
+    expect(i.error).toContain(`signed by node ${otherKey.nodeId}, not with the key pinned for VN-B`);
+    expect(i.content!.services[0].service_code).toBe('hoso');
+    expect(copy.read()!.signed.nodeId).toBe(b.nodeKey.nodeId);
 
     // The publisher down: the last good copy is still there.
     await b.stop();

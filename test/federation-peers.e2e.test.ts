@@ -33,7 +33,10 @@ describe('three instances exchanging over mutual TLS', () => {
   async function peer(x: TestPlatform, y: TestPlatform): Promise<void> {
     const caFile = path.join(dir, `${y.instance}-ca.pem`);
     fs.writeFileSync(caFile, (await y.cli(['ca', 'export'])).stdout);
-    const r = await x.cli(['peer', 'add', y.instance, '--url', y.gatewayTlsUrl!, '--ca', caFile]);
+    // The key y's directory is signed with (its node key's public part, as `openssl pkey -pubout` prints it).
+    const keyFile = path.join(dir, `${y.instance}-node.pub`);
+    fs.writeFileSync(keyFile, y.nodeKey.publicKeyPem);
+    const r = await x.cli(['peer', 'add', y.instance, '--url', y.gatewayTlsUrl!, '--ca', caFile, '--directory-key', keyFile]);
     expect(r.stdout).toContain(`added\t${y.instance}`);
     // What x presents to y names x's instance and comes from x's CA.
     expect(r.stdout).toMatch(new RegExp(`presents\\t.*CN=${x.instance}`));
@@ -157,6 +160,47 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(lm.services).toEqual(['VN-B/closed', 'VN-B/records']);
   });
 
+  it('peers and outbound rules are written through the admin API; B grants A\'s client one endpoint of a service', async () => {
+    // B's provider: a service with two endpoints, A's client granted GET /open only (as a local client's right).
+    const apiB = (m: string, u: string, body?: unknown) => b.admin(m, '/api/v1' + u, body);
+    expect((await apiB('POST', '/services', { id: `${PROV}/split`, url: `${backend.url}/split` })).status).toBe(201);
+    for (const p of ['/open', '/secret']) expect((await apiB('POST', `/services/${PROV.replace(/\//g, ':')}:split/endpoints`, { method: 'GET', path: p })).status).toBe(201);
+    const g = await apiB('POST', '/access-rights', { service: `${PROV}/split`, client: `VN-A/${APP}`, endpoint: { method: 'GET', path: '/open' } });
+    expect(g.status, JSON.stringify(g.body)).toBe(201);
+    expect(g.body).toMatchObject({ clientId: `VN-A/${APP}`, endpoint: { method: 'GET', path: '/open' } });
+    expect((await b.cli(['access', 'list', '--service', `${PROV}/split`])).stdout).toContain(`${PROV}/split GET /open\tVN-A/${APP}`);
+    // A's outbound rule, through the API.
+    const rule = await a.admin('POST', '/api/v1/outbound-rules', { service: `VN-B/${PROV}/split`, client: APP });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    expect(rule.body).toMatchObject({ serviceId: `VN-B/${PROV}/split`, clientId: APP });
+    await Promise.all([a.snapshots.poll(), b.snapshots.poll()]);
+    const open = await call('split', 'open');
+    expect(open.status, open.text).toBe(200);
+    const secret = await call('split', 'secret');
+    expect(secret.status).toBe(500);
+    expect(secret.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied');
+    expect((await logged(b, secret.messageId)).map((x) => [x.status, x.error_code])).toEqual([[500, 'ACCESS_DENIED']]);
+    // The rule removed through the API: refused at A.
+    expect((await a.admin('DELETE', `/api/v1/outbound-rules/${rule.body.id}`)).status).toBe(204);
+    await a.snapshots.poll();
+    const gone = await call('split', 'open');
+    expect(gone.status).toBe(500);
+    expect(gone.json.message).toContain('no outbound rule');
+    expect(await logged(b, gone.messageId)).toEqual([]);
+    // A peer added and removed through the API, pinned by fingerprint; malformed input named.
+    const fp = 'ab'.repeat(32);
+    const added = await a.admin('POST', '/api/v1/peers', { instance: 'VN-X', url: 'https://127.0.0.1:9', fingerprint: fp, directoryKeyOnFirstUse: true });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({ instance: 'VN-X', fingerprint: fp, ca: null, trusted: true, directoryKeys: [], directoryKeyOnFirstUse: true, clientCert: expect.objectContaining({ subject: expect.stringContaining('CN=VN-A') }) });
+    const both = await a.admin('POST', '/api/v1/peers', { instance: 'VN-Y', url: 'https://127.0.0.1:9' });
+    expect([both.status, both.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await a.admin('POST', '/api/v1/peers', { instance: 'VN-Z', url: 'http://127.0.0.1:9', fingerprint: fp })).body.detail).toContain('mutual TLS');
+    expect((await a.admin('DELETE', '/api/v1/peers/VN-X')).status).toBe(204);
+    expect((await a.admin('GET', '/api/v1/peers')).body.items.map((p: { instance: string }) => p.instance)).toEqual(['VN-B', 'VN-N']);
+    const trail = (await a.admin('GET', '/api/v1/admin-trail')).body.items.map((t: { action: string }) => t.action);
+    expect(trail).toEqual(expect.arrayContaining(['outbound.allow', 'outbound.deny', 'peer.add', 'peer.remove']));
+  });
+
   it('without B\'s grant the call fails with B\'s access-denied fault, passed through to A\'s client', async () => {
     const r = await call('closed');
     expect(r.status).toBe(500);
@@ -190,15 +234,29 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(body.code).toBe('CLIENT_CERT_UNTRUSTED');
   });
 
-  it('trust in A withdrawn at B: A\'s calls are refused', async () => {
+  it('trust in A withdrawn at B through the admin API: refused within a second, given back, then removed', async () => {
     expect((await call('records')).status).toBe(200);
-    await b.cli(['peer', 'remove', 'VN-A']);
-    const r = await until('B to refuse A', async () => { const x = await call('records'); return x.status !== 200 ? x : undefined; });
-    // B's fault, passed through: the client's instance is unknown there (X-Road's Client.InvalidCredentials).
-    expect(r.status).toBe(400);
-    expect(r.headers['x-road-error']).toBe('Client.InvalidCredentials');
-    expect(r.json.code).toBe('UNAUTHENTICATED');
-    expect(r.json.message).toContain('nor one of its peers');
+    const refused = async () => {
+      const r = await until('B to refuse A', async () => { const x = await call('records'); return x.status !== 200 ? x : undefined; });
+      // B's fault, passed through: the client's instance is unknown there (X-Road's Client.InvalidCredentials).
+      expect(r.status).toBe(400);
+      expect(r.headers['x-road-error']).toBe('Client.InvalidCredentials');
+      expect(r.json.code).toBe('UNAUTHENTICATED');
+      expect(r.json.message).toContain('nor one of its peers');
+    };
+    const w = await b.admin('PATCH', '/api/v1/peers/VN-A', { trusted: false });
+    expect(w.status).toBe(200);
+    expect(w.body).toMatchObject({ instance: 'VN-A', trusted: false, trustWithdrawnAt: expect.any(String) });
+    await refused();
+    // The entry stays, shown as withdrawn; the admin trail names the action.
+    expect((await b.admin('GET', '/api/v1/peers')).body.items.find((p: { instance: string }) => p.instance === 'VN-A')).toMatchObject({ trusted: false });
+    const trail = (await b.admin('GET', '/api/v1/admin-trail?q=VN-A')).body.items.map((t: { action: string }) => t.action);
+    expect(trail).toContain('peer.withdraw');
+    expect((await b.admin('PATCH', '/api/v1/peers/VN-A', { trusted: true })).body.trusted).toBe(true);
+    await until('B to take A\'s calls again', async () => ((await call('records')).status === 200 ? true : undefined));
+    expect((await b.admin('DELETE', '/api/v1/peers/VN-A')).status).toBe(204);
+    await refused();
+    expect((await b.admin('GET', '/api/v1/admin-trail?q=VN-A')).body.items.map((t: { action: string }) => t.action)).toEqual(expect.arrayContaining(['peer.trust', 'peer.remove']));
   });
 
   it('B stopped: A answers a 500 fault within the timeout', async () => {
@@ -214,6 +272,6 @@ describe('three instances exchanging over mutual TLS', () => {
     const list = (await res.body.json()) as { member: Array<{ id: { subsystem_code?: string } }> };
     expect(list.member.filter((m) => m.id.subsystem_code).map((m) => m.id.subsystem_code)).toEqual(['hotich']);
     expect(fs.statSync(path.join(a.dataDir, 'federation', 'directories', 'VN-B.json')).mtimeMs).toBe(before);
-    expect(await listMethods()).toEqual({ status: 200, services: ['VN-B/closed', 'VN-B/records'] });
+    expect(await listMethods()).toEqual({ status: 200, services: ['VN-B/closed', 'VN-B/records', 'VN-B/split'] });
   });
 });

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import * as reg from '../registry/index.js';
 import { VamcoError } from '../core/errors.js';
-import { loadOrCreateCa, loadOrIssuePeerCert } from '../pki/index.js';
+import { platformPeerCert } from '../pki/index.js';
 import { readText, type Out, type WithStore } from './pki-commands.js';
 
 export function registerFederationCommands(program: Command, withStore: WithStore, out: Out, actor: () => string): void {
@@ -17,18 +17,15 @@ export function registerFederationCommands(program: Command, withStore: WithStor
     .option('--client <id>', 'xroad only: this platform\'s client at the security server, INSTANCE/CLASS/MEMBER/SUBSYSTEM, or INSTANCE/CLASS/MEMBER to use each local client\'s subsystem code under that member')
     .option('--cert <file>', 'this platform\'s certificate towards the peer (default: one the platform CA issues, naming this instance)')
     .option('--key <file>', 'the key of --cert')
-    .action((instance: string, o: { url: string; type: string; ca?: string; fingerprint?: string; client?: string; cert?: string; key?: string }) => withStore(async (ctx) => {
+    .option('--directory-key <file>', 'the public key(s) (PEM) the peer\'s nodes sign its directory with')
+    .option('--directory-key-on-first-use', 'instead of --directory-key: pin the key of the first directory fetched (trust on first use)')
+    .action((instance: string, o: { url: string; type: string; ca?: string; fingerprint?: string; client?: string; cert?: string; key?: string; directoryKey?: string; directoryKeyOnFirstUse?: boolean }) => withStore(async (ctx) => {
       if (!!o.cert !== !!o.key) throw new VamcoError('VALIDATION_FAILED', 'Give --cert and --key together');
-      let clientCert: { cert: string; key: string };
-      if (o.cert && o.key) clientCert = { cert: readText(o.cert), key: readText(o.key) };
-      else {
-        const ca = await loadOrCreateCa(ctx.store, ctx.config.dataDir, { instance: ctx.config.instance, operatorName: ctx.config.operatorName });
-        const issued = await loadOrIssuePeerCert(ca, ctx.config.dataDir, { instance: ctx.config.instance, operatorName: ctx.config.operatorName });
-        if (!issued) throw new VamcoError('VALIDATION_FAILED', 'This node holds no key of the platform CA to issue the platform\'s certificate: run the command where the CA was created, or give --cert and --key');
-        clientCert = issued;
-      }
+      const clientCert = o.cert && o.key ? { cert: readText(o.cert), key: readText(o.key) }
+        : await platformPeerCert(ctx.store, ctx.config.dataDir, { instance: ctx.config.instance, operatorName: ctx.config.operatorName });
       const p = await reg.addPeer(ctx, {
         instance, type: o.type as reg.PeerType, xroadClient: o.client ?? null, url: o.url, ca: o.ca ? readText(o.ca) : null, fingerprint: o.fingerprint ?? null, clientCert,
+        directoryKey: o.directoryKey ? readText(o.directoryKey) : null, directoryKeyOnFirstUse: !!o.directoryKeyOnFirstUse,
       }, who());
       out(`added\t${p.instance}\t${p.url}${p.type === 'xroad' ? `\txroad as ${p.xroadClient}` : ''}`);
       // The certificate to register at the security server for that client (its TLS certificate as an information system).

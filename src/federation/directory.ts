@@ -48,14 +48,18 @@ export function signDirectory(key: NodeKey, content: DirectoryContent): SignedDi
 }
 
 /** Checks the signature (and, with `trusted`, the signer) and the instance; returns the content. */
-export function verifyDirectory(v: unknown, expect: { instance: string; trusted?: crypto.KeyObject }, source: string): DirectoryContent {
+export function verifyDirectory(v: unknown, expect: { instance: string; trusted?: crypto.KeyObject | readonly crypto.KeyObject[] }, source: string): DirectoryContent {
   const bad = (why: string): never => { throw new VamcoError('VALIDATION_FAILED', `${source} is not a valid directory: ${why}.`); };
   const o = v as Partial<SignedDirectory> | null;
   if (!o || typeof o !== 'object' || typeof o.payload !== 'string' || typeof o.publicKey !== 'string' || typeof o.signature !== 'string' || typeof o.nodeId !== 'string') return bad('payload, nodeId, publicKey and signature are required');
   let key: crypto.KeyObject;
   try { key = crypto.createPublicKey(o.publicKey); } catch { return bad('its publicKey cannot be read'); }
   if (key.asymmetricKeyType !== 'ed25519' || nodeIdFor(key) !== o.nodeId) return bad(`its publicKey is not node ${o.nodeId}'s Ed25519 key`);
-  if (expect.trusted && !expect.trusted.export({ type: 'spki', format: 'der' }).equals(key.export({ type: 'spki', format: 'der' }))) return bad(`it is signed by node ${o.nodeId}, not by the key trusted for ${expect.instance}`);
+  if (expect.trusted) {
+    const der = key.export({ type: 'spki', format: 'der' });
+    const keys = Array.isArray(expect.trusted) ? expect.trusted : [expect.trusted as crypto.KeyObject];
+    if (!keys.some((k) => k.export({ type: 'spki', format: 'der' }).equals(der))) return bad(`it is signed by node ${o.nodeId}, not with the key pinned for ${expect.instance}`);
+  }
   const payload = Buffer.from(o.payload, 'base64url');
   let ok = false;
   try { ok = crypto.verify(null, signedBytes(payload), key, Buffer.from(o.signature, 'base64')); } catch { ok = false; }
@@ -85,7 +89,11 @@ export function directoryPublisher(a: { key: NodeKey; config: Readonly<Config>; 
   };
 }
 
-export interface FetchOutcome { state: 'updated' | 'not-modified' | 'kept-last-good'; content: DirectoryContent | null; error?: string }
+export interface FetchOutcome {
+  state: 'updated' | 'not-modified' | 'kept-last-good'; content: DirectoryContent | null; error?: string;
+  /** The signer's public key (PEM) of a copy taken now. */
+  signerKey?: string;
+}
 
 /**
  * The fetching side: a conditional GET (If-None-Match with the last good copy's ETag); a new
@@ -94,7 +102,7 @@ export interface FetchOutcome { state: 'updated' | 'not-modified' | 'kept-last-g
  */
 export class DirectoryCopy {
   private readonly file: string;
-  constructor(private readonly a: { dir: string; instance: string; url: string; trusted?: crypto.KeyObject; dispatcher?: Dispatcher }) {
+  constructor(private readonly a: { dir: string; instance: string; url: string; trusted?: crypto.KeyObject | readonly crypto.KeyObject[]; dispatcher?: Dispatcher }) {
     this.file = path.join(a.dir, `${a.instance}.json`);
   }
 
@@ -113,7 +121,7 @@ export class DirectoryCopy {
         ...(this.a.dispatcher ? { dispatcher: this.a.dispatcher } : {}),
       });
       const text = await res.body.text();
-      if (res.statusCode === 304 && last) return { state: 'not-modified', content: last.content };
+      if (res.statusCode === 304 && last) return { state: 'not-modified', content: last.content, signerKey: last.signed.publicKey };
       if (res.statusCode !== 200) throw new Error(`${this.a.url} answered ${res.statusCode}`);
       let signed: SignedDirectory;
       try { signed = JSON.parse(text) as SignedDirectory; } catch { throw new Error(`${this.a.url} answered something that is not JSON`); }
@@ -122,7 +130,7 @@ export class DirectoryCopy {
       const tmp = `${this.file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ etag: res.headers.etag ?? null, fetchedAt: new Date().toISOString(), signed }), { mode: 0o600 });
       fs.renameSync(tmp, this.file);
-      return { state: 'updated', content };
+      return { state: 'updated', content, signerKey: signed.publicKey };
     } catch (e) {
       return { state: 'kept-last-good', content: last?.content ?? null, error: (e as Error).message };
     }

@@ -15,5 +15,5 @@ export {
   type DirectoryContent, type SignedDirectory, type DirectoryPublisher, type FetchOutcome,
 } from './directory.js';
 export { acceptPeerReceipt, receiptReference, type ExpectedReceipt } from './peer-receipt.js';
-export { startPeerDirectories, DIRECTORIES_DIR, type PeerDirectories } from './peer-directories.js';
+export { startPeerDirectories, keptPeerDirectories, directoryStatus, DIRECTORIES_DIR, type PeerDirectories, type DirectoryStatus } from './peer-directories.js';
 export { asXroadRequest, xroadAnswerReference, xroadFault } from './xroad-peer.js';

@@ -146,6 +146,17 @@ export const PEER_CERT_FILE = 'peer.crt';
  * platform CA naming the instance as its common name, which is what a peer checks. Kept in the
  * data dir and issued again when it has less than 30 days left. Null when this node cannot issue.
  */
+/**
+ * This platform's certificate towards its peers (CN = its instance, from its CA), issued once into
+ * the data dir; the CLI's and the admin API's "peer add" without a certificate of their own.
+ */
+export async function platformPeerCert(store: Store, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<{ cert: string; key: string }> {
+  const ca = await loadOrCreateCa(store, dataDir, opts);
+  const issued = await loadOrIssuePeerCert(ca, dataDir, opts);
+  if (!issued) throw new VamcoError('VALIDATION_FAILED', 'This node holds no key of the platform CA to issue the platform\'s certificate: add the peer where the CA was created, or give the certificate and its key');
+  return { cert: issued.cert, key: issued.key };
+}
+
 export async function loadOrIssuePeerCert(ca: PlatformCa, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<{ cert: string; key: string; certFile: string } | null> {
   const f = files(dataDir);
   const certFile = path.join(f.dir, PEER_CERT_FILE);

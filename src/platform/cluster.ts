@@ -18,6 +18,7 @@ import { openStore } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import { readNodeKeyFile, type ExchangeRecord, type LogHealth, type LogPosition, type MessageLog } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
+import { keptPeerDirectories } from '../federation/index.js';
 import { Metrics } from '../monitoring/index.js';
 
 interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
@@ -174,7 +175,9 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   new AggregatorRegistry(); // answers the primary's metric requests
   let draining = false;
   process.on('message', (m: { vamco?: string }) => { if (m?.vamco === 'drain') draining = true; });
-  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), nodeKey: readNodeKeyFile(config.dataDir), metrics, logger, extraReady: () => process.connected && !draining });
+  // Peers' directories: the primary fetches them into the data dir; workers read the kept copies (issue 17).
+  const directories = keptPeerDirectories({ dataDir: config.dataDir, snapshots, logger });
+  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), nodeKey: readNodeKeyFile(config.dataDir), metrics, logger, extraReady: () => process.connected && !draining, directories });
   // Without the primary no record can become durable: stop at once rather than answer.
   process.on('disconnect', () => process.exit(1));
   const stop = async () => {

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import type { NodeKey } from '../audit/index.js';
 import type { GatewayMount } from '../gateway/index.js';
 import { FEDERATION_PREFIX, Witness, directoryPublisher, federationHandler, startPeerDirectories, startWitnessing, type PeerDirectories } from '../federation/index.js';
-import type { SnapshotHolder } from '../registry/index.js';
+import { pinDirectoryKey, type SnapshotHolder } from '../registry/index.js';
 
 export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; directories: PeerDirectories; stop(): void }
 
@@ -16,6 +16,9 @@ export function startFederationWing(a: { store: Store; config: Readonly<Config>;
   const witnessing = startWitnessing({ store: a.store, key: a.nodeKey, config: a.config, logger: a.logger });
   const directory = f.directoryPublish ? directoryPublisher({ key: a.nodeKey, config: a.config, current: () => a.snapshots.current }) : null;
   const handle = federationHandler({ witness, directory, logger: a.logger });
-  const directories = startPeerDirectories({ dataDir: a.config.dataDir, snapshots: a.snapshots, intervalMs: f.directoryFetchIntervalMs, logger: a.logger });
+  const directories = startPeerDirectories({
+    dataDir: a.config.dataDir, snapshots: a.snapshots, intervalMs: f.directoryFetchIntervalMs, logger: a.logger,
+    pin: async (instance, key) => { const pinned = await pinDirectoryKey({ store: a.store, config: a.config }, instance, key); if (pinned) await a.snapshots.poll(); return pinned; },
+  });
   return { mount: () => ({ prefix: FEDERATION_PREFIX, handle }), witnessing, directories, stop: () => { witnessing.stop(); directories.stop(); } };
 }

@@ -4,11 +4,13 @@
 // gateways see it with their next snapshot (VAMCO_SNAPSHOT_POLL, 250 ms by default).
 import crypto from 'node:crypto';
 import { VamcoError } from '../core/errors.js';
+import { nodeIdFor } from '../audit/chain.js';
 import { isValidPart, parseServiceId, parseSubsystemId, serviceId, subsystemId } from '../core/ids.js';
 import { sealContext, type Keyring } from '../secrets/index.js';
 import { caBundleView, checkClientCertificate, clientCertView, type CertificateView, type ClientCertificate } from '../backend-auth/index.js';
 import { readCertificate } from '../pki/x509.js';
-import { mutate, subsystemRow, type Actor, type RegistryCtx } from './registry.js';
+import { endpointOf, mutate, serviceRow, subsystemRow, type Actor, type EndpointView, type GrantInput, type RegistryCtx } from './registry.js';
+import { normaliseMethod } from './openapi.js';
 
 export interface PeerInput {
   instance: string;
@@ -28,6 +30,10 @@ export interface PeerInput {
    * it), or INSTANCE/CLASS/MEMBER (each local client subsystem's code under that member).
    */
   xroadClient?: string | null;
+  /** The public key(s) (PEM) the peer's directory must be signed with: its nodes' keys, as `vamco audit anchor` prints them there. */
+  directoryKey?: string | null;
+  /** Instead of directoryKey: pin the key of the first directory fetched (trust on first use). */
+  directoryKeyOnFirstUse?: boolean;
 }
 
 export type PeerType = 'vamco' | 'xroad';
@@ -37,9 +43,13 @@ export interface PeerView {
   instance: string; type: PeerType; xroadClient: string | null; url: string; ca: CertificateView | null; fingerprint: string | null;
   /** The certificate this platform presents to the peer (never its key). */
   clientCert: CertificateView | null; createdAt: string;
+  /** False while trust is withdrawn (since trustWithdrawnAt): calls to and from the peer are refused. */
+  trusted: boolean; trustWithdrawnAt: string | null;
+  /** Node ids of the keys its directory must be signed with (empty: none pinned yet), and whether the first one fetched is pinned. */
+  directoryKeys: string[]; directoryKeyOnFirstUse: boolean;
 }
 export interface OutboundView { id: number; serviceId: string; clientId: string; createdAt: string }
-export interface ForeignRightView { id: number; serviceId: string; clientId: string; createdAt: string }
+export interface ForeignRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 
 const now = () => new Date().toISOString();
 
@@ -92,10 +102,18 @@ export async function addPeer(ctx: RegistryCtx, input: PeerInput, who: Actor): P
   const xroadClient = xroad ? checkXroadClient(input.xroadClient, input.instance) : null;
   if (!xroad && input.xroadClient) throw new VamcoError('VALIDATION_FAILED', '--client is for X-Road security server peers (--type xroad) only: a Vamco peer sees the client as it is named here');
   const cert = checkClientCertificate(input.clientCert.cert, input.clientCert.key);
+  if (input.directoryKey && input.directoryKeyOnFirstUse) throw new VamcoError('VALIDATION_FAILED', 'Give either the key(s) the peer\'s directory is signed with or trust on first use, not both');
+  const directoryKey = input.directoryKey ? readDirectoryKeys(input.directoryKey).pem : null;
   const ring = await ctx.store.keyring();
-  const view: PeerView = { instance: input.instance, type, xroadClient, url, ca: ca ? certView(ca.pem) : null, fingerprint, clientCert: clientCertView(cert), createdAt: now() };
+  const view: PeerView = {
+    instance: input.instance, type, xroadClient, url, ca: ca ? certView(ca.pem) : null, fingerprint, clientCert: clientCertView(cert), createdAt: now(),
+    trusted: true, trustWithdrawnAt: null, directoryKeys: directoryKey ? readDirectoryKeys(directoryKey).nodeIds : [], directoryKeyOnFirstUse: !!input.directoryKeyOnFirstUse,
+  };
   return mutate(ctx, who, 'peer.add', input.instance, async (trx) => {
-    const r = await trx.insertInto('federation_peers').values({ instance: input.instance, type, xroad_client: xroadClient, url, peer_ca: ca?.pem ?? null, fingerprint, client_cert: '', created_at: view.createdAt })
+    const r = await trx.insertInto('federation_peers').values({
+      instance: input.instance, type, xroad_client: xroadClient, url, peer_ca: ca?.pem ?? null, fingerprint, client_cert: '', created_at: view.createdAt,
+      directory_key: directoryKey, directory_key_tofu: input.directoryKeyOnFirstUse ? 1 : 0, trust_withdrawn_at: null,
+    })
       .returning('id').executeTakeFirstOrThrow();
     await trx.updateTable('federation_peers').set({ client_cert: ring.seal(JSON.stringify(cert), sealContext('federation_peers', 'client_cert', Number(r.id))) }).where('id', '=', Number(r.id)).execute();
     return { result: view, after: view };
@@ -110,6 +128,8 @@ export async function listPeers(ctx: RegistryCtx): Promise<PeerView[]> {
   return rows.map((r) => ({
     instance: r.instance, type: r.type as PeerType, xroadClient: r.xroad_client, url: r.url, ca: r.peer_ca ? certView(r.peer_ca) : null, fingerprint: r.fingerprint,
     clientCert: clientCertView(openPeerCert(ring, Number(r.id), r.client_cert)), createdAt: r.created_at,
+    trusted: r.trust_withdrawn_at === null, trustWithdrawnAt: r.trust_withdrawn_at,
+    directoryKeys: r.directory_key ? readDirectoryKeys(r.directory_key).nodeIds : [], directoryKeyOnFirstUse: !!Number(r.directory_key_tofu),
   }));
 }
 
@@ -126,6 +146,54 @@ export async function removePeer(ctx: RegistryCtx, instance: string, who: Actor)
     await trx.deleteFrom('federation_peers').where('instance', '=', instance).execute();
     return { result: undefined, before };
   });
+}
+
+/**
+ * Withdraws trust in a peer (calls to and from it are refused from the next snapshot on, within
+ * a second) or gives it back; the entry, its certificates and its kept directory stay.
+ */
+export async function setPeerTrust(ctx: RegistryCtx, instance: string, trusted: boolean, who: Actor): Promise<PeerView> {
+  const before = await getPeer(ctx, instance);
+  if (before.trusted === trusted) return before;
+  const at = trusted ? null : now();
+  return mutate(ctx, who, trusted ? 'peer.trust' : 'peer.withdraw', instance, async (trx) => {
+    await trx.updateTable('federation_peers').set({ trust_withdrawn_at: at }).where('instance', '=', instance).execute();
+    const after = { ...before, trusted, trustWithdrawnAt: at };
+    return { result: after, before, after };
+  });
+}
+
+/** One or more PEM public keys (Ed25519): a peer's nodes each sign with their own. */
+export function readDirectoryKeys(text: string): { pem: string; keys: crypto.KeyObject[]; nodeIds: string[] } {
+  const blocks = String(text ?? '').match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+  if (!blocks.length) throw new VamcoError('VALIDATION_FAILED', 'The directory key must be PEM public key(s) (-----BEGIN PUBLIC KEY-----), as "vamco audit anchor" prints a node\'s key');
+  const keys = blocks.map((b) => {
+    let k: crypto.KeyObject;
+    try { k = crypto.createPublicKey(b); } catch { throw new VamcoError('VALIDATION_FAILED', 'A directory key cannot be read as a PEM public key'); }
+    if (k.asymmetricKeyType !== 'ed25519') throw new VamcoError('VALIDATION_FAILED', 'A directory key must be a node\'s Ed25519 key');
+    return k;
+  });
+  return { pem: blocks.join('\n') + '\n', keys, nodeIds: keys.map(nodeIdFor) };
+}
+
+/**
+ * Pins the key of a peer's first verified directory, for a peer added with trust on first use;
+ * a key already pinned is never replaced (the first one wins, also between nodes).
+ */
+export async function pinDirectoryKey(ctx: RegistryCtx, instance: string, publicKeyPem: string): Promise<boolean> {
+  const k = readDirectoryKeys(publicKeyPem);
+  try {
+    return await mutate(ctx, { actor: 'system' }, 'peer.directory-key', instance, async (trx) => {
+      const r = await trx.updateTable('federation_peers').set({ directory_key: k.pem })
+        .where('instance', '=', instance).where('directory_key', 'is', null).where('directory_key_tofu', '=', 1).executeTakeFirst();
+      // Rolls the change (and its trail entry) back: another node pinned first, or the peer changed.
+      if (Number(r.numUpdatedRows) === 0) throw new VamcoError('CONFLICT', `${instance}'s directory key is pinned already`);
+      return { result: true, after: { instance, directoryKeys: k.nodeIds, onFirstUse: true } };
+    });
+  } catch (e) {
+    if (e instanceof VamcoError && e.code === 'CONFLICT') return false;
+    throw e;
+  }
 }
 
 // ---------- outbound rules ----------
@@ -162,34 +230,41 @@ export async function denyOutbound(ctx: RegistryCtx, input: { service: string; c
 // ---------- access rights of foreign clients ----------
 export const isForeignClient = (client: string): boolean => String(client ?? '').trim().split('/').length === 4;
 
-export async function grantForeign(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<ForeignRightView> {
+/** A provider here lets a client of a peer instance call a service, or one endpoint of it (as a local client's right). */
+export async function grantForeign(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<ForeignRightView> {
   const f = splitForeign(input.client, 4, 'foreign client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)');
   if (f.instance === ctx.config.instance) throw new VamcoError('VALIDATION_FAILED', `${input.client} is of this instance: write a local client without its instance`);
-  const ref = parseServiceId(input.service);
-  const sub = await subsystemRow(ctx.store.db, subsystemId(ref));
-  const svc = await ctx.store.db.selectFrom('services').select('id').where('subsystem_id', '=', sub.id).where('service_code', '=', ref.serviceCode).executeTakeFirst();
-  if (!svc) throw new VamcoError('NOT_FOUND', `Service ${serviceId(ref)} is not registered`);
+  const svc = await serviceRow(ctx.store.db, input.service);
+  const endpoint = await endpointOf(ctx, svc, input.endpoint);
   const client = `${f.instance}/${subsystemId(parseSubsystemId(f.rest))}`;
-  return mutate(ctx, who, 'access.grant', `${serviceId(ref)} -> ${client}`, async (trx) => {
+  return mutate(ctx, who, 'access.grant', `${serviceId(svc.ref)}${endpointText(endpoint)} -> ${client}`, async (trx) => {
     const createdAt = now();
-    const r = await trx.insertInto('foreign_access_rights').values({ service_id: Number(svc.id), client, created_at: createdAt }).returning('id').executeTakeFirstOrThrow();
-    const view: ForeignRightView = { id: Number(r.id), serviceId: serviceId(ref), clientId: client, createdAt };
+    const r = await trx.insertInto('foreign_access_rights').values({ service_id: svc.id, client, endpoint_id: endpoint?.id ?? 0, created_at: createdAt }).returning('id').executeTakeFirstOrThrow();
+    const view: ForeignRightView = { id: Number(r.id), serviceId: serviceId(svc.ref), clientId: client, endpoint, createdAt };
     return { result: view, after: view };
   });
 }
 
+const endpointText = (e: EndpointView | null) => (e ? ` ${e.method} ${e.path}` : '');
+
 export async function listForeignRights(ctx: RegistryCtx): Promise<ForeignRightView[]> {
   const rows = await ctx.store.db.selectFrom('foreign_access_rights as a').innerJoin('services as v', 'v.id', 'a.service_id')
     .innerJoin('subsystems as s', 's.id', 'v.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
-    .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code']).orderBy('a.id').execute();
-  return rows.map((r) => ({ id: Number(r.id), serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client, createdAt: r.created_at }));
+    .leftJoin('service_endpoints as e', 'e.id', 'a.endpoint_id')
+    .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code', 'e.id as endpoint_id', 'e.method', 'e.path']).orderBy('a.id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id), serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client,
+    endpoint: r.endpoint_id != null ? { id: Number(r.endpoint_id), method: r.method!, path: r.path! } : null, createdAt: r.created_at,
+  }));
 }
 
-export async function revokeForeign(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<void> {
+export async function revokeForeign(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<void> {
   const service = serviceId(parseServiceId(input.service));
-  const match = (await listForeignRights(ctx)).find((r) => r.serviceId === service && r.clientId === input.client.trim());
+  const e = input.endpoint;
+  const match = (await listForeignRights(ctx)).find((r) => r.serviceId === service && r.clientId === input.client.trim()
+    && (e ? r.endpoint?.method === normaliseMethod(e.method) && r.endpoint?.path === e.path : r.endpoint === null));
   if (!match) throw new VamcoError('NOT_FOUND', 'No such access right');
-  await mutate(ctx, who, 'access.revoke', `${match.serviceId} -> ${match.clientId}`, async (trx) => {
+  await mutate(ctx, who, 'access.revoke', `${match.serviceId}${endpointText(match.endpoint)} -> ${match.clientId}`, async (trx) => {
     await trx.deleteFrom('foreign_access_rights').where('id', '=', match.id).execute();
     return { result: undefined, before: match };
   });

@@ -78,7 +78,7 @@ export async function subsystemRow(db: Kysely<Schema>, id: string) {
   return row;
 }
 
-async function serviceRow(db: Kysely<Schema>, id: string) {
+export async function serviceRow(db: Kysely<Schema>, id: string) {
   const ref = parseServiceId(id);
   const sub = await subsystemRow(db, subsystemId(ref)).catch(() => null);
   const row = sub && await db.selectFrom('services').selectAll()
@@ -511,22 +511,22 @@ export async function removeEndpoint(ctx: RegistryCtx, id: string, endpointId: n
 // ---------- access rights ----------
 export interface GrantInput { service: string; client: string; endpoint?: { method: string; path: string } | null }
 
+/** The service's endpoint a right names ("METHOD /path"), or null for the whole service. */
+export async function endpointOf(ctx: RegistryCtx, svc: { id: number; ref: ReturnType<typeof parseServiceId> }, e: GrantInput['endpoint']): Promise<EndpointView | null> {
+  if (!e) return null;
+  const method = normaliseMethod(e.method);
+  const ep = await ctx.store.db.selectFrom('service_endpoints').selectAll()
+    .where('service_id', '=', svc.id).where('method', '=', method).where('path', '=', e.path).executeTakeFirst();
+  if (!ep) throw new VamcoError('NOT_FOUND', `${serviceId(svc.ref)} has no endpoint ${method} ${e.path}`);
+  return { id: Number(ep.id), method: ep.method, path: ep.path };
+}
+
 export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<AccessRightView> {
   // A client written with its instance is another instance's (issue 17): a right of its own kind.
-  if (isForeignClient(input.client)) {
-    if (input.endpoint) throw new VamcoError('VALIDATION_FAILED', 'A client of another instance is granted a whole service (no --endpoint)');
-    return { ...(await grantForeign(ctx, input, who)), endpoint: null };
-  }
+  if (isForeignClient(input.client)) return grantForeign(ctx, input, who);
   const svc = await serviceRow(ctx.store.db, input.service);
   const client = await subsystemRow(ctx.store.db, input.client);
-  let endpoint: EndpointView | null = null;
-  if (input.endpoint) {
-    const method = normaliseMethod(input.endpoint.method);
-    const ep = await ctx.store.db.selectFrom('service_endpoints').selectAll()
-      .where('service_id', '=', svc.id).where('method', '=', method).where('path', '=', input.endpoint.path).executeTakeFirst();
-    if (!ep) throw new VamcoError('NOT_FOUND', `${serviceId(svc.ref)} has no endpoint ${method} ${input.endpoint.path}`);
-    endpoint = { id: Number(ep.id), method: ep.method, path: ep.path };
-  }
+  const endpoint = await endpointOf(ctx, svc, input.endpoint);
   const clientId = subsystemId(parseSubsystemId(input.client));
   const target = `${serviceId(svc.ref)}${endpoint ? ` ${endpoint.method} ${endpoint.path}` : ''} -> ${clientId}`;
   return mutate(ctx, who, 'access.grant', target, async (trx) => {

@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { parseRateLimit, type RateLimit } from '../core/duration.js';
 import { compilePathPattern } from './openapi.js';
 import { openBackendAuth, openBackendCert } from './backend-auth.js';
-import { openPeerCert, type PeerType } from './peers.js';
+import { openPeerCert, readDirectoryKeys, type PeerType } from './peers.js';
 import { backendTls, type BackendAuthSpec, type BackendTls, type ClientCertificate } from '../backend-auth/index.js';
 import { parseWsdl, type WsdlModel } from '../soap/index.js';
 import { resolveLocal, type LocalBackends } from './local-backends.js';
@@ -105,6 +105,9 @@ export interface SnapPeer {
   /** Or the SHA-256 of the one certificate it presents. */
   fingerprint: string | null;
   tls: BackendTls;
+  /** The keys its directory must be signed with (none pinned yet: empty), and whether the first one fetched is to be pinned. */
+  directoryKeys: crypto.KeyObject[];
+  directoryKeyOnFirstUse: boolean;
   /** The foreign services called so far, made once per snapshot. */
   services: Map<string, SnapService>;
 }
@@ -128,7 +131,7 @@ export async function readRegistryRows(store: Store) {
     keys: await trx.selectFrom('api_keys').select(['id', 'key_hash', 'subsystem_id', 'expires_at']).where('revoked_at', 'is', null).execute(),
     peerRows: await trx.selectFrom('federation_peers').selectAll().execute(),
     outboundRows: await trx.selectFrom('federation_outbound').select(['service', 'client_subsystem_id']).execute(),
-    foreignRows: await trx.selectFrom('foreign_access_rights').select(['service_id', 'client']).orderBy('id').execute(),
+    foreignRows: await trx.selectFrom('foreign_access_rights').select(['service_id', 'client', 'endpoint_id']).orderBy('id').execute(),
     certs: await trx.selectFrom('client_certificates').select(['id', 'fingerprint', 'serial', 'issuer', 'subsystem_id', 'not_before', 'not_after', 'revoked_at']).execute(),
   }));
 }
@@ -204,19 +207,19 @@ export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: Loca
     servicesByProvider.set(sub.key, list);
   }
   const grants = new Map<number, Map<number, Grant>>();
-  for (const r of rights) {
-    const sid = Number(r.service_id);
-    const byClient = grants.get(sid) ?? new Map<number, Grant>();
-    grants.set(sid, byClient);
-    const g = byClient.get(Number(r.client_subsystem_id)) ?? { all: false, endpoints: [] };
-    byClient.set(Number(r.client_subsystem_id), g);
-    const eid = Number(r.endpoint_id);
-    if (eid === 0) g.all = true;
+  // A right on the whole service (endpoint 0) or on the endpoints named; local and foreign clients alike.
+  const addGrant = (serviceId: number, clientId: number, endpointId: number) => {
+    const byClient = grants.get(serviceId) ?? new Map<number, Grant>();
+    grants.set(serviceId, byClient);
+    const g = byClient.get(clientId) ?? { all: false, endpoints: [] };
+    byClient.set(clientId, g);
+    if (endpointId === 0) g.all = true;
     else {
-      const ep = epById.get(eid);
+      const ep = epById.get(endpointId);
       if (ep) g.endpoints.push(ep);
     }
-  }
+  };
+  for (const r of rights) addGrant(Number(r.service_id), Number(r.client_subsystem_id), Number(r.endpoint_id));
   const foreignClients = new Map<string, SnapSubsystem>();
   for (const r of foreignRows) {
     let c = foreignClients.get(r.client);
@@ -225,9 +228,8 @@ export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: Loca
       c = { id: -(foreignClients.size + 1), key: `${memberClass}/${memberCode}/${subsystemCode}`, memberClass, memberCode, subsystemCode, name: null, instance };
       foreignClients.set(r.client, c);
     }
-    const byClient = grants.get(Number(r.service_id)) ?? new Map<number, Grant>();
-    grants.set(Number(r.service_id), byClient);
-    byClient.set(c.id, { all: true, endpoints: [] });
+    // Rows cached on disk before migration 024 have no endpoint: a right on the whole service, as they were.
+    addGrant(Number(r.service_id), c.id, Number(r.endpoint_id ?? 0));
   }
   const outbound = new Map<string, Set<number>>();
   for (const r of outboundRows) {
@@ -236,13 +238,15 @@ export function assembleSnapshot(rows: RegistryRows, ring: Keyring, local?: Loca
     outbound.set(r.service, set);
   }
   const peers = new Map<string, SnapPeer>();
-  for (const r of peerRows) {
+  // A peer whose trust is withdrawn is no peer to the gateways: calls to and from it are refused.
+  for (const r of peerRows.filter((p) => !p.trust_withdrawn_at)) {
     const cert = openPeerCert(ring, Number(r.id), r.client_cert);
     peers.set(r.instance, {
       // A snapshot cached before migration 024 has no type: its peers are Vamco platforms.
       id: -Number(r.id), instance: r.instance, type: (r.type ?? 'vamco') as PeerType, xroadClient: r.xroad_client ?? null, url: r.url, ca: r.peer_ca ? new crypto.X509Certificate(r.peer_ca) : null, fingerprint: r.fingerprint,
       // The peer's server certificate is verified against its CA only (not the system's CAs).
       tls: { id: `peer:${r.id}:${r.created_at}`, ca: r.peer_ca ? [r.peer_ca] : null, cert: cert.cert, key: cert.key },
+      directoryKeys: r.directory_key ? readDirectoryKeys(r.directory_key).keys : [], directoryKeyOnFirstUse: !!Number(r.directory_key_tofu ?? 0),
       services: new Map(),
     });
   }

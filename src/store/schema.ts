@@ -132,9 +132,15 @@ export interface FederationPeerTable {
   type: string;
   /** For 'xroad': the client id in the peer instance's naming (INSTANCE/CLASS/MEMBER[/SUBSYSTEM]). */
   xroad_client: string | null;
+  /** Set while trust in the peer is withdrawn: calls to and from it are refused. */
+  trust_withdrawn_at: string | null;
+  /** SPKI PEM of the key its directory must be signed with; null: none pinned (yet). */
+  directory_key: string | null;
+  /** 1: pin the first directory's key (trust on first use, asked for explicitly). */
+  directory_key_tofu: Generated<number>;
 }
 export interface FederationOutboundTable { id: Generated<number>; service: string; client_subsystem_id: number; created_at: string }
-export interface ForeignAccessRightTable { id: Generated<number>; service_id: number; client: string; created_at: string }
+export interface ForeignAccessRightTable { id: Generated<number>; service_id: number; client: string; /** 0: the whole service. */ endpoint_id: Generated<number>; created_at: string }
 export interface MigrationTable { name: string; applied_at: string }
 
 export interface Schema {

@@ -59,6 +59,12 @@ export const registryCases: Case[] = [
   // Peers and outbound rules (issue 17): readable by every role; an agency admin sees its own clients' rules only.
   { name: 'GET /peers', req: async () => ({ method: 'GET', path: '/peers' }), expect: readAll() },
   { name: 'GET /outbound-rules', req: async () => ({ method: 'GET', path: '/outbound-rules' }), expect: readAll() },
+  // Writes are the platform administrators' (the platform CA issues the certificate towards the peer).
+  { name: 'POST /peers', req: async (w) => ({ method: 'POST', path: '/peers', body: { instance: w.fresh('VN-P'), url: 'https://127.0.0.1:9', fingerprint: 'ab'.repeat(32), directoryKeyOnFirstUse: true } }), expect: adminOnly(201) },
+  { name: 'PATCH /peers/{instance}', req: async (w) => { const i = w.fresh('VN-W'); await w.admin('POST', '/peers', { instance: i, url: 'https://127.0.0.1:9', fingerprint: 'cd'.repeat(32) }); return { method: 'PATCH', path: `/peers/${i}`, body: { trusted: false } }; }, expect: adminOnly(200) },
+  { name: 'DELETE /peers/{instance}', req: async (w) => { const i = w.fresh('VN-R'); await w.admin('POST', '/peers', { instance: i, url: 'https://127.0.0.1:9', fingerprint: 'ef'.repeat(32) }); return { method: 'DELETE', path: `/peers/${i}` }; }, expect: adminOnly(204) },
+  { name: 'POST /outbound-rules', req: async (w) => ({ method: 'POST', path: '/outbound-rules', body: { service: `VN-O/GOV/B/app/${w.fresh('s')}`, client: 'GOV/A/app' } }), expect: adminOnly(201) },
+  { name: 'DELETE /outbound-rules/{id}', req: async (w) => { const r = await w.admin('POST', '/outbound-rules', { service: `VN-O/GOV/B/app/${w.fresh('d')}`, client: 'GOV/A/app' }); return { method: 'DELETE', path: `/outbound-rules/${r.id}` }; }, expect: adminOnly(204) },
   { name: 'DELETE /keys/{id}', req: async (w) => { const k = await w.admin('POST', '/keys', { subsystem: 'GOV/A/app' }); return { method: 'DELETE', path: `/keys/${k.id}` }; }, expect: ownWrite(200) },
 ];
 

@@ -6,7 +6,8 @@ import * as reg from '../../registry/index.js';
 import { authorize, visibleMember } from '../principal.js';
 import { idParam, intParam, memberOf } from '../params.js';
 import type { AdminDeps } from '../types.js';
-import { clientTrustRoots, issueClientCert, loadOrCreateCa, platformCaCertificate } from '../../pki/index.js';
+import { clientTrustRoots, issueClientCert, loadOrCreateCa, platformCaCertificate, platformPeerCert } from '../../pki/index.js';
+import { directoryStatus } from '../../federation/index.js';
 import { VamcoError } from '../../core/errors.js';
 
 const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
@@ -231,15 +232,60 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     reply.code(204);
   });
 
-  // ---- peers (issue 17): other instances, trusted by CA or pinned certificate; changed with `vamco peer`
-  app.get('/peers', { schema: { tags: ['federation'], summary: 'Peer instances: URL, trusted CA or pinned certificate, the certificate this platform presents (never its key)' } }, async (req) => {
+  // ---- peers (issue 17): other instances, trusted by CA or pinned certificate; platform admins change them.
+  const withDirectory = (p: reg.PeerView) => ({ ...p, directory: directoryStatus(deps.config.dataDir, p.instance) });
+  app.get('/peers', { schema: { tags: ['federation'], summary: 'Peer instances: URL, trusted CA or pinned certificate, the certificate this platform presents (never its key), trust, how their directory was last fetched' } }, async (req) => {
     authorize(req, 'read');
-    return list(await reg.listPeers(ctx));
+    return list((await reg.listPeers(ctx)).map(withDirectory));
+  });
+  app.post<{ Body: { instance: string; url: string; ca?: string; fingerprint?: string; certificate?: string; key?: string; directoryKey?: string; directoryKeyOnFirstUse?: boolean } }>('/peers', {
+    schema: {
+      tags: ['federation'], summary: 'Trust another instance: its gateway URL and its CA certificate (PEM) or the SHA-256 of its one certificate; the key(s) its directory is signed with',
+      body: Type.Object({
+        instance: Str({ maxLength: 100 }), url: Str(), ca: Type.Optional(Type.String({ maxLength: 20000 })), fingerprint: Type.Optional(Type.String({ maxLength: 100 })),
+        certificate: Type.Optional(Type.String({ maxLength: 20000 })), key: Type.Optional(Type.String({ maxLength: 20000 })),
+        directoryKey: Type.Optional(Type.String({ maxLength: 20000 })), directoryKeyOnFirstUse: Type.Optional(Type.Boolean()),
+      }, { additionalProperties: false }),
+    },
+  }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    const b = req.body;
+    if (!!b.certificate !== !!b.key) throw new VamcoError('VALIDATION_FAILED', 'Send certificate and key together (this platform\'s certificate towards the peer), or neither to have the platform CA issue it');
+    const clientCert = b.certificate && b.key ? { cert: b.certificate, key: b.key } : await platformPeerCert(deps.store, deps.config.dataDir, { instance: deps.config.instance, operatorName: deps.config.operatorName });
+    reply.code(201);
+    return withDirectory(await reg.addPeer(ctx, { instance: b.instance, url: b.url, ca: b.ca || null, fingerprint: b.fingerprint || null, clientCert, directoryKey: b.directoryKey || null, directoryKeyOnFirstUse: b.directoryKeyOnFirstUse }, who(req)));
+  });
+  const InstanceParams = Type.Object({ instance: Str({ maxLength: 100 }) });
+  app.patch<{ Params: { instance: string }; Body: { trusted: boolean } }>('/peers/:instance', {
+    schema: { tags: ['federation'], summary: 'Withdraw trust in a peer (trusted: false; calls to and from it refused within a second) or give it back', params: InstanceParams, body: Type.Object({ trusted: Type.Boolean() }, { additionalProperties: false }) },
+  }, async (req) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    return withDirectory(await reg.setPeerTrust(ctx, req.params.instance, req.body.trusted, who(req)));
+  });
+  app.delete<{ Params: { instance: string } }>('/peers/:instance', { schema: { tags: ['federation'], summary: 'Remove a peer (trust withdrawn, entry and certificates forgotten)', params: InstanceParams } }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    await reg.removePeer(ctx, req.params.instance, who(req));
+    reply.code(204);
   });
   app.get('/outbound-rules', { schema: { tags: ['federation'], summary: 'Which local clients may call which services of peer instances (default deny)' } }, async (req) => {
     authorize(req, 'read');
     const member = visibleMember(req);
     return list((await reg.listOutbound(ctx)).filter((r) => member === undefined || r.clientId.startsWith(`${member}/`)));
+  });
+  app.post<{ Body: { service: string; client: string } }>('/outbound-rules', {
+    schema: { tags: ['federation'], summary: 'Let a local client subsystem call a service of a peer instance (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE)', body: Type.Object({ service: Str(), client: Str() }, { additionalProperties: false }) },
+  }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    reply.code(201);
+    return reg.allowOutbound(ctx, { service: req.body.service.trim(), client: idParam(req.body.client) }, who(req));
+  });
+  app.delete<IdP>('/outbound-rules/:id', { schema: { tags: ['federation'], summary: 'Remove an outbound rule', params: IdParams } }, async (req, reply) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    const id = intParam(req.params.id);
+    const rule = (await reg.listOutbound(ctx)).find((r) => r.id === id);
+    if (!rule) throw new VamcoError('NOT_FOUND', `No outbound rule ${id}`);
+    await reg.denyOutbound(ctx, { service: rule.serviceId, client: rule.clientId }, who(req));
+    reply.code(204);
   });
 
   // ---- API keys
