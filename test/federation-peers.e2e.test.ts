@@ -68,7 +68,7 @@ describe('three instances exchanging over mutual TLS', () => {
     for (const s of [`VN-B/${PROV}/records`, `VN-B/${PROV}/closed`, `VN-N/${NAT}/citizens`]) await a.cli(['outbound', 'allow', s, APP]);
     await Promise.all([b.cli(['access', 'grant', `${PROV}/records`, `VN-A/${APP}`]), n.cli(['access', 'grant', `${NAT}/citizens`, `VN-A/${APP}`])]);
     await Promise.all([a.snapshots.poll(), b.snapshots.poll(), n.snapshots.poll()]);
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop(), n?.stop()]);
@@ -88,6 +88,11 @@ describe('three instances exchanging over mutual TLS', () => {
     const res = await request(`${a.gatewayUrl}/r1/VN-B/${PROV}/listMethods`, { headers: { 'x-road-client': `VN-A/${APP}`, 'x-api-key': key } });
     const body = (await res.body.json()) as { service?: Array<{ xroad_instance: string; service_code: string }> };
     return { status: res.statusCode, services: (body.service ?? []).map((s) => `${s.xroad_instance}/${s.service_code}`).sort() };
+  };
+  const meta = async (name: string, query = '') => {
+    const res = await request(`${a.gatewayUrl}/r1/VN-B/${PROV}/${name}${query}`, { headers: { 'x-road-client': `VN-A/${APP}`, 'x-api-key': key } });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, json: JSON.parse(text) };
   };
   const logged = async (p: TestPlatform, messageId: string) => {
     await p.messageLog.flush();
@@ -163,8 +168,9 @@ describe('three instances exchanging over mutual TLS', () => {
   it('peers and outbound rules are written through the admin API; B grants A\'s client one endpoint of a service', async () => {
     // B's provider: a service with two endpoints, A's client granted GET /open only (as a local client's right).
     const apiB = (m: string, u: string, body?: unknown) => b.admin(m, '/api/v1' + u, body);
-    expect((await apiB('POST', '/services', { id: `${PROV}/split`, url: `${backend.url}/split` })).status).toBe(201);
-    for (const p of ['/open', '/secret']) expect((await apiB('POST', `/services/${PROV.replace(/\//g, ':')}:split/endpoints`, { method: 'GET', path: p })).status).toBe(201);
+    // Its OpenAPI description names a backend server; what peers get has only its path.
+    const openapi = { openapi: '3.0.3', info: { title: 'split', version: '1' }, servers: [{ url: 'http://backend.internal:9000/v1' }], paths: { '/open': { get: {} }, '/secret': { get: {} } } };
+    expect((await apiB('POST', '/services', { id: `${PROV}/split`, url: `${backend.url}/split`, openapi })).status).toBe(201);
     const g = await apiB('POST', '/access-rights', { service: `${PROV}/split`, client: `VN-A/${APP}`, endpoint: { method: 'GET', path: '/open' } });
     expect(g.status, JSON.stringify(g.body)).toBe(201);
     expect(g.body).toMatchObject({ clientId: `VN-A/${APP}`, endpoint: { method: 'GET', path: '/open' } });
@@ -174,6 +180,21 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     expect(rule.body).toMatchObject({ serviceId: `VN-B/${PROV}/split`, clientId: APP });
     await Promise.all([a.snapshots.poll(), b.snapshots.poll()]);
+    // allowedMethods and getOpenAPI of B's subsystem, answered by A from B's directory: what A's
+    // outbound rules let this client call, and the description B published.
+    const allowed = await until('B\'s new service in A\'s copy of its directory', async () => {
+      const m = await meta('allowedMethods');
+      return m.json.service?.some((x: { service_code: string }) => x.service_code === 'split') ? m : undefined;
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.json.service.map((x: { xroad_instance: string; service_code: string }) => `${x.xroad_instance}/${x.service_code}`).sort()).toEqual(['VN-B/closed', 'VN-B/records', 'VN-B/split']);
+    expect(allowed.json.service.find((x: { service_code: string }) => x.service_code === 'split').endpoint_list).toEqual([{ method: 'GET', path: '/open' }, { method: 'GET', path: '/secret' }]);
+    const doc = await meta('getOpenAPI', '?serviceCode=split');
+    expect(doc.status, doc.text).toBe(200);
+    expect(Object.keys(doc.json.paths)).toEqual(['/open', '/secret']);
+    expect(doc.json.servers).toEqual([{ url: '/v1' }]);
+    expect(doc.text).not.toContain('backend.internal');
+    expect((await meta('getOpenAPI', '?serviceCode=records')).json.code).toBe('SERVICE_DESCRIPTION_UNAVAILABLE');
     const open = await call('split', 'open');
     expect(open.status, open.text).toBe(200);
     const secret = await call('split', 'secret');
@@ -187,6 +208,8 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(gone.status).toBe(500);
     expect(gone.json.message).toContain('no outbound rule');
     expect(await logged(b, gone.messageId)).toEqual([]);
+    expect((await meta('allowedMethods')).json.service.map((x: { service_code: string }) => x.service_code).sort()).toEqual(['closed', 'records']);
+    expect((await meta('getOpenAPI', '?serviceCode=split')).json.code).toBe('ACCESS_DENIED');
     // A peer added and removed through the API, pinned by fingerprint; malformed input named.
     const fp = 'ab'.repeat(32);
     const added = await a.admin('POST', '/api/v1/peers', { instance: 'VN-X', url: 'https://127.0.0.1:9', fingerprint: fp, directoryKeyOnFirstUse: true });

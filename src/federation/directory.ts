@@ -8,7 +8,7 @@ import path from 'node:path';
 import { request, type Dispatcher } from 'undici';
 import type { Config } from '../config/index.js';
 import { VamcoError } from '../core/errors.js';
-import type { Snapshot } from '../registry/index.js';
+import { anonymiseOpenApi, type Snapshot } from '../registry/index.js';
 import { listClients, serviceEntry, type ClientList } from '../gateway/index.js';
 import { nodeIdFor } from '../audit/chain.js';
 import type { NodeKey } from '../audit/index.js';
@@ -27,6 +27,8 @@ export interface DirectoryContent {
   members: ClientList['member'];
   /** As listMethods (PR-MREST §3) names them. */
   services: Array<ReturnType<typeof serviceEntry>>;
+  /** CLASS/MEMBER/SUBSYSTEM/SERVICE → its OpenAPI description as getOpenAPI gives it (server addresses reduced to their paths). */
+  openapi?: Record<string, Record<string, unknown>>;
 }
 
 /** What travels: the content's exact JSON bytes (base64url) and the signature over them. */
@@ -39,6 +41,8 @@ export function directoryContent(snap: Snapshot, cfg: Readonly<Config>): Directo
   return {
     format: DIRECTORY_FORMAT, version: 1, instance: cfg.instance, snapshotVersion: snap.version, generatedAt: new Date(snap.builtAt).toISOString(),
     members: listClients(snap, cfg).member, services,
+    openapi: Object.fromEntries([...snap.services.values()].filter((s) => s.openapi).sort((a, b) => a.key.localeCompare(b.key))
+      .map((s) => [s.key, anonymiseOpenApi(JSON.parse(s.openapi!) as Record<string, unknown>)])),
   };
 }
 

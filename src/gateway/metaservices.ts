@@ -79,9 +79,33 @@ export function clientListXml(list: ClientList): string {
 }
 
 /** listMethods of a peer instance's subsystem, from the services its signed directory lists (resolve checked the subsystem is there). */
-export function peerListMethods(method: string, services: ReadonlyArray<ReturnType<typeof serviceEntry>>, providerKey: string): { status: number; body: unknown } {
-  if (method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listMethods answers GET only');
-  return { status: 200, body: { service: services.filter((s) => `${s.member_class}/${s.member_code}/${s.subsystem_code}` === providerKey) } };
+/**
+ * The metaservices of a peer's subsystem, answered from its signed directory (issue 17): what
+ * the peer lists, what this platform's outbound rules let the client call (the peer applies its
+ * own rights when called), and the peer's published OpenAPI description.
+ */
+export function peerMetaservice(name: string, a: {
+  directory: { services: ReadonlyArray<ReturnType<typeof serviceEntry>>; openapi?: Record<string, Record<string, unknown>> } | null;
+  snap: Snapshot; instance: string; providerKey: string; client: SnapSubsystem | null; query: string; method: string;
+}): { status: number; body: unknown } {
+  if (a.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', `${name} answers GET only`);
+  const services = (a.directory?.services ?? []).filter((s) => `${s.member_class}/${s.member_code}/${s.subsystem_code}` === a.providerKey);
+  const mayCall = (code: string) => !!a.client && !!a.snap.outbound.get(`${a.instance}/${a.providerKey}/${code}`)?.has(a.client.id);
+  switch (name) {
+    case 'listMethods': return { status: 200, body: { service: services } };
+    case 'allowedMethods': return { status: 200, body: { service: services.filter((s) => mayCall(s.service_code)) } };
+    case 'getOpenAPI': {
+      const code = new URLSearchParams(a.query.slice(1)).get('serviceCode');
+      if (!code) throw new VamcoError('BAD_REQUEST', 'getOpenAPI needs ?serviceCode=');
+      if (!services.some((s) => s.service_code === code)) throw new VamcoError('SERVICE_DESCRIPTION_UNAVAILABLE', `Service not found: ${code} is not in ${a.instance}'s directory under ${a.providerKey}`);
+      if (!mayCall(code)) throw new VamcoError('ACCESS_DENIED', `${a.client?.key ?? 'A member-level client'} has no outbound rule for ${a.instance}/${a.providerKey}/${code}`);
+      const doc = a.directory?.openapi?.[`${a.providerKey}/${code}`];
+      if (!doc) throw new VamcoError('SERVICE_DESCRIPTION_UNAVAILABLE', `${a.instance}'s directory has no OpenAPI description of ${a.providerKey}/${code}`);
+      return { status: 200, body: doc };
+    }
+    default:
+      throw new VamcoError('SERVICE_NOT_FOUND', `Unknown metaservice ${name}`);
+  }
 }
 
 export function metaserviceResponse(name: string, a: {

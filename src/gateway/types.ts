@@ -37,7 +37,7 @@ export interface GatewayDeps {
   /** More for /readyz's body (the store's state on a node started without it). */
   readyDetail?(): Record<string, unknown>;
   /** Peers' directories (issue 17): what listClients answers for another instance (absent: nothing). */
-  directories?: { content(instance: string): { members: ClientList['member']; services: Array<ReturnType<typeof serviceEntry>> } | null };
+  directories?: { content(instance: string): { members: ClientList['member']; services: Array<ReturnType<typeof serviceEntry>>; openapi?: Record<string, Record<string, unknown>> } | null };
   /** Wings served on the gateway's port under their own prefix (the edoc hub's /edoc/v1/). */
   mounts?: readonly GatewayMount[];
 }

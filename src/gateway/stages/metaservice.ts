@@ -1,7 +1,7 @@
 // metaservice: listMethods, allowedMethods and getOpenAPI of a provider subsystem, answered
 // by the gateway itself from the snapshot, logged like any exchange.
 import crypto from 'node:crypto';
-import { metaserviceResponse, peerListMethods } from '../metaservices.js';
+import { metaserviceResponse, peerMetaservice } from '../metaservices.js';
 import type { Exchange, StageFactory } from './context.js';
 
 export const metaservice: StageFactory = (deps, outcome) => ({
@@ -10,7 +10,7 @@ export const metaservice: StageFactory = (deps, outcome) => ({
     if (!x.metaservice) return;
     const ref = x.ref!;
     const out = ref.instance !== deps.config.instance
-      ? peerListMethods(x.method, deps.directories?.content(ref.instance)?.services ?? [], ref.providerKey)
+      ? peerMetaservice(x.metaservice, { directory: deps.directories?.content(ref.instance) ?? null, snap: x.snap, instance: ref.instance, providerKey: ref.providerKey, client: x.clientSub, query: x.query, method: x.method })
       : metaserviceResponse(x.metaservice, { snap: x.snap, config: deps.config, providerKey: ref.providerKey, client: x.clientSub, query: x.query, method: x.method });
     const body = Buffer.from(JSON.stringify(out.body));
     await outcome.logDurably(x, outcome.record(x, out.status, {

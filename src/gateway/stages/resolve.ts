@@ -32,8 +32,8 @@ export const resolve: StageFactory = (deps) => {
       }
       const local = ref.instance === deps.config.instance;
       if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) {
-        // listMethods of a peer's subsystem: answered here from the peer's signed directory (issue 17).
-        const peerList = !local && !x.fromPeer && ref.serviceCode === 'listMethods' && x.snap.peers.has(ref.instance)
+        // listMethods, allowedMethods and getOpenAPI of a peer's subsystem: answered here from the peer's signed directory (issue 17).
+        const peerList = !local && !x.fromPeer && x.snap.peers.has(ref.instance)
           && deps.directories?.content(ref.instance)?.members.some((m) => m.id.object_type === 'SUBSYSTEM' && `${m.id.member_class}/${m.id.member_code}/${m.id.subsystem_code}` === ref.providerKey);
         if (!peerList && (!local || !x.snap.subsystems.has(ref.providerKey))) throw new VamcoError('SERVICE_NOT_FOUND', `Subsystem ${ref.instance}/${ref.providerKey} is not registered`);
         x.metaservice = ref.serviceCode;
