@@ -3,7 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, SegmentedControl, Stack, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
-  IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout, IconFileDescription, IconCertificate,
+  IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout, IconFileDescription, IconCertificate, IconWorld, IconArrowUpRight,
 } from '@tabler/icons-react';
 import { PUBLICADMIN_NAV, publicAdminPage } from './pages/publicadmin';
 import { useTranslation } from 'react-i18next';
@@ -24,6 +24,8 @@ const AccessPage = lazyPage(() => import('./pages/Access'), 'AccessPage');
 const RequestsPage = lazyPage(() => import('./pages/Requests'), 'RequestsPage');
 const KeysPage = lazyPage(() => import('./pages/Keys'), 'KeysPage');
 const CertificatesPage = lazyPage(() => import('./pages/Certificates'), 'CertificatesPage');
+const PeersPage = lazyPage(() => import('./pages/Federation'), 'PeersPage');
+const OutboundPage = lazyPage(() => import('./pages/Federation'), 'OutboundPage');
 const MessagesPage = lazyPage(() => import('./pages/Messages'), 'MessagesPage');
 const EdocPage = lazyPage(() => import('./pages/Edoc'), 'EdocPage');
 const EdocJourneyPage = lazyPage(() => import('./pages/Edoc'), 'EdocJourneyPage');
@@ -77,6 +79,8 @@ export function App() {
     { path: '/access-requests', label: t('nav.requests'), icon: <IconMailForward size={18} />, show: true },
     { path: '/keys', label: t('nav.credentials'), icon: <IconKey size={18} />, show: principal.role !== 'auditor' },
     { path: '/certificates', label: t('nav.certificates'), icon: <IconCertificate size={18} />, show: true },
+    { path: '/peers', label: t('nav.peers'), icon: <IconWorld size={18} />, show: true },
+    { path: '/outbound', label: t('nav.outbound'), icon: <IconArrowUpRight size={18} />, show: true },
     { path: '/messages', label: t('nav.messages'), icon: <IconListSearch size={18} />, show: true },
     { path: '/edoc', label: t('nav.edoc'), icon: <IconFileDescription size={18} />, show: true },
     ...PUBLICADMIN_NAV.map((i) => ({ ...i, label: t(i.label), show: true })),
@@ -98,6 +102,8 @@ export function App() {
     { match: (p) => p === '/access-requests', allowed: true, title: t('nav.requests'), page: () => <RequestsPage /> },
     { match: (p) => p === '/keys', allowed: role !== 'auditor', title: t('nav.credentials'), page: () => <KeysPage /> },
     { match: (p) => p === '/certificates', allowed: true, title: t('nav.certificates'), page: () => <CertificatesPage /> },
+    { match: (p) => p === '/peers', allowed: true, title: t('nav.peers'), page: () => <PeersPage /> },
+    { match: (p) => p === '/outbound', allowed: true, title: t('nav.outbound'), page: () => <OutboundPage /> },
     { match: (p) => p === '/messages', allowed: true, title: t('nav.messages'), page: () => <MessagesPage /> },
     { match: (p) => p === '/edoc', allowed: true, title: t('nav.edoc'), page: () => <EdocPage /> },
     { match: (p) => p.startsWith('/edoc/') && p.length > '/edoc/'.length, allowed: true, title: t('edoc.journey'), page: () => <EdocJourneyPage docId={decodeURIComponent(path.slice('/edoc/'.length))} /> },

@@ -89,3 +89,10 @@ export interface VerifyResult { ok: boolean; records: number; checkpoints: numbe
 export interface Stats { requests: number; clientErrors: number; serverErrors: number; errorRate: number; p50: number | null; p95: number | null }
 export interface Traffic { range: string; from: string; to: string; bucketSeconds: number; totals: Stats; buckets: (Stats & { t: string })[]; services: (Stats & { key: string })[]; clients: (Stats & { key: string })[] }
 export interface Token { id: number; username: string; prefix: string; label: string | null; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null }
+export interface CertView { subject: string; sha256: string; notAfter?: string }
+export interface Peer {
+  instance: string; url: string; ca: CertView | null; fingerprint: string | null; clientCert: CertView | null; createdAt: string;
+  trusted: boolean; trustWithdrawnAt: string | null; directoryKeys: string[]; directoryKeyOnFirstUse: boolean;
+  directory: { fetchedAt: string | null; generatedAt: string | null; attemptedAt: string | null; error: string | null };
+}
+export interface OutboundRule { id: number; serviceId: string; clientId: string; createdAt: string }

@@ -5,6 +5,7 @@ import { publicAdminEn, publicAdminVi } from './i18n-publicadmin';
 import { edocEn, edocVi } from './i18n-edoc';
 import { backendAuthVi, backendAuthEn } from './i18n-backend-auth';
 import { certificatesEn, certificatesVi } from './i18n-certificates';
+import { federationEn, federationVi } from './i18n-federation';
 
 type Dict = Record<string, string>;
 
@@ -280,7 +281,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi, ...federationVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn, ...federationEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

@@ -71,7 +71,7 @@ export function CertificatesPage() {
 }
 
 /** A PEM text field that can also be filled from a file. */
-function PemInput({ label, hint, placeholder, value, onChange, testId }: { label: string; hint: string; placeholder: string; value: string; onChange: (v: string) => void; testId: string }) {
+export function PemInput({ label, hint, placeholder, value, onChange, testId }: { label: string; hint: string; placeholder: string; value: string; onChange: (v: string) => void; testId: string }) {
   const { t } = useTranslation();
   return (
     <Stack gap={4}>

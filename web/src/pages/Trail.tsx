@@ -23,7 +23,7 @@ export function actorLabel(t: T, actor: string): string {
 }
 
 /** Groups of actions the filter offers (an action's first part). */
-const ACTION_GROUPS = ['auth', 'member', 'subsystem', 'service', 'endpoint', 'access', 'access_request', 'key', 'token', 'cert', 'user', 'publicadmin', 'edoc'];
+const ACTION_GROUPS = ['auth', 'member', 'subsystem', 'service', 'endpoint', 'access', 'access_request', 'key', 'token', 'cert', 'peer', 'outbound', 'user', 'publicadmin', 'edoc'];
 
 export function TrailPage() {
   const { t } = useTranslation();

@@ -1,0 +1,46 @@
+// Strings of the peers and outbound rules pages (issue 17), merged into the console's dictionaries by i18n.ts.
+type Dict = Record<string, string>;
+
+export const federationVi: Dict = {
+  'nav.peers': 'Nền tảng liên thông', 'nav.outbound': 'Quy tắc gọi ra',
+  'peers.title': 'Nền tảng liên thông', 'peers.intro': 'Các nền tảng khác (tỉnh, bộ, nền tảng quốc gia) trao đổi với nền tảng này qua TLS hai chiều. Nền tảng được tin cậy theo CA của nó hoặc theo dấu vân tay chứng thư; danh mục của nó phải được ký bằng khóa đã ghim.',
+  'peers.empty': 'Chưa có nền tảng liên thông nào.', 'peers.add': 'Thêm nền tảng', 'peers.addSubmit': 'Thêm',
+  'peers.instance': 'Mã nền tảng (instance)', 'peers.instanceHint': 'Ví dụ VN-B', 'peers.url': 'Địa chỉ cổng (HTTPS)', 'peers.urlHint': 'Địa chỉ HTTPS của cổng nền tảng kia, ví dụ https://ndxp.example:8443',
+  'peers.trust': 'Tin cậy', 'peers.byCa': 'Theo CA', 'peers.byFingerprint': 'Theo dấu vân tay', 'peers.ca': 'Chứng thư CA của nền tảng kia (PEM)', 'peers.caHint': 'Nội dung lệnh "vamco ca export" in ra ở nền tảng kia; dán vào hoặc chọn tệp.',
+  'peers.fingerprint': 'Dấu vân tay SHA-256', 'peers.fingerprintHint': 'SHA-256 của chứng thư duy nhất mà nền tảng kia xuất trình (64 chữ số hex, cho phép dấu hai chấm).',
+  'peers.directoryKey': 'Khóa ký danh mục (PEM)', 'peers.directoryKeyHint': 'Khóa công khai của từng nút nền tảng kia (openssl pkey -in node-key.pem -pubout), mỗi khóa một khối PEM.',
+  'peers.tofu': 'Ghim khóa của danh mục đầu tiên nhận được', 'peers.tofuHint': 'Tin cậy lần đầu: chỉ dùng khi không lấy được khóa qua kênh khác.',
+  'peers.directory': 'Danh mục', 'peers.fetched': 'Lấy {{age}}', 'peers.noDirectory': 'Chưa có danh mục', 'peers.lastOk': 'Lần lấy gần nhất thành công', 'peers.lastFailed': 'Lần lấy gần nhất lỗi: {{error}}',
+  'peers.trusted': 'Đang tin cậy', 'peers.withdrawn': 'Đã rút tin cậy',
+  'peers.withdraw': 'Rút tin cậy', 'peers.confirmWithdraw': 'Rút tin cậy với nền tảng {{instance}}?', 'peers.withdrawDetails': 'Mọi cuộc gọi đến và đi từ nền tảng này bị từ chối trong vòng một giây. Có thể tin cậy lại sau.',
+  'peers.trustAgain': 'Tin cậy lại', 'peers.remove': 'Xóa', 'peers.confirmRemove': 'Xóa nền tảng {{instance}}?', 'peers.removeDetails': 'Nền tảng bị quên cùng chứng thư của nó; mọi cuộc gọi đến và đi bị từ chối. Không thể hoàn tác.',
+  'peers.addedNotice': 'Đã thêm nền tảng {{instance}}.', 'peers.withdrawnNotice': 'Đã rút tin cậy với {{instance}}.', 'peers.trustedNotice': 'Đã tin cậy lại {{instance}}.', 'peers.removedNotice': 'Đã xóa nền tảng {{instance}}.',
+  'outbound.title': 'Quy tắc gọi ra', 'outbound.intro': 'Hệ thống nào của nền tảng này được gọi dịch vụ nào của nền tảng khác. Mặc định từ chối.',
+  'outbound.empty': 'Chưa có quy tắc nào: không hệ thống nào được gọi dịch vụ của nền tảng khác.', 'outbound.add': 'Thêm quy tắc', 'outbound.addSubmit': 'Cho phép',
+  'outbound.service': 'Dịch vụ của nền tảng khác', 'outbound.serviceHint': 'Ghi kèm mã nền tảng: NỀN TẢNG/LOẠI/MÃ/HỆ THỐNG/DỊCH VỤ', 'outbound.client': 'Hệ thống được gọi', 'outbound.since': 'Từ',
+  'outbound.remove': 'Xóa', 'outbound.confirmRemove': 'Không cho {{client}} gọi {{service}} nữa?', 'outbound.removeDetails': 'Cổng từ chối các cuộc gọi này trong vòng một giây.',
+  'outbound.addedNotice': 'Đã cho phép gọi {{service}}.', 'outbound.removedNotice': 'Đã xóa quy tắc gọi {{service}}.',
+  'trailGroup.peer': 'Nền tảng liên thông', 'trailGroup.outbound': 'Quy tắc gọi ra',
+};
+
+export const federationEn: Dict = {
+  'nav.peers': 'Peer platforms', 'nav.outbound': 'Outbound rules',
+  'peers.title': 'Peer platforms', 'peers.intro': 'Other platforms (provinces, ministries, the national platform) this one exchanges with over mutual TLS. A peer is trusted by its CA or by its certificate\'s fingerprint; its directory must be signed with a pinned key.',
+  'peers.empty': 'No peer platforms yet.', 'peers.add': 'Add a peer', 'peers.addSubmit': 'Add',
+  'peers.instance': 'Instance', 'peers.instanceHint': 'For example VN-B', 'peers.url': 'Gateway URL (HTTPS)', 'peers.urlHint': 'The other platform\'s gateway over HTTPS, e.g. https://ndxp.example:8443',
+  'peers.trust': 'Trust', 'peers.byCa': 'By CA', 'peers.byFingerprint': 'By fingerprint', 'peers.ca': 'The other platform\'s CA certificate (PEM)', 'peers.caHint': 'What "vamco ca export" printed there; paste it or choose its file.',
+  'peers.fingerprint': 'SHA-256 fingerprint', 'peers.fingerprintHint': 'SHA-256 of the one certificate the other platform presents (64 hex digits, colons allowed).',
+  'peers.directoryKey': 'Directory signing key(s) (PEM)', 'peers.directoryKeyHint': 'The public key of each of its nodes (openssl pkey -in node-key.pem -pubout), one PEM block each.',
+  'peers.tofu': 'Pin the key of the first directory fetched', 'peers.tofuHint': 'Trust on first use: only when the keys cannot be had by another channel.',
+  'peers.directory': 'Directory', 'peers.fetched': 'Fetched {{age}}', 'peers.noDirectory': 'No directory yet', 'peers.lastOk': 'Last fetch succeeded', 'peers.lastFailed': 'Last fetch failed: {{error}}',
+  'peers.trusted': 'Trusted', 'peers.withdrawn': 'Trust withdrawn',
+  'peers.withdraw': 'Withdraw trust', 'peers.confirmWithdraw': 'Withdraw trust in the platform {{instance}}?', 'peers.withdrawDetails': 'Every call to and from it is refused within a second. Trust can be given back later.',
+  'peers.trustAgain': 'Trust again', 'peers.remove': 'Remove', 'peers.confirmRemove': 'Remove the platform {{instance}}?', 'peers.removeDetails': 'The peer and its certificates are forgotten; every call to and from it is refused. This cannot be undone.',
+  'peers.addedNotice': 'Added the platform {{instance}}.', 'peers.withdrawnNotice': 'Withdrew trust in {{instance}}.', 'peers.trustedNotice': 'Trusting {{instance}} again.', 'peers.removedNotice': 'Removed the platform {{instance}}.',
+  'outbound.title': 'Outbound rules', 'outbound.intro': 'Which systems of this platform may call which services of other platforms. Default deny.',
+  'outbound.empty': 'No rules yet: no system may call another platform\'s services.', 'outbound.add': 'Add a rule', 'outbound.addSubmit': 'Allow',
+  'outbound.service': 'Service of another platform', 'outbound.serviceHint': 'With its instance: INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE', 'outbound.client': 'Calling system', 'outbound.since': 'Since',
+  'outbound.remove': 'Remove', 'outbound.confirmRemove': 'Stop {{client}} calling {{service}}?', 'outbound.removeDetails': 'The gateway refuses these calls within a second.',
+  'outbound.addedNotice': 'Allowed calls to {{service}}.', 'outbound.removedNotice': 'Removed the rule for {{service}}.',
+  'trailGroup.peer': 'Peer platforms', 'trailGroup.outbound': 'Outbound rules',
+};
