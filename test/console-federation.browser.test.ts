@@ -106,7 +106,7 @@ describe('console: peers and outbound rules', () => {
     await tid(`outbound-${rule.id}`).waitFor({ timeout: 30_000 });
     // The system by its name, its id on hover.
     expect(await tid(`outbound-${rule.id}-client`).innerText()).toBe('Một cửa F01');
-    await tid(`outbound-${rule.id}-client`).hover();
+    await tid(`outbound-${rule.id}-client`).getByText('Một cửa F01').hover();
     await page.getByRole('tooltip').filter({ hasText: CLIENT }).waitFor({ timeout: 30_000 });
     await fitsAndAccessible();
     await tid(`remove-outbound-${rule.id}`).click();

@@ -11,7 +11,7 @@ import '@fontsource/jetbrains-mono/latin-700.css';
 import '@fontsource/jetbrains-mono/vietnamese-700.css';
 import './i18n';
 import { createRoot } from 'react-dom/client';
-import { createTheme, DEFAULT_THEME, Drawer, MantineProvider, Modal, Notification, PasswordInput, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
+import { createTheme, DEFAULT_THEME, Drawer, MantineProvider, Modal, PasswordInput, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { DatesProvider } from '@mantine/dates';
 import { useTranslation } from 'react-i18next';
@@ -32,8 +32,6 @@ const makeTheme = (close: string) => createTheme({
     // Dialogs' and drawers' close buttons are icons: named in the console's language.
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': close } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': close } } }),
-    // So are the notices' (an unnamed button while a notice shows, found by axe-core on the peers page).
-    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': close } } }),
   },
   fontFamily: 'Inter, "Be Vietnam Pro", "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif',
   fontFamilyMonospace: '"JetBrains Mono", ui-monospace, monospace',

@@ -8,6 +8,7 @@ import { del, get, patch, post, type List, type OutboundRule, type Peer, type Su
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { PemInput } from './Certificates';
 import { dateTime } from '../format';
+import { Named } from '../components/Named';
 import { useRole } from '../session';
 
 /** "3 min" ago, in the console's language. */
@@ -153,7 +154,7 @@ export function OutboundPage() {
               {data.items.map((r) => (
                 <Table.Tr key={r.id} data-testid={`outbound-${r.id}`}>
                   <Table.Td><Badge variant="light" mr={6} translate="no">{r.serviceId.split('/')[0]}</Badge><Text span ff="monospace" size="sm" style={{ wordBreak: 'break-all' }} translate="no">{r.serviceId.split('/').slice(1).join('/')}</Text></Table.Td>
-                  <Table.Td><Tooltip label={r.clientId}><Text size="sm" translate="no" data-testid={`outbound-${r.id}-client`}>{names.get(r.clientId) || r.clientId}</Text></Tooltip></Table.Td>
+                  <Table.Td><div data-testid={`outbound-${r.id}-client`}><Named id={r.clientId} name={names.get(r.clientId)} /></div></Table.Td>
                   <Table.Td>{dateTime(r.createdAt)}</Table.Td>
                   <Table.Td ta="right">{isAdmin && (
                     <ConfirmButton label={t('outbound.remove')} testId={`remove-outbound-${r.id}`} question={t('outbound.confirmRemove', { service: r.serviceId, client: r.clientId })} details={t('outbound.removeDetails')}
