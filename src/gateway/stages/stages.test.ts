@@ -383,7 +383,7 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
     refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua' }), 'UNAUTHENTICATED',
       'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
     // An empty key, or an Authorization that is not a bearer token, is no credential at all.
-    for (const h of [{ 'x-api-key': '' }, { authorization: 'Basic Bearer abc' }, { authorization: 'Bearerabc' }]) {
+    for (const h of [{ 'x-api-key': '' }, { authorization: 'Basic Bearer abc' }, { authorization: 'Bearerabc' }] as Record<string, string>[]) {
       refused(() => runStages(snapshot('all'), [parse, identify], url, { 'x-road-client': 'DEV/GOV/H60/motcua', ...h }), 'UNAUTHENTICATED',
         'Send an API key in X-API-Key, a bearer token from POST /token, or a TLS client certificate over HTTPS');
     }
@@ -425,7 +425,7 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
   });
 
   const peer: SnapPeer = {
-    id: -4, instance: 'EE', url: 'https://ee.example:8443', ca: null, fingerprint: 'ab'.repeat(32),
+    id: -4, instance: 'EE', type: 'vamco', xroadClient: null, url: 'https://ee.example:8443', ca: null, fingerprint: 'ab'.repeat(32),
     tls: { id: 'peer:4', ca: null, cert: null, key: null }, services: new Map(),
   };
   const withPeer = (outbound: boolean): Snapshot => {
