@@ -257,7 +257,7 @@ describe('three instances exchanging over mutual TLS', () => {
     expect(body.code).toBe('CLIENT_CERT_UNTRUSTED');
   });
 
-  it('trust in A withdrawn at B through the admin API: refused from B's next snapshot, given back, then removed', async () => {
+  it('trust in A withdrawn at B through the admin API: refused from B\'s next snapshot, given back, then removed', async () => {
     expect((await call('records')).status).toBe(200);
     const refused = async () => {
       const r = await until('B to refuse A', async () => { const x = await call('records'); return x.status !== 200 ? x : undefined; });

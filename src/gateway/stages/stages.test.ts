@@ -426,7 +426,7 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
 
   const peer: SnapPeer = {
     id: -4, instance: 'EE', type: 'vamco', xroadClient: null, url: 'https://ee.example:8443', ca: null, fingerprint: 'ab'.repeat(32),
-    tls: { id: 'peer:4', ca: null, cert: null, key: null }, services: new Map(),
+    tls: { id: 'peer:4', ca: null, cert: null, key: null }, directoryKeys: [], directoryKeyOnFirstUse: false, services: new Map(),
   };
   const withPeer = (outbound: boolean): Snapshot => {
     const snap = snapshot('none');
@@ -474,7 +474,9 @@ describe('gateway stages: authorise for a SOAP service and for a peer instance\'
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods')).toThrow(expect.objectContaining(notFound));
     // The peer's directory not fetched yet.
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: [], noCopy: true })).toThrow(expect.objectContaining(notFound));
-    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/allowedMethods', { directory: listing })).toThrow(expect.objectContaining(notFound));
+    // allowedMethods and getOpenAPI of the peer's subsystem too are answered here from its directory (issue 17, item 4).
+    for (const m of ['allowedMethods', 'getOpenAPI']) expect(resolved(withPeer(false), `/r1/EE/GOV/70000001/sys/${m}`, { directory: listing })).toMatchObject({ metaservice: m, svc: null });
+    expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/allowedMethods', { directory: [sys('SUBSYSTEM', 'other')] })).toThrow(expect.objectContaining(notFound));
     // A peer's own client does not get another peer's listing relayed.
     expect(() => resolved(withPeer(false), '/r1/EE/GOV/70000001/sys/listMethods', { directory: listing, fromPeer: peer })).toThrow(expect.objectContaining(notFound));
   });
