@@ -170,4 +170,41 @@ describe('console: the service catalogue', () => {
     await clean(page, 'docs', 'en');
     await page.context().close();
   }, 600_000);
+
+  // Issue 14: "everything by name with the id on hover/copy": grants, keys and members' systems.
+  // (As the client agency's admin: the first admin's one-time password is spent by the test above.)
+  for (const lang of ['vi', 'en'] as const) {
+    it(`(${lang}) lists grants, keys and systems by name, the id on hover and one click to copy`, async () => {
+      // As the client agency's admin: it sees its grant on the other agency's service and its own keys.
+      const page = await open(lang, async (p) => {
+        await tid(p, 'username').fill('yte-admin');
+        await tid(p, 'password').fill('Mật khẩu Sở Y tế 1');
+        await tid(p, 'login-submit').click();
+      });
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: cp.url });
+      await admin('POST', '/api/v1/keys', { subsystem: `${H61}/yte`, label: `khóa ${lang}` });
+      await page.goto(cp.url + '/access');
+      const right = page.locator('[data-testid^="right-"]').first();
+      await right.waitFor({ timeout: 30_000 });
+      // By name, not by id: the service by its title, the client system by its name.
+      await expect.poll(() => right.innerText(), { timeout: 30_000 }).toContain('Đăng ký khai sinh');
+      expect(await right.innerText()).toContain('Hệ thống y tế');
+      expect(await right.innerText()).not.toContain(`${H61}/yte`);
+      const client = right.locator(`[data-testid="named"][data-id="${H61}/yte"]`);
+      // The id on hover …
+      await client.locator('span').first().hover();
+      await page.getByRole('tooltip').filter({ hasText: `${H61}/yte` }).waitFor({ timeout: 30_000 });
+      // … and copied by its button.
+      await client.getByRole('button').click();
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText()), { timeout: 30_000 }).toBe(`${H61}/yte`);
+      await clean(page, 'access', lang);
+      await page.goto(cp.url + '/keys');
+      await page.locator(`[data-testid^="key-"] [data-testid="named"][data-id="${H61}/yte"]`).first().waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.locator('[data-testid^="key-"]').first().innerText(), { timeout: 30_000 }).toContain('Hệ thống y tế');
+      await clean(page, 'keys', lang);
+      await page.goto(cp.url + '/members');
+      await page.locator(`[data-testid="named"][data-id="${H59}/hotich"]`).waitFor({ timeout: 30_000 });
+      await page.context().close();
+    }, 600_000);
+  }
 });

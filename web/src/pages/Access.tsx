@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Badge, Button, Card, Group, Modal, Select, Stack, Table, Text } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { Named, useNames } from '../components/Named';
 import { del, get, post, qs, type AccessRight, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime } from '../format';
@@ -12,6 +13,7 @@ import { MethodBadge } from './Services';
 export function AccessPage() {
   const { t } = useTranslation();
   const { canWrite, role, isAdmin, member } = useRole();
+  const names = useNames();
   const [service, setService] = useState<string | null>(null);
   const services = useLoad(() => get<List<Service>>('/services' + qs({ member: isAdmin || role === 'auditor' ? undefined : member })));
   const { data, error, loading, reload } = useLoad(() => get<List<AccessRight>>('/access-rights' + qs({ service: service ?? undefined })), [service]);
@@ -35,9 +37,9 @@ export function AccessPage() {
               <Table.Tbody>
                 {data.items.map((r) => (
                   <Table.Tr key={r.id} data-testid={`right-${r.id}`}>
-                    <Table.Td><Text ff="monospace" size="sm">{r.serviceId}</Text></Table.Td>
+                    <Table.Td><Named id={r.serviceId} name={names.name(r.serviceId)} /></Table.Td>
                     <Table.Td>{r.endpoint ? <Group gap={6}><MethodBadge m={r.endpoint.method} /><Text ff="monospace" size="sm">{r.endpoint.path}</Text></Group> : <Badge variant="light" color="gray">{t('access.wholeService')}</Badge>}</Table.Td>
-                    <Table.Td><Text ff="monospace" size="sm">{r.clientId}</Text></Table.Td>
+                    <Table.Td><Named id={r.clientId} name={names.name(r.clientId)} /></Table.Td>
                     <Table.Td>{dateTime(r.createdAt)}</Table.Td>
                     <Table.Td ta="right">{canWrite(memberOf(r.serviceId)) && <ConfirmButton label={t('access.revoke')} testId={`revoke-${r.id}`} question={t('access.confirmRevoke', { client: r.clientId, service: r.serviceId })} details={t('access.revokeDetails')} onConfirm={() => void act.run(async () => { await del(`/access-rights/${r.id}`); await reload(); }, t('notice.revokedAccess', { client: r.clientId, service: r.serviceId }))} />}</Table.Td>
                   </Table.Tr>

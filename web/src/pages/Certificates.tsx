@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Badge, Button, Card, FileButton, Group, Modal, Select, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
 import { IconCertificate, IconDownload, IconPlus, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { Named, useNames } from '../components/Named';
 import { del, get, post, qs, type ClientCert, type List, type Subsystem } from '../api';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { date } from '../format';
@@ -18,6 +19,7 @@ const STATE_COLOR = { active: 'green', revoked: 'gray', expired: 'orange' } as c
 export function CertificatesPage() {
   const { t } = useTranslation();
   const { role, isAdmin, member, canWrite } = useRole();
+  const names = useNames();
   const [subsystem, setSubsystem] = useState<string | null>(null);
   const subs = useLoad(() => get<List<Subsystem>>('/subsystems' + qs({ member: isAdmin ? undefined : member })));
   const { data, error, loading, reload } = useLoad(() => get<List<ClientCert>>('/client-certificates' + qs({ subsystem: subsystem ?? undefined })), [subsystem]);
@@ -48,7 +50,7 @@ export function CertificatesPage() {
                 const state = stateOf(c);
                 return (
                   <Table.Tr key={c.id} data-testid={`cert-${c.id}`}>
-                    <Table.Td><Text ff="monospace" size="sm" translate="no">{c.subsystemId}</Text>{c.label && <Text size="xs" c="dimmed">{c.label}</Text>}</Table.Td>
+                    <Table.Td><Named id={c.subsystemId} name={names.name(c.subsystemId)} />{c.label && <Text size="xs" c="dimmed">{c.label}</Text>}</Table.Td>
                     <Table.Td><Text size="sm" translate="no" style={{ wordBreak: 'break-word' }}>{c.subject}</Text></Table.Td>
                     <Table.Td><Text ff="monospace" size="xs" maw={170} style={{ wordBreak: 'break-all' }} translate="no" data-testid={`cert-${c.id}-fingerprint`}>{c.fingerprint}</Text></Table.Td>
                     <Table.Td data-testid={`cert-${c.id}-from`}>{date(c.notBefore)}</Table.Td>

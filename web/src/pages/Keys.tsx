@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { Named, useNames } from '../components/Named';
 import { del, get, post, qs, type Key, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateMinute, dateTime } from '../format';
@@ -12,6 +13,7 @@ import { memberOf, useRole, useSession } from '../session';
 export function KeysPage() {
   const { t } = useTranslation();
   const { isAdmin, member, canWrite } = useRole();
+  const names = useNames();
   const [subsystem, setSubsystem] = useState<string | null>(null);
   const subs = useLoad(() => get<List<Subsystem>>('/subsystems' + qs({ member: isAdmin ? undefined : member })));
   const { data, error, loading, reload } = useLoad(() => get<List<Key>>('/keys' + qs({ subsystem: subsystem ?? undefined })), [subsystem]);
@@ -34,7 +36,7 @@ export function KeysPage() {
               {data.items.map((k) => (
                 <Table.Tr key={k.id} data-testid={`key-${k.id}`}>
                   <Table.Td><Text ff="monospace" size="sm">{k.prefix}…</Text></Table.Td>
-                  <Table.Td><Text ff="monospace" size="sm">{k.subsystemId}</Text></Table.Td>
+                  <Table.Td><Named id={k.subsystemId} name={names.name(k.subsystemId)} /></Table.Td>
                   <Table.Td>{k.label ?? '—'}</Table.Td>
                   <Table.Td>{dateTime(k.createdAt)}</Table.Td>
                   <Table.Td data-testid="key-expires">{k.expiresAt ? dateMinute(k.expiresAt) : t('keys.neverExpires')}</Table.Td>

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, del, get, idPath, patch, post, type List, type Member, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { BackendAuthCard } from '../components/BackendAuthCard';
+import { Named } from '../components/Named';
 import { dateTime, matches, nfc } from '../format';
 import { useRole, useSession } from '../session';
 
@@ -69,7 +70,7 @@ export function MembersPage() {
                   <Table.Tbody>
                     {subs.map((s) => (
                       <Table.Tr key={s.id}>
-                        <Table.Td><Text ff="monospace" size="sm">{s.subsystemCode}</Text></Table.Td>
+                        <Table.Td><Named id={s.id} name={s.subsystemCode} /></Table.Td>
                         <Table.Td>{s.name ?? '—'}</Table.Td>
                         <Table.Td>{dateTime(s.createdAt)}</Table.Td>
                         <Table.Td ta="right">{canWrite(m.id) && <Group gap="xs" justify="flex-end" wrap="nowrap">

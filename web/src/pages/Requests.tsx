@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Badge, Button, Card, Group, Modal, SegmentedControl, Select, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { Named, useNames } from '../components/Named';
 import { get, post, qs, type AccessRequest, type List, type Service, type Subsystem } from '../api';
 import { ConfirmButton, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime, nfc } from '../format';
@@ -13,6 +14,7 @@ const STATE_COLORS = { pending: 'yellow', approved: 'green', rejected: 'red', wi
 export function RequestsPage() {
   const { t } = useTranslation();
   const { role, isAdmin, canWrite, member } = useRole();
+  const names = useNames();
   const [direction, setDirection] = useState(role === 'agency_admin' ? 'incoming' : 'all');
   const [state, setState] = useState<string | null>(null);
   const { data, error, loading, reload } = useLoad(() => get<List<AccessRequest>>('/access-requests' + qs({ direction: direction === 'all' ? undefined : direction, state: state ?? undefined })), [direction, state]);
@@ -36,7 +38,7 @@ export function RequestsPage() {
               <Stack gap={4} style={{ flex: 1 }}>
                 <Group gap="xs">
                   <Badge color={STATE_COLORS[r.state]} data-testid="request-state">{t(`requests.state.${r.state}`)}</Badge>
-                  <Text ff="monospace" fw={600} size="sm">{r.client}</Text><Text c="dimmed">→</Text><Text ff="monospace" fw={600} size="sm">{r.service}</Text>
+                  <Named id={r.client} name={names.name(r.client)} fw={600} /><Text c="dimmed">→</Text><Named id={r.service} name={names.name(r.service)} fw={600} />
                   {r.endpoint && <Badge variant="outline">{r.endpoint.method} {r.endpoint.path}</Badge>}
                 </Group>
                 <Text size="sm">{r.reason}</Text>
