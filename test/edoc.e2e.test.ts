@@ -11,6 +11,7 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { edocClient, type EdocClient } from './helpers/edoc.js';
 import { testEngines } from '../src/store/testing.js';
 import { buildEdoc, buildStatus, parsePackage, extractAttachment, signedHeaders, vnDate, vnTimestamp, type EdocSpec, type EdocPackage, type StatusPackage } from '../src/edoc/index.js';
+import { loginOverApi } from './helpers/two-step.js';
 
 const A = '000.00.00.H59'; // UBND tỉnh (sender)
 const B = '000.00.13.H59'; // Sở Nội vụ (recipient)
@@ -220,9 +221,8 @@ describe.each(testEngines())('edoc hub (%s)', (engine) => {
       const username = `edoc-${code.replace(/\./g, '-').toLowerCase()}-${crypto.randomBytes(3).toString('hex')}`;
       const password = 'Mật khẩu văn thư 2026';
       expect((await p.admin('POST', '/api/v1/users', { username, role: 'agency_admin', memberId: `GOV/${code}`, password })).status).toBe(201);
-      const login = await fetch(`${p.adminUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+      // Agency admins set up two-step verification at their first login (issue 14).
+      const { cookie, csrf } = await loginOverApi(p.adminUrl, username, password);
       const made = await fetch(`${p.adminUrl}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ label: 'edoc' }) });
       expect(made.status).toBe(201);
       return ((await made.json()) as { token: string }).token;

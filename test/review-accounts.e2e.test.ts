@@ -8,6 +8,7 @@ import { testEngines } from '../src/store/testing.js';
 import { startBackend } from './helpers/backend.js';
 import { startSecondNode } from './helpers/vamco-process.js';
 import { holdWrites } from './helpers/faults.js';
+import { loginOverApi } from './helpers/two-step.js';
 
 const PW = 'Mật khẩu kiểm tra 9';
 
@@ -72,7 +73,8 @@ describe.each(testEngines())('review: accounts, sessions and access requests on 
     const sessions: Record<string, { cookie: string }> = {};
     for (const username of users) {
       await w.admin('POST', '/users', { username, role: 'agency_admin', memberId: 'GOV/A', password: PW });
-      const s = await login(w, username, PW);
+      // Agency admins set up two-step verification at their first login (issue 14).
+      const s = await loginOverApi(w.cp.url, username, PW);
       expect([username, s.body.stage]).toEqual([username, 'full']);
       expect((await me(s)).status).toBe(200);
       sessions[username] = s;

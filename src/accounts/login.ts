@@ -1,5 +1,5 @@
-// The login state machine: password → second factor (verify, or enrol for platform admins who
-// have none) → forced password change after a one-time password → full session. Failures of
+// The login state machine: password → second factor (verify, or enrol for administrators who
+// have none; a recovery code stands in once for a code) → forced password change after a one-time password → full session. Failures of
 // either factor count towards back-off and lock-out.
 import type { Kysely } from 'kysely';
 import { VamcoError, reason } from '../core/errors.js';
@@ -11,16 +11,25 @@ import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 import { findUser, type UserRow } from './users.js';
 import { readTotpSecret, sealTotpSecret, storePendingSecret } from './totp-secrets.js';
 import { admitAttempt, delayAfter, type Attempt } from './throttle.js';
+import { dropRecoveryCodes, recoveryCodesLeft, replaceRecoveryCodes, spendRecoveryCode } from './recovery-codes.js';
 
 export interface Meta { address?: string | null; userAgent?: string | null }
 
 const WRONG = 'Wrong username or password';
 
+/**
+ * Roles that must have two-step verification: both kinds of administrator (an agency admin
+ * grants access to its agency's data). Enrolment is asked at their next login.
+ */
+export const requiresTwoStep = (role: string): boolean => role === 'platform_admin' || role === 'agency_admin';
+
+const FINISH_LOGIN = (): VamcoError => new VamcoError('CONFLICT', 'Finish logging in first', reason('finish_login_first'));
+
 /** The stage a user reaches after proving `done` (password, or password + second factor). */
 export function nextStage(user: UserRow, done: 'password' | 'second_factor' | 'password_change'): Stage {
   if (done === 'password') {
     if (user.totp_secret) return 'totp';
-    if (user.role === 'platform_admin') return 'totp_enrol';
+    if (requiresTwoStep(user.role)) return 'totp_enrol';
   }
   if (done !== 'password_change' && user.must_change_password) return 'password_change';
   return 'full';
@@ -79,6 +88,7 @@ async function finishStage(ctx: AccountsCtx, session: SessionRow, user: UserRow,
 }
 
 const BAD_CODE = 'Wrong or already used authentication code';
+const BAD_RECOVERY_CODE = 'Wrong or already used recovery code';
 
 /**
  * Checks a code, counted as an attempt first. Accepted once: a code seen at or before the last
@@ -97,10 +107,31 @@ async function checkCode(ctx: AccountsCtx, user: UserRow, secret: string, code: 
   return { step: step!, attempt };
 }
 
-export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<Stage> {
+/** A recovery code in place of the authentication code: counted like one, spent once, trailed (without its value). */
+async function checkRecoveryCode(ctx: AccountsCtx, user: UserRow, code: string, meta: Meta): Promise<Attempt> {
+  const attempt = await admitAttempt(ctx, { user }, meta);
+  const spent = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await spendRecoveryCode(ctx, trx, user.id, code))) return false;
+    await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'auth.recovery_code_used', target: `user:${user.username}`, address: meta.address ?? null,
+      after: { left: await recoveryCodesLeft(trx, user.id) } });
+    return true;
+  });
+  if (!spent) {
+    await attempt.failed('recovery_code');
+    throw new VamcoError('UNAUTHENTICATED', BAD_RECOVERY_CODE, reason('wrong_recovery_code'));
+  }
+  return attempt;
+}
+
+export interface SecondFactor { code?: string; recoveryCode?: string }
+
+export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, user: UserRow, input: SecondFactor, meta: Meta): Promise<Stage> {
   const secret = await readTotpSecret(ctx, user, 'totp_secret');
-  if (session.stage !== 'totp' || !secret) throw new VamcoError('CONFLICT', 'This session is not waiting for an authentication code');
-  const { attempt } = await checkCode(ctx, user, secret, code, meta);
+  if (session.stage !== 'totp' || !secret) throw new VamcoError('CONFLICT', 'This session is not waiting for an authentication code', reason('not_waiting_for_code'));
+  let attempt: Attempt;
+  if (typeof input.recoveryCode === 'string' && input.recoveryCode) attempt = await checkRecoveryCode(ctx, user, input.recoveryCode, meta);
+  else if (typeof input.code === 'string') attempt = (await checkCode(ctx, user, secret, input.code, meta)).attempt;
+  else throw new VamcoError('VALIDATION_FAILED', 'Send the authentication code (code) or a recovery code (recoveryCode)', reason('code_required'));
   const stage = nextStage(user, 'second_factor');
   await attempt.succeeded(stage === 'full' ? 'full' : 'partial');
   return finishStage(ctx, session, user, stage, meta);
@@ -112,8 +143,13 @@ export async function verifySecondFactor(ctx: AccountsCtx, session: SessionRow, 
  * another tab) keeps producing accepted codes; resetting two-step verification drops it.
  */
 export async function startEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow): Promise<{ secret: string; otpauthUri: string }> {
-  if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
-  if (user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is already on for this account');
+  if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw FINISH_LOGIN();
+  if (user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is already on for this account: redo its set-up instead', reason('totp_already_on'));
+  return pendingSecret(ctx, user);
+}
+
+/** The user's pending secret, made (and kept) on first ask. */
+async function pendingSecret(ctx: AccountsCtx, user: UserRow): Promise<{ secret: string; otpauthUri: string }> {
   let secret = await readTotpSecret(ctx, user, 'totp_pending_secret');
   if (!secret) {
     secret = newTotpSecret();
@@ -122,36 +158,89 @@ export async function startEnrolment(ctx: AccountsCtx, session: SessionRow, user
   return { secret, otpauthUri: otpauthUri(secret, user.username, ctx.policy.totpIssuer) };
 }
 
-export async function confirmEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<Stage> {
-  if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
+/**
+ * Confirms the pending secret with a code from it: it becomes the account's secret (replacing
+ * the old one when the set-up is redone), with a fresh set of recovery codes shown this once.
+ */
+export async function confirmEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<{ stage: Stage; recoveryCodes: string[] }> {
+  if (session.stage !== 'totp_enrol' && session.stage !== 'full') throw FINISH_LOGIN();
   const pending = await readTotpSecret(ctx, user, 'totp_pending_secret');
-  if (!pending) throw new VamcoError('CONFLICT', 'Start the set-up first (POST /auth/totp/enrol)');
+  if (!pending) throw new VamcoError('CONFLICT', 'Start the set-up first (POST /auth/totp/enrol)', reason('enrol_first'));
   const { step, attempt } = await checkCode(ctx, user, pending, code, meta);
   const sealed = await sealTotpSecret(ctx, user.id, 'totp_secret', pending);
-  await ctx.db.transaction().execute(async (trx) => {
+  const redone = !!user.totp_secret;
+  const recoveryCodes = await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ totp_secret: sealed, totp_pending_secret: null, totp_last_step: step, updated_at: iso(ctx.now()) })
       .where('id', '=', user.id).execute();
-    await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'user.totp_enable', target: `user:${user.username}`, address: meta.address ?? null });
+    const codes = await replaceRecoveryCodes(ctx, trx, user.id);
+    await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: redone ? 'user.totp_redo' : 'user.totp_enable', target: `user:${user.username}`, address: meta.address ?? null,
+      after: { recoveryCodes: codes.length } });
+    return codes;
   });
   if (session.stage === 'full') {
     await attempt.succeeded('partial');
-    return 'full';
+    return { stage: 'full', recoveryCodes };
   }
   const fresh = await reload(ctx, user);
   const stage = nextStage(fresh, 'second_factor');
   await attempt.succeeded(stage === 'full' ? 'full' : 'partial');
-  return finishStage(ctx, session, fresh, stage, meta);
+  return { stage: await finishStage(ctx, session, fresh, stage, meta), recoveryCodes };
 }
 
-/** Users other than platform admins may turn their second factor off, proving it one last time. */
-export async function disableTotp(ctx: AccountsCtx, user: UserRow, code: string, meta: Meta): Promise<void> {
-  if (user.role === 'platform_admin') throw new VamcoError('FORBIDDEN', 'Platform administrators must keep two-step verification on');
+/** Proof of the account's holder for a change of the second factor: the current code or the password. */
+async function proveHolder(ctx: AccountsCtx, user: UserRow, proof: { code?: string; password?: string }, meta: Meta): Promise<void> {
   const secret = await readTotpSecret(ctx, user, 'totp_secret');
-  if (!secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on');
+  if (typeof proof.code === 'string' && proof.code && secret) {
+    const { attempt } = await checkCode(ctx, user, secret, proof.code, meta);
+    await attempt.succeeded('partial');
+    return;
+  }
+  if (typeof proof.password !== 'string' || !proof.password) throw new VamcoError('VALIDATION_FAILED', 'Send the current authentication code or your password', reason('code_or_password_required'));
+  const attempt = await admitAttempt(ctx, { user }, meta);
+  if (!(await verifyPassword(proof.password, user.password_hash))) {
+    await attempt.failed('password');
+    throw new VamcoError('UNAUTHENTICATED', 'The current password is wrong', reason('wrong_current_password'));
+  }
+  await attempt.succeeded('partial');
+}
+
+/**
+ * Redoes the set-up (new phone): after the current code or the password, a new pending secret
+ * is handed out; the old secret and recovery codes keep working until a code from the new one
+ * is confirmed (POST /auth/totp/confirm), so an abandoned redo locks nobody out.
+ */
+export async function redoEnrolment(ctx: AccountsCtx, session: SessionRow, user: UserRow, proof: { code?: string; password?: string }, meta: Meta): Promise<{ secret: string; otpauthUri: string }> {
+  if (session.stage !== 'full') throw FINISH_LOGIN();
+  if (!user.totp_secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on: set it up instead', reason('totp_not_on'));
+  await proveHolder(ctx, user, proof, meta);
+  return pendingSecret(ctx, await reload(ctx, user));
+}
+
+/** New recovery codes for old (all unused ones end), after the current authentication code. */
+export async function regenerateRecoveryCodes(ctx: AccountsCtx, session: SessionRow, user: UserRow, code: string, meta: Meta): Promise<string[]> {
+  if (session.stage !== 'full') throw FINISH_LOGIN();
+  const secret = await readTotpSecret(ctx, user, 'totp_secret');
+  if (!secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on', reason('totp_not_on'));
+  const { attempt } = await checkCode(ctx, user, secret, code, meta);
+  await attempt.succeeded('partial');
+  return ctx.db.transaction().execute(async (trx) => {
+    const codes = await replaceRecoveryCodes(ctx, trx, user.id);
+    await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'user.recovery_codes_regenerate', target: `user:${user.username}`, address: meta.address ?? null,
+      after: { recoveryCodes: codes.length } });
+    return codes;
+  });
+}
+
+/** Users who need no second factor (auditors) may turn theirs off, proving it one last time. */
+export async function disableTotp(ctx: AccountsCtx, user: UserRow, code: string, meta: Meta): Promise<void> {
+  if (requiresTwoStep(user.role)) throw new VamcoError('FORBIDDEN', 'Administrators must keep two-step verification on', reason('two_step_required'));
+  const secret = await readTotpSecret(ctx, user, 'totp_secret');
+  if (!secret) throw new VamcoError('CONFLICT', 'Two-step verification is not on', reason('totp_not_on'));
   const { attempt } = await checkCode(ctx, user, secret, code, meta);
   await attempt.succeeded('partial');
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ totp_secret: null, totp_last_step: null, updated_at: iso(ctx.now()) }).where('id', '=', user.id).execute();
+    await dropRecoveryCodes(trx, user.id);
     await ctx.trail(trx as unknown as Kysely<Schema>, { actor: `user:${user.username}`, action: 'user.totp_disable', target: `user:${user.username}`, address: meta.address ?? null });
   });
 }
@@ -161,7 +250,7 @@ export async function disableTotp(ctx: AccountsCtx, user: UserRow, code: string,
  * moment ago, so only the new one is asked; in a full session the current one is required.
  */
 export async function changePassword(ctx: AccountsCtx, session: SessionRow, user: UserRow, input: { currentPassword?: string; newPassword: string }, meta: Meta): Promise<Stage> {
-  if (session.stage !== 'password_change' && session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
+  if (session.stage !== 'password_change' && session.stage !== 'full') throw FINISH_LOGIN();
   if (session.stage === 'full') {
     const attempt = await admitAttempt(ctx, { user }, meta);
     if (typeof input.currentPassword !== 'string' || !(await verifyPassword(input.currentPassword, user.password_hash))) {

@@ -5,7 +5,8 @@ import { VamcoError } from '../core/errors.js';
 import { authorize } from '../admin/principal.js';
 import type { AccountsCtx } from './context.js';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, parseCookies, serializeCookie } from './cookies.js';
-import { changePassword, confirmEnrolment, disableTotp, loginWithPassword, startEnrolment, verifySecondFactor, type Meta } from './login.js';
+import { changePassword, confirmEnrolment, disableTotp, loginWithPassword, redoEnrolment, regenerateRecoveryCodes, startEnrolment, verifySecondFactor, type Meta, type SecondFactor } from './login.js';
+import { recoveryCodesLeft } from './recovery-codes.js';
 import { csrfMatches, endSession, lookupSession, type LiveSession, type Stage } from './sessions.js';
 import { createToken, getToken, listTokens, revokeToken } from './tokens.js';
 import { createUser, getUser, listUsers, resetPassword, resetTotp, unlockUser, updateUser, userView, type UserRow } from './users.js';
@@ -61,7 +62,9 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
 
   async function state(live: LiveSession, stage: Stage) {
     const user = await getUser(ctx, live.user.username);
-    return { stage, user: userView(user, ctx.now()), csrfToken: live.session.csrf_token };
+    // Unused recovery codes, so the console can say when they run low.
+    const left = user.totp_secret ? await recoveryCodesLeft(ctx.db, user.id) : null;
+    return { stage, user: { ...userView(user, ctx.now()), recoveryCodesLeft: left }, csrfToken: live.session.csrf_token };
   }
 
   // ---------- login ----------
@@ -72,9 +75,10 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
     return { stage: s.stage, user: userView(user, ctx.now()), csrfToken: s.csrfToken };
   });
 
-  app.post('/auth/totp/verify', { schema: { ...tags('auth'), ...body({ code: str }, ['code']) } }, async (req, reply) => {
+  // The authentication code, or one of the account's recovery codes in its place.
+  app.post('/auth/totp/verify', { schema: { ...tags('auth'), ...body({ code: str, recoveryCode: str }) } }, async (req, reply) => {
     const live = await session(req, { csrf: true });
-    const stage = await verifySecondFactor(ctx, live.session, live.user, (req.body as { code: string }).code, meta(req));
+    const stage = await verifySecondFactor(ctx, live.session, live.user, req.body as SecondFactor, meta(req));
     if (stage === 'full') setCookies(req, reply, parseCookies(req.headers.cookie)[SESSION_COOKIE], live.session.csrf_token, ctx.policy.absoluteTimeoutMs);
     return state(live, stage);
   });
@@ -86,14 +90,26 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
 
   app.post('/auth/totp/confirm', { schema: { ...tags('auth'), ...body({ code: str }, ['code']) } }, async (req, reply) => {
     const live = await session(req, { csrf: true });
-    const stage = await confirmEnrolment(ctx, live.session, live.user, (req.body as { code: string }).code, meta(req));
+    const { stage, recoveryCodes } = await confirmEnrolment(ctx, live.session, live.user, (req.body as { code: string }).code, meta(req));
     if (stage === 'full' && live.session.stage !== 'full') setCookies(req, reply, parseCookies(req.headers.cookie)[SESSION_COOKIE], live.session.csrf_token, ctx.policy.absoluteTimeoutMs);
-    return state(live, stage);
+    return { ...(await state(live, stage)), recoveryCodes };
+  });
+
+  // A new phone: proven with the current code or the password; confirmed like a first set-up.
+  app.post('/auth/totp/redo', { schema: { ...tags('auth'), ...body({ code: str, password: str }) } }, async (req) => {
+    const live = await session(req, { csrf: true });
+    return redoEnrolment(ctx, live.session, live.user, req.body as { code?: string; password?: string }, meta(req));
+  });
+
+  app.post('/auth/recovery-codes', { schema: { ...tags('auth'), ...body({ code: str }, ['code']) } }, async (req) => {
+    const live = await session(req, { csrf: true });
+    const recoveryCodes = await regenerateRecoveryCodes(ctx, live.session, live.user, (req.body as { code: string }).code, meta(req));
+    return { ...(await state(live, 'full')), recoveryCodes };
   });
 
   app.post('/auth/totp/disable', { schema: { ...tags('auth'), ...body({ code: str }, ['code']) } }, async (req) => {
     const live = await session(req, { csrf: true });
-    if (live.session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first');
+    if (live.session.stage !== 'full') throw new VamcoError('CONFLICT', 'Finish logging in first', { extra: { reason: 'finish_login_first' } });
     await disableTotp(ctx, live.user, (req.body as { code: string }).code, meta(req));
     return state(live, 'full');
   });

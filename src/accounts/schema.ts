@@ -49,6 +49,14 @@ export interface UserTokenTable {
   revoked_at: string | null;
 }
 
+/** Recovery codes (migration 027): the SHA-256 of each, spent once. */
+export interface RecoveryCodeTable {
+  user_id: number;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
 /** Login attempts per address ("addr:…") and per name that is no account ("name:…"). */
 export interface LoginThrottleTable {
   key: string;
@@ -80,6 +88,7 @@ export interface AccountsSchema extends Schema {
   user_sessions: UserSessionTable;
   user_tokens: UserTokenTable;
   login_throttle: LoginThrottleTable;
+  user_recovery_codes: RecoveryCodeTable;
   access_requests: AccessRequestTable;
 }
 

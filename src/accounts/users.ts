@@ -12,6 +12,7 @@ import { checkPasswordStrength, generatePassword, hashPassword } from './passwor
 import type { Store } from '../store/index.js';
 import type { Selectable } from 'kysely';
 import { recordAdminAction } from '../audit/index.js';
+import { dropRecoveryCodes } from './recovery-codes.js';
 
 /** The command line and first start write to the real admin trail unless told otherwise. */
 const cliContext = (store: Store, opts: AccountsOptions) => accountsContext(store, { trail: (db, e) => recordAdminAction(db, store.engine, e), ...opts });
@@ -205,12 +206,13 @@ export async function resetPassword(ctx: AccountsCtx, username: string, who: Who
   return { user, oneTimePassword };
 }
 
-/** Removes the second factor (lost phone); platform admins enrol again at their next login. */
+/** Removes the second factor and its recovery codes (lost phone); administrators enrol again at their next login. */
 export async function resetTotp(ctx: AccountsCtx, username: string, who: Who): Promise<UserView> {
   const u = await getUser(ctx, username);
   return change(ctx, who, 'user.reset_totp', `user:${u.username}`, async (trx) => {
     const row = await trx.updateTable('users').set({ totp_secret: null, totp_pending_secret: null, totp_last_step: null, updated_at: iso(ctx.now()) })
       .where('id', '=', u.id).returningAll().executeTakeFirstOrThrow();
+    await dropRecoveryCodes(trx, u.id);
     await trx.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
     return { result: userView(row, ctx.now()) };
   });

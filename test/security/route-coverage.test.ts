@@ -11,7 +11,7 @@ import { edocCases } from './edoc.cases.js';
 // The login flow is open to anyone by design: what a caller may do there depends on the stage of
 // its own session, which src/accounts/accounts.test.ts and test/review-accounts.e2e.test.ts
 // walk through. Every other route needs a cell.
-const LOGIN_FLOW = ['POST /auth/login', 'POST /auth/logout', 'POST /auth/password', 'POST /auth/totp/enrol', 'POST /auth/totp/confirm', 'POST /auth/totp/verify', 'POST /auth/totp/disable'];
+const LOGIN_FLOW = ['POST /auth/login', 'POST /auth/logout', 'POST /auth/password', 'POST /auth/totp/enrol', 'POST /auth/totp/confirm', 'POST /auth/totp/verify', 'POST /auth/totp/disable', 'POST /auth/totp/redo', 'POST /auth/recovery-codes'];
 
 /** "GET /members/{id} (own)" → "GET /members/{id}"; a query or a note after the path is dropped. */
 const routeOf = (c: Case) => {

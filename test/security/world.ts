@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsolePlatform, type ConsolePlatform } from './console-platform.js';
 import type { TestPlatformOptions } from '../helpers/platform.js';
+import { loginOverApi } from '../helpers/two-step.js';
 import 'reflect-metadata';
 import crypto from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -67,10 +68,10 @@ export async function createWorld(opts: TestPlatformOptions = {}): Promise<World
   const bearer: Record<Who, string | null> = { anon: null, platform: cp.adminToken, agencyA: null, agencyB: null, auditor: null };
   for (const [who, username, role, memberId] of users) {
     await admin('POST', '/users', { username, role, memberId, password: PASSWORD });
-    const login = await raw(null, 'POST', '/auth/login', { username, password: PASSWORD });
+    // Agency admins set up two-step verification at their first login (issue 14).
+    const login = await loginOverApi(cp.url, username, PASSWORD);
     expect(login.body.stage).toBe('full');
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const tok = await raw(null, 'POST', '/tokens', { label: 'matrix' }, { cookie, 'x-csrf-token': login.body.csrfToken });
+    const tok = await raw(null, 'POST', '/tokens', { label: 'matrix' }, { cookie: login.cookie, 'x-csrf-token': login.csrf });
     expect(tok.status).toBe(201);
     bearer[who] = tok.body.token;
   }

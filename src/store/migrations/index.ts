@@ -24,10 +24,11 @@ import { m023messageCredential } from './023_message_credential.js';
 import { m024xroadPeers } from './024_xroad_peers.js';
 import { m025apiKeyExpiry } from './025_api_key_expiry.js';
 import { m026peerTrust } from './026_peer_trust.js';
+import { m027totpRecoveryCodes } from './027_totp_recovery_codes.js';
 
 export const migrations: readonly Migration[] = [
   m001core, m002audit, m003publicadmin, m004accounts, m005messageLogIndexes, m006upstreamLeg, m007secretsAtRest,
   m008publicadminHolidays, m009publicadminUnitMappings, m010loginThrottle, m011checkpointChain, m012nodeLeases, m013edoc,
   m014serviceWsdl, m015clientCertificates, m016backendTls, m017subsystemBackendAuth, m020federationReceipts, m021witnessedCheckpoints,
-  m022federationPeers, m023messageCredential, m024xroadPeers, m025apiKeyExpiry, m026peerTrust,
+  m022federationPeers, m023messageCredential, m024xroadPeers, m025apiKeyExpiry, m026peerTrust, m027totpRecoveryCodes,
 ];
