@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { consoleLogin, firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { csr } from './security/world.js';
 import { createDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -98,10 +98,8 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
     if (user === 'admin') {
       await firstAdminLogin(page, cp);
     } else {
-      await page.goto(cp.url + '/');
-      await page.locator('[data-testid="username"]').fill('yte-admin');
-      await page.locator('[data-testid="password"]').fill('Mật khẩu Sở Y tế 1');
-      await page.locator('[data-testid="login-submit"]').click();
+      // Its first (and only) login here sets up two-step verification (issue 14).
+      await consoleLogin(page, cp.url, 'yte-admin', 'Mật khẩu Sở Y tế 1');
     }
     await page.locator('[data-testid="whoami"]').waitFor({ timeout: 60_000 });
     return page;

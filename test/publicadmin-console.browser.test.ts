@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { consoleLogin, firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
 import { createDossier, transitionDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { dossierStats } from '../src/publicadmin/dossiers/stats.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -175,11 +175,8 @@ describe('publicadmin console pages in a browser', () => {
     const as = async (user: string) => {
       const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'vi-VN' });
       const p = await ctx.newPage();
-      await p.goto(cp.url + '/');
-      await p.locator('[data-testid="username"]').fill(user);
-      await p.locator('[data-testid="password"]').fill('Mật khẩu cơ quan 2026');
-      await p.locator('[data-testid="login-submit"]').click();
-      await p.locator('[data-testid="whoami"]').waitFor();
+      // Its first login sets up two-step verification (issue 14).
+      await consoleLogin(p, cp.url, user, 'Mật khẩu cơ quan 2026');
       return { p, ctx };
     };
     const { p, ctx } = await as('tanan-admin');

@@ -64,7 +64,7 @@ export type BackendAuthView =
   | { scheme: 'oauth2'; tokenUrl: string; clientId: string; scope: string | null; clientAuth: 'basic' | 'body'; secretSet: true; budget: string | null }
   | { scheme: 'signed'; user: string; template: Record<string, unknown>; secretSet: true; budget: string | null };
 export type Role = 'platform_admin' | 'agency_admin' | 'auditor';
-export interface User { id: number; username: string; displayName: string; role: Role; memberId: string | null; disabled: boolean; totpEnabled: boolean; mustChangePassword: boolean; lockedUntil: string | null; failedLogins: number; lastLoginAt: string | null; createdAt: string }
+export interface User { id: number; username: string; displayName: string; role: Role; memberId: string | null; disabled: boolean; totpEnabled: boolean; /** Unused recovery codes (own account, while two-step verification is on). */ recoveryCodesLeft?: number | null; mustChangePassword: boolean; lockedUntil: string | null; failedLogins: number; lastLoginAt: string | null; createdAt: string }
 export interface Principal { kind: string; actor: string; name: string; role: Role; memberId?: string }
 export interface AuthState { stage: 'totp' | 'totp_enrol' | 'password_change' | 'full'; user: User | null; principal?: Principal | null; csrfToken: string | null; platform?: { instance: string; gatewayPort: number; memberClasses?: string[] } }
 export interface List<T> { items: T[]; total: number }

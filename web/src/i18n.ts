@@ -6,6 +6,7 @@ import { edocEn, edocVi } from './i18n-edoc';
 import { backendAuthVi, backendAuthEn } from './i18n-backend-auth';
 import { certificatesEn, certificatesVi } from './i18n-certificates';
 import { federationEn, federationVi } from './i18n-federation';
+import { twoStepEn, twoStepVi } from './i18n-twostep';
 
 type Dict = Record<string, string>;
 
@@ -58,7 +59,7 @@ const vi: Dict = {
   'login.hint': 'Lần đầu khởi động, tài khoản quản trị và mật khẩu dùng một lần được in trong thông báo khởi động của máy chủ.',
   'login.totpTitle': 'Xác thực hai bước', 'login.totpHint': 'Nhập mã 6 chữ số trong ứng dụng xác thực (Google Authenticator, Microsoft Authenticator, …).',
   'login.code': 'Mã xác thực', 'login.verify': 'Xác nhận',
-  'login.enrolTitle': 'Bật xác thực hai bước', 'login.enrolHint': 'Quản trị nền tảng bắt buộc dùng xác thực hai bước. Thêm khóa bí mật dưới đây vào ứng dụng xác thực, rồi nhập mã nó hiển thị.',
+  'login.enrolTitle': 'Bật xác thực hai bước',
   'login.secret': 'Khóa bí mật', 'login.uri': 'Liên kết otpauth (dán vào ứng dụng hỗ trợ)',
   'login.changeTitle': 'Đặt mật khẩu mới', 'login.changeHint': 'Bạn đang dùng mật khẩu một lần. Hãy đặt mật khẩu riêng (ít nhất 10 ký tự).',
   'login.newPassword': 'Mật khẩu mới', 'login.repeat': 'Nhập lại mật khẩu mới', 'login.mismatch': 'Hai mật khẩu không khớp', 'login.back': 'Quay lại đăng nhập',
@@ -193,7 +194,7 @@ const en: Dict = {
   'login.hint': 'On the first start, the server prints the administrator account and its one-time password in its start banner.',
   'login.totpTitle': 'Two-step verification', 'login.totpHint': 'Enter the 6-digit code from your authenticator app (Google Authenticator, Microsoft Authenticator, …).',
   'login.code': 'Authentication code', 'login.verify': 'Verify',
-  'login.enrolTitle': 'Turn on two-step verification', 'login.enrolHint': 'Platform administrators must use two-step verification. Add the secret below to your authenticator app, then enter the code it shows.',
+  'login.enrolTitle': 'Turn on two-step verification',
   'login.secret': 'Secret key', 'login.uri': 'otpauth link (for apps that accept one)',
   'login.changeTitle': 'Choose a new password', 'login.changeHint': 'You logged in with a one-time password. Choose your own (at least 10 characters).',
   'login.newPassword': 'New password', 'login.repeat': 'Repeat the new password', 'login.mismatch': 'The passwords do not match', 'login.back': 'Back to log in',
@@ -281,7 +282,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi, ...federationVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn, ...federationEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi, ...federationVi, ...twoStepVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn, ...federationEn, ...twoStepEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

@@ -198,6 +198,15 @@ export function ConfirmButton({ label, question, details, onConfirm, color = 're
   );
 }
 
+/** Saves `text` as a file the browser downloads (made here, so nothing is fetched again). */
+export function downloadText(text: string, name: string, type = 'text/plain;charset=utf-8'): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 /** Download links for the filtered view a list shows: CSV (spreadsheets) and JSON Lines (tools). */
 export function ExportButtons({ path, query, testId }: { path: string; query: Record<string, string | number | undefined | null>; testId: string }) {
   const { t } = useTranslation();

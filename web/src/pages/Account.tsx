@@ -1,11 +1,12 @@
 // My account: password, two-step verification, personal API tokens.
-import { useState } from 'react';
-import { Alert, Badge, Button, Card, Grid, Group, PasswordInput, PinInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { Alert, Badge, Button, Card, Grid, Group, Modal, PasswordInput, PinInput, Radio, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { del, get, post, type List, type Token } from '../api';
 import { ConfirmButton, CopyField, ErrorAlert, useAction, useLoad } from '../components/ui';
 import { dateTime } from '../format';
 import { useSession } from '../session';
+import { RecoveryCodes, TwoStepSetup, type Enrolment } from '../components/TwoStep';
 
 export function AccountPage() {
   const { t } = useTranslation();
@@ -15,9 +16,6 @@ export function AccountPage() {
   const [cur, setCur] = useState('');
   const [next, setNext] = useState('');
   const [changed, setChanged] = useState(false);
-  const totp = useAction();
-  const [enrol, setEnrol] = useState<{ secret: string; otpauthUri: string } | null>(null);
-  const [code, setCode] = useState('');
   const tokens = useLoad(() => get<List<Token>>('/tokens'));
   const tok = useAction();
   const [label, setLabel] = useState('');
@@ -40,20 +38,7 @@ export function AccountPage() {
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <Card withBorder radius="md" h="100%">
-            <Title order={4} mb="sm">{t('login.totpTitle')}</Title>
-            <Stack>
-              <Text size="sm">{user.totpEnabled ? t('account.totpOn') : t('account.totpOff')}</Text>
-              {enrol && <><Text size="sm">{t('login.enrolHint')}</Text><CopyField value={enrol.secret.replace(/(.{4})/g, '$1 ').trim()} /></>}
-              {(enrol || (user.totpEnabled && user.role !== 'platform_admin')) && <PinInput length={6} type="number" value={code} onChange={setCode} />}
-              <ErrorAlert error={totp.error} />
-              <Group justify="flex-end">
-                {!user.totpEnabled && !enrol && <Button loading={totp.busy} onClick={() => void totp.run(async () => setEnrol(await post('/auth/totp/enrol')))}>{t('account.enableTotp')}</Button>}
-                {enrol && <Button loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/confirm', { code }); setEnrol(null); setCode(''); await reload(); }, t('notice.totpOn'))}>{t('login.verify')}</Button>}
-                {user.totpEnabled && user.role !== 'platform_admin' && <Button color="red" variant="light" loading={totp.busy} disabled={code.length !== 6} onClick={() => void totp.run(async () => { await post('/auth/totp/disable', { code }); setCode(''); await reload(); }, t('notice.totpOff'))}>{t('account.disableTotp')}</Button>}
-              </Group>
-            </Stack>
-          </Card>
+          <TwoStepCard />
         </Grid.Col>
         <Grid.Col span={12}>
           <Card withBorder radius="md">
@@ -78,5 +63,113 @@ export function AccountPage() {
         </Grid.Col>
       </Grid>
     </>
+  );
+}
+
+type Dialog = null | 'regenerate' | 'redo';
+
+/**
+ * Two-step verification of one's own account: set up (those not required to have it), recovery
+ * codes left and new ones, redoing the set-up for a new phone, turning it off (auditors only).
+ * Each change asks for proof first, in a dialog that says what it does.
+ */
+function TwoStepCard() {
+  const { t } = useTranslation();
+  const { auth, reload } = useSession();
+  const user = auth.user!;
+  const required = user.role !== 'auditor';
+  const act = useAction();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [proof, setProof] = useState<'code' | 'password'>('code');
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [enrol, setEnrol] = useState<Enrolment | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const close = () => { setDialog(null); setCode(''); setPassword(''); setEnrol(null); setCodes(null); act.setError(undefined); };
+  const confirmSetUp = () => void act.run(async () => {
+    const r = await post<{ recoveryCodes: string[] }>('/auth/totp/confirm', { code });
+    setEnrol(null); setCode(''); setCodes(r.recoveryCodes);
+  }, t('notice.totpOn'));
+  const codeInput = (testId: string) => <PinInput length={6} type="number" value={code} onChange={setCode} data-testid={testId} aria-label={t('login.code')} />;
+  const left = user.recoveryCodesLeft ?? 0;
+
+  let dialogBody: ReactNode = null;
+  if (codes) dialogBody = <RecoveryCodes codes={codes} username={user.username} onDone={() => { close(); void reload(); }} />;
+  else if (enrol) {
+    dialogBody = (
+      <Stack>
+        <TwoStepSetup enrolment={enrol} hint={t('twostep.redoScan')} />
+        <Text size="sm" fw={500}>{t('login.code')}</Text>
+        {codeInput('redo-code')}
+        <ErrorAlert error={act.error} />
+        <Group justify="flex-end"><Button loading={act.busy} disabled={code.length !== 6} onClick={confirmSetUp} data-testid="redo-confirm-code">{t('login.verify')}</Button></Group>
+      </Stack>
+    );
+  } else if (dialog === 'regenerate') {
+    dialogBody = (
+      <Stack data-testid="regenerate-dialog">
+        <Text>{t('twostep.regenerateQuestion')}</Text>
+        <Alert color="orange" variant="light">{t('twostep.regenerateDetails')}</Alert>
+        <Text size="sm" fw={500}>{t('login.code')}</Text>
+        {codeInput('regenerate-code')}
+        <ErrorAlert error={act.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>{t('common.cancel')}</Button>
+          <Button color="orange" loading={act.busy} disabled={code.length !== 6} data-testid="regenerate-confirm"
+            onClick={() => void act.run(async () => { const r = await post<{ recoveryCodes: string[] }>('/auth/recovery-codes', { code }); setCode(''); setCodes(r.recoveryCodes); }, t('notice.recoveryRegenerated'))}>{t('twostep.regenerate')}</Button>
+        </Group>
+      </Stack>
+    );
+  } else if (dialog === 'redo') {
+    dialogBody = (
+      <Stack data-testid="redo-dialog">
+        <Text>{t('twostep.redoQuestion')}</Text>
+        <Alert color="orange" variant="light">{t('twostep.redoDetails')}</Alert>
+        <Radio.Group value={proof} onChange={(v) => setProof(v as 'code' | 'password')} data-testid="redo-proof">
+          <Group><Radio value="code" label={t('twostep.proofCode')} /><Radio value="password" label={t('twostep.proofPassword')} /></Group>
+        </Radio.Group>
+        {proof === 'code' ? codeInput('redo-current-code') : (
+          <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('account.current')} value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="current-password" data-testid="redo-password" />
+        )}
+        <ErrorAlert error={act.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>{t('common.cancel')}</Button>
+          <Button color="orange" loading={act.busy} data-testid="redo-confirm"
+            onClick={() => void act.run(async () => { setEnrol(await post<Enrolment>('/auth/totp/redo', proof === 'code' ? { code } : { password })); setCode(''); setPassword(''); })}>{t('twostep.redo')}</Button>
+        </Group>
+      </Stack>
+    );
+  }
+
+  return (
+    <Card withBorder radius="md" h="100%">
+      <Title order={4} mb="sm">{t('login.totpTitle')}</Title>
+      <Stack>
+        <Text size="sm" data-testid="totp-state">{user.totpEnabled ? t('account.totpOn') : t('account.totpOff')}</Text>
+        {user.totpEnabled && (
+          <Text size="sm" c={left <= 2 ? 'red' : undefined} data-testid="recovery-left">{t('twostep.left', { count: left })}</Text>
+        )}
+        {!user.totpEnabled && !dialog && enrol && (
+          <Stack>
+            <TwoStepSetup enrolment={enrol} hint={t('twostep.enableScan')} />
+            {codeInput('enable-code')}
+          </Stack>
+        )}
+        {user.totpEnabled && !required && !dialog && codeInput('disable-code')}
+        {!dialog && <ErrorAlert error={act.error} />}
+        <Group justify="flex-end" gap="xs">
+          {!user.totpEnabled && !enrol && <Button loading={act.busy} onClick={() => void act.run(async () => setEnrol(await post('/auth/totp/enrol')))} data-testid="enable-totp">{t('account.enableTotp')}</Button>}
+          {!user.totpEnabled && enrol && !dialog && <Button loading={act.busy} disabled={code.length !== 6} onClick={() => { setDialog(null); confirmSetUp(); }} data-testid="enable-confirm">{t('login.verify')}</Button>}
+          {user.totpEnabled && <Button variant="light" onClick={() => { close(); setDialog('regenerate'); }} data-testid="regenerate-recovery">{t('twostep.regenerate')}</Button>}
+          {user.totpEnabled && <Button variant="light" color="orange" onClick={() => { close(); setDialog('redo'); }} data-testid="redo-totp">{t('twostep.redo')}</Button>}
+          {user.totpEnabled && !required && <Button color="red" variant="light" loading={act.busy} disabled={code.length !== 6} onClick={() => void act.run(async () => { await post('/auth/totp/disable', { code }); setCode(''); await reload(); }, t('notice.totpOff'))}>{t('account.disableTotp')}</Button>}
+        </Group>
+      </Stack>
+      <Modal opened={dialog !== null || (!!codes && !dialog)} onClose={codes ? () => undefined : close} withCloseButton={!codes} closeOnClickOutside={!codes}
+        title={codes ? t('twostep.recoveryTitle') : dialog === 'redo' ? t('twostep.redo') : t('twostep.regenerate')} size="lg">
+        {dialogBody}
+      </Modal>
+    </Card>
   );
 }

@@ -6,7 +6,7 @@ import { IconCertificate, IconDownload, IconPlus, IconUpload } from '@tabler/ico
 import { useTranslation } from 'react-i18next';
 import { Named, useNames } from '../components/Named';
 import { del, get, post, qs, type ClientCert, type List, type Subsystem } from '../api';
-import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, downloadText, useAction, useLoad } from '../components/ui';
 import { date } from '../format';
 import { memberOf, useRole } from '../session';
 
@@ -98,13 +98,7 @@ function AddCertificate({ mode, subsystems, onClose, onDone }: { mode: Mode | nu
   const { busy, error, run, setError } = useAction();
   const close = () => { setIssued(null); setPem(''); setLabel(''); setError(undefined); onClose(); };
   const issue = mode === 'issue';
-  const download = (text: string, name: string) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  };
+  const download = (text: string, name: string) => downloadText(text, name, 'application/x-pem-file');
   return (
     <Modal opened={mode !== null} onClose={close} title={issued ? t('certs.issued') : issue ? t('certs.issue') : t('certs.register')} size="lg">
       {issued ? (

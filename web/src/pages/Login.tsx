@@ -3,7 +3,8 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Anchor, Button, Center, Group, Paper, PasswordInput, PinInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { api, type AuthState } from '../api';
-import { CopyField, ErrorAlert, useAction } from '../components/ui';
+import { ErrorAlert, useAction } from '../components/ui';
+import { RecoveryCodes, TwoStepSetup, type Enrolment } from '../components/TwoStep';
 
 export function LoginPage({ state, onDone, langSwitch }: { state: AuthState | null; onDone: () => Promise<void>; langSwitch: ReactNode }) {
   const { t } = useTranslation();
@@ -13,7 +14,11 @@ export function LoginPage({ state, onDone, langSwitch }: { state: AuthState | nu
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [enrol, setEnrol] = useState<{ secret: string; otpauthUri: string } | null>(null);
+  const [enrol, setEnrol] = useState<Enrolment | null>(null);
+  // After the set-up: its recovery codes, shown before the next step; and a recovery code typed instead of a code.
+  const [fresh, setFresh] = useState<{ codes: string[]; next: AuthState } | null>(null);
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [recovery, setRecovery] = useState('');
   const [pw1, setPw1] = useState('');
   const [pw2, setPw2] = useState('');
   const [mismatch, setMismatch] = useState(false);
@@ -31,27 +36,47 @@ export function LoginPage({ state, onDone, langSwitch }: { state: AuthState | nu
 
   const submit = (fn: () => Promise<AuthState>) => (e: FormEvent) => { e.preventDefault(); void run(fn).then(advance); };
 
+  const confirm = async (): Promise<AuthState> => {
+    const r = await api<AuthState & { recoveryCodes: string[] }>('POST', '/auth/totp/confirm', { code }, { quiet401: true });
+    setFresh({ codes: r.recoveryCodes, next: r });
+    return r;
+  };
+
   let body: ReactNode;
-  if (stage === 'totp' || stage === 'totp_enrol') {
+  if (fresh) {
     body = (
-      <form onSubmit={submit(() => api('POST', stage === 'totp' ? '/auth/totp/verify' : '/auth/totp/confirm', { code }, { quiet401: true }))}>
+      <Stack>
+        <Title order={3}>{t('twostep.recoveryTitle')}</Title>
+        <RecoveryCodes codes={fresh.codes} username={fresh.next.user?.username ?? ''} onDone={() => { const next = fresh.next; setFresh(null); void advance(next); }} />
+      </Stack>
+    );
+  } else if (stage === 'totp' && useRecovery) {
+    body = (
+      <form onSubmit={submit(() => api('POST', '/auth/totp/verify', { recoveryCode: recovery }, { quiet401: true }))}>
+        <Stack>
+          <Title order={3}>{t('login.totpTitle')}</Title>
+          <Text size="sm" c="dimmed">{t('twostep.recoveryLoginHint')}</Text>
+          <TextInput label={t('twostep.recoveryCode')} value={recovery} onChange={(e) => setRecovery(e.currentTarget.value)} required autoComplete="one-time-code" data-testid="recovery-code" autoFocus />
+          <ErrorAlert error={error} />
+          <Button type="submit" loading={busy} data-testid="recovery-submit">{t('login.verify')}</Button>
+          <Anchor component="button" type="button" size="sm" onClick={() => setUseRecovery(false)} data-testid="use-totp">{t('twostep.useCode')}</Anchor>
+        </Stack>
+      </form>
+    );
+  } else if (stage === 'totp' || stage === 'totp_enrol') {
+    body = (
+      <form onSubmit={(e) => { e.preventDefault(); void run(stage === 'totp' ? () => api<AuthState>('POST', '/auth/totp/verify', { code }, { quiet401: true }) : confirm).then((r) => { if (stage === 'totp') void advance(r); }); }}>
         <Stack>
           <Title order={3}>{stage === 'totp' ? t('login.totpTitle') : t('login.enrolTitle')}</Title>
-          <Text size="sm" c="dimmed">{stage === 'totp' ? t('login.totpHint') : t('login.enrolHint')}</Text>
-          {stage === 'totp_enrol' && enrol && (
-            <Stack gap={4}>
-              <Text size="sm" fw={600}>{t('login.secret')}</Text>
-              <CopyField value={enrol.secret.replace(/(.{4})/g, '$1 ').trim()} testId="totp-secret" />
-              <Text size="sm" fw={600} mt="xs">{t('login.uri')}</Text>
-              <CopyField value={enrol.otpauthUri} />
-            </Stack>
-          )}
+          {stage === 'totp' && <Text size="sm" c="dimmed">{t('login.totpHint')}</Text>}
+          {stage === 'totp_enrol' && enrol && <TwoStepSetup enrolment={enrol} hint={t('login.enrolHint')} />}
           <Stack gap={4}>
             <Text size="sm" fw={500}>{t('login.code')}</Text>
-            <PinInput length={6} type="number" oneTimeCode value={code} onChange={setCode} data-testid="totp-code" autoFocus />
+            <PinInput length={6} type="number" oneTimeCode value={code} onChange={setCode} data-testid="totp-code" autoFocus aria-label={t('login.code')} />
           </Stack>
           <ErrorAlert error={error} />
           <Button type="submit" loading={busy} disabled={code.length !== 6} data-testid="totp-submit">{t('login.verify')}</Button>
+          {stage === 'totp' && <Anchor component="button" type="button" size="sm" onClick={() => setUseRecovery(true)} data-testid="use-recovery">{t('twostep.useRecovery')}</Anchor>}
           <Anchor size="sm" onClick={() => { document.cookie = 'vamco_session=; Max-Age=0; path=/'; setStage('password'); }}>{t('login.back')}</Anchor>
         </Stack>
       </form>
