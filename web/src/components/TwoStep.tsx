@@ -5,7 +5,6 @@ import { useEffect, useState } from 'react';
 import { Alert, Button, Group, Image, Stack, Text } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import QRCode from 'qrcode';
 import { CopyField, downloadText } from './ui';
 
 export interface Enrolment { secret: string; otpauthUri: string }
@@ -17,7 +16,8 @@ function QrCode({ uri }: { uri: string }) {
   useEffect(() => {
     let live = true;
     // Error correction M: what authenticator apps expect; the margin is the quiet zone scanners need.
-    void QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 }).then((svg) => {
+    // The encoder is loaded when a set-up is shown, not with the log-in screen every visit loads.
+    void import('qrcode').then((QRCode) => QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 })).then((svg) => {
       if (live) setSrc('data:image/svg+xml;base64,' + btoa(svg));
     });
     return () => { live = false; };
