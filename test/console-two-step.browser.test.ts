@@ -46,6 +46,8 @@ describe('console: two-step verification', () => {
   /** No horizontal overflow and no serious/critical axe-core violation on what the page shows now. */
   async function checkScreen(page: Page, name: string): Promise<void> {
     await page.waitForLoadState('networkidle');
+    // A dialog fades in: contrast is judged once its transitions are over, not mid-fade.
+    await page.waitForFunction(() => (globalThis as any).document.getAnimations().every((a: { playState: string }) => a.playState !== 'running'), undefined, { timeout: 30_000 });
     // Run in the page (strings: this file is compiled without the DOM's types).
     const overflow = await page.evaluate('(() => { const se = document.scrollingElement; return se.scrollWidth > se.clientWidth ? se.scrollWidth + " > " + se.clientWidth : ""; })()') as string;
     expect(overflow, `${name}: the page is wider than the window`).toBe('');
