@@ -1,5 +1,5 @@
 // One catalogue of error reasons: every `reason` the server puts in a problem (reason('…') in
-// src) has a sentence in the console's Vietnamese and English catalogues (web/src/i18n.ts),
+// src) has a sentence in the console's Vietnamese and English catalogues (web/src/i18n*.ts),
 // so no server error reaches a Vietnamese operator as an English detail.
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -18,7 +18,9 @@ describe('error reasons', () => {
     for (const m of text.matchAll(/\b(?:reason|why)\('([a-z_]+)'/g)) thrown.add(m[1]);
     for (const m of text.matchAll(/reason: '([a-z_]+)'/g)) thrown.add(m[1]);
   }
-  const catalogue = fs.readFileSync('web/src/i18n.ts', 'utf8');
+  // web/src/i18n.ts and the per-area files it merges in (i18n-twostep.ts, i18n-federation.ts, …).
+  const catalogue = fs.readdirSync('web/src').filter((f) => /^i18n(-[a-z0-9-]+)?\.ts$/.test(f))
+    .map((f) => fs.readFileSync(path.join('web/src', f), 'utf8')).join('\n');
 
   it('finds the reasons the server gives', () => {
     expect([...thrown]).toEqual(expect.arrayContaining(['wrong_credentials', 'wrong_code', 'password_short', 'already_exists', 'backend_internal', 'request_pending']));

@@ -126,6 +126,9 @@ export function englishWords(text: string): string[] {
 export async function checkPage(page: Page, lang: 'vi' | 'en'): Promise<PageReport> {
   if (lang === 'vi') await loadEnglishWords();
   await page.waitForLoadState('networkidle');
+  // Dialogs and notices fade in and out: contrast is judged once those transitions are over, not
+  // mid-fade (a looping spinner never ends, so it does not count).
+  await page.waitForFunction(() => (globalThis as any).document.getAnimations().every((a: any) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), undefined, { timeout: 30_000 });
   const r = await page.evaluate(inspect);
   // Evaluated through the debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
   if (!(await page.evaluate('typeof window.axe'))?.toString().startsWith('object')) await page.evaluate(AXE);
