@@ -66,4 +66,20 @@ describe.each(testEngines())('admin trail on %s', (engine) => {
       await t.cleanup();
     }
   });
+
+  // A writer handed the store itself, not a transaction (the login throttle trails each failed
+  // guess so): PostgreSQL's advisory lock lasts one statement there, so without a transaction of
+  // its own parallel writers read the same head and all but one fail on the seq key.
+  it('keeps one valid chain when writers outside a transaction record concurrently', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const n = 24;
+      await Promise.all(Array.from({ length: n }, (_, i) => recordAdminAction(t.store.db, engine, { actor: `guess${i}`, action: 'auth.failed', target: 'user:x' })));
+      const rows = await t.store.db.selectFrom('admin_audit').select('seq').orderBy('seq').execute();
+      expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, adminRecords: n });
+    } finally {
+      await t.cleanup();
+    }
+  });
 });

@@ -10,6 +10,9 @@ import type { AdminAction, AdminTrailItem } from './types.js';
 export const ADMIN_TRAIL_LOCK = 727275;
 
 export async function recordAdminAction(trx: Kysely<Schema>, engine: Engine, action: AdminAction): Promise<void> {
+  // Handed the store rather than a transaction, it makes its own: the head read and the insert
+  // must be one transaction (the advisory lock lasts only that long), or parallel writers fork the chain.
+  if (!trx.isTransaction) return trx.transaction().execute((own) => recordAdminAction(own, engine, action));
   const fields = adminFields(action);
   // PostgreSQL: serialise writers for the rest of this transaction before reading the head.
   // SQLite has one writer at a time; the primary key on seq refuses a forked chain either way.
