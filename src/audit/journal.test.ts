@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { tempDir } from '../store/testing.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { exchange } from './fixtures.js';
-import { Journal, decodeRecords, encodeRecords, scanFrames, segmentName } from './journal.js';
+import { Journal, decodeRecords, encodeRecords, scanFrames, segmentName, type JournalOptions } from './journal.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
@@ -21,6 +22,19 @@ function chain(head: { seq: number; hash: string }, n: number, from = head.seq +
   });
 }
 const base = { seq: 0, hash: GENESIS };
+
+/** A journal in a new directory holding `batches` appended batches of `size` records each. */
+async function filled(opts: JournalOptions, batches: number, size: number) {
+  const d = dir();
+  const { journal } = Journal.open(d, base, opts);
+  const all: MessageRow[] = [];
+  for (let i = 0; i < batches; i++) {
+    const r = chain(journal.head, size);
+    await journal.append(r);
+    all.push(...r);
+  }
+  return { d, journal, all };
+}
 
 describe('journal', () => {
   // The journal is where an acknowledged record becomes durable (issue 13, item 1), so an append
@@ -82,31 +96,6 @@ describe('journal', () => {
     await again.journal.close();
   });
 
-  it('recovers from a tail cut at every byte of its last record: the whole records stay, the torn one goes', async () => {
-    const d = dir();
-    const { journal } = Journal.open(d, base);
-    const rows = chain(base, 3);
-    await journal.append(rows.slice(0, 2));
-    await journal.append(rows.slice(2));
-    await journal.close();
-    const file = path.join(d, segmentName(1));
-    const whole = fs.readFileSync(file);
-    const lastStart = encodeRecords(rows.slice(0, 2)).length;
-    expect(whole.length).toBe(encodeRecords(rows).length);
-    for (let cut = lastStart; cut < whole.length; cut++) {
-      fs.writeFileSync(file, whole.subarray(0, cut));
-      const { journal: j, recovery } = Journal.open(d, base);
-      expect(recovery.head, `cut at ${cut}`).toEqual({ seq: 2, hash: rows[1].hash });
-      expect(recovery.truncatedBytes, `cut at ${cut}`).toBe(cut - lastStart);
-      expect(fs.statSync(file).size).toBe(lastStart);
-      // The chain continues from the last whole record, and the next append reads back whole.
-      const next = chain(j.head, 1);
-      await j.append(next);
-      expect((await j.read(0, 10)).rows).toEqual([rows[0], rows[1], next[0]]);
-      await j.close();
-    }
-  });
-
   it('refuses a last record whose bytes were damaged (checksum), and zeros the disk left behind', async () => {
     const d = dir();
     const { journal } = Journal.open(d, base);
@@ -148,14 +137,7 @@ describe('journal', () => {
   });
 
   it('rotates segments by size, reads across them, and prunes only shipped, closed, old ones', async () => {
-    const d = dir();
-    const { journal } = Journal.open(d, base, { segmentBytes: 1000 });
-    const all: MessageRow[] = [];
-    for (let i = 0; i < 12; i++) {
-      const r = chain(journal.head, 2);
-      await journal.append(r);
-      all.push(...r);
-    }
+    const { d, journal, all } = await filled({ segmentBytes: 1000 }, 12, 2);
     const segs = journal.segments();
     expect(segs.length).toBeGreaterThan(3);
     expect((await journal.read(0, 1000)).rows).toEqual(all);
@@ -178,14 +160,7 @@ describe('journal', () => {
   });
 
   it('hands the shipper frames byte for byte as on disk, from memory or the file, within max, across segments', async () => {
-    const d = dir();
-    const { journal } = Journal.open(d, base, { segmentBytes: 2500 });
-    const all: MessageRow[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = chain(journal.head, 3);
-      await journal.append(r);
-      all.push(...r);
-    }
+    const { journal, all } = await filled({ segmentBytes: 2500 }, 10, 3);
     expect(journal.segments().length).toBeGreaterThan(2);
     const onDisk = Buffer.concat(journal.segments().map((s) => fs.readFileSync(s.file)));
     // Rounds of at most 4 frames, each continuing from the last cursor: batches of 3 are split,
@@ -227,5 +202,444 @@ describe('journal', () => {
     fs.rmSync(d, { recursive: true });
     await expect(journal.probe()).rejects.toThrow(/journal directory is gone/);
     await journal.close();
+  });
+});
+
+// The promises of the journal's writer and reader one by one (issue 11: each test fails when the
+// promise it names breaks; docs/testing.md lists the planted bugs and the mutants they kill).
+describe('journal promises', () => {
+  const frameLength = (row: MessageRow) => encodeRecords([row]).length;
+  const segmentFirsts = (j: Journal) => j.segments().map((s) => s.first);
+
+  /** fs.write replaced for the next `calls` writes by `fake`; the real one afterwards. */
+  function interceptWrites(fake: (real: typeof fs.write, args: [number, Buffer, number, number, number, (e: NodeJS.ErrnoException | null, n: number) => void]) => void) {
+    const real = fs.write;
+    return vi.spyOn(fs, 'write').mockImplementation(((...args: [number, Buffer, number, number, number, (e: NodeJS.ErrnoException | null, n: number) => void]) => fake(real, args)) as unknown as typeof fs.write);
+  }
+
+  it('writes batches appended without waiting in call order, each acknowledged with its head', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 30);
+    const heads: number[] = [];
+    // Ten batches of 3 handed over at once: the journal must write them one after the other.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => journal.append(rows.slice(i * 3, i * 3 + 3)).then(() => heads.push(journal.head.seq))));
+    expect(heads).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+    expect(journal.head).toEqual({ seq: 30, hash: rows[29].hash });
+    expect(fs.readFileSync(path.join(d, segmentName(1))).equals(encodeRecords(rows))).toBe(true);
+    await journal.close();
+  });
+
+  it('continues a short write until the whole batch is on disk', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 4);
+    // The kernel may write less than asked: 100 bytes at a time here.
+    let writes = 0;
+    const spy = interceptWrites((real, [fd, buf, off, len, pos, cb]) => { writes++; real(fd, buf, off, Math.min(len, 100), pos, cb); });
+    try { await journal.append(rows); } finally { spy.mockRestore(); }
+    expect(writes).toBe(Math.ceil(encodeRecords(rows).length / 100));
+    await journal.close();
+    const again = Journal.open(d, base);
+    expect(again.recovery).toEqual({ head: { seq: 4, hash: rows[3].hash }, truncatedBytes: 0, segments: 1 });
+    expect((await again.journal.read(0, 10)).rows).toEqual(rows);
+    await again.journal.close();
+  });
+
+  it('leaves nothing of a batch whose write failed: neither read back nor recovered, and the chain goes on', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const acked = chain(base, 2);
+    await journal.append(acked);
+    const failed = chain(journal.head, 3);
+    let notified = 0;
+    journal.onAppend(() => { notified++; });
+    // The first frame of the batch reaches the disk whole, then the device fails.
+    const spy = interceptWrites((real, [fd, buf, off, , pos, cb]) =>
+      real(fd, buf, off, frameLength(failed[0]), pos, (e) => cb(e ?? Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }), 0)));
+    try {
+      await expect(journal.append(failed)).rejects.toThrow(/EIO/);
+    } finally { spy.mockRestore(); }
+    expect(notified).toBe(0);
+    expect(journal.head).toEqual({ seq: 2, hash: acked[1].hash });
+    expect((await journal.read(0, 10)).rows).toEqual(acked);
+    expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(acked).length);
+    await journal.close();
+    const again = Journal.open(d, base);
+    expect(again.recovery).toEqual({ head: { seq: 2, hash: acked[1].hash }, truncatedBytes: 0, segments: 1 });
+    // The next batch takes the failed one's numbers, as MessageLog numbers from the durable head.
+    const next = chain(again.journal.head, 1);
+    await again.journal.append(next);
+    expect((await again.journal.read(0, 10)).rows).toEqual([...acked, ...next]);
+    await again.journal.close();
+  });
+
+  it('tells its listeners after each durable batch, not for an empty one', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const seen: number[] = [];
+    journal.onAppend(() => seen.push(journal.head.seq));
+    journal.onAppend(() => seen.push(-journal.head.seq));
+    await journal.append(chain(base, 2));
+    await journal.append([]);
+    expect(journal.head.seq).toBe(2);
+    await journal.append(chain(journal.head, 1));
+    expect(seen).toEqual([2, -2, 3, -3]);
+    expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(chain(base, 3)).length);
+    await journal.close();
+  });
+
+  it('refuses an append after close and closes twice without harm', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    await journal.append(chain(base, 1));
+    await journal.close();
+    await expect(journal.append(chain(journal.head, 1))).rejects.toThrow(/closed/);
+    await journal.close();
+    expect(Journal.open(d, base).recovery.head.seq).toBe(1);
+  });
+
+  it('starts a new segment, named by its first record, once a segment holds segmentBytes', async () => {
+    const d = dir();
+    const rows = chain(base, 6);
+    const batch = encodeRecords(rows.slice(0, 2)).length;
+    // Exactly one batch of two fills a segment; the next batch goes to the next one.
+    const { journal } = Journal.open(d, base, { segmentBytes: batch });
+    for (let i = 0; i < 6; i += 2) await journal.append(rows.slice(i, i + 2));
+    expect(segmentFirsts(journal)).toEqual([1, 3, 5]);
+    for (const s of journal.segments()) expect(fs.statSync(s.file).size).toBe(batch);
+    await journal.close();
+    // One byte more and two batches fit.
+    const d2 = dir();
+    const { journal: j2 } = Journal.open(d2, base, { segmentBytes: batch + 1 });
+    for (let i = 0; i < 6; i += 2) await j2.append(rows.slice(i, i + 2));
+    expect(segmentFirsts(j2)).toEqual([1, 5]);
+    await j2.close();
+    // The default is 64 MiB: many batches share one segment.
+    const d3 = dir();
+    const { journal: j3 } = Journal.open(d3, base);
+    for (let i = 0; i < 6; i += 2) await j3.append(rows.slice(i, i + 2));
+    expect(segmentFirsts(j3)).toEqual([1]);
+    await j3.close();
+    // Reopened, the journal appends to its last segment.
+    const again = Journal.open(d, base, { segmentBytes: 10 * batch });
+    expect(again.recovery).toEqual({ head: { seq: 6, hash: rows[5].hash }, truncatedBytes: 0, segments: 3 });
+    const next = chain(again.journal.head, 1);
+    await again.journal.append(next);
+    expect(segmentFirsts(again.journal)).toEqual([1, 3, 5]);
+    expect((await again.journal.read(0, 100)).rows).toEqual([...rows, ...next]);
+    await again.journal.close();
+  });
+
+  it('recovers the head from the previous segment when the last one lost its only write', async () => {
+    const d = dir();
+    const rows = chain(base, 4);
+    const { journal } = Journal.open(d, base, { segmentBytes: 1 });
+    await journal.append(rows.slice(0, 2));
+    await journal.append(rows.slice(2));
+    await journal.close();
+    expect(segmentFirsts(journal)).toEqual([1, 3]);
+    // The second segment's write was torn after 5 bytes.
+    const last = path.join(d, segmentName(3));
+    fs.writeFileSync(last, fs.readFileSync(last).subarray(0, 5));
+    const { journal: j, recovery } = Journal.open(d, base, { segmentBytes: 1 << 20 });
+    expect(recovery).toEqual({ head: { seq: 2, hash: rows[1].hash }, truncatedBytes: 5, segments: 2 });
+    expect(fs.statSync(last).size).toBe(0);
+    // The first segment was whole and is left as it was.
+    expect(fs.readFileSync(path.join(d, segmentName(1))).equals(encodeRecords(rows.slice(0, 2)))).toBe(true);
+    await j.append(rows.slice(2));
+    expect((await j.read(0, 10)).rows).toEqual(rows);
+    await j.close();
+  });
+
+  it('discards segments past the store\'s head left by a wiped journal, so what it appends reads back', async () => {
+    const d = dir();
+    const rows = chain(base, 2);
+    const { journal } = Journal.open(d, base);
+    await journal.append(rows);
+    await journal.close();
+    // Segments 5 and 7 hold no whole record (a journal wiped and rewritten, then cut short).
+    fs.writeFileSync(path.join(d, segmentName(5)), Buffer.from('not a frame at all'));
+    fs.writeFileSync(path.join(d, segmentName(7)), Buffer.from('torn'));
+    const stored = chain(base, 4);
+    const storeHead = { seq: 4, hash: stored[3].hash };
+    const { journal: j, recovery } = Journal.open(d, storeHead);
+    expect(recovery.head).toEqual(storeHead);
+    expect(segmentFirsts(j)).toEqual([1, 5]);
+    expect(fs.statSync(path.join(d, segmentName(5))).size).toBe(0);
+    const next = chain(storeHead, 2);
+    await j.append(next);
+    expect((await j.read(4, 10)).rows).toEqual(next);
+    await j.close();
+    expect(Journal.open(d, storeHead).recovery.head).toEqual({ seq: 6, hash: next[1].hash });
+  });
+
+  it('keeps its own records when the store is as far as the journal, and a journal ahead of the store', async () => {
+    const d = dir();
+    const rows = chain(base, 3);
+    const { journal } = Journal.open(d, base);
+    await journal.append(rows);
+    await journal.close();
+    for (const storeHead of [{ seq: 3, hash: rows[2].hash }, { seq: 1, hash: rows[0].hash }]) {
+      const { journal: j, recovery } = Journal.open(d, storeHead);
+      expect(recovery).toEqual({ head: { seq: 3, hash: rows[2].hash }, truncatedBytes: 0, segments: 1 });
+      expect((await j.read(0, 10)).rows).toEqual(rows);
+      await j.close();
+    }
+  });
+
+  it('ignores files in its directory that are not segments', async () => {
+    const d = dir();
+    const rows = chain(base, 2);
+    fs.mkdirSync(d, { recursive: true });
+    for (const f of ['notes.txt', '1.seg', `x${segmentName(9)}`, `${segmentName(9)}.bak`, segmentName(9).replace('.seg', '.sega')]) fs.writeFileSync(path.join(d, f), 'garbage');
+    const { journal, recovery } = Journal.open(d, base);
+    expect(recovery).toEqual({ head: base, truncatedBytes: 0, segments: 1 });
+    await journal.append(rows);
+    expect(segmentFirsts(journal)).toEqual([1]);
+    expect((await journal.read(0, 10)).rows).toEqual(rows);
+    await journal.close();
+    expect(fs.readFileSync(path.join(d, `${segmentName(9)}.bak`), 'utf8')).toBe('garbage');
+  });
+
+  it('orders segments by number, not by name length or listing order', async () => {
+    const { d, journal, all } = await filled({ segmentBytes: 1 }, 12, 1);
+    expect(segmentFirsts(journal)).toEqual(all.map((r) => r.seq));
+    expect((await journal.read(0, 100)).rows).toEqual(all);
+    expect((await journal.read(9, 100)).rows).toEqual(all.slice(9));
+    await journal.close();
+    expect(Journal.open(d, base).recovery.head).toEqual({ seq: 12, hash: all[11].hash });
+  });
+
+  it('keeps a record\'s credential, and reads a record journalled before credentials as having none', () => {
+    const [row] = chain(base, 1);
+    const withCredential = { ...row, credential: 'api-key' } as MessageRow;
+    expect(decodeRecords(encodeRecords([withCredential])).rows).toEqual([withCredential]);
+    const { credential: _dropped, ...old } = row;
+    const text = Buffer.from(JSON.stringify(old));
+    const frame = Buffer.alloc(8 + text.length);
+    frame.writeUInt32LE(text.length, 0);
+    frame.writeUInt32LE(zlib.crc32(text), 4);
+    text.copy(frame, 8);
+    const [read] = decodeRecords(frame).rows;
+    expect(read.credential).toBeNull();
+    expect(read).toEqual({ ...old, credential: null });
+  });
+
+  it('checks frames without parsing: zeros, a bad checksum or an empty frame end them, max counts whole frames', () => {
+    const rows = chain(base, 3);
+    const buf = encodeRecords(rows);
+    const ends = [1, 2, 3].map((n) => encodeRecords(rows.slice(0, n)).length);
+    expect(scanFrames(buf)).toEqual({ count: 3, end: buf.length });
+    expect(scanFrames(buf, 2)).toEqual({ count: 2, end: ends[1] });
+    expect(scanFrames(buf, 0)).toEqual({ count: 0, end: 0 });
+    expect(decodeRecords(buf, 2).end).toBe(ends[1]);
+    // A disk that zeroed what it never wrote: eight zero bytes are a zero length with CRC 0.
+    expect(scanFrames(Buffer.concat([buf, Buffer.alloc(64)]))).toEqual({ count: 3, end: buf.length });
+    expect(scanFrames(Buffer.alloc(64))).toEqual({ count: 0, end: 0 });
+    const flipped = Buffer.from(buf);
+    flipped[ends[0] + 8 + 3] ^= 1; // inside the second payload
+    expect(scanFrames(flipped)).toEqual({ count: 1, end: ends[0] });
+    expect(decodeRecords(flipped)).toEqual({ rows: [rows[0]], end: ends[0] });
+    const badSum = Buffer.from(buf);
+    badSum[ends[1] + 4] ^= 1; // the third frame's checksum
+    expect(scanFrames(badSum)).toEqual({ count: 2, end: ends[1] });
+    // A length of exactly what is left is whole; one more is not.
+    expect(scanFrames(buf.subarray(0, ends[0]))).toEqual({ count: 1, end: ends[0] });
+    expect(scanFrames(buf.subarray(0, ends[0] + 8))).toEqual({ count: 1, end: ends[0] });
+    expect(scanFrames(buf.subarray(0, ends[1] - 1))).toEqual({ count: 1, end: ends[0] });
+  });
+
+  it('stops decoding at a frame whose checksum holds but whose payload is not a record', () => {
+    const rows = chain(base, 1);
+    const text = Buffer.from('{"seq": 2, torn');
+    const frame = Buffer.alloc(8 + text.length);
+    frame.writeUInt32LE(text.length, 0);
+    frame.writeUInt32LE(zlib.crc32(text), 4);
+    text.copy(frame, 8);
+    const buf = Buffer.concat([encodeRecords(rows), frame]);
+    expect(decodeRecords(buf)).toEqual({ rows, end: buf.length - frame.length });
+  });
+});
+
+describe('journal reader', () => {
+  const segmentFirsts = (j: Journal) => j.segments().map((s) => s.first);
+
+  it('hands out only durable bytes: a frame past the last acknowledged write is not read', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 3);
+    await journal.append(rows.slice(0, 2));
+    // A whole frame in the file that no append acknowledged (a write that had not returned).
+    fs.appendFileSync(path.join(d, segmentName(1)), encodeRecords(rows.slice(2)));
+    expect((await journal.read(0, 10)).rows).toEqual(rows.slice(0, 2));
+    const f = await journal.readFrames(0, 10);
+    expect(f.count).toBe(2);
+    expect(f.frames.equals(encodeRecords(rows.slice(0, 2)))).toBe(true);
+    expect((await journal.read(2, 10)).rows).toEqual([]);
+    expect(journal.segments()).toEqual([{ first: 1, file: path.join(d, segmentName(1)), end: encodeRecords(rows.slice(0, 2)).length }]);
+    await journal.close();
+  });
+
+  it('reads from the segment holding the next record, continues across segments, and stops at max', async () => {
+    const { journal, all } = await filled({ segmentBytes: 1 }, 4, 3);
+    expect(segmentFirsts(journal)).toEqual([1, 4, 7, 10]);
+    for (let after = 0; after <= 12; after++) {
+      expect((await journal.read(after, 100)).rows, `after ${after}`).toEqual(all.slice(after));
+      expect((await journal.read(after, 2)).rows, `after ${after}, 2`).toEqual(all.slice(after, after + 2));
+      const f = await journal.readFrames(after, 5);
+      // From the segment holding after + 1: its first frames may be at or before `after`.
+      const seg = [1, 4, 7, 10].filter((s) => s <= after + 1).pop()!;
+      const fromSeg = all.filter((r) => r.seq >= seg);
+      expect(decodeRecords(f.frames).rows, `frames after ${after}`).toEqual(fromSeg.slice(0, 5));
+      expect(f.count).toBe(Math.min(5, fromSeg.length));
+    }
+    expect((await journal.read(0, 0)).rows).toEqual([]);
+    await journal.close();
+  });
+
+  it('continues a read where its cursor stopped, also after reopening (from the files)', async () => {
+    const { d, journal, all } = await filled({ segmentBytes: 1500 }, 8, 2);
+    await journal.close();
+    const { journal: j } = Journal.open(d, base, { segmentBytes: 1500 });
+    for (const step of [1, 3, 5]) {
+      const seqs: number[] = [];
+      let after = 0;
+      let cursor: Awaited<ReturnType<typeof j.readFrames>>['cursor'] | undefined;
+      for (let round = 0; round < 50 && after < all.length; round++) {
+        const f = await j.readFrames(after, step, cursor);
+        expect(f.count).toBeGreaterThan(0);
+        expect(f.count).toBeLessThanOrEqual(step);
+        const rows = decodeRecords(f.frames).rows;
+        expect(rows).toHaveLength(f.count);
+        seqs.push(...rows.map((r) => r.seq));
+        after = rows[rows.length - 1].seq;
+        cursor = f.cursor;
+      }
+      expect(seqs, `step ${step}`).toEqual(all.map((r) => r.seq));
+      const r = await j.read(0, step);
+      const rest = await j.read(r.rows[r.rows.length - 1].seq, 100, r.cursor);
+      expect([...r.rows, ...rest.rows]).toEqual(all);
+    }
+    await j.close();
+  });
+
+  it('reads a segment removed by hand as gone, also when its batches are still in memory', async () => {
+    const d = dir();
+    const rows = chain(base, 6);
+    const { journal } = Journal.open(d, base, { segmentBytes: encodeRecords(rows.slice(0, 2)).length });
+    await journal.append(rows.slice(0, 2));
+    const first = await journal.readFrames(0, 1);
+    expect(first.count).toBe(1);
+    await journal.append(rows.slice(2, 4));
+    await journal.append(rows.slice(4));
+    expect(segmentFirsts(journal)).toEqual([1, 3, 5]);
+    fs.rmSync(path.join(d, segmentName(1)));
+    fs.rmSync(path.join(d, segmentName(3)));
+    // The cursor stopped inside segment 1: what follows it is the gap, then segment 5.
+    const f = await journal.readFrames(1, 10, first.cursor);
+    expect(decodeRecords(f.frames).rows).toEqual(rows.slice(4));
+    expect((await journal.read(0, 10)).rows).toEqual(rows.slice(4));
+    await journal.close();
+  });
+
+  it('hands over frames from memory continuing a cursor exactly, batch after batch', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const all: MessageRow[] = [];
+    let after = 0;
+    let cursor: Awaited<ReturnType<typeof journal.readFrames>>['cursor'] | undefined;
+    for (let i = 0; i < 6; i++) {
+      const r = chain(journal.head, 3);
+      await journal.append(r);
+      all.push(...r);
+      // Two rounds per batch of three: one frame and then two.
+      for (const max of [1, 2]) {
+        const f = await journal.readFrames(after, max, cursor);
+        const got = decodeRecords(f.frames).rows;
+        expect(got, `batch ${i}, max ${max}`).toEqual(all.slice(after, after + max));
+        expect(f.count).toBe(max);
+        expect(f.cursor).toEqual({ first: 1, offset: encodeRecords(all.slice(0, after + max)).length });
+        after += max;
+        cursor = f.cursor;
+      }
+    }
+    // Two batches at once, then nothing left.
+    const more = chain(journal.head, 4);
+    await journal.append(more.slice(0, 2));
+    await journal.append(more.slice(2));
+    const f = await journal.readFrames(after, 10, cursor);
+    expect(decodeRecords(f.frames).rows).toEqual(more);
+    expect(f.frames.equals(encodeRecords(more))).toBe(true);
+    const none = await journal.readFrames(after + 4, 10, f.cursor);
+    expect(none.count).toBe(0);
+    expect(none.cursor).toEqual(f.cursor);
+    await journal.close();
+  });
+
+  it('prunes a closed segment once its last record is shipped and it is exactly retention old', async () => {
+    const { d, journal, all } = await filled({ segmentBytes: 1 }, 3, 2);
+    expect(segmentFirsts(journal)).toEqual([1, 3, 5]);
+    const mtime = fs.statSync(path.join(d, segmentName(1))).mtimeMs;
+    fs.utimesSync(path.join(d, segmentName(3)), new Date(mtime), new Date(mtime));
+    const retention = 60_000;
+    // Record 2 (the first segment's last) not shipped: nothing goes.
+    expect(journal.prune(1, retention, mtime + retention)).toBe(0);
+    // Shipped, but one millisecond short of the retention.
+    expect(journal.prune(2, retention, mtime + retention - 1)).toBe(0);
+    expect(segmentFirsts(journal)).toEqual([1, 3, 5]);
+    expect(journal.prune(2, retention, mtime + retention)).toBe(1);
+    expect(segmentFirsts(journal)).toEqual([3, 5]);
+    // Everything shipped: the open segment stays, whatever its age.
+    expect(journal.prune(6, 0, mtime + 1e9)).toBe(1);
+    expect(segmentFirsts(journal)).toEqual([5]);
+    expect((await journal.read(0, 10)).rows).toEqual(all.slice(4));
+    await journal.close();
+  });
+
+  it('keeps the open segment when the probe finds it in place, and starts a new one when it was removed', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    await journal.append(chain(base, 1));
+    await journal.probe();
+    await journal.append(chain(journal.head, 1));
+    expect(segmentFirsts(journal)).toEqual([1]);
+    fs.rmSync(path.join(d, segmentName(1)));
+    await journal.probe();
+    expect(segmentFirsts(journal)).toEqual([3]);
+    const next = chain(journal.head, 1);
+    await journal.append(next);
+    expect(segmentFirsts(journal)).toEqual([3]);
+    expect((await journal.read(0, 10)).rows).toEqual(next);
+    await journal.close();
+  });
+});
+
+// Last in the file: ~500 reopenings (seconds), so that a mutation run reaches it only for the
+// mutants no quicker test kills.
+describe('journal recovery, byte by byte', () => {
+  it('recovers from a tail cut at every byte of its last record: the whole records stay, the torn one goes', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 3);
+    await journal.append(rows.slice(0, 2));
+    await journal.append(rows.slice(2));
+    await journal.close();
+    const file = path.join(d, segmentName(1));
+    const whole = fs.readFileSync(file);
+    const lastStart = encodeRecords(rows.slice(0, 2)).length;
+    expect(whole.length).toBe(encodeRecords(rows).length);
+    for (let cut = lastStart; cut < whole.length; cut++) {
+      fs.writeFileSync(file, whole.subarray(0, cut));
+      const { journal: j, recovery } = Journal.open(d, base);
+      expect(recovery.head, `cut at ${cut}`).toEqual({ seq: 2, hash: rows[1].hash });
+      expect(recovery.truncatedBytes, `cut at ${cut}`).toBe(cut - lastStart);
+      expect(fs.statSync(file).size).toBe(lastStart);
+      // The chain continues from the last whole record, and the next append reads back whole.
+      const next = chain(j.head, 1);
+      await j.append(next);
+      expect((await j.read(0, 10)).rows).toEqual([rows[0], rows[1], next[0]]);
+      await j.close();
+    }
   });
 });
