@@ -8,6 +8,7 @@ import { readMessageHead, storeWriter, MessageLog } from './message-log.js';
 import { exchange } from './fixtures.js';
 import { loadOrCreateNodeKey, verifyStore } from './index.js';
 import type { Store } from '../store/index.js';
+import { sql } from 'kysely';
 
 const stored = async (store: Store, nodeId: string) => (await store.db.selectFrom('message_log').select(['seq', 'message_id'])
   .where('node_id', '=', nodeId).orderBy('seq').execute()).map((r) => Number(r.seq));
@@ -38,6 +39,43 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       await again.close();
       expect((await stored(t.store, key.nodeId)).length).toBe(601);
       expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 601 });
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('offers each record to the store once across rounds and a restart: a double ship is seen even though the store would ignore it', async () => {
+    const t = await createTestStore(engine);
+    try {
+      // The store ignores a (node_id, seq) it holds, so a record shipped twice leaves no trace in
+      // message_log: a trigger that fires for every row offered, kept or ignored, counts offers.
+      await sql`create table ship_offers (node_id text not null, seq bigint not null)`.execute(t.store.db);
+      if (t.store.engine === 'postgres') {
+        await sql`create function count_offer() returns trigger language plpgsql as $$ begin insert into ship_offers values (new.node_id, new.seq); return new; end $$`.execute(t.store.db);
+        await sql`create trigger count_offer before insert on message_log for each row execute function count_offer()`.execute(t.store.db);
+      } else {
+        await sql`create trigger count_offer before insert on message_log begin insert into ship_offers values (new.node_id, new.seq); end`.execute(t.store.db);
+      }
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const dir = path.join(t.dataDir, 'journal');
+      const open = () => MessageLog.open(t.store, key, { checkpointIntervalMs: 0, journal: { dir } });
+      let log = await open();
+      let n = 0;
+      // Rounds of every size, shipped while more arrive, then a restart that must start where the store is.
+      for (const burst of [1, 7, 250, 3, 600]) {
+        await Promise.all(Array.from({ length: burst }, () => log.append(exchange(++n))));
+        if (burst % 2) await log.flush();
+      }
+      await log.flush();
+      await log.close();
+      log = await open();
+      await Promise.all(Array.from({ length: 40 }, () => log.append(exchange(++n))));
+      await log.flush();
+      await log.close();
+      const offers = (await sql<{ seq: string | number; offers: string | number }>`select seq, count(*) as offers from ship_offers where node_id = ${key.nodeId} group by seq order by seq`.execute(t.store.db)).rows;
+      expect(offers.filter((o) => Number(o.offers) !== 1)).toEqual([]);
+      expect(offers.map((o) => Number(o.seq))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      expect(await stored(t.store, key.nodeId)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     } finally {
       await t.cleanup();
     }
