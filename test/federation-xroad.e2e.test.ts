@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { makeCa, type Pem } from './helpers/tls.js';
-import { startXroadStandIn, type XroadStandIn, type Arrival } from './helpers/xroad-ss.js';
+import { startXroadStandIn, type XroadStandIn, type Arrival, type XroadClientEntry, type XroadServiceEntry } from './helpers/xroad-ss.js';
 import { expectedRequestHash } from './helpers/xroad.js';
 import { tempDir } from '../src/store/testing.js';
 
@@ -24,6 +24,15 @@ const NAT = 'NAT/GOV/MIN/dancu';
 /** A's client at the security server: each local client's subsystem code under A's member there. */
 const AS_MEMBER = 'NAT/GOV/PROVA';
 const TIMEOUT_MS = 4_000;
+const NAT_CLIENTS: XroadClientEntry[] = [
+  { id: { object_type: 'MEMBER', xroad_instance: 'NAT', member_class: 'GOV', member_code: 'MIN' }, name: 'Bộ X' },
+  { id: { object_type: 'SUBSYSTEM', xroad_instance: 'NAT', member_class: 'GOV', member_code: 'MIN', subsystem_code: 'dancu' }, name: 'Bộ X', subsystem_name: 'Dân cư' },
+  { id: { object_type: 'MEMBER', xroad_instance: 'FED', member_class: 'COM', member_code: '77' }, name: 'Federated elsewhere' },
+];
+const natService = (code: string): XroadServiceEntry => ({
+  xroad_instance: 'NAT', member_class: 'GOV', member_code: 'MIN', subsystem_code: 'dancu', service_code: code, service_type: 'OPENAPI', object_type: 'SERVICE',
+  endpoint_list: [{ method: 'GET', path: `/${code}/*` }],
+});
 
 describe('an X-Road security server as a peer', () => {
   let a: TestPlatform;
@@ -50,6 +59,11 @@ describe('an X-Road security server as a peer', () => {
         [`${NAT}/closed`, { type: 'Server.ServerProxy.AccessDenied', message: 'Request is not allowed: Service NAT/GOV/MIN/dancu/closed' }],
         [`${NAT}/badly`, { type: 'Client.BadRequest', message: 'Error parsing the client\'s REST request' }],
       ]),
+      // NAT's global configuration (with a member of another, federated instance) and the services of NAT/GOV/MIN/dancu.
+      clientList: NAT_CLIENTS,
+      methods: new Map([[NAT, ['citizens', 'closed', 'hidden'].map((code) => natService(code))]]),
+      // What X-Road lets A's client there call: citizens (A allows it too) and hidden (A has no outbound rule for it).
+      allowed: new Map([[`${AS_MEMBER}/motcua`, new Set([`${NAT}/citizens`, `${NAT}/hidden`])]]),
     });
     const rootFile = path.join(dir, 'ss-root.pem');
     fs.writeFileSync(rootFile, ssRoot.cert);
@@ -142,6 +156,70 @@ describe('an X-Road security server as a peer', () => {
     const rows = await logged(r.messageId);
     expect(rows.map((x) => [x.status, x.client, x.service])).toEqual([[0, `VN-A/${APP}`, `${NAT}/citizens`], [200, `VN-A/${APP}`, `${NAT}/citizens`]]);
     expect(JSON.parse(rows[1].upstream!)).toMatchObject({ scheme: 'xroad', status: 200, tokenId: `xroad request ${ssRequestId} hash ${ssHash}` });
+  });
+
+  const ask = async (target: string, headers: Record<string, string> = {}) => {
+    const res = await request(`${a.gatewayUrl}${target}`, { headers });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, json: (() => { try { return JSON.parse(text); } catch { return null; } })() };
+  };
+
+  it('listClients?xRoadInstance=NAT is asked of the security server as PR-META §2 says, and answered in the format the client asks for', async () => {
+    const before = ss.arrived.length;
+    const r = await ask('/listClients?xRoadInstance=NAT', { accept: 'application/json' });
+    expect(r.status, r.text).toBe(200);
+    // NAT's members and subsystems, nothing of another instance.
+    expect(r.json).toEqual({ member: NAT_CLIENTS.slice(0, 2) });
+    const got = ss.arrived.slice(before);
+    expect(got.length).toBe(1);
+    // PR-META §2: a plain HTTP GET of /listClients?xRoadInstance=… on the security server (https
+    // when the information system is connected so: with the certificate registered for A); the
+    // format asked for with Accept (JSON: PR-META Annex B); no X-Road-Client, it is not an r1 call.
+    expect([got[0].method, got[0].target]).toEqual(['GET', '/listClients?xRoadInstance=NAT']);
+    expect(headerValues(got[0], 'accept')).toEqual(['application/json']);
+    expect(headerValues(got[0], 'x-road-client')).toEqual([]);
+    expect(got[0].clientCert).toBe(presented);
+    // Without Accept: XML (PR-META §2, the clientList element of Annex A), made by A from what the server listed.
+    const x = await ask('/listClients?xRoadInstance=NAT');
+    expect(x.status).toBe(200);
+    expect(x.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(x.text).toContain('<ns2:id ns1:objectType="SUBSYSTEM"><ns1:xRoadInstance>NAT</ns1:xRoadInstance><ns1:memberClass>GOV</ns1:memberClass><ns1:memberCode>MIN</ns1:memberCode><ns1:subsystemCode>dancu</ns1:subsystemCode></ns2:id><ns2:name>Bộ X</ns2:name><ns2:subsystemName>Dân cư</ns2:subsystemName>');
+    expect(x.text).not.toContain('FED');
+  });
+
+  it('listMethods and allowedMethods of a NAT subsystem are asked of the security server as regular r1 calls of A\'s client there (PR-MREST §4)', async () => {
+    const messageId = `meta-${crypto.randomUUID()}`;
+    const headers = { 'x-road-client': `VN-A/${APP}`, 'x-api-key': key, 'x-road-id': messageId, 'x-road-userid': 'VN001' };
+    const r = await ask(`/r1/${NAT}/listMethods`, headers);
+    expect(r.status, r.text).toBe(200);
+    // PR-MREST §4 / Annex B.1: every REST service of the provider with its endpoints.
+    expect(r.json).toEqual({ service: ['citizens', 'closed', 'hidden'].map(natService) });
+    const got = arrivalOf(messageId);
+    // PR-MREST §4: "GET /r1/INSTANCE/CLASS2/MEMBER2/SUBSYSTEM2/listMethods" with X-Road-Client, as PR-REST §4.3 says (once, A's client in NAT's naming).
+    expect([got.method, got.target]).toEqual(['GET', `/r1/${NAT}/listMethods`]);
+    expect(headerValues(got, 'x-road-client')).toEqual([`${AS_MEMBER}/motcua`]);
+    expect(headerValues(got, 'x-road-userid')).toEqual(['VN001']);
+    expect(headerValues(got, 'x-api-key')).toEqual([]);
+    expect(got.clientCert).toBe(presented);
+    // Logged at A as an exchange through the security server, its request id and hash kept.
+    const rows = await logged(messageId);
+    expect(rows.map((x) => [x.status, x.client])).toEqual([[200, `VN-A/${APP}`]]);
+    expect(JSON.parse(rows[0].upstream!)).toMatchObject({ scheme: 'xroad', status: 200, tokenId: expect.stringMatching(/^xroad request [0-9a-f-]{36} hash \S+$/) });
+
+    // allowedMethods: what X-Road lets A's client call (citizens, hidden) that A's outbound rules
+    // let the local client call too (citizens, closed, badly): citizens only.
+    const allowed = await ask(`/r1/${NAT}/allowedMethods`, { ...headers, 'x-road-id': `meta-${crypto.randomUUID()}` });
+    expect(allowed.status, allowed.text).toBe(200);
+    expect(allowed.json).toEqual({ service: [natService('citizens')] });
+
+    // The security server's fault for it comes back with its type (a provider it does not know).
+    const unknown = await ask(`/r1/NAT/GOV/MIN/other/listMethods`, { ...headers, 'x-road-id': `meta-${crypto.randomUUID()}` });
+    expect([unknown.status, unknown.headers['x-road-error'], unknown.json?.code]).toEqual([500, 'Server.ServerProxy.UnknownService', 'XROAD_FAULT']);
+    // A client without a credential is refused at A; the security server never sees it.
+    const n = ss.arrived.length;
+    const anon = await ask(`/r1/${NAT}/listMethods`, { 'x-road-client': `VN-A/${APP}` });
+    expect([anon.status, anon.json?.code]).toEqual([400, 'UNAUTHENTICATED']);
+    expect(ss.arrived.length).toBe(n);
   });
 
   it('bodies stream both ways as for a local service, logged with their size and digest', async () => {
@@ -237,5 +315,11 @@ describe('an X-Road security server as a peer', () => {
     expect(r.json).toMatchObject({ type: 'Server.ServerProxy.NetworkError', code: 'UPSTREAM_UNREACHABLE' });
     expect(r.json.message).toContain(`X-Road security server peer NAT (${ss.url})`);
     expect(r.ms).toBeLessThan(TIMEOUT_MS + 30_000);
+    // listMethods cannot be asked either: the same fault.
+    const m = await ask(`/r1/${NAT}/listMethods`, { 'x-road-client': `VN-A/${APP}`, 'x-api-key': key });
+    expect([m.status, m.json?.code, m.json?.type]).toEqual([500, 'UPSTREAM_UNREACHABLE', 'Server.ServerProxy.NetworkError']);
+    // listClients keeps answering the last list the server gave.
+    const l = await ask('/listClients?xRoadInstance=NAT', { accept: 'application/json' });
+    expect([l.status, l.json]).toEqual([200, { member: NAT_CLIENTS.slice(0, 2) }]);
   });
 });

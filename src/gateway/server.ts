@@ -9,6 +9,7 @@ import { splitTarget } from './path.js';
 import { renderFault, sendFault, sendProblem } from './fault.js';
 import { createExchangeHandler } from './exchange.js';
 import { listClients, listClientsWantsJson, clientListXml } from './metaservices.js';
+import { xroadClientLists } from './xroad-metaservices.js';
 import { hashApiKey, liveKey } from '../registry/index.js';
 import type { GatewayDeps } from './types.js';
 
@@ -54,6 +55,8 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
 export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.ServerOptions): http.Server {
   const exchange = createExchangeHandler(deps);
   const { config } = deps;
+
+  const xroadClients = xroadClientLists({ upstreams: deps.upstreams, logger: deps.logger });
 
   async function token(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     if (req.method !== 'POST') throw new VamcoError('METHOD_NOT_ALLOWED', 'Use POST /token');
@@ -159,8 +162,11 @@ export function createGatewayServer(deps: GatewayDeps, tlsOptions?: https.Server
       if (path === '/listClients' || path === '/r1/listClients') {
         if (req.method !== 'GET') throw new VamcoError('METHOD_NOT_ALLOWED', 'listClients answers GET only');
         const inst = new URLSearchParams(query.slice(1)).get('xRoadInstance') ?? undefined;
-        // Another instance's clients: from the last good copy of that peer's signed directory.
-        const list = inst && inst !== config.instance ? { member: deps.directories?.content(inst)?.members ?? [] } : listClients(deps.snapshots.current, config, inst);
+        // Another instance's clients: from the last good copy of that peer's signed directory, or
+        // asked of the security server of an X-Road instance.
+        const peer = inst && inst !== config.instance ? deps.snapshots.current.peers.get(inst) : undefined;
+        const list = peer?.type === 'xroad' ? await xroadClients(peer)
+          : inst && inst !== config.instance ? { member: deps.directories?.content(inst)?.members ?? [] } : listClients(deps.snapshots.current, config, inst);
         // PR-META §2: XML (clientList) unless Accept names application/json.
         if (listClientsWantsJson(req.headers.accept)) return json(res, 200, list, {}, 'application/json; charset=utf-8');
         const xml = clientListXml(list);

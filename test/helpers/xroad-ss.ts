@@ -42,6 +42,21 @@ export interface StandInOptions {
   services: Map<string, string>;
   /** Service id → the fault the X-Road side answers for it (e.g. the provider's security server refusing access). */
   faults?: Map<string, XroadFaultSpec>;
+  /** The members and subsystems of the global configuration, as listClients (PR-META §2, JSON of Annex B) lists them. */
+  clientList?: XroadClientEntry[];
+  /** Provider subsystem id → its REST services as listMethods lists them (PR-MREST §4, Annex B.1). */
+  methods?: Map<string, XroadServiceEntry[]>;
+  /** Client subsystem id → the service ids it holds access rights to (what allowedMethods lists for it, PR-MREST §4). */
+  allowed?: Map<string, Set<string>>;
+}
+
+export interface XroadClientEntry {
+  id: { object_type: 'MEMBER' | 'SUBSYSTEM'; xroad_instance: string; member_class: string; member_code: string; subsystem_code?: string };
+  name?: string; subsystem_name?: string;
+}
+export interface XroadServiceEntry {
+  xroad_instance: string; member_class: string; member_code: string; subsystem_code: string; service_code: string;
+  service_type: string; object_type: 'SERVICE'; endpoint_list: { method: string; path: string }[];
 }
 
 export interface XroadStandIn {
@@ -132,6 +147,9 @@ async function answer(o: StandInOptions, a: Arrival, accept: string | undefined,
   const q = a.target.indexOf('?');
   const pathPart = q < 0 ? a.target : a.target.slice(0, q);
   const query = q < 0 ? '' : a.target.slice(q);
+  // PR-META §2: listClients is a plain GET of /listClients (no X-Road-Client), optionally
+  // ?xRoadInstance= for another, federated instance (the server's own otherwise).
+  if (pathPart === '/listClients') return listClients(o, a, query, accept, res);
   const seg = pathPart.split('/');
   if (seg[1] !== 'r1' || seg.length < 7) return fault(res, accept, 'Client.BadRequest', 'Error parsing the client\'s REST request (r1 service id expected)');
   let parts: string[];
@@ -149,6 +167,26 @@ async function answer(o: StandInOptions, a: Arrival, accept: string | undefined,
   if (a.clientCert !== registered) return fault(res, accept, 'Server.ClientProxy.SslAuthenticationFailed', `Client ${client} specifies HTTPS but did not supply the TLS certificate registered for it`);
   const f = o.faults?.get(service);
   if (f) return fault(res, accept, f.type, f.message);
+  // PR-MREST §4: listMethods and allowedMethods are invoked as regular REST services, the
+  // service id naming the provider subsystem; the answer lists its services (allowedMethods:
+  // those open to the client), never the metaservices themselves.
+  if (parts[4] === 'listMethods' || parts[4] === 'allowedMethods') {
+    const provider = parts.slice(0, 4).join('/');
+    const all = o.methods?.get(provider);
+    if (!all) return fault(res, accept, 'Server.ServerProxy.UnknownService', `Unknown service: ${service}`);
+    const open = o.allowed?.get(client) ?? new Set<string>();
+    const list = parts[4] === 'listMethods' ? all : all.filter((e) => open.has(`${provider}/${e.service_code}`));
+    const body = Buffer.from(JSON.stringify({ service: list }));
+    const requestId = crypto.randomUUID();
+    const messageId = a.headers.filter(([n]) => n.toLowerCase() === 'x-road-id').map(([, v]) => v).pop() ?? crypto.randomUUID();
+    res.writeHead(200, {
+      'content-type': 'application/json;charset=utf-8', 'content-length': body.length,
+      'x-road-client': client, 'x-road-service': service, 'x-road-id': messageId, 'x-road-request-id': requestId,
+      'x-road-request-hash': expectedRequestHash({ method: a.method, target: a.target, headers: a.headers, requestId, body: a.body }),
+    });
+    res.end(body);
+    return;
+  }
   const base = o.services.get(service);
   if (!base) return fault(res, accept, 'Server.ServerProxy.UnknownService', `Unknown service: ${service}`);
 
@@ -183,6 +221,29 @@ async function answer(o: StandInOptions, a: Arrival, accept: string | undefined,
     'content-length': String(body.length),
   });
   res.writeHead(up.status, back);
+  res.end(body);
+}
+
+/** listClients (PR-META §2): JSON when Accept is application/json, otherwise the clientList XML of Annex A. */
+function listClients(o: StandInOptions, a: Arrival, query: string, accept: string | undefined, res: import('node:http').ServerResponse): void {
+  if (a.method !== 'GET') return fault(res, accept, 'Client.BadRequest', 'listClients is a GET');
+  const asked = new URLSearchParams(query.slice(1)).get('xRoadInstance');
+  const own = [...o.services.keys(), ...(o.methods?.keys() ?? [])][0]?.split('/')[0];
+  const instance = asked ?? own;
+  const member = (o.clientList ?? []).filter((m) => m.id.xroad_instance === instance);
+  if (accept === 'application/json') {
+    const body = JSON.stringify({ member });
+    res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const part = (n: string, v: string | undefined) => (v === undefined ? '' : `<id:${n}>${esc(v)}</id:${n}>`);
+  const body = '<?xml version="1.0" encoding="UTF-8"?><xrd:clientList xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers">'
+    + member.map((m) => `<xrd:member><xrd:id id:objectType="${m.id.object_type}">${part('xRoadInstance', m.id.xroad_instance)}${part('memberClass', m.id.member_class)}${part('memberCode', m.id.member_code)}${part('subsystemCode', m.id.subsystem_code)}</xrd:id>`
+      + `${m.name === undefined ? '' : `<xrd:name>${esc(m.name)}</xrd:name>`}${m.subsystem_name === undefined ? '' : `<xrd:subsystemName>${esc(m.subsystem_name)}</xrd:subsystemName>`}</xrd:member>`).join('')
+    + '</xrd:clientList>';
+  res.writeHead(200, { 'content-type': 'text/xml;charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 

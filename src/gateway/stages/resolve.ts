@@ -32,6 +32,16 @@ export const resolve: StageFactory = (deps) => {
       }
       const local = ref.instance === deps.config.instance;
       if (RESERVED_SERVICE_CODES.has(ref.serviceCode)) {
+        // listMethods and allowedMethods of a subsystem of an X-Road instance: asked of its security
+        // server, as X-Road's information systems ask them (PR-MREST §4; stages/metaservice.ts).
+        const xroadPeer = !local && !x.fromPeer ? x.snap.peers.get(ref.instance) : undefined;
+        if (xroadPeer?.type === 'xroad' && (ref.serviceCode === 'listMethods' || ref.serviceCode === 'allowedMethods')) {
+          x.peer = xroadPeer;
+          x.svc = peerService(xroadPeer, ref);
+          x.metaservice = ref.serviceCode;
+          x.serviceLabel = ref.serviceCode;
+          return;
+        }
         // listMethods, allowedMethods and getOpenAPI of a peer's subsystem: answered here from the peer's signed directory (issue 17).
         const peerList = !local && !x.fromPeer && x.snap.peers.has(ref.instance)
           && deps.directories?.content(ref.instance)?.members.some((m) => m.id.object_type === 'SUBSYSTEM' && `${m.id.member_class}/${m.id.member_code}/${m.id.subsystem_code}` === ref.providerKey);
