@@ -100,7 +100,8 @@ function inspect(): Omit<PageReport, 'axe'> & { text: string } {
     if (!visible(el) || (el as HTMLButtonElement).disabled || el.getAttribute('aria-disabled') === 'true') continue;
     // Radio groups and segmented controls: one member of the group takes the tab stop.
     if ((el as HTMLInputElement).type === 'radio' || el.getAttribute('role') === 'tab') continue;
-    if ((el as HTMLElement).tabIndex < 0 && !el.closest('[data-combobox-options], [role="listbox"]')) keyboard.push(`not focusable: ${describe(el)}`);
+    // Options of a list box and items of an open menu: the arrow keys move between them (one tab stop, the ARIA patterns).
+    if ((el as HTMLElement).tabIndex < 0 && !el.closest('[data-combobox-options], [role="listbox"], [role="menu"]')) keyboard.push(`not focusable: ${describe(el)}`);
   }
   for (const el of main.querySelectorAll('*')) {
     if (!visible(el) || getComputedStyle(el).cursor !== 'pointer') continue;

@@ -1,6 +1,6 @@
 // The shell: log-in gate, navigation by role, language switch, and the page for the path.
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, SegmentedControl, Stack, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
+import { AppShell, Burger, Group, NavLink, ScrollArea, SegmentedControl, Stack, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconChartLine, IconBuilding, IconApi, IconLock, IconMailForward, IconKey, IconListSearch, IconHistory, IconUsers, IconUserCircle, IconLogout, IconFileDescription, IconCertificate, IconWorld, IconArrowUpRight,
@@ -9,10 +9,11 @@ import { PUBLICADMIN_NAV, publicAdminPage } from './pages/publicadmin';
 import { useTranslation } from 'react-i18next';
 import { api, setUnauthenticatedHandler, type AuthState, type Principal } from './api';
 import { setLanguage } from './i18n';
-import { navigate, usePath } from './router';
+import { navigate, revealHash, usePath } from './router';
 import { SessionContext, type Session } from './session';
 import { Loading, StatusPage, setPageTitle } from './components/ui';
 import { LoginPage } from './pages/Login';
+import { UserMenu } from './components/UserMenu';
 import { lazyPage } from './lazy';
 
 // Each page is its own chunk, loaded when first opened: the first screen downloads the shell only.
@@ -54,6 +55,9 @@ export function App() {
     setUnauthenticatedHandler(() => setAuth(null));
     void reload();
   }, [reload, i18n.language]);
+  // An address with a #section (a bookmark of /account#two-step) lands on it once logged in.
+  const full = auth?.stage === 'full';
+  useEffect(() => { if (full) revealHash(); }, [full]);
 
   const langSwitch = (
     <SegmentedControl size="xs" value={i18n.language} onChange={(v) => setLanguage(v as 'vi' | 'en')} data-testid="lang"
@@ -139,13 +143,7 @@ export function App() {
             </Group>
             <Group gap="sm">
               {langSwitch}
-              <Stack gap={0} align="flex-end" visibleFrom="sm">
-                <Text size="sm" fw={600} data-testid="whoami" translate="no">{principal.name}</Text>
-                <Group gap={4}>
-                  <Badge size="xs" variant="light">{t(`role.${principal.role}`)}</Badge>
-                  {principal.memberId && <Badge size="xs" variant="outline" color="gray">{principal.memberId}</Badge>}
-                </Group>
-              </Stack>
+              <UserMenu />
             </Group>
           </Group>
         </AppShell.Header>

@@ -175,25 +175,37 @@ export function useAction() {
 }
 
 /**
- * A button whose action cannot be undone (delete, revoke): it asks first, in a dialog that names
- * the object and says what goes with it (`details`).
+ * The question before an action that cannot be undone (delete, revoke, reset): a dialog that names
+ * the object and says what goes with it (`details`). Focus starts on Cancel (a stray Enter does
+ * nothing), Escape or Cancel close it without acting, and focus goes back to what opened it.
  */
-export function ConfirmButton({ label, question, details, onConfirm, color = 'red', size = 'xs', variant = 'light', testId }: { label: string; question: string; details?: string; onConfirm: () => void; color?: string; size?: string; variant?: string; testId?: string }) {
+export function ConfirmDialog({ opened, title, confirmLabel = title, question, details, onConfirm, onClose, color = 'red', testId, returnFocusTo }: {
+  opened: boolean; title: string; confirmLabel?: string; question: string; details?: string; onConfirm: () => void; onClose: () => void; color?: string; testId?: string;
+  /** Where focus goes once closed, when what opened the dialog is gone by then (an item of a menu that closed). */
+  returnFocusTo?: () => HTMLElement | null | undefined;
+}) {
   const { t } = useTranslation();
+  return (
+    <Modal opened={opened} onClose={onClose} title={title} returnFocus={!returnFocusTo} onExitTransitionEnd={() => returnFocusTo?.()?.focus()}>
+      <Stack data-testid={testId ? testId + '-dialog' : 'confirm-dialog'}>
+        <Text>{question}</Text>
+        {details && <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} data-testid="confirm-details">{details}</Alert>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose} data-autofocus data-testid={testId ? testId + '-cancel' : 'confirm-cancel'}>{t('common.cancel')}</Button>
+          <Button color={color} onClick={() => { onClose(); onConfirm(); }} data-testid={testId ? testId + '-confirm' : 'confirm'}>{confirmLabel}</Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** A button whose action cannot be undone: it asks first, in a ConfirmDialog. */
+export function ConfirmButton({ label, question, details, onConfirm, color = 'red', size = 'xs', variant = 'light', testId }: { label: string; question: string; details?: string; onConfirm: () => void; color?: string; size?: string; variant?: string; testId?: string }) {
   const [asking, setAsking] = useState(false);
   return (
     <>
       <Button size={size} variant={variant} color={color} onClick={() => setAsking(true)} data-testid={testId}>{label}</Button>
-      <Modal opened={asking} onClose={() => setAsking(false)} title={label}>
-        <Stack data-testid={testId ? testId + '-dialog' : 'confirm-dialog'}>
-          <Text>{question}</Text>
-          {details && <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} data-testid="confirm-details">{details}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAsking(false)} data-autofocus>{t('common.cancel')}</Button>
-            <Button color={color} onClick={() => { setAsking(false); onConfirm(); }} data-testid={testId ? testId + '-confirm' : 'confirm'}>{label}</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog opened={asking} onClose={() => setAsking(false)} title={label} question={question} details={details} onConfirm={onConfirm} color={color} testId={testId} />
     </>
   );
 }

@@ -26,7 +26,7 @@ export function AccountPage() {
       <Grid>
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Card withBorder radius="md" h="100%">
-            <Title order={4} mb="sm">{t('account.password')}</Title>
+            <Title order={4} mb="sm" id="password" tabIndex={-1}>{t('account.password')}</Title>
             <Stack>
               <Text size="sm">{user.displayName} · <Badge variant="light">{t(`role.${user.role}`)}</Badge> {user.memberId && <Badge variant="outline" color="gray">{user.memberId}</Badge>}</Text>
               <PasswordInput visibilityToggleButtonProps={{ 'aria-label': t('common.togglePassword'), tabIndex: 0 }} label={t('account.current')} value={cur} onChange={(e) => setCur(e.currentTarget.value)} autoComplete="current-password" />
@@ -144,7 +144,7 @@ function TwoStepCard() {
 
   return (
     <Card withBorder radius="md" h="100%">
-      <Title order={4} mb="sm">{t('login.totpTitle')}</Title>
+      <Title order={4} mb="sm" id="two-step" tabIndex={-1}>{t('login.totpTitle')}</Title>
       <Stack>
         <Text size="sm" data-testid="totp-state">{user.totpEnabled ? t('account.totpOn') : t('account.totpOff')}</Text>
         {user.totpEnabled && (

@@ -7,7 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { CREDENTIAL_KINDS, get, post, qs, type Credential, type Message, type VerifyReport } from '../api';
 import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
 import { dateTime, localInputToIso, num } from '../format';
-import { useRole } from '../session';
+import { useRole, useSession } from '../session';
+import { Named, useNames } from '../components/Named';
 
 const statusColor = (s: number) => (s >= 500 ? 'red' : s >= 400 ? 'orange' : 'green');
 
@@ -39,6 +40,12 @@ function CredentialCell({ c }: { c: Credential | null | undefined }) {
 export function MessagesPage() {
   const { t } = useTranslation();
   const { role } = useRole();
+  const names = useNames();
+  // The log names clients and services with their instance ("DEV/GOV/…"); the registry without it
+  // (its own instance's objects only): a record of another instance keeps its id.
+  const instance = useSession().auth.platform?.instance;
+  const nameOf = (id: string | null) => (id && instance && id.startsWith(instance + '/') ? names.name(id.slice(instance.length + 1)) : null);
+  const named = (id: string | null) => (id ? <Named id={id} name={nameOf(id)} /> : <Text size="sm" c="dimmed">—</Text>);
   const EMPTY = { from: '', to: '', client: '', service: '', status: '', messageId: '', credential: '' };
   const [f, setF] = useState(EMPTY);
   const [items, setItems] = useState<Message[] | null>(null);
@@ -121,8 +128,8 @@ export function MessagesPage() {
               {items.map((m) => (
                 <Table.Tr key={`${m.nodeId}/${m.seq}`} {...openRow(() => void get<Message>(`/messages/${encodeURIComponent(m.nodeId)}/${m.seq}`).then(setDetail).catch(() => setDetail(m)))} data-testid="message-row">
                   <Table.Td>{dateTime(m.at)}</Table.Td>
-                  <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>{m.client ?? '—'}</Table.Td>
-                  <Table.Td style={{ wordBreak: 'break-all' }}><Text size="sm" ff="monospace">{m.service ?? '—'}</Text><Text size="xs" c="dimmed" ff="monospace" lineClamp={2}>{m.method} {m.path}</Text></Table.Td>
+                  <Table.Td data-testid="message-client">{named(m.client)}</Table.Td>
+                  <Table.Td style={{ wordBreak: 'break-all' }}><div data-testid="message-service">{named(m.service)}</div><Text size="xs" c="dimmed" ff="monospace" lineClamp={2}>{m.method} {m.path}</Text></Table.Td>
                   <Table.Td><CredentialCell c={m.credential} /></Table.Td>
                   <Table.Td><Badge color={statusColor(m.status)} variant="light">{m.status}</Badge>{m.errorCode && <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>{m.errorCode}</Text>}</Table.Td>
                   <Table.Td ta="right">{num(m.durationMs, 1)}</Table.Td>
@@ -145,7 +152,9 @@ export function MessagesPage() {
               ['messages.digestRequest', detail.requestDigest], ['messages.digestResponse', detail.responseDigest],
               ['messages.nodeSeq', `${detail.nodeId} / ${detail.seq}`], ['messages.prevHash', detail.prevHash], ['messages.hash', detail.hash],
             ] as [string, string | null | undefined][]).map(([k, v]) => (
-              <div key={k}><Text size="xs" c="dimmed">{k.includes('.') ? t(k) : k}</Text><Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{v ?? '—'}</Code></div>
+              <div key={k}><Text size="xs" c="dimmed">{k.includes('.') ? t(k) : k}</Text>
+                {(k === 'messages.client' || k === 'messages.service') && v && nameOf(v) && <Text size="sm" fw={600} translate="no" data-testid={`detail-${k.slice(9)}-name`}>{nameOf(v)}</Text>}
+                <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{v ?? '—'}</Code></div>
             ))}
           </Stack>
         )}

@@ -1,10 +1,10 @@
 // Users (platform admins only): create, role and agency, disable, reset password or two-step.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Alert, Badge, Button, Card, Group, Menu, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconDots, IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { get, patch, post, type List, type Member, type Role, type User } from '../api';
-import { CopyField, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
+import { ConfirmDialog, CopyField, ErrorAlert, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { dateTime, nfc } from '../format';
 
 const ROLES: Role[] = ['platform_admin', 'agency_admin', 'auditor'];
@@ -15,6 +15,11 @@ export function UsersPage() {
   const members = useLoad(() => get<List<Member>>('/members'));
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [otp, setOtp] = useState<{ user: string; password: string } | null>(null);
+  // The account whose two-step verification is about to be removed (asked first: it cannot be undone).
+  const [removing, setRemoving] = useState<User | null>(null);
+  // Each row's actions button: focus returns there when the dialog closes (the menu item that opened it is gone).
+  const actionButtons = useRef(new Map<string, HTMLButtonElement>());
+  const removed = useRef<string | null>(null);
   const act = useAction();
   const action = (fn: () => Promise<unknown>, success: string) => void act.run(async () => { await fn(); await reload(); }, success);
   return (
@@ -39,12 +44,12 @@ export function UsersPage() {
                     <Table.Td>{dateTime(u.lastLoginAt)}</Table.Td>
                     <Table.Td ta="right">
                       <Menu position="bottom-end" withinPortal>
-                        <Menu.Target><Button size="xs" variant="subtle" aria-label={t('common.actions')}><IconDots size={16} /></Button></Menu.Target>
+                        <Menu.Target><Button size="xs" variant="subtle" aria-label={t('common.actions')} ref={(el) => { if (el) actionButtons.current.set(u.username, el); }}><IconDots size={16} /></Button></Menu.Target>
                         <Menu.Dropdown>
                           <Menu.Item onClick={() => setEditing(u)}>{t('common.edit')}</Menu.Item>
                           <Menu.Item onClick={() => action(() => patch(`/users/${u.username}`, { disabled: !u.disabled }), t(u.disabled ? 'notice.userEnabled' : 'notice.userDisabled', { user: u.username }))}>{u.disabled ? t('users.enable') : t('users.disable')}</Menu.Item>
                           <Menu.Item onClick={() => void act.run(async () => { const r = await post<{ oneTimePassword: string }>(`/users/${u.username}/reset-password`); setOtp({ user: u.username, password: r.oneTimePassword }); await reload(); })}>{t('users.resetPassword')}</Menu.Item>
-                          {u.totpEnabled && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/reset-totp`), t('notice.totpReset', { user: u.username }))}>{t('users.resetTotp')}</Menu.Item>}
+                          {u.totpEnabled && <Menu.Item onClick={() => { removed.current = u.username; setRemoving(u); }} data-testid={`reset-totp-${u.username}`}>{t('users.resetTotp')}</Menu.Item>}
                           {u.lockedUntil && <Menu.Item onClick={() => action(() => post(`/users/${u.username}/unlock`), t('notice.unlocked', { user: u.username }))}>{t('users.unlock')}</Menu.Item>}
                         </Menu.Dropdown>
                       </Menu>
@@ -56,6 +61,11 @@ export function UsersPage() {
           </Table.ScrollContainer>
         </Card>
       )}
+      <ConfirmDialog opened={!!removing} onClose={() => setRemoving(null)} title={t('users.resetTotp')} testId="reset-totp"
+        returnFocusTo={() => (removed.current ? actionButtons.current.get(removed.current) : null)}
+        question={t('users.confirmResetTotp', { user: removing?.username ?? '' })}
+        details={t(removing && (removing.role === 'platform_admin' || removing.role === 'agency_admin') ? 'users.resetTotpDetailsAdmin' : 'users.resetTotpDetails')}
+        onConfirm={() => { const u = removing!; action(() => post(`/users/${u.username}/reset-totp`), t('notice.totpReset', { user: u.username })); }} />
       <EditUser user={editing} members={members.data?.items ?? []} onClose={() => setEditing(null)} onCreated={(user, password) => setOtp({ user, password })} onDone={reload} />
       <Modal opened={!!otp} onClose={() => setOtp(null)} title={otp ? t('users.oneTime', { user: otp.user }) : ''}>
         {otp && <Stack><Alert color="yellow" variant="light">{t('users.oneTimeHint')}</Alert><CopyField value={otp.password} testId="one-time-password" /><Group justify="flex-end"><Button onClick={() => setOtp(null)}>{t('common.done')}</Button></Group></Stack>}
