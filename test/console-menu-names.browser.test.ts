@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { adminPage, checkedAdmin, launchChromium, setConsoleLanguage, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { loginOverApi } from './helpers/two-step.js';
 import { checkPage } from './helpers/page-audit.js';
@@ -31,12 +31,8 @@ describe('console: confirm before removing two-step, names in the message log, t
   let page: Page;
   let backend: TestBackend;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
-  const setLang = (lang: 'vi' | 'en') => page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
+  const setLang = (lang: 'vi' | 'en') => setConsoleLanguage(page, lang);
   const clean = async (name: string, lang: 'vi' | 'en') => {
     const report = await checkPage(page, lang);
     fs.mkdirSync(OUT, { recursive: true });
@@ -72,14 +68,11 @@ describe('console: confirm before removing two-step, names in the message log, t
       expect(await twoStepOn(username)).toBe(true);
     }
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await cp?.stop();
-    await backend?.close();
+    await Promise.all([browser?.close(), cp?.stop(), backend?.close()]);
   });
 
   const REMOVE = {

@@ -83,6 +83,26 @@ export async function firstAdminLogin(page: import('playwright-core').Page, cp: 
   await tid('whoami').waitFor();
 }
 
+/** An admin API call as the platform's token that must succeed (the answer's body), for setting up a test's data. */
+export function checkedAdmin(cp: ConsolePlatform): (method: string, url: string, body?: unknown) => Promise<any> {
+  return async (method, url, body) => {
+    const r = await cp.platform.admin(method, url, body);
+    if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+}
+
+/** The console's language for the next page load (what the language switch stores). */
+export const setConsoleLanguage = (page: import('playwright-core').Page, lang: 'vi' | 'en'): Promise<void> =>
+  page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+
+/** A 1366×800 Vietnamese browser page with the first admin logged in (first login done). */
+export async function adminPage(browser: import('playwright-core').Browser, cp: ConsolePlatform): Promise<import('playwright-core').Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
+  await firstAdminLogin(page, cp);
+  return page;
+}
+
 /** Debian's Chromium, headless, as every console test drives it (.ci/run installs it; nothing is downloaded). */
 export function launchChromium(): Promise<import('playwright-core').Browser> {
   return chromium.launch({
