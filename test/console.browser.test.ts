@@ -233,7 +233,10 @@ describe('console in a browser', () => {
     await tid('chart-traffic').waitFor();
     await tid('nav-messages').click();
     await tid('message-row').first().waitFor();
-    expect(await tid('message-row').first().innerText()).toContain(SERVICE);
+    // The service by its name (the OpenAPI title), its id (with the instance, as the log has it) on hover and to copy.
+    const logged = tid('message-row').first().locator('[data-testid="message-service"] [data-testid="named"]');
+    expect((await logged.innerText()).trim()).toBe(OPENAPI.info.title);
+    expect(await logged.getAttribute('data-id')).toBe(`${cp.platform.instance}/${SERVICE}`);
     await tid('verify').click();
     await tid('verify-result').waitFor();
     // The success result with its counts, not the alert's title (a failed check has the same title).
