@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { MessageRow } from './chain.js';
+import { GENESIS, type MessageRow } from './chain.js';
 
 const HEADER = 8;
 // A record is a few hundred bytes, or a body the provider opted in to log: 64 MiB bounds a
@@ -139,6 +139,11 @@ export class Journal {
       }
       if (rows.length) head = { seq: Number(rows[rows.length - 1].seq), hash: rows[rows.length - 1].hash };
     }
+    // Begun at the chain's very start (its one segment is the first) and never written to (not
+    // even a torn write, which could be damage rather than a write cut short): nothing of this
+    // chain was ever acknowledged, so its head is the genesis. A node that never logged an
+    // exchange can then start without the store that would tell it so (issue 13).
+    if (!head && !truncatedBytes && segs.length === 1 && segs[0] === 1) head = { seq: 0, hash: GENESIS };
     let first: number;
     if (!head || head.seq < base.seq) {
       // Nothing here the store does not have: continue the store's chain in a fresh segment.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { createTestStore, testEngines } from '../store/testing.js';
-import { Journal } from './journal.js';
+import { Journal, segmentName } from './journal.js';
 import { Shipper } from './shipper.js';
 import { readMessageHead, storeWriter, MessageLog } from './message-log.js';
 import { exchange } from './fixtures.js';
@@ -76,6 +76,36 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       expect(offers.filter((o) => Number(o.offers) !== 1)).toEqual([]);
       expect(offers.map((o) => Number(o.seq))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       expect(await stored(t.store, key.nodeId)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a node that never logged starts without the store from its empty journal (begun at the genesis), then ships; a journal removed, or torn at its first write, still refuses', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const at = (name: string) => ({ checkpointIntervalMs: 0, journal: { dir: path.join(t.dataDir, name) } });
+      // A start with the store and no exchange, then a start without it (issue 13: a node keeps serving).
+      await (await MessageLog.open(t.store, key, at('journal'))).close();
+      const log = await MessageLog.open(t.store, key, { ...at('journal'), offline: true });
+      await Promise.all([1, 2, 3].map((i) => log.append(exchange(i))));
+      expect(await stored(t.store, key.nodeId)).toEqual([]);
+      await log.resume();
+      await log.flush();
+      await log.close();
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3]);
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 3 });
+      // No journal at all (removed), or one whose first write is damaged: where the chain stands is
+      // unknown without the store, and guessing the genesis could reuse numbers the store holds.
+      const torn = path.join(t.dataDir, 'torn');
+      fs.mkdirSync(torn);
+      fs.writeFileSync(path.join(torn, segmentName(1)), Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 5]));
+      for (const name of ['gone', 'torn']) {
+        await expect(MessageLog.open(t.store, key, { ...at(name), offline: true })).rejects.toMatchObject({
+          code: 'STORE_UNAVAILABLE', message: expect.stringMatching(new RegExp(`^The journal in ${path.join(t.dataDir, name)} holds no record to continue this node's chain from`)),
+        });
+      }
     } finally {
       await t.cleanup();
     }
