@@ -38,6 +38,13 @@ export function registerFederationCommands(program: Command, withStore: WithStor
       out(`${p.instance}\t${p.url}\t${trust}\t${p.type === 'xroad' ? `xroad as ${p.xroadClient}` : 'vamco'}`);
     }
   }));
+  peer.command('directory-key <instance>').description('accept the new key(s) a peer\'s directory is signed with (after confirming them with its operator), or pin the next one fetched again')
+    .option('--key <file>', 'the public key(s) (PEM) the peer\'s nodes now sign its directory with; they replace the pinned ones')
+    .option('--on-first-use', 'instead of --key: forget the pinned key and pin the key of the next directory fetched')
+    .action((instance: string, o: { key?: string; onFirstUse?: boolean }) => withStore(async (ctx) => {
+      const p = await reg.setDirectoryKey(ctx, instance, { directoryKey: o.key ? readText(o.key) : null, onFirstUse: !!o.onFirstUse }, who());
+      out(`${p.instance}\tdirectory key ${p.directoryKeys.length ? p.directoryKeys.join(',') : 'pinned at the next fetch'}`);
+    }));
   peer.command('remove <instance>').description('withdraw trust: calls to and from the peer are refused within a second').action((instance: string) => withStore(async (ctx) => {
     await reg.removePeer(ctx, instance, who());
   }));

@@ -47,6 +47,7 @@ export const ERRORS = {
   XROAD_FAULT:            { status: 500, title: 'The X-Road security server answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed' },
   UPSTREAM_FAULT:         { status: 500, title: 'The service backend answered with a fault', xroad: 'Server.ServerProxy.ServiceFailed.Fault' },
   CONFIG_ERROR:           { status: 500, title: 'Configuration error', xroad: 'Server.ConfigurationError' },
+  DIRECTORY_KEY_UNTRUSTED: { status: 502, title: 'A peer\'s directory is signed with a key not pinned for that peer', xroad: 'Server.ServerProxy.ServiceFailed' },
   UPSTREAM_UNREACHABLE:   { status: 502, title: 'Service backend unreachable', xroad: 'Server.ServerProxy.NetworkError' },
   UPSTREAM_BAD_RESPONSE:  { status: 502, title: 'Service backend failed', xroad: 'Server.ServerProxy.ServiceFailed' },
   CIRCUIT_OPEN:           { status: 503, title: 'Service backend temporarily unavailable', xroad: 'Server.ServerProxy.ServiceUnavailable' },

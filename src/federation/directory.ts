@@ -62,7 +62,10 @@ export function verifyDirectory(v: unknown, expect: { instance: string; trusted?
   if (expect.trusted) {
     const der = key.export({ type: 'spki', format: 'der' });
     const keys = Array.isArray(expect.trusted) ? expect.trusted : [expect.trusted as crypto.KeyObject];
-    if (!keys.some((k) => k.export({ type: 'spki', format: 'der' }).equals(der))) return bad(`it is signed by node ${o.nodeId}, not with the key pinned for ${expect.instance}`);
+    if (!keys.some((k) => k.export({ type: 'spki', format: 'der' }).equals(der))) {
+      // Its own code: the one refusal an operator acts on (vamco peer directory-key, once the new key is confirmed).
+      throw new VamcoError('DIRECTORY_KEY_UNTRUSTED', `${source} is not a valid directory: it is signed by node ${o.nodeId}, not with the key pinned for ${expect.instance}.`, { extra: { nodeId: o.nodeId, publicKey: o.publicKey } });
+    }
   }
   const payload = Buffer.from(o.payload, 'base64url');
   let ok = false;
@@ -95,6 +98,10 @@ export function directoryPublisher(a: { key: NodeKey; config: Readonly<Config>; 
 
 export interface FetchOutcome {
   state: 'updated' | 'not-modified' | 'kept-last-good'; content: DirectoryContent | null; error?: string;
+  /** The catalogue code of the failure, when it has one (DIRECTORY_KEY_UNTRUSTED: signed with a key not pinned). */
+  code?: string;
+  /** For DIRECTORY_KEY_UNTRUSTED: the node whose key signed the refused copy. */
+  refusedNodeId?: string;
   /** The signer's public key (PEM) of a copy taken now. */
   signerKey?: string;
 }
@@ -136,7 +143,8 @@ export class DirectoryCopy {
       fs.renameSync(tmp, this.file);
       return { state: 'updated', content, signerKey: signed.publicKey };
     } catch (e) {
-      return { state: 'kept-last-good', content: last?.content ?? null, error: (e as Error).message };
+      const coded = e instanceof VamcoError ? { code: e.code, ...(e.code === 'DIRECTORY_KEY_UNTRUSTED' ? { refusedNodeId: String(e.extra?.nodeId) } : {}) } : {};
+      return { state: 'kept-last-good', content: last?.content ?? null, error: (e as Error).message, ...coded };
     }
   }
 }

@@ -27,8 +27,8 @@ export interface PeerDirectories {
 export interface DirectoryStatus {
   /** When the kept copy was fetched, and when its publisher made it (null: no copy kept). */
   fetchedAt: string | null; generatedAt: string | null;
-  /** The last attempt: when, and why it failed (null: it succeeded, or none yet). */
-  attemptedAt: string | null; error: string | null;
+  /** The last attempt: when, and why it failed (null: it succeeded, or none yet), with the catalogue code of the failure when it has one. */
+  attemptedAt: string | null; error: string | null; code: string | null;
 }
 
 const statusFile = (dir: string, instance: string) => path.join(dir, `${instance}.status.json`);
@@ -40,8 +40,8 @@ export function directoryStatus(dataDir: string, instance: string): DirectorySta
   const kept = read<{ fetchedAt?: string; signed?: { payload?: string } }>(path.join(dir, `${instance}.json`));
   let generatedAt: string | null = null;
   try { generatedAt = kept?.signed?.payload ? (JSON.parse(Buffer.from(kept.signed.payload, 'base64url').toString('utf8')) as DirectoryContent).generatedAt ?? null : null; } catch { generatedAt = null; }
-  const last = read<{ attemptedAt?: string; error?: string | null }>(statusFile(dir, instance));
-  return { fetchedAt: kept?.fetchedAt ?? null, generatedAt, attemptedAt: last?.attemptedAt ?? null, error: last?.error ?? null };
+  const last = read<{ attemptedAt?: string; error?: string | null; code?: string | null }>(statusFile(dir, instance));
+  return { fetchedAt: kept?.fetchedAt ?? null, generatedAt, attemptedAt: last?.attemptedAt ?? null, error: last?.error ?? null, code: last?.code ?? null };
 }
 
 /** The keys a peer's directory may be signed with; null: none pinned and none to be pinned, so none is taken. */
@@ -52,6 +52,8 @@ export function startPeerDirectories(a: {
   dataDir: string; snapshots: SnapshotHolder; intervalMs: number; logger: Logger;
   /** Pins the key of a peer's first verified directory (trust on first use); false: another node pinned one first. */
   pin?: (instance: string, publicKeyPem: string) => Promise<boolean>;
+  /** A directory signed with a key not pinned for the peer was refused: told once per refused key (the admin trail keeps it). */
+  refused?: (instance: string, r: { nodeId: string; code: string; error: string }) => Promise<void>;
 }): PeerDirectories {
   const dir = path.join(a.dataDir, DIRECTORIES_DIR);
   const copies = new Map<string, { peer: SnapPeer; copy: DirectoryCopy; agent: Agent; content: DirectoryContent | null; keys: string }>();
@@ -73,10 +75,10 @@ export function startPeerDirectories(a: {
   };
   // Only Vamco platforms publish a signed directory; a security server peer has none.
   const peersNow = () => new Map([...(a.snapshots.current?.peers ?? new Map<string, SnapPeer>())].filter(([, p]) => p.type === 'vamco'));
-  const record = (instance: string, error: string | null) => {
+  const record = (instance: string, error: string | null, code: string | null = null, refusedNodeId: string | null = null) => {
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(statusFile(dir, instance), JSON.stringify({ attemptedAt: new Date().toISOString(), error }), { mode: 0o600 });
+      fs.writeFileSync(statusFile(dir, instance), JSON.stringify({ attemptedAt: new Date().toISOString(), error, code, refusedNodeId }), { mode: 0o600 });
     } catch (err) { a.logger.warn({ err }, 'peer directory status not written'); }
   };
   let running: Promise<void> | null = null;
@@ -86,8 +88,14 @@ export function startPeerDirectories(a: {
     const e = entry(peer);
     const r = await e.copy.fetch();
     if (r.error) {
-      a.logger.warn({ peer: peer.instance, err: r.error }, 'peer directory not fetched; the last good copy stays in use');
-      record(peer.instance, r.error);
+      a.logger.warn({ peer: peer.instance, err: r.error, code: r.code }, 'peer directory not fetched; the last good copy stays in use');
+      if (r.refusedNodeId) {
+        // Reported once per refused key (the status file remembers it), not at every fetch.
+        let before: string | null = null;
+        try { before = (JSON.parse(fs.readFileSync(statusFile(dir, peer.instance), 'utf8')) as { refusedNodeId?: string | null }).refusedNodeId ?? null; } catch { before = null; }
+        if (before !== r.refusedNodeId) await a.refused?.(peer.instance, { nodeId: r.refusedNodeId, code: r.code!, error: r.error }).catch((err) => a.logger.error({ err }, 'a refused peer directory not recorded in the admin trail'));
+      }
+      record(peer.instance, r.error, r.code ?? null, r.refusedNodeId ?? null);
       return;
     }
     if (!trusted.length && r.signerKey) {

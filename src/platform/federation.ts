@@ -7,6 +7,7 @@ import type { NodeKey } from '../audit/index.js';
 import type { GatewayMount } from '../gateway/index.js';
 import { FEDERATION_PREFIX, Witness, directoryPublisher, federationHandler, startPeerDirectories, startWitnessing, type PeerDirectories } from '../federation/index.js';
 import { pinDirectoryKey, type SnapshotHolder } from '../registry/index.js';
+import { recordAdminAction } from '../audit/index.js';
 
 export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; directories: PeerDirectories; stop(): void }
 
@@ -19,6 +20,10 @@ export function startFederationWing(a: { store: Store; config: Readonly<Config>;
   const directories = startPeerDirectories({
     dataDir: a.config.dataDir, snapshots: a.snapshots, intervalMs: f.directoryFetchIntervalMs, logger: a.logger,
     pin: async (instance, key) => { const pinned = await pinDirectoryKey({ store: a.store, config: a.config }, instance, key); if (pinned) await a.snapshots.poll(); return pinned; },
+    // Not a registry change: only the trail entry, so an operator sees when and which key was refused.
+    refused: (instance, r) => a.store.db.transaction().execute((trx) => recordAdminAction(trx, a.store.engine, {
+      actor: 'system', action: 'peer.directory-refused', target: instance, address: null, before: null, after: { instance, ...r },
+    })),
   });
   return { mount: () => ({ prefix: FEDERATION_PREFIX, handle }), witnessing, directories, stop: () => { witnessing.stop(); directories.stop(); } };
 }

@@ -9,5 +9,5 @@ export { hashApiKey, parseKeyExpiry } from './keys.js';
 export { KeyUsage, KEY_USAGE_FLUSH_MS } from './key-usage.js';
 export {
   addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, revokeForeign,
-  openPeerCert, PEER_TYPES, setPeerTrust, readDirectoryKeys, pinDirectoryKey, type PeerType, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
+  openPeerCert, PEER_TYPES, setPeerTrust, readDirectoryKeys, pinDirectoryKey, setDirectoryKey, type PeerType, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
 } from './peers.js';

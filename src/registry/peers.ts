@@ -196,6 +196,23 @@ export async function pinDirectoryKey(ctx: RegistryCtx, instance: string, public
   }
 }
 
+/**
+ * The operator accepts a peer's new directory key(s) (its node replaced or a node added, the key
+ * confirmed with the peer's operator): the keys given replace the pinned ones; or, with
+ * `onFirstUse`, the pin is forgotten and the next directory that verifies is pinned again.
+ */
+export async function setDirectoryKey(ctx: RegistryCtx, instance: string, input: { directoryKey?: string | null; onFirstUse?: boolean }, who: Actor): Promise<PeerView> {
+  if (!!input.directoryKey === !!input.onFirstUse) throw new VamcoError('VALIDATION_FAILED', 'Give either the key(s) the peer\'s directory is now signed with (--key) or --on-first-use, not both');
+  const before = await getPeer(ctx, instance);
+  if (before.type === 'xroad') throw new VamcoError('VALIDATION_FAILED', `${instance} is an X-Road security server peer: it publishes no directory`);
+  const keys = input.directoryKey ? readDirectoryKeys(input.directoryKey) : null;
+  const after: PeerView = { ...before, directoryKeys: keys?.nodeIds ?? [], directoryKeyOnFirstUse: !keys };
+  return mutate(ctx, who, 'peer.directory-key', instance, async (trx) => {
+    await trx.updateTable('federation_peers').set({ directory_key: keys?.pem ?? null, directory_key_tofu: keys ? 0 : 1 }).where('instance', '=', instance).execute();
+    return { result: after, before: { instance, directoryKeys: before.directoryKeys, onFirstUse: before.directoryKeyOnFirstUse }, after: { instance, directoryKeys: after.directoryKeys, onFirstUse: after.directoryKeyOnFirstUse } };
+  });
+}
+
 // ---------- outbound rules ----------
 export async function allowOutbound(ctx: RegistryCtx, input: { service: string; client: string }, who: Actor): Promise<OutboundView> {
   const f = splitForeign(input.service, 5, 'foreign service (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE)');

@@ -262,6 +262,15 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     authorize(req, 'write', [], { adminOnly: true });
     return withDirectory(await reg.setPeerTrust(ctx, req.params.instance, req.body.trusted, who(req)));
   });
+  app.put<{ Params: { instance: string }; Body: { directoryKey?: string; onFirstUse?: boolean } }>('/peers/:instance/directory-key', {
+    schema: {
+      tags: ['federation'], summary: 'Accept the new key(s) a peer\'s directory is signed with (they replace the pinned ones), or forget the pin (onFirstUse: the next directory fetched is pinned)',
+      params: InstanceParams, body: Type.Object({ directoryKey: Type.Optional(Type.String({ maxLength: 20000 })), onFirstUse: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    },
+  }, async (req) => {
+    authorize(req, 'write', [], { adminOnly: true });
+    return withDirectory(await reg.setDirectoryKey(ctx, req.params.instance, { directoryKey: req.body.directoryKey || null, onFirstUse: req.body.onFirstUse }, who(req)));
+  });
   app.delete<{ Params: { instance: string } }>('/peers/:instance', { schema: { tags: ['federation'], summary: 'Remove a peer (trust withdrawn, entry and certificates forgotten)', params: InstanceParams } }, async (req, reply) => {
     authorize(req, 'write', [], { adminOnly: true });
     await reg.removePeer(ctx, req.params.instance, who(req));
