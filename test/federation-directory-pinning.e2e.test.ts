@@ -121,6 +121,15 @@ describe('a peer\'s directory key pinned on first use', () => {
     expect((await peerB()).directory).toMatchObject({ error: null, code: null });
     expect(await subsystemsOfB()).toEqual(['tuphap']);
     expect((await trail()).filter((t) => t.action === 'peer.directory-key').map((t) => t.actor)).toEqual(expect.arrayContaining(['system', expect.not.stringMatching(/^system$/)]));
+    // Through the admin API: the pin forgotten, the next directory's key pinned again (by the system).
+    const rearmed = await a.admin('PUT', '/api/v1/peers/VN-B/directory-key', { onFirstUse: true });
+    expect([rearmed.status, rearmed.body.directoryKeys, rearmed.body.directoryKeyOnFirstUse]).toEqual([200, [], true]);
+    await a.snapshots.poll();
+    await a.directories.tick();
+    await until('A to pin B\'s key again', async () => ((await peerB()).directoryKeys.length ? true : undefined));
+    expect((await peerB()).directoryKeys).toEqual([b2.nodeKey.nodeId]);
+    const both = await a.admin('PUT', '/api/v1/peers/VN-B/directory-key', { onFirstUse: true, directoryKey: b2.nodeKey.publicKeyPem });
+    expect([both.status, both.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     // A key that is not a node key is refused with the catalogue's code.
     const junk = path.join(dir, 'junk.pub');
     fs.writeFileSync(junk, 'not a key');
