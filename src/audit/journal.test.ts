@@ -577,6 +577,27 @@ describe('journal reader', () => {
     await journal.close();
   });
 
+  it('reads back from the files a record larger than one read (a logged body of 5 MiB), and the records after it', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const [small] = chain(base, 1);
+    const big = { ...chain({ seq: 1, hash: small.hash }, 1)[0], response_body: 'QUJD'.repeat(5 * 1024 * 256) } as MessageRow;
+    big.hash = hashMessage(big);
+    const after = chain({ seq: 2, hash: big.hash }, 2);
+    await journal.append([small]);
+    await journal.append([big]);
+    await journal.append(after);
+    await journal.close();
+    // Reopened: nothing in memory, every read goes to the file.
+    const { journal: j } = Journal.open(d, base);
+    expect((await j.read(0, 10)).rows).toEqual([small, big, ...after]);
+    expect((await j.read(1, 10)).rows).toEqual([big, ...after]);
+    const f = await j.readFrames(1, 10);
+    expect(f.count).toBe(4);
+    expect(decodeRecords(f.frames).rows).toEqual([small, big, ...after]);
+    await j.close();
+  });
+
   it('prunes a closed segment once its last record is shipped and it is exactly retention old', async () => {
     const { d, journal, all } = await filled({ segmentBytes: 1 }, 3, 2);
     expect(segmentFirsts(journal)).toEqual([1, 3, 5]);

@@ -98,6 +98,8 @@ export interface JournalRecovery { head: JournalHead; truncatedBytes: number; se
 // The shipper reads what was just made durable: the last batches' bytes are kept (up to this
 // many) so it finds them here instead of opening, reading and closing the segment each round.
 const RECENT_BYTES = 8 * 1024 * 1024;
+// What the reader asks of a segment file at a time (more when one frame is longer).
+const READ_CHUNK = 4 * 1024 * 1024;
 
 export class Journal {
   private tail: Promise<unknown> = Promise.resolve();
@@ -336,12 +338,21 @@ export class Journal {
       if (!fh) continue;
       try {
         const end = s.end ?? (await fh.stat()).size;
+        let chunk = READ_CHUNK;
         while (taken < max && offset < end) {
-          const want = Math.min(end - offset, 4 * 1024 * 1024);
+          const want = Math.min(end - offset, chunk);
           const buf = Buffer.allocUnsafe(want);
           const { bytesRead } = await fh.read(buf, 0, want, offset);
           const got = take(buf.subarray(0, bytesRead), max - taken);
-          if (got.end === 0) break;
+          if (got.end === 0) {
+            // A frame longer than the chunk (a logged body can make a record of tens of MiB):
+            // read it whole. Without this the reader stopped there for good, and the shipper
+            // with it (or skipped the rest of the segment when a later one existed).
+            const frame = bytesRead >= HEADER ? HEADER + buf.readUInt32LE(0) : 0;
+            if (frame > want && frame <= end - offset && frame <= HEADER + MAX_RECORD) { chunk = frame; continue; }
+            break;
+          }
+          chunk = READ_CHUNK;
           taken += got.count;
           offset += got.end;
         }
