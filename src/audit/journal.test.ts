@@ -289,6 +289,14 @@ describe('journal promises', () => {
     await journal.close();
   });
 
+  it('keeps its directory 0700 and every segment 0600 (operator guide: the data dir\'s modes)', async () => {
+    const { d, journal } = await filled({ segmentBytes: 1 }, 3, 1);
+    expect(fs.statSync(d).mode & 0o777).toBe(0o700);
+    expect(journal.segments()).toHaveLength(3);
+    for (const s of journal.segments()) expect(fs.statSync(s.file).mode & 0o777, s.file).toBe(0o600);
+    await journal.close();
+  });
+
   it('refuses an append after close and closes twice without harm', async () => {
     const d = dir();
     const { journal } = Journal.open(d, base);
