@@ -48,6 +48,8 @@ describe('hash chain encoding', () => {
     expect(spec(messageParts(r))).toContain('#1235');
     expect(hashMessage(r)).toBe(hashMessage({ ...r, duration_ms: 1.23454 }));
     expect(hashMessage(r)).not.toBe(hashMessage({ ...r, duration_ms: 1.2355 }));
+    // The first record of every chain follows sixty-four zeros.
+    expect(GENESIS).toBe('0000000000000000000000000000000000000000000000000000000000000000');
     // A stable vector: this record's hash as every chain written so far computes it.
     expect(hashMessage(fields({ response_body: null, prev_hash: GENESIS }))).toBe(sha256(`vamco-message-v1\n${GENESIS}\n${spec(messageParts(fields({ response_body: null })))}`));
   });
@@ -119,6 +121,10 @@ describe('checkpoints', () => {
     expect(checkpointSignatureOk(key.publicKey, { ...signed, signature: 'AAAA' })).toBe(false);
     const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
     expect(checkpointSignatureOk(rsa.publicKey, signed)).toBe(false);
+    // A key that cannot verify at all (X25519 is for key agreement): crypto.verify throws.
+    const x25519 = crypto.generateKeyPairSync('x25519').publicKey;
+    expect(() => crypto.verify(null, Buffer.from('x'), x25519, Buffer.from(signed.signature, 'base64'))).toThrow();
+    expect(checkpointSignatureOk(x25519, signed)).toBe(false);
   });
 
   it('names a node by the SHA-256 of its public key, so a swapped key is another node', () => {
@@ -167,6 +173,17 @@ describe('record fields', () => {
     expect(toRowFields(rec({ responseSize: Number.MAX_SAFE_INTEGER })).response_size).toBe(Number.MAX_SAFE_INTEGER);
   });
 
+  it('names the field of every text column it refuses', () => {
+    const texts = ['messageId', 'requestId', 'method', 'path'] as const;
+    const optional = ['client', 'service', 'requestDigest', 'responseDigest', 'userId', 'issue', 'errorCode', 'requestBody', 'responseBody'] as const;
+    for (const field of [...texts, ...optional]) {
+      refused(() => toRowFields(rec({ [field]: 'a\u0000' })), 'BAD_REQUEST', new RegExp(`^message log field ${field} contains a NUL character$`));
+    }
+    for (const field of texts) refused(() => toRowFields(rec({ [field]: 7 as unknown as string })), 'INTERNAL', new RegExp(`^message log field ${field} must be a string$`));
+    for (const field of optional) refused(() => toRowFields(rec({ [field]: 7 as unknown as string })), 'INTERNAL', new RegExp(`^message log field ${field} must be a string$`));
+    refused(() => adminFields({ actor: 'a', action: 'x', target: 'y', address: 'a\u0000' }), 'BAD_REQUEST', /^message log field address contains a NUL character$/);
+  });
+
   it('stores text as the database returns it: a lone surrogate becomes U+FFFD', () => {
     expect(toRowFields(rec({ path: '/a\uD800b', userId: '\uDC00' }))).toMatchObject({ path: '/a\uFFFDb', user_id: '\uFFFD' });
     expect(isoTime('2026-01-02T03:04:05.1Z', 'at')).toBe('2026-01-02T03:04:05.100Z');
@@ -201,6 +218,7 @@ describe('record fields', () => {
       refused(() => credentialText({ kind: 'certificate', fingerprint: bad }), 'INTERNAL', /credential must be/);
     }
     refused(() => credentialText({ kind: 'password' } as unknown as { kind: 'token' }), 'INTERNAL', /credential must be an API key/);
+    refused(() => credentialText({ kind: 'password', fingerprint: fp } as unknown as { kind: 'token' }), 'INTERNAL', /credential must be an API key/);
     expect(credentialText(null)).toBeNull();
     expect(credentialText(undefined)).toBeNull();
     expect(credentialOf(null)).toBeNull();

@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach, vi } from 'vitest';
 import { tempDir } from '../store/testing.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { exchange } from './fixtures.js';
-import { Journal, decodeRecords, encodeRecords, scanFrames, segmentName, type JournalOptions } from './journal.js';
+import { Journal, decodeRecords, encodeRecords, scanFrames, segmentName, type JournalOptions, type ReadCursor } from './journal.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
@@ -604,6 +604,38 @@ describe('journal reader', () => {
     expect(f.count).toBe(4);
     expect(decodeRecords(f.frames).rows).toEqual([small, big, ...after]);
     await j.close();
+  });
+
+  it('hands over a batch too large to keep in memory from the file, between batches kept in memory', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const a = chain(base, 2);
+    // One record of 9 MiB: more than the 8 MiB of batches the journal keeps for the shipper.
+    const big = { ...chain(journal.head, 1, 3)[0], prev_hash: a[1].hash, response_body: 'QUJD'.repeat(9 * 1024 * 256) } as MessageRow;
+    big.hash = hashMessage(big);
+    const c = chain({ seq: 3, hash: big.hash }, 2);
+    await journal.append(a);
+    const inside = await journal.readFrames(0, 1); // a cursor inside the first batch
+    const atEnd = await journal.readFrames(0, 2); // and one at its end
+    await journal.append([big]);
+    await journal.append(c);
+    // Round after round from the cursor, as the shipper reads: every record once, in order.
+    const drain = async (after: number, cursor: ReadCursor) => {
+      const got: MessageRow[] = [];
+      for (let round = 0; round < 10; round++) {
+        const f = await journal.readFrames(after, 10, cursor);
+        if (!f.count) break;
+        const rows = decodeRecords(f.frames).rows;
+        got.push(...rows);
+        after = rows[rows.length - 1].seq;
+        cursor = f.cursor;
+      }
+      return got.map((r) => r.seq);
+    };
+    expect(await drain(1, inside.cursor)).toEqual([2, 3, 4, 5]);
+    expect(await drain(2, atEnd.cursor)).toEqual([3, 4, 5]);
+    expect((await journal.read(0, 10)).rows).toEqual([...a, big, ...c]);
+    await journal.close();
   });
 
   it('prunes a closed segment once its last record is shipped and it is exactly retention old', async () => {
