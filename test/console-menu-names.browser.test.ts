@@ -3,7 +3,9 @@
 //   destructive action uses (what goes with it said, focus on Cancel, Escape and Cancel do nothing);
 // - the message log shows clients and services by name, the id on hover and one click to copy;
 // - the header's user menu (menu button pattern): who is logged in and in which role, the own
-//   account's two-step and password sections, log out, all by keyboard.
+//   account's two-step and password sections, log out, all by keyboard;
+// - the API docs (Swagger UI): its section labels in the console's language, and every text's
+//   lang attribute true (labels left English say so, the document's Vietnamese says so).
 // Each state is checked as every console page is: axe-core (no serious or critical violations),
 // no English in the Vietnamese console, no horizontal overflow, everything reachable by keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +27,7 @@ const CLIENT = `${H74}/motcua`;
 const PASSWORD = 'Mật khẩu cán bộ 2026!';
 
 // Chromium is a prerequisite (.ci/run installs it): without it these tests fail, never skip.
-describe('console: confirm before removing two-step, names in the message log, the user menu', () => {
+describe('console: confirm before removing two-step, names in the message log, the user menu, the API docs\' labels', () => {
   let cp: ConsolePlatform;
   let browser: Browser;
   let page: Page;
@@ -53,7 +55,13 @@ describe('console: confirm before removing two-step, names in the message log, t
     await admin('POST', '/api/v1/subsystems', { id: CLIENT, name: 'Một cửa Mỹ Đức' });
     await admin('POST', '/api/v1/services', {
       id: SERVICE, url: backend.url,
-      openapi: { openapi: '3.0.3', info: { title: 'Đăng ký khai sinh', version: '1' }, paths: { '/x': { get: { responses: { 200: { description: 'Kết quả' } } } } } },
+      openapi: {
+        openapi: '3.0.3', info: { title: 'Đăng ký khai sinh', version: '1' },
+        paths: { '/x': { get: {
+          summary: 'Tra cứu hồ sơ', parameters: [{ name: 'ma', in: 'query', description: 'Mã hồ sơ', schema: { type: 'string' } }],
+          responses: { 200: { description: 'Kết quả', content: { 'application/json': { schema: { type: 'object', properties: { ten: { type: 'string' } } } } } } },
+        } } },
+      },
     });
     await admin('POST', '/api/v1/access-rights', { service: SERVICE, client: CLIENT });
     const key = (await admin('POST', '/api/v1/keys', { subsystem: CLIENT })).key as string;
@@ -197,6 +205,43 @@ describe('console: confirm before removing two-step, names in the message log, t
       await page.keyboard.press('Enter');
       await page.waitForURL((u) => u.pathname + u.hash === section[2], { timeout: 30_000 });
       await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id ?? null), { timeout: 30_000 }).toBe(section[1]);
+    }, 180_000);
+  }
+
+  // Swagger UI has no translations (docs/console.md): the Vietnamese console puts its own words in
+  // place of the section labels; the rest stays English and says so (lang="en"); the document's own
+  // Vietnamese text is marked lang="vi" in either console.
+  const LABELS = {
+    vi: { shown: ['Tham số', 'Tên', 'Mô tả', 'Phản hồi', 'Mã', 'Liên kết', 'Kiểu nội dung', 'Giá trị mẫu', 'Lược đồ'], gone: ['Parameters', 'Name', 'Description', 'Responses', 'Code', 'Links', 'Media type', 'Example Value', 'Schema'] },
+    en: { shown: ['Parameters', 'Name', 'Description', 'Responses', 'Code', 'Links', 'Media type', 'Example Value', 'Schema'], gone: ['Tham số', 'Phản hồi', 'Giá trị mẫu'] },
+  };
+  for (const lang of ['vi', 'en'] as const) {
+    it(`(${lang}) the API docs: Swagger UI's section labels in the console's language, every text's lang attribute true`, async () => {
+      await setLang(lang);
+      await page.goto(`${cp.url}/services/${encodeURIComponent(SERVICE)}`);
+      await tid('tab-docs').click();
+      const docs = tid('api-docs');
+      await docs.locator('.opblock').first().waitFor({ timeout: 60_000 });
+      await docs.getByText('Mã hồ sơ').waitFor({ timeout: 30_000 });
+      /** The language (closest lang attribute) of the text node reading each of `texts`; null when none does. */
+      const langsOf = (texts: string[]) => docs.evaluate((root, wanted) => {
+        const doc = (globalThis as unknown as { document: { createTreeWalker(r: unknown, what: number): { nextNode(): { nodeValue: string | null; parentElement: { closest(s: string): { getAttribute(a: string): string | null } | null } | null } | null } } }).document;
+        const found = new Map<string, string>();
+        const walker = doc.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const text = n.nodeValue?.trim() ?? '';
+          if (wanted.includes(text) && !found.has(text)) found.set(text, n.parentElement?.closest('[lang]')?.getAttribute('lang') ?? '');
+        }
+        return wanted.map((text) => found.get(text) ?? null);
+      }, texts);
+      const want = LABELS[lang];
+      await expect.poll(() => langsOf(want.shown), { timeout: 30_000 }).toEqual(want.shown.map(() => lang));
+      expect(await langsOf(want.gone)).toEqual(want.gone.map(() => null));
+      // The document's own Vietnamese (title, summary, descriptions): lang="vi" whichever the console's language.
+      expect(await langsOf(['Đăng ký khai sinh', 'Tra cứu hồ sơ', 'Mã hồ sơ', 'Kết quả'])).toEqual(['vi', 'vi', 'vi', 'vi']);
+      // What stays English (JSON Schema's type names) says so.
+      expect(await langsOf(['string'])).toEqual(['en']);
+      await clean('api-docs', lang);
     }, 180_000);
   }
 
