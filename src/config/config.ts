@@ -95,6 +95,12 @@ export interface Config {
   drainTimeoutMs: number;
   /** Set by a primary for its gateway workers only: its demo and publicadmin servers (local-backends.ts). */
   localBackends: Readonly<Record<string, string>>;
+  /**
+   * Set by a primary for its gateway workers only, while it runs without its central database:
+   * since when, why, and when the cached registry snapshot was saved. Such a worker starts from
+   * that snapshot (offline-start.ts) instead of reading the database.
+   */
+  storeAway: Readonly<{ since: string; reason: string; snapshotSavedAt: number }> | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -183,6 +189,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     federation: loadFederationConfig(env),
     drainTimeoutMs: dur(env, 'VAMCO_DRAIN_TIMEOUT', '10s'),
     localBackends: Object.freeze(env.VAMCO_LOCAL_BACKENDS ? JSON.parse(env.VAMCO_LOCAL_BACKENDS) as Record<string, string> : {}),
+    storeAway: env.VAMCO_STORE_AWAY ? Object.freeze(JSON.parse(env.VAMCO_STORE_AWAY) as Config['storeAway']) : null,
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

@@ -122,13 +122,10 @@ export function serverAltNames(): string[] {
  */
 export async function loadOrIssueServerCert(ca: PlatformCa, dataDir: string, opts: { instance: string; operatorName?: string }): Promise<{ certFile: string; keyFile: string } | null> {
   const f = files(dataDir);
+  const kept = keptServerCert(dataDir, ca.certPem, 30 * 86_400_000);
+  if (kept) return kept;
   const certFile = path.join(f.dir, SERVER_CERT_FILE);
   const keyFile = path.join(f.dir, SERVER_KEY_FILE);
-  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
-    const c = new crypto.X509Certificate(fs.readFileSync(certFile, 'utf8'));
-    const stillGood = new Date(c.validTo).getTime() - Date.now() > 30 * 86_400_000;
-    if (stillGood && c.checkIssued(new crypto.X509Certificate(ca.certPem))) return { certFile, keyFile };
-  }
   if (!ca.key) return null;
   const issued = await issueWithKey(ca, { commonName: os.hostname() || 'localhost', organisation: opts.operatorName ?? `Vamco ${opts.instance}`, usage: 'server', altNames: serverAltNames(), days: 397 });
   fs.mkdirSync(f.dir, { recursive: true, mode: SECRET_DIR_MODE });
@@ -136,6 +133,45 @@ export async function loadOrIssueServerCert(ca: PlatformCa, dataDir: string, opt
   replaceSecretFile(keyFile, issued.keyPem);
   replaceSecretFile(certFile, issued.certPem);
   return { certFile, keyFile };
+}
+
+/**
+ * The server certificate an earlier start issued into the data dir, if it is still valid for
+ * `marginMs` more and issued by `caPem`; null otherwise. A start without the database serves
+ * it as it is (margin 0): renewing needs the CA from the database.
+ */
+export function keptServerCert(dataDir: string, caPem: string, marginMs = 0): { certFile: string; keyFile: string } | null {
+  const f = files(dataDir);
+  const certFile = path.join(f.dir, SERVER_CERT_FILE);
+  const keyFile = path.join(f.dir, SERVER_KEY_FILE);
+  if (!fs.existsSync(certFile) || !fs.existsSync(keyFile)) return null;
+  const c = new crypto.X509Certificate(fs.readFileSync(certFile, 'utf8'));
+  const stillGood = new Date(c.validTo).getTime() - Date.now() > marginMs;
+  return stillGood && c.checkIssued(new crypto.X509Certificate(caPem)) ? { certFile, keyFile } : null;
+}
+
+/**
+ * A copy of the platform CA's certificate (public) in every node's data dir, written by each
+ * start that reads it from the database: a node started without the database checks client
+ * certificates against it (its gateway HTTPS listener needs the roots). Not ca.crt: that file
+ * marks the node that made the CA (see loadOrCreateCa's race).
+ */
+export const CA_COPY_FILE = 'platform-ca.crt';
+
+export function keepPlatformCaCopy(dataDir: string, certPem: string): void {
+  const file = path.join(files(dataDir).dir, CA_COPY_FILE);
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === certPem) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: SECRET_DIR_MODE });
+  replaceSecretFile(file, certPem);
+}
+
+/** The kept copy (or, on the node that made the CA, its ca.crt); null when neither is there. */
+export function keptPlatformCa(dataDir: string): string | null {
+  const f = files(dataDir);
+  for (const file of [path.join(f.dir, CA_COPY_FILE), f.cert]) {
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  }
+  return null;
 }
 
 export const PEER_KEY_FILE = 'peer.key';

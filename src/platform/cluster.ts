@@ -20,10 +20,14 @@ import { readNodeKeyFile, type ExchangeRecord, type LogHealth, type LogPosition,
 import { startGatewayRole } from './gateway-role.js';
 import { keptPeerDirectories } from '../federation/index.js';
 import { Metrics } from '../monitoring/index.js';
+import { keptPlatformCa } from '../pki/index.js';
+import { openOffline, storeDetail, type Degraded } from './offline-start.js';
 
 interface LogBatch { vamco: 'log'; id: number; recs: ExchangeRecord[] }
 interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: string }[]; positions?: Array<LogPosition | null> }
 interface HealthNote { vamco: 'log-health'; health: LogHealth }
+/** The primary's central database came back: a worker started from the cached snapshot reads it again. */
+interface StoreBackNote { vamco: 'store-back' }
 type Pending = { resolve(pos: LogPosition | undefined): void; reject(e: unknown): void };
 
 /** Worker side: `append` resolves once the primary has committed the record. */
@@ -99,7 +103,11 @@ function serveLog(worker: Worker, log: MessageLog): void {
   });
 }
 
-export interface GatewayWorkers { port: number | null; tlsPort: number | null; drain(): void; stop(): Promise<void> }
+export interface GatewayWorkers {
+  port: number | null; tlsPort: number | null; drain(): void; stop(): Promise<void>;
+  /** The central database answers again: workers leave degraded mode (and later forks start normally). */
+  storeBack(): void;
+}
 
 /** A free port now, for listeners the workers must share: port 0 in every worker would share one handle for HTTP and HTTPS. */
 async function freePort(host: string): Promise<number> {
@@ -112,7 +120,9 @@ async function freePort(host: string): Promise<number> {
 
 /** Forks the gateway workers and waits until they all listen; re-forks a worker that dies. */
 export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageLog, logger: Logger, metrics: Metrics, localBackends: Readonly<Record<string, string>> = {},
-  tls: { certFile: string; keyFile: string } | null = null): Promise<GatewayWorkers> {
+  tls: { certFile: string; keyFile: string } | null = null,
+  /** The primary's degraded state (it started without its database): a worker forked meanwhile starts from the cached snapshot too. */
+  storeAway: () => Degraded | null = () => null): Promise<GatewayWorkers> {
   // The workers serve the certificate the primary chose (issued here, if the platform CA did it).
   const tlsPort = tls && config.gatewayTlsPort !== null ? (config.gatewayTlsPort || await freePort(config.gatewayHost)) : null;
   const tlsEnv: Record<string, string> = tls && tlsPort !== null
@@ -127,7 +137,8 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
   let port: number | null = null;
   const fork = (): Worker => {
     // The primary's own demo and publicadmin servers, for the workers' snapshots.
-    const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends), ...tlsEnv });
+    const away = storeAway();
+    const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends), ...tlsEnv, ...(away ? { VAMCO_STORE_AWAY: JSON.stringify(away) } : {}) });
     serveLog(w, log);
     w.on('exit', (code, signal) => {
       if (stopping) return;
@@ -152,6 +163,9 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
     drain() {
       for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'drain' });
     },
+    storeBack() {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'store-back' } satisfies StoreBackNote);
+    },
     async stop() {
       stopping = true;
       const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
@@ -169,15 +183,31 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
 export async function startGatewayWorker(config: Readonly<Config>, logger: Logger = pino({ level: config.logLevel })): Promise<{ stop(): Promise<void> }> {
   const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secretKeyFile: config.secretKeyFile, poolSize: 2 });
   const snapshots = new SnapshotHolder(store, config.snapshotPollMs, { local: config.localBackends });
-  await snapshots.start();
+  // Forked while the primary runs without its database: the same cached snapshot and key file
+  // the primary started from (it wrote them; only the primary writes the cache). The worker's
+  // poll loads the database's snapshot once it answers, as the primary's does.
+  let degraded: Degraded | null = config.storeAway && { ...config.storeAway };
+  const offline = config.storeAway ? openOffline(config, store, new Error(config.storeAway.reason)) : null;
+  if (offline) snapshots.startFromCache(offline.cached, offline.ring);
+  else await snapshots.start();
   const metrics = new Metrics();
   AggregatorRegistry.setRegistries([metrics.registry]);
   new AggregatorRegistry(); // answers the primary's metric requests
   let draining = false;
-  process.on('message', (m: { vamco?: string }) => { if (m?.vamco === 'drain') draining = true; });
+  process.on('message', (m: { vamco?: string }) => {
+    if (m?.vamco === 'drain') draining = true;
+    if (m?.vamco === 'store-back' && degraded) {
+      // The primary checked the key file against the database before saying so.
+      offline?.restoreKeyring();
+      degraded = null;
+    }
+  });
   // Peers' directories: the primary fetches them into the data dir; workers read the kept copies (issue 17).
   const directories = keptPeerDirectories({ dataDir: config.dataDir, snapshots, logger });
-  const gateway = await startGatewayRole({ config, store, snapshots, log: new IpcLog(), nodeKey: readNodeKeyFile(config.dataDir), metrics, logger, extraReady: () => process.connected && !draining, directories });
+  const gateway = await startGatewayRole({
+    config, store, snapshots, log: new IpcLog(), nodeKey: readNodeKeyFile(config.dataDir), metrics, logger, extraReady: () => process.connected && !draining, directories,
+    readyDetail: () => storeDetail(degraded), ...(offline ? { platformCa: keptPlatformCa(config.dataDir) } : {}),
+  });
   // Without the primary no record can become durable: stop at once rather than answer.
   process.on('disconnect', () => process.exit(1));
   const stop = async () => {

@@ -40,6 +40,8 @@ export async function startGatewayRole(a: {
   tls?: { certFile: string; keyFile: string } | null;
   /** Peers' directories, for listClients of their instances. */
   directories?: GatewayDeps['directories'];
+  /** The platform CA's certificate, given on a start without the database (the kept copy); default: read from the store. */
+  platformCa?: string | null;
 }): Promise<GatewayRole> {
   const { config, store, snapshots } = a;
   // The gateway's own port joins the policy once bound: a backend name that comes to point at it is refused too.
@@ -94,7 +96,7 @@ export async function startGatewayRole(a: {
   if (config.gatewayTlsPort !== null && tlsFiles) {
     // Client certificates are checked against the platform CA and the operator's roots file,
     // re-read with the certificate when a watched file changes.
-    const platformCa = await platformCaCertificate(store);
+    const platformCa = a.platformCa !== undefined ? a.platformCa : await platformCaCertificate(store);
     const files: TlsFiles = { ...tlsFiles, clientCas: () => [...(platformCa ? [platformCa] : []), ...(config.clientCaFile ? readClientCaFile(config.clientCaFile) : [])] };
     const tlsServer = createGatewayServer(deps, tlsServerOptions(files));
     tlsPort = await listen(tlsServer, config.gatewayTlsPort, config.gatewayHost);

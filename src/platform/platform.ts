@@ -26,7 +26,7 @@ import { startEdocWing, type EdocWing } from './edoc.js';
 import { startFederationWing } from './federation.js';
 import type { PeerDirectories } from '../federation/index.js';
 import { edocAdminPlugin } from './edoc-admin.js';
-import { loadOrCreateCa, loadOrIssueServerCert, type PlatformCa } from '../pki/index.js';
+import { loadOrCreateCa, loadOrIssueServerCert, keptServerCert, keepPlatformCaCopy, keptPlatformCa, PKI_DIR, CA_COPY_FILE, type PlatformCa } from '../pki/index.js';
 import { ensureDemoCert, type DemoCert } from './demo-cert.js';
 import { tlsServerOptions, watchTlsFiles } from '../gateway/tls.js';
 import { VamcoError } from '../core/errors.js';
@@ -92,6 +92,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
   const cleanups: (() => Promise<void> | void)[] = [];
   let draining = false;
   let drainWorkers = () => {};
+  let storeBack = () => {};
   const stop = async () => {
     for (const c of cleanups.reverse()) await c();
   };
@@ -150,6 +151,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
           logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
         }
       }
+      // Kept for a later start without the database: its HTTPS listener checks client certificates against it.
+      keepPlatformCaCopy(config.dataDir, ca.certPem);
       return { firstAdmin, demo, ca };
     });
     const { firstAdmin, demo, ca } = offline ? { firstAdmin: null, demo: null, ca: null } : await builtIns();
@@ -158,14 +161,22 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     const demoCert = demo && ca && config.gatewayTlsPort !== null ? await ensureDemoCert(ctx, ca) : null;
     // The HTTPS listeners' certificate (gateway, and the admin API with VAMCO_ADMIN_TLS): the
     // operator's files, or one the platform CA issued.
+    // Without the database: the copy of the platform CA an earlier start kept, and the
+    // certificate it issued here (renewal waits for the database and the CA).
+    const keptCa = offline ? keptPlatformCa(config.dataDir) : null;
     const serverCert = config.gatewayTlsPort === null && !config.adminTls ? null
       : config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
-        : ca ? await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName }) : null;
+        : ca ? await loadOrIssueServerCert(ca, config.dataDir, { instance: config.instance, operatorName: config.operatorName })
+          : keptCa ? keptServerCert(config.dataDir, keptCa) : null;
     // Asked for TLS, the console never falls back to plain HTTP (its cookies would travel in clear).
     if (config.adminTls && !serverCert) throw new VamcoError('VALIDATION_FAILED', 'VAMCO_ADMIN_TLS is set but this node has no certificate to serve: set VAMCO_TLS_CERT and VAMCO_TLS_KEY (the platform CA\'s key, which could issue one, is not in this data dir)');
-    // Offline the gateway's HTTPS waits for the next start: its client CAs are in the store.
-    const tlsFiles = config.gatewayTlsPort === null || offline ? null : serverCert;
-    if (offline && config.gatewayTlsPort !== null) logger.warn('gateway HTTPS off until the next start: it was started without the central database');
+    // Offline the gateway's HTTPS (mutual TLS) listener comes up as it would have with the
+    // database: the certificate is a file here, the client roots are the kept copy of the
+    // platform CA (and VAMCO_CLIENT_CA_FILE), the registered client certificates are in the
+    // cached snapshot. Only a data dir without that copy (written by every start since it was
+    // introduced) keeps it off: client certificates could not be checked.
+    const tlsFiles = config.gatewayTlsPort === null || (offline && !keptCa) ? null : serverCert;
+    if (offline && config.gatewayTlsPort !== null && !keptCa) logger.warn(`gateway HTTPS off until the next start: it was started without the central database and ${path.join(config.dataDir, PKI_DIR, CA_COPY_FILE)}, the platform CA it checks client certificates against, is not in the data dir`);
 
     // The log's durable point is this node's journal; the shipper copies it into the store.
     const messageLog = await MessageLog.open(store, nodeKey, {
@@ -199,8 +210,10 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     let whyNotReady: () => string | null;
     if (config.workers > 1) {
       // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
-      if (offline) throw new VamcoError('STORE_UNAVAILABLE', `The central database is unreachable (${away!.message}) and VAMCO_WORKERS=${config.workers}: a start from the cached registry snapshot runs one gateway process (set VAMCO_WORKERS=1 until the database is back)`);
-      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles);
+      // Started without the database, the workers start from the cached snapshot too and
+      // hear from this process when it is back.
+      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles, () => degraded);
+      storeBack = () => workers.storeBack();
       drainWorkers = () => workers.drain();
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;
@@ -214,7 +227,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       };
       isReady = () => whyNotReady() === null;
     } else {
-      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, readyDetail: () => storeDetail(degraded), mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles, directories: federation.directories });
+      const gateway = await startGatewayRole({ config, store, snapshots, log: messageLog, nodeKey, metrics, logger, extraReady: () => lease.held() && !draining, readyDetail: () => storeDetail(degraded), mounts: (g) => [edoc.mount(g), federation.mount()], tls: tlsFiles, directories: federation.directories,
+        ...(offline ? { platformCa: keptCa } : {}) });
       cleanups.push(() => gateway.stop());
       gatewayPort = gateway.port;
       gatewayTlsPort = gateway.tlsPort;
@@ -278,6 +292,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
             if (still) { degraded.reason = still.message; continue; }
             await finish();
             degraded = null;
+            storeBack();
             logger.warn('central database reachable again: start-up completed, shipping the journal, degraded mode over');
           } catch (e) {
             if (isUnreachable(e)) continue;

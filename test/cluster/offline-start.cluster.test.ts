@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, CLIENT, SERVICE, type Cluster, type ClusterNode } from './harness.js';
 import { startBackend, type TestBackend } from '../helpers/backend.js';
-import { load } from '../helpers/vamco-process.js';
+import { childPids, load } from '../helpers/vamco-process.js';
 import { pgProxy, type PgProxy } from '../helpers/faults.js';
 
 const alive = (n: ClusterNode) => n.child.exitCode === null && n.child.signalCode === null;
@@ -19,9 +19,27 @@ const LATE = 'GOV/000.00.00.T02/late';
 const SNAPSHOT = 'registry-snapshot.json';
 
 /** `count` answers on the node (or the node gone, or 120 s): never a wait without end. */
-function calls(n: ClusterNode, key: string, prefix: string, count: number, client = CLIENT) {
+function calls(n: ClusterNode, key: string, prefix: string, count: number, client = CLIENT, tls?: { url: string; ca: string; cert: string; key: string }) {
   const deadline = Date.now() + 120_000;
-  return load(n.gatewayUrl, key, { connections: Math.min(2, count), prefix, client, stop: (x) => x >= count || !alive(n) || Date.now() > deadline });
+  return load(tls?.url ?? n.gatewayUrl, key, { connections: Math.min(2, count), prefix, client, tls: tls && { ca: tls.ca, cert: tls.cert, key: tls.key }, stop: (x) => x >= count || !alive(n) || Date.now() > deadline });
+}
+
+/** The node's gateway HTTPS (mutual TLS) address, as its banner prints it. */
+const tlsUrl = (n: ClusterNode) => /Gateway \(HTTPS\)\s+(https:\/\/\S+)/.exec(n.output())?.[1];
+
+/** A client certificate of CLIENT from the platform CA (`vamco cert issue --out`), for calls with no API key. */
+async function clientCert(c: Cluster): Promise<{ ca: string; cert: string; key: string }> {
+  const dir = path.join(c.dir, 'client-tls');
+  expect((await c.cli(['cert', 'issue', CLIENT, '--out', dir])).code).toBe(0);
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  return { ca: read('ca.crt'), cert: read('client.crt'), key: read('client.key') };
+}
+
+/** The same as a 200 answer, and its records in the store exactly once each (request and outcome). */
+async function storedOnce(c: Cluster, like: string, answeredIds: string[]) {
+  const rows = await c.query<{ message_id: string; status: number }>('select message_id, status from message_log where message_id like $1', [like]);
+  expect(rows.filter((r) => r.status > 0).map((r) => r.message_id).sort()).toEqual(answeredIds);
+  expect(rows.filter((r) => r.status === 0).map((r) => r.message_id).sort()).toEqual(answeredIds);
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 120_000): Promise<T> {
@@ -47,6 +65,7 @@ describe('a node started while the shared database is away', () => {
     proxy = await pgProxy(c.databaseUrl);
     let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
     expect((await calls(n, key, 'warm', 1)).answered.map((a) => a.status)).toEqual([200]);
+    const cert = await clientCert(c);
     // A client, grant and key the node learns only from a later snapshot (it caches each one).
     for (const args of [['subsystem', 'add', LATE], ['access', 'grant', SERVICE, LATE]]) expect((await c.cli(args)).code).toBe(0);
     const late = await c.cli(['key', 'create', LATE]);
@@ -75,11 +94,15 @@ describe('a node started while the shared database is away', () => {
       expect(await r.json()).toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503 });
     }
 
-    const away = [await calls(n, key, 'offA', 40), await calls(n, lateKey, 'offB', 40, LATE)];
+    // The mutual-TLS listener is up too: its certificate and the platform CA are files here, the
+    // client's certificate is in the cached snapshot. No API key: the certificate authenticates.
+    const https = tlsUrl(n);
+    expect(https, n.output()).toMatch(/^https:/);
+    const away = [await calls(n, key, 'offA', 40), await calls(n, lateKey, 'offB', 40, LATE), await calls(n, '', 'offT', 20, CLIENT, { url: https!, ...cert })];
     expect(alive(n)).toBe(true);
     for (const r of away) {
       expect(r.errors).toEqual([]);
-      expect(r.answered.length).toBeGreaterThanOrEqual(40);
+      expect(r.answered.length).toBeGreaterThanOrEqual(20);
       expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
     }
     const answeredIds = away.flatMap((r) => r.answered.map((a) => a.id)).sort();
@@ -92,9 +115,7 @@ describe('a node started while the shared database is away', () => {
     // Back: the skipped start-up steps done, degraded mode over, the journal shipped.
     await until('the node leaves degraded mode', async () => !('store' in (await (await fetch(`${n.adminUrl}/readyz`)).json() as object)));
     await c.shipped();
-    const rows = await c.query<{ message_id: string; status: number }>("select message_id, status from message_log where message_id like 'off%'");
-    expect(rows.filter((r) => r.status > 0).map((r) => r.message_id).sort()).toEqual(answeredIds);
-    expect(rows.filter((r) => r.status === 0).map((r) => r.message_id).sort()).toEqual(answeredIds);
+    await storedOnce(c, 'off%', answeredIds);
     // The node registered again: its lease and admin token are in the store, the admin API answers.
     expect(await c.query('select node_id from node_leases')).toHaveLength(1);
     expect((await fetch(`${n.adminUrl}/api/v1/members`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -103,6 +124,71 @@ describe('a node started while the shared database is away', () => {
     const verify = await c.cli(['audit', 'verify']);
     expect(verify.stdout + verify.stderr).toMatch(/^OK: \d+ records verified/);
     expect((await c.query("select count(*) as n from message_log where message_id like 'back%'"))[0]).toEqual({ n: 2 });
+  });
+
+  it('worker mode (VAMCO_WORKERS=2) starts degraded too: every worker serves from the cached snapshot (HTTP and mutual TLS), their records wait in the journal, admin API 503; once the database is back every record is stored exactly once', { timeout: 900_000 }, async () => {
+    backend = await startBackend();
+    c = await startCluster({ nodes: 1, start: false, env: { VAMCO_WORKERS: '2' } });
+    const key = await c.registerExchange(backend.url);
+    proxy = await pgProxy(c.databaseUrl);
+    let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
+    expect((await calls(n, key, 'warm', 1)).answered.map((a) => a.status)).toEqual([200]);
+    const cert = await clientCert(c);
+    await c.registryLoaded();
+    const [{ fingerprint }] = await c.query<{ fingerprint: string }>('select fingerprint from client_certificates');
+    await until('the cached snapshot holds the client certificate', async () => fs.readFileSync(path.join(n.dataDir, SNAPSHOT), 'utf8').includes(fingerprint));
+    expect(await c.stopNode(0, 'SIGTERM')).toBe(0);
+
+    await proxy.cut();
+    n = await c.startNode(0);
+    expect(n.output()).toMatch(/DEGRADED\s+the database is unreachable/);
+    // Two workers and the primary: the gateway runs in the workers.
+    await until('two gateway workers', async () => childPids(n.child.pid!).length === 2);
+    const token = fs.readFileSync(path.join(n.dataDir, 'admin-token'), 'utf8').trim();
+    const members = await fetch(`${n.adminUrl}/api/v1/members`, { headers: { authorization: `Bearer ${token}` } });
+    expect(members.status).toBe(503);
+    expect(await members.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    // Every worker's /readyz says the store is away (new connections go to the workers in turn).
+    for (let i = 0; i < 4; i++) {
+      const r = await fetch(`${n.gatewayUrl}/readyz`, { headers: { connection: 'close' } });
+      expect(r.status).toBe(200);
+      expect((await r.json() as { store?: { reachable: boolean } }).store?.reachable).toBe(false);
+    }
+    const https = tlsUrl(n);
+    expect(https, n.output()).toMatch(/^https:/);
+    const away = [await calls(n, key, 'woffA', 60), await calls(n, '', 'woffT', 30, CLIENT, { url: https!, ...cert })];
+    expect(alive(n)).toBe(true);
+    for (const r of away) {
+      expect(r.errors).toEqual([]);
+      expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
+    }
+    const answeredIds = away.flatMap((r) => r.answered.map((a) => a.id)).sort();
+    expect(answeredIds.length).toBeGreaterThanOrEqual(90);
+    const seenWhileAway = backend.seen.map((s) => String(s.headers['x-road-id'] ?? '')).filter((id) => id.startsWith('woff'));
+    expect(seenWhileAway.sort()).toEqual(answeredIds);
+    expect((await c.query("select count(*) as n from message_log where message_id like 'woff%'"))[0]).toEqual({ n: 0 });
+
+    await proxy.restore();
+    await until('the node leaves degraded mode', async () => !('store' in (await (await fetch(`${n.adminUrl}/readyz`)).json() as object)));
+    // The workers heard it too: none of them says the store is away any more.
+    await until('every worker leaves degraded mode', async () => {
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch(`${n.gatewayUrl}/readyz`, { headers: { connection: 'close' } });
+        if ('store' in (await r.json() as object)) return false;
+      }
+      return true;
+    });
+    await c.shipped();
+    await storedOnce(c, 'woff%', answeredIds);
+    expect((await fetch(`${n.adminUrl}/api/v1/members`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const back = await calls(n, key, 'wback', 4);
+    expect(back.answered.length).toBeGreaterThanOrEqual(4);
+    expect(back.answered.filter((a) => a.status !== 200)).toEqual([]);
+    expect(await c.stopNode(0, 'SIGTERM')).toBe(0);
+    // Stopped and started again: nothing shipped a second time.
+    await storedOnce(c, 'woff%', answeredIds);
+    const verify = await c.cli(['audit', 'verify']);
+    expect(verify.stdout + verify.stderr).toMatch(/^OK: \d+ records verified/);
   });
 
   it('refuses to start, saying why, when its cached snapshot is torn or missing and the database is away', { timeout: 600_000 }, async () => {
