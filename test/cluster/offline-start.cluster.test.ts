@@ -24,6 +24,12 @@ function calls(n: ClusterNode, key: string, prefix: string, count: number, clien
   return load(tls?.url ?? n.gatewayUrl, key, { connections: Math.min(2, count), prefix, client, tls: tls && { ca: tls.ca, cert: tls.cert, key: tls.key }, stop: (x) => x >= count || !alive(n) || Date.now() > deadline });
 }
 
+/** One exchange answered 200 on a node started with its database (the answer shown when not). */
+async function warm(n: ClusterNode, key: string) {
+  const r = await fetch(`${n.gatewayUrl}/r1/DEV/${SERVICE}/item/1`, { headers: { 'x-road-client': `DEV/${CLIENT}`, 'x-api-key': key, 'x-road-id': 'warm' } });
+  expect(r.status, `${await r.text()}\n${n.output().slice(-3000)}`).toBe(200);
+}
+
 /** The node's gateway HTTPS (mutual TLS) address, as its banner prints it. */
 const tlsUrl = (n: ClusterNode) => /Gateway \(HTTPS\)\s+(https:\/\/\S+)/.exec(n.output())?.[1];
 
@@ -64,7 +70,7 @@ describe('a node started while the shared database is away', () => {
     const key = await c.registerExchange(backend.url);
     proxy = await pgProxy(c.databaseUrl);
     let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
-    expect((await calls(n, key, 'warm', 1)).answered.map((a) => a.status)).toEqual([200]);
+    await warm(n, key);
     const cert = await clientCert(c);
     // A client, grant and key the node learns only from a later snapshot (it caches each one).
     for (const args of [['subsystem', 'add', LATE], ['access', 'grant', SERVICE, LATE]]) expect((await c.cli(args)).code).toBe(0);
@@ -132,7 +138,7 @@ describe('a node started while the shared database is away', () => {
     const key = await c.registerExchange(backend.url);
     proxy = await pgProxy(c.databaseUrl);
     let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
-    expect((await calls(n, key, 'warm', 1)).answered.map((a) => a.status)).toEqual([200]);
+    await warm(n, key);
     const cert = await clientCert(c);
     await c.registryLoaded();
     const [{ fingerprint }] = await c.query<{ fingerprint: string }>('select fingerprint from client_certificates');
