@@ -4,6 +4,7 @@
 // p50/p95 are read off the cumulative counts, interpolated within the bin.
 import { sql, type RawBuilder } from 'kysely';
 import { VamcoError } from '../core/errors.js';
+import { RESERVED_SERVICE_CODES } from '../core/ids.js';
 import type { Store } from '../store/index.js';
 
 export type Range = 'hour' | 'day' | 'week';
@@ -48,9 +49,21 @@ export const BACKEND_FAILURE_CODES: readonly string[] = [
 const PLATFORM_CODES: readonly string[] = ['INTERNAL', 'NOT_READY', 'CONFIG_ERROR'];
 export interface Bucket extends Stats { t: string }
 export interface Group extends Stats { key: string }
+/**
+ * Requests counted in the totals but in no row (issue 14): the rows list registered services and
+ * clients only, so an operator's table is not filled with what a caller mistyped or made up.
+ */
+export interface SetApart {
+  /** listMethods, allowedMethods, getOpenAPI: answered by the gateway itself, no provider's service. */
+  metaservices: number;
+  /** Calls naming a service that is not registered here (or none at all). */
+  unregisteredServices: number;
+  /** Calls from a client that is not registered here (or that named none). */
+  unregisteredClients: number;
+}
 export interface Traffic {
   range: Range; from: string; to: string; bucketSeconds: number;
-  totals: Stats; buckets: Bucket[]; services: Group[]; clients: Group[];
+  totals: Stats; buckets: Bucket[]; services: Group[]; clients: Group[]; setApart: SetApart;
 }
 
 interface Acc { n: number; e4: number; e5: number; ref: number; bf: number; bins: Map<number, number> }
@@ -93,6 +106,35 @@ export interface TrafficQuery {
   now?: number;
   /** How many services / clients to list (the busiest first). */
   top?: number;
+}
+
+/** "INSTANCE/CLASS/MEMBER/SUB/CODE" with a reserved code: a metaservice call, not a service's. */
+export function isMetaservice(service: string): boolean {
+  return RESERVED_SERVICE_CODES.has(service.slice(service.lastIndexOf('/') + 1));
+}
+
+/**
+ * The ids a row may name: this instance's registered services, subsystems and members, and any id
+ * of a federation peer's instance (its services and clients are the peer's to register; a call
+ * from or to one got as far as being logged only through that peer).
+ */
+async function registeredIds(store: Store, instance: string): Promise<{ services: Set<string>; clients: Set<string>; peers: Set<string> }> {
+  const [members, subsystems, services, peers] = await Promise.all([
+    store.db.selectFrom('members').select(['member_class', 'member_code']).execute(),
+    store.db.selectFrom('subsystems').innerJoin('members', 'members.id', 'subsystems.member_id')
+      .select(['members.member_class', 'members.member_code', 'subsystems.subsystem_code']).execute(),
+    store.db.selectFrom('services').innerJoin('subsystems', 'subsystems.id', 'services.subsystem_id').innerJoin('members', 'members.id', 'subsystems.member_id')
+      .select(['members.member_class', 'members.member_code', 'subsystems.subsystem_code', 'services.service_code']).execute(),
+    store.db.selectFrom('federation_peers').select('instance').execute(),
+  ]);
+  return {
+    services: new Set(services.map((s) => `${instance}/${s.member_class}/${s.member_code}/${s.subsystem_code}/${s.service_code}`)),
+    clients: new Set([
+      ...members.map((m) => `${instance}/${m.member_class}/${m.member_code}`),
+      ...subsystems.map((s) => `${instance}/${s.member_class}/${s.member_code}/${s.subsystem_code}`),
+    ]),
+    peers: new Set(peers.map((p) => p.instance)),
+  };
 }
 
 export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
@@ -140,10 +182,11 @@ export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
     return out;
   };
 
-  const [byTime, byService, byClient] = await Promise.all([
+  const [byTime, byService, byClient, known] = await Promise.all([
     grouped(sql`substr(at, 1, ${sql.lit(r.prefix)})`),
     grouped(sql`service`),
     grouped(sql`client`),
+    registeredIds(store, q.instance),
   ]);
 
   const total = newAcc();
@@ -156,7 +199,22 @@ export async function traffic(store: Store, q: TrafficQuery): Promise<Traffic> {
     buckets.push({ t: new Date(t).toISOString(), ...stats(acc) });
   }
   const top = q.top ?? 10;
-  const groups = (m: Map<string, Acc>) => [...m.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, top)
-    .map(([key, acc]) => ({ key: key || '(unknown)', ...stats(acc) }));
-  return { range, from, to, bucketSeconds: r.bucketMs / 1000, totals: stats(total), buckets, services: groups(byService), clients: groups(byClient) };
+  const setApart: SetApart = { metaservices: 0, unregisteredServices: 0, unregisteredClients: 0 };
+  const ofPeer = (id: string) => known.peers.has(id.slice(0, id.indexOf('/')));
+  // Rows: registered ids only, the busiest first; the rest is counted apart, before the top is cut.
+  const groups = (m: Map<string, Acc>, keep: (key: string, acc: Acc) => boolean) => [...m.entries()]
+    .filter(([key, acc]) => keep(key, acc)).sort((a, b) => b[1].n - a[1].n).slice(0, top)
+    .map(([key, acc]) => ({ key, ...stats(acc) }));
+  const services = groups(byService, (key, acc) => {
+    if (key && isMetaservice(key)) { setApart.metaservices += acc.n; return false; }
+    if (key && (known.services.has(key) || ofPeer(key))) return true;
+    setApart.unregisteredServices += acc.n;
+    return false;
+  });
+  const clients = groups(byClient, (key, acc) => {
+    if (key && (known.clients.has(key) || ofPeer(key))) return true;
+    setApart.unregisteredClients += acc.n;
+    return false;
+  });
+  return { range, from, to, bucketSeconds: r.bucketMs / 1000, totals: stats(total), buckets, services, clients, setApart };
 }

@@ -86,8 +86,14 @@ export interface TrailItem { seq: number; at: string; actor: string; action: str
 /** The integrity check signed by the node (POST /audit/verify-report). */
 export interface VerifyReport { format: string; version: number; instance: string; startedAt: string; finishedAt: string; result: VerifyResult; ranges: { chain: string; nodeId?: string; firstSeq: number | null; lastSeq: number | null; records: number }[]; checkpoints: unknown[]; nodeId: string; publicKey: string; keyFingerprint: string; signature: string }
 export interface VerifyResult { ok: boolean; records: number; checkpoints: number; adminRecords: number; firstBad?: { chain: string; nodeId?: string; seq: number; messageId?: string; reason: string } }
-export interface Stats { requests: number; clientErrors: number; serverErrors: number; errorRate: number; p50: number | null; p95: number | null }
-export interface Traffic { range: string; from: string; to: string; bucketSeconds: number; totals: Stats; buckets: (Stats & { t: string })[]; services: (Stats & { key: string })[]; clients: (Stats & { key: string })[] }
+export interface Stats {
+  requests: number; clientErrors: number; serverErrors: number; errorRate: number;
+  refusals: number; refusalRate: number; backendFailures: number; backendFailureRate: number; p50: number | null; p95: number | null;
+}
+export interface Traffic {
+  range: string; from: string; to: string; bucketSeconds: number; totals: Stats; buckets: (Stats & { t: string })[]; services: (Stats & { key: string })[]; clients: (Stats & { key: string })[];
+  setApart: { metaservices: number; unregisteredServices: number; unregisteredClients: number };
+}
 export interface Token { id: number; username: string; prefix: string; label: string | null; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null }
 export interface CertView { subject: string; sha256: string; notAfter?: string }
 export interface Peer {

@@ -7,6 +7,7 @@ import { backendAuthVi, backendAuthEn } from './i18n-backend-auth';
 import { certificatesEn, certificatesVi } from './i18n-certificates';
 import { federationEn, federationVi } from './i18n-federation';
 import { twoStepEn, twoStepVi } from './i18n-twostep';
+import { dashboardEn, dashboardVi } from './i18n-dashboard';
 
 type Dict = Record<string, string>;
 
@@ -55,7 +56,7 @@ const vi: Dict = {
   'role.platform_admin': 'Quản trị nền tảng', 'role.agency_admin': 'Quản trị cơ quan', 'role.auditor': 'Kiểm toán viên',
   'common.add': 'Thêm', 'common.create': 'Tạo', 'common.save': 'Lưu', 'common.cancel': 'Hủy', 'common.delete': 'Xóa', 'common.edit': 'Sửa',
   'common.confirm': 'Xác nhận', 'common.search': 'Tìm kiếm', 'common.reset': 'Đặt lại', 'common.loadMore': 'Tải thêm',
-  'services.show': 'Hiển thị', 'common.close': 'Đóng', 'trail.collapse': 'Thu gọn', 'trailSystem.first-start': 'lần khởi động đầu tiên', 'trailSystem.demo': 'dữ liệu mẫu', 'trailSystem.publicadmin': 'dữ liệu hành chính công', 'dash.trafficText': 'Biểu đồ lưu lượng: {{requests}} yêu cầu, tỷ lệ lỗi {{errorRate}}.', 'dash.latencyText': 'Biểu đồ độ trễ: p50 {{p50}} ms, p95 {{p95}} ms.', 'common.loading': 'Đang tải…', 'common.name': 'Tên', 'common.created': 'Ngày tạo', 'common.actions': 'Thao tác', 'common.all': 'Tất cả',
+  'services.show': 'Hiển thị', 'common.close': 'Đóng', 'trail.collapse': 'Thu gọn', 'trailSystem.first-start': 'lần khởi động đầu tiên', 'trailSystem.demo': 'dữ liệu mẫu', 'trailSystem.publicadmin': 'dữ liệu hành chính công', 'dash.latencyText': 'Biểu đồ độ trễ: p50 {{p50}} ms, p95 {{p95}} ms.', 'common.loading': 'Đang tải…', 'common.name': 'Tên', 'common.created': 'Ngày tạo', 'common.actions': 'Thao tác', 'common.all': 'Tất cả',
   'common.copy': 'Sao chép', 'common.copied': 'Đã sao chép', 'common.yes': 'Có', 'common.no': 'Không', 'common.none': '—', 'common.details': 'Chi tiết',
   'common.confirmDelete': 'Bạn chắc chắn muốn xóa {{what}}? Không thể hoàn tác.', 'common.error': 'Có lỗi', 'common.done': 'Đã xong',
   'common.refresh': 'Làm mới', 'common.total': '{{count}} mục', 'common.showOnce': 'Giá trị này chỉ hiển thị một lần. Hãy sao chép và cất giữ an toàn ngay bây giờ.',
@@ -67,9 +68,9 @@ const vi: Dict = {
   'login.secret': 'Khóa bí mật', 'login.uri': 'Liên kết otpauth (dán vào ứng dụng hỗ trợ)',
   'login.changeTitle': 'Đặt mật khẩu mới', 'login.changeHint': 'Bạn đang dùng mật khẩu một lần. Hãy đặt mật khẩu riêng (ít nhất 10 ký tự).',
   'login.newPassword': 'Mật khẩu mới', 'login.repeat': 'Nhập lại mật khẩu mới', 'login.mismatch': 'Hai mật khẩu không khớp', 'login.back': 'Quay lại đăng nhập',
-  'dash.title': 'Tổng quan lưu lượng', 'dash.hour': '1 giờ', 'dash.day': '24 giờ', 'dash.week': '7 ngày', 'dash.requests': 'Yêu cầu', 'dash.errorRate': 'Tỷ lệ lỗi',
-  'dash.p50': 'Độ trễ p50', 'dash.p95': 'Độ trễ p95', 'dash.traffic': 'Số yêu cầu theo thời gian', 'dash.latency': 'Độ trễ (ms)', 'dash.ok': 'Thành công',
-  'dash.clientErrors': 'Lỗi phía gọi (4xx)', 'dash.serverErrors': 'Lỗi hệ thống (5xx)', 'dash.byService': 'Theo dịch vụ', 'dash.byClient': 'Theo hệ thống gọi',
+  'dash.title': 'Tổng quan lưu lượng', 'dash.hour': '1 giờ', 'dash.day': '24 giờ', 'dash.week': '7 ngày', 'dash.requests': 'Yêu cầu',
+  'dash.p50': 'Độ trễ p50', 'dash.p95': 'Độ trễ p95', 'dash.traffic': 'Số yêu cầu theo thời gian', 'dash.latency': 'Độ trễ (ms)',
+  'dash.byService': 'Theo dịch vụ', 'dash.byClient': 'Theo hệ thống gọi',
   'dash.service': 'Dịch vụ', 'dash.client': 'Hệ thống gọi', 'dash.empty': 'Chưa có giao dịch nào trong khoảng thời gian này.',
   'dash.emptyHint': 'Hãy đăng ký một dịch vụ, cấp khóa truy cập và quyền cho hệ thống gọi, rồi gọi dịch vụ bằng lệnh curl trên trang Khóa truy cập. Lưu lượng xuất hiện ở đây sau vài giây.',
   'dash.scopeAgency': 'Chỉ hiển thị giao dịch mà cơ quan {{member}} là bên gọi hoặc bên cung cấp.',
@@ -197,7 +198,7 @@ const en: Dict = {
   'role.platform_admin': 'Platform admin', 'role.agency_admin': 'Agency admin', 'role.auditor': 'Auditor',
   'common.add': 'Add', 'common.create': 'Create', 'common.save': 'Save', 'common.cancel': 'Cancel', 'common.delete': 'Delete', 'common.edit': 'Edit',
   'common.confirm': 'Confirm', 'common.search': 'Search', 'common.reset': 'Reset', 'common.loadMore': 'Load more',
-  'services.show': 'Show', 'common.close': 'Close', 'trail.collapse': 'Collapse', 'trailSystem.first-start': 'first start', 'trailSystem.demo': 'demo data', 'trailSystem.publicadmin': 'public-administration data', 'dash.trafficText': 'Traffic chart: {{requests}} requests, error rate {{errorRate}}.', 'dash.latencyText': 'Latency chart: p50 {{p50}} ms, p95 {{p95}} ms.', 'common.loading': 'Loading…', 'common.name': 'Name', 'common.created': 'Created', 'common.actions': 'Actions', 'common.all': 'All',
+  'services.show': 'Show', 'common.close': 'Close', 'trail.collapse': 'Collapse', 'trailSystem.first-start': 'first start', 'trailSystem.demo': 'demo data', 'trailSystem.publicadmin': 'public-administration data', 'dash.latencyText': 'Latency chart: p50 {{p50}} ms, p95 {{p95}} ms.', 'common.loading': 'Loading…', 'common.name': 'Name', 'common.created': 'Created', 'common.actions': 'Actions', 'common.all': 'All',
   'common.copy': 'Copy', 'common.copied': 'Copied', 'common.yes': 'Yes', 'common.no': 'No', 'common.none': '—', 'common.details': 'Details',
   'common.confirmDelete': 'Delete {{what}}? This cannot be undone.', 'common.error': 'Something went wrong', 'common.done': 'Done',
   'common.refresh': 'Refresh', 'common.total': '{{count}} items', 'common.showOnce': 'This value is shown only once. Copy it and store it safely now.',
@@ -209,9 +210,9 @@ const en: Dict = {
   'login.secret': 'Secret key', 'login.uri': 'otpauth link (for apps that accept one)',
   'login.changeTitle': 'Choose a new password', 'login.changeHint': 'You logged in with a one-time password. Choose your own (at least 10 characters).',
   'login.newPassword': 'New password', 'login.repeat': 'Repeat the new password', 'login.mismatch': 'The passwords do not match', 'login.back': 'Back to log in',
-  'dash.title': 'Traffic overview', 'dash.hour': '1 hour', 'dash.day': '24 hours', 'dash.week': '7 days', 'dash.requests': 'Requests', 'dash.errorRate': 'Error rate',
-  'dash.p50': 'Latency p50', 'dash.p95': 'Latency p95', 'dash.traffic': 'Requests over time', 'dash.latency': 'Latency (ms)', 'dash.ok': 'Successful',
-  'dash.clientErrors': 'Client errors (4xx)', 'dash.serverErrors': 'Server errors (5xx)', 'dash.byService': 'By service', 'dash.byClient': 'By client system',
+  'dash.title': 'Traffic overview', 'dash.hour': '1 hour', 'dash.day': '24 hours', 'dash.week': '7 days', 'dash.requests': 'Requests',
+  'dash.p50': 'Latency p50', 'dash.p95': 'Latency p95', 'dash.traffic': 'Requests over time', 'dash.latency': 'Latency (ms)',
+  'dash.byService': 'By service', 'dash.byClient': 'By client system',
   'dash.service': 'Service', 'dash.client': 'Client system', 'dash.empty': 'No exchanges in this period yet.',
   'dash.emptyHint': 'Register a service, issue an API key and grant the client access, then call the service with the curl command on the API keys page. Traffic shows here within seconds.',
   'dash.scopeAgency': 'Showing only exchanges where {{member}} is the client or the provider.',
@@ -296,7 +297,7 @@ const en: Dict = {
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('vamco.lang') : null;
 
 void i18n.use(initReactI18next).init({
-  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi, ...federationVi, ...twoStepVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn, ...federationEn, ...twoStepEn } } },
+  resources: { vi: { translation: { ...vi, ...publicAdminVi, ...edocVi, ...backendAuthVi, ...certificatesVi, ...federationVi, ...twoStepVi, ...dashboardVi } }, en: { translation: { ...en, ...publicAdminEn, ...edocEn, ...backendAuthEn, ...certificatesEn, ...federationEn, ...twoStepEn, ...dashboardEn } } },
   lng: saved === 'en' ? 'en' : 'vi',
   fallbackLng: 'vi',
   interpolation: { escapeValue: false },

@@ -6,11 +6,31 @@ import { IconDownload, IconShieldCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { CREDENTIAL_KINDS, get, post, qs, type Credential, type Message, type VerifyReport } from '../api';
 import { EmptyState, ErrorAlert, ExportButtons, Loading, PageHeader, openRow, useAction } from '../components/ui';
-import { dateTime, localInputToIso, num } from '../format';
+import { dateTime, isoToLocalInput, localInputToIso, num } from '../format';
 import { useRole, useSession } from '../session';
 import { Named, useNames } from '../components/Named';
 
 const statusColor = (s: number) => (s >= 500 ? 'red' : s >= 400 ? 'orange' : 'green');
+
+const FILTER_KEYS = ['from', 'to', 'client', 'service', 'status', 'messageId', 'credential'] as const;
+type Filter = Record<(typeof FILTER_KEYS)[number], string>;
+const EMPTY: Filter = { from: '', to: '', client: '', service: '', status: '', messageId: '', credential: '' };
+
+/**
+ * The filter in the page's address (?service=…&from=…, times as ISO UTC): what the dashboard's rows
+ * link to, and what a reload or a shared link shows again.
+ */
+function filterFromUrl(): Filter {
+  const p = new URLSearchParams(location.search);
+  const f = { ...EMPTY };
+  for (const k of FILTER_KEYS) {
+    const v = p.get(k);
+    if (!v) continue;
+    // The time fields take Vietnam time to the minute; the address carries the instant.
+    f[k] = k === 'from' || k === 'to' ? (Number.isNaN(Date.parse(v)) ? '' : isoToLocalInput(v)) : v;
+  }
+  return f;
+}
 
 /** The signed report as a file, for `vamco audit verify-report FILE` (exactly the bytes the API answered, re-serialised: the signature covers the content, not the spacing). */
 function downloadReport(r: VerifyReport): void {
@@ -46,8 +66,7 @@ export function MessagesPage() {
   const instance = useSession().auth.platform?.instance;
   const nameOf = (id: string | null) => (id && instance && id.startsWith(instance + '/') ? names.name(id.slice(instance.length + 1)) : null);
   const named = (id: string | null) => (id ? <Named id={id} name={nameOf(id)} /> : <Text size="sm" c="dimmed">—</Text>);
-  const EMPTY = { from: '', to: '', client: '', service: '', status: '', messageId: '', credential: '' };
-  const [f, setF] = useState(EMPTY);
+  const [f, setF] = useState(filterFromUrl);
   const [items, setItems] = useState<Message[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [detail, setDetail] = useState<Message | null>(null);
@@ -63,6 +82,7 @@ export function MessagesPage() {
     const q = more ? shown : filter();
     const r = await get<{ items: Message[]; nextCursor: string | null }>('/messages' + qs({ ...q, limit: 50, cursor: more ? cursor : undefined }));
     setShown(q);
+    if (!more) history.replaceState(null, '', location.pathname + qs(q));
     setItems((prev) => (more && prev ? [...prev, ...r.items] : r.items));
     setCursor(r.nextCursor);
   });
