@@ -105,7 +105,8 @@ describe('console: the dashboard', () => {
     // The gateway's refusals (no access; unknown service) apart from the backend's failure.
     expect(await text('total-refusals')).toBe('2');
     expect(await text('total-failures')).toBe('1');
-    expect(await tid('chart-traffic').getAttribute('aria-label')).toBe('Biểu đồ lưu lượng: 6 yêu cầu, 2 bị từ chối, 1 lỗi phía backend.');
+    // The chart's words come from the series it draws: three, not one "errors" series.
+    expect(await tid('chart-traffic').getAttribute('aria-label')).toBe('Biểu đồ lưu lượng: 6 yêu cầu (Được trả lời 3, Bị từ chối 2, Lỗi phía backend 1).');
 
     // Services: registered ones only, by their title (else code) under their system and agency.
     expect(await rows('by-service')).toEqual([
@@ -157,7 +158,7 @@ describe('console: the dashboard', () => {
   it('(en) names the series in English; a client row opens by mouse the log of that client only', async () => {
     await setLang('en');
     await openDashboard('6');
-    expect(await page.locator('[data-testid="chart-traffic"]').getAttribute('aria-label')).toBe('Traffic chart: 6 requests, 2 refused, 1 backend failures.');
+    expect(await page.locator('[data-testid="chart-traffic"]').getAttribute('aria-label')).toBe('Traffic chart: 6 requests (Answered 3, Refused 2, Backend failures 1).');
     expect(await text('set-apart-metaservices')).toMatch(/^1 metaservice call\b/);
     expect(await text('set-apart-unregisteredServices')).toMatch(/^1 call to an unregistered or unknown service/);
     const report = await checkPage(page, 'en');
