@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { adminConsole, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
 import { deadPort, startBackend, type TestBackend } from './helpers/backend.js';
 import { checkPage } from './helpers/page-audit.js';
 
@@ -88,9 +88,7 @@ describe('console: the dashboard', () => {
     expect(await call(CLIENT, key, `${PROVIDER}/listMethods`)).toBe(200);
     expect(await call(OUTSIDER, outsiderKey, `${LIVE}/a`)).toBeGreaterThanOrEqual(400);
     expect(await call(CLIENT, key, `${PROVIDER}/nope`)).toBeGreaterThanOrEqual(400);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    ({ browser, page } = await adminConsole(cp));
   }, 240_000);
 
   afterAll(async () => {

@@ -110,3 +110,14 @@ export function launchChromium(): Promise<import('playwright-core').Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * Chromium at 1366×800 in Vietnamese with the first admin logged in, as a console test begins;
+ * close the browser when done.
+ */
+export async function adminConsole(cp: ConsolePlatform): Promise<{ browser: import('playwright-core').Browser; page: import('playwright-core').Page }> {
+  const browser = await launchChromium();
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
+  await firstAdminLogin(page, cp);
+  return { browser, page };
+}
