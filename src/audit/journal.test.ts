@@ -297,6 +297,28 @@ describe('journal promises', () => {
     await journal.close();
   });
 
+  it('closes only after every append made before close() is durable', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const rows = chain(base, 6);
+    const appended = [journal.append(rows.slice(0, 3)), journal.append(rows.slice(3))];
+    await journal.close();
+    await Promise.all(appended);
+    expect(Journal.open(d, base).recovery.head).toEqual({ seq: 6, hash: rows[5].hash });
+  });
+
+  it('refuses a batch written into a segment replaced by another file at its path', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    await journal.append(chain(base, 1));
+    const file = path.join(d, segmentName(1));
+    fs.rmSync(file);
+    fs.writeFileSync(file, '');
+    await expect(journal.append(chain(journal.head, 1))).rejects.toThrow(/removed or replaced/);
+    expect(journal.head.seq).toBe(1);
+    await journal.close();
+  });
+
   it('refuses an append after close and closes twice without harm', async () => {
     const d = dir();
     const { journal } = Journal.open(d, base);
