@@ -4,6 +4,7 @@ import type { Store } from '../store/index.js';
 import type { Metrics } from '../monitoring/index.js';
 import type { Authenticator } from './principal.js';
 import type { NodeKey } from '../audit/types.js';
+import type { DirectoryContent } from '../federation/index.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -25,4 +26,6 @@ export interface AdminDeps {
   nodeKey?: NodeKey;
   /** Where warnings go (a blocked address, say); silent when absent. */
   logger?: Logger;
+  /** Peers' signed directories as last fetched (issue 17): their services join the catalogue, marked foreign. */
+  directories?: { content(instance: string): DirectoryContent | null };
 }

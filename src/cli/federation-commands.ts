@@ -32,10 +32,10 @@ export function registerFederationCommands(program: Command, withStore: WithStor
       if (p.type === 'xroad') out(`accepts\tcalls from the security server presenting SHA-256 ${p.fingerprint}`);
       out(`presents\t${p.clientCert?.subject}\tSHA-256 ${p.clientCert?.sha256}`);
     }, { create: true }));
-  peer.command('list').description('one peer per line: instance, URL, how it is trusted, type (vamco or xroad, with this platform\'s client id there)').action(() => withStore(async (ctx) => {
+  peer.command('list').description('one peer per line: instance, URL, how it is trusted, type (vamco or xroad, with this platform\'s client id there), trusted or withdrawn since when').action(() => withStore(async (ctx) => {
     for (const p of await reg.listPeers(ctx)) {
       const trust = p.type === 'xroad' ? `ca ${p.ca!.subject} (SHA-256 ${p.ca!.sha256}), pinned ${p.fingerprint}` : p.ca ? `ca ${p.ca.subject} (SHA-256 ${p.ca.sha256})` : `pinned ${p.fingerprint}`;
-      out(`${p.instance}\t${p.url}\t${trust}\t${p.type === 'xroad' ? `xroad as ${p.xroadClient}` : 'vamco'}`);
+      out(`${p.instance}\t${p.url}\t${trust}\t${p.type === 'xroad' ? `xroad as ${p.xroadClient}` : 'vamco'}\t${p.trusted ? 'trusted' : `withdrawn since ${p.trustWithdrawnAt}`}`);
     }
   }));
   peer.command('directory-key <instance>').description('accept the new key(s) a peer\'s directory is signed with (after confirming them with its operator), or pin the next one fetched again')
@@ -45,7 +45,19 @@ export function registerFederationCommands(program: Command, withStore: WithStor
       const p = await reg.setDirectoryKey(ctx, instance, { directoryKey: o.key ? readText(o.key) : null, onFirstUse: !!o.onFirstUse }, who());
       out(`${p.instance}\tdirectory key ${p.directoryKeys.length ? p.directoryKeys.join(',') : 'pinned at the next fetch'}`);
     }));
-  peer.command('remove <instance>').description('withdraw trust: calls to and from the peer are refused within a second').action((instance: string) => withStore(async (ctx) => {
+  // Withdrawing keeps the entry (certificates, pinned directory key, kept directory), so trust
+  // can be given back without re-exchanging certificates; "remove" forgets all of it.
+  peer.command('withdraw <instance>').description('withdraw trust in a peer: calls to and from it are refused within a second; its entry, certificates and kept directory stay (give trust back with "vamco peer trust")')
+    .action((instance: string) => withStore(async (ctx) => {
+      const p = await reg.setPeerTrust(ctx, instance, false, who());
+      out(`withdrawn\t${p.instance}\tsince ${p.trustWithdrawnAt}`);
+    }));
+  peer.command('trust <instance>').description('give back trust withdrawn with "vamco peer withdraw": calls to and from the peer are taken again within a second')
+    .action((instance: string) => withStore(async (ctx) => {
+      const p = await reg.setPeerTrust(ctx, instance, true, who());
+      out(`trusted\t${p.instance}`);
+    }));
+  peer.command('remove <instance>').description('forget a peer: trust withdrawn (calls to and from it refused within a second) and its entry and certificates deleted').action((instance: string) => withStore(async (ctx) => {
     await reg.removePeer(ctx, instance, who());
   }));
 

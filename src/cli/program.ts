@@ -158,7 +158,7 @@ export function buildProgram(): Command {
     const foreignClient = o.client?.split('/').length === 4;
     if (!foreignClient) for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
     // Clients of peer instances (issue 17), written with their instance.
-    for (const r of await reg.listForeignRights(ctx)) if ((!o.service || r.serviceId === o.service) && (!o.client || r.clientId === o.client)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
+    for (const r of await reg.listForeignRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
   }));
 
   const key = program.command('key').description('API keys of client subsystems');

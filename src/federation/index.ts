@@ -17,3 +17,4 @@ export {
 export { acceptPeerReceipt, receiptReference, type ExpectedReceipt } from './peer-receipt.js';
 export { startPeerDirectories, keptPeerDirectories, directoryStatus, DIRECTORIES_DIR, type PeerDirectories, type DirectoryStatus } from './peer-directories.js';
 export { asXroadRequest, xroadAnswerReference, xroadFault } from './xroad-peer.js';
+export { foreignCatalogue, type ForeignServiceView } from './catalogue.js';

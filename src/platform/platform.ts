@@ -254,7 +254,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       return { ...(s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {}), ...storeDetail(degraded) };
     };
     const adminTlsFiles = config.adminTls ? serverCert! : null;
-    const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger,
+    const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger, directories: federation.directories,
       storeUnavailable: () => degraded && `The central database is unreachable (since ${degraded.since}: ${degraded.reason}); this node serves exchanges from its registry snapshot cached ${degraded.snapshotSavedAt ? new Date(degraded.snapshotSavedAt).toISOString() : ''}, and what needs the database waits for it` },
       adminTlsFiles ? { ...adminOpts, https: tlsServerOptions(adminTlsFiles) } : adminOpts);
     await adminApp.listen({ port: config.adminPort, host: config.adminHost });

@@ -8,6 +8,6 @@ export { parseOpenApi, compilePathPattern, anonymiseOpenApi } from './openapi.js
 export { hashApiKey, parseKeyExpiry } from './keys.js';
 export { KeyUsage, KEY_USAGE_FLUSH_MS } from './key-usage.js';
 export {
-  addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, revokeForeign,
+  addPeer, listPeers, getPeer, removePeer, allowOutbound, listOutbound, denyOutbound, grantForeign, listForeignRights, getForeignRight, revokeForeign, isForeignClient,
   openPeerCert, PEER_TYPES, setPeerTrust, readDirectoryKeys, pinDirectoryKey, setDirectoryKey, type PeerType, type PeerInput, type PeerView, type OutboundView, type ForeignRightView,
 } from './peers.js';

@@ -49,7 +49,8 @@ export interface PeerView {
   directoryKeys: string[]; directoryKeyOnFirstUse: boolean;
 }
 export interface OutboundView { id: number; serviceId: string; clientId: string; createdAt: string }
-export interface ForeignRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
+/** A right given to a client of a peer instance; `instance` is that peer's (the first part of clientId). */
+export interface ForeignRightView { kind: 'foreign'; instance: string; id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 
 const now = () => new Date().toISOString();
 
@@ -257,32 +258,51 @@ export async function grantForeign(ctx: RegistryCtx, input: GrantInput, who: Act
   return mutate(ctx, who, 'access.grant', `${serviceId(svc.ref)}${endpointText(endpoint)} -> ${client}`, async (trx) => {
     const createdAt = now();
     const r = await trx.insertInto('foreign_access_rights').values({ service_id: svc.id, client, endpoint_id: endpoint?.id ?? 0, created_at: createdAt }).returning('id').executeTakeFirstOrThrow();
-    const view: ForeignRightView = { id: Number(r.id), serviceId: serviceId(svc.ref), clientId: client, endpoint, createdAt };
+    const view: ForeignRightView = { kind: 'foreign', instance: f.instance, id: Number(r.id), serviceId: serviceId(svc.ref), clientId: client, endpoint, createdAt };
     return { result: view, after: view };
   });
 }
 
 const endpointText = (e: EndpointView | null) => (e ? ` ${e.method} ${e.path}` : '');
 
-export async function listForeignRights(ctx: RegistryCtx): Promise<ForeignRightView[]> {
-  const rows = await ctx.store.db.selectFrom('foreign_access_rights as a').innerJoin('services as v', 'v.id', 'a.service_id')
+/**
+ * Rights of clients of peer instances: all, or those matching the filter. `member` keeps the
+ * rights on that member's services (a foreign client is never a member here).
+ */
+export async function listForeignRights(ctx: RegistryCtx, filter: { id?: number; service?: string; client?: string; member?: string } = {}): Promise<ForeignRightView[]> {
+  let q = ctx.store.db.selectFrom('foreign_access_rights as a').innerJoin('services as v', 'v.id', 'a.service_id')
     .innerJoin('subsystems as s', 's.id', 'v.subsystem_id').innerJoin('members as m', 'm.id', 's.member_id')
     .leftJoin('service_endpoints as e', 'e.id', 'a.endpoint_id')
-    .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code', 'e.id as endpoint_id', 'e.method', 'e.path']).orderBy('a.id').execute();
+    .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code', 'e.id as endpoint_id', 'e.method', 'e.path']);
+  if (filter.id !== undefined) q = q.where('a.id', '=', filter.id);
+  if (filter.client !== undefined) q = q.where('a.client', '=', filter.client.trim());
+  const rows = await q.orderBy('a.id').execute();
   return rows.map((r) => ({
-    id: Number(r.id), serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client,
+    kind: 'foreign' as const, instance: r.client.split('/')[0], id: Number(r.id),
+    serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client,
     endpoint: r.endpoint_id != null ? { id: Number(r.endpoint_id), method: r.method!, path: r.path! } : null, createdAt: r.created_at,
-  }));
+  })).filter((r) => (!filter.service || r.serviceId === filter.service) && (!filter.member || r.serviceId.startsWith(`${filter.member}/`)));
 }
 
-export async function revokeForeign(ctx: RegistryCtx, input: GrantInput, who: Actor): Promise<void> {
-  const service = serviceId(parseServiceId(input.service));
-  const e = input.endpoint;
-  const match = (await listForeignRights(ctx)).find((r) => r.serviceId === service && r.clientId === input.client.trim()
-    && (e ? r.endpoint?.method === normaliseMethod(e.method) && r.endpoint?.path === e.path : r.endpoint === null));
+export async function getForeignRight(ctx: RegistryCtx, id: number): Promise<ForeignRightView> {
+  const [r] = await listForeignRights(ctx, { id });
+  if (!r) throw new VamcoError('NOT_FOUND', `Foreign access right ${id} does not exist`);
+  return r;
+}
+
+/** Revokes a foreign client's right, named by service, client and endpoint, or by its id. */
+export async function revokeForeign(ctx: RegistryCtx, input: GrantInput | { id: number }, who: Actor): Promise<void> {
+  let match: ForeignRightView | undefined;
+  if ('id' in input) match = await getForeignRight(ctx, input.id);
+  else {
+    const service = serviceId(parseServiceId(input.service));
+    const e = input.endpoint;
+    match = (await listForeignRights(ctx, { service, client: input.client })).find((r) => (e ? r.endpoint?.method === normaliseMethod(e.method) && r.endpoint?.path === e.path : r.endpoint === null));
+  }
   if (!match) throw new VamcoError('NOT_FOUND', 'No such access right');
-  await mutate(ctx, who, 'access.revoke', `${match.serviceId}${endpointText(match.endpoint)} -> ${match.clientId}`, async (trx) => {
-    await trx.deleteFrom('foreign_access_rights').where('id', '=', match.id).execute();
-    return { result: undefined, before: match };
+  const right = match;
+  await mutate(ctx, who, 'access.revoke', `${right.serviceId}${endpointText(right.endpoint)} -> ${right.clientId}`, async (trx) => {
+    await trx.deleteFrom('foreign_access_rights').where('id', '=', right.id).execute();
+    return { result: undefined, before: right };
   });
 }

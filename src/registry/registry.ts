@@ -122,7 +122,12 @@ function docInfo(openapi: string | null): { title: string | null; description: s
     return { title: null, description: null };
   }
 }
-export interface AccessRightView { id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
+/**
+ * A right on a local service. `kind` says whose client it names: 'local' (a subsystem here) or
+ * 'foreign' (a client of a peer instance, written with its instance, issue 17). The two kinds are
+ * kept apart and numbered apart: an id names a right only together with its kind.
+ */
+export interface AccessRightView { kind: 'local' | 'foreign'; id: number; serviceId: string; clientId: string; endpoint: EndpointView | null; createdAt: string }
 export interface KeyView {
   id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null;
   expiresAt: string | null; lastUsedAt: string | null;
@@ -533,7 +538,7 @@ export async function grantAccess(ctx: RegistryCtx, input: GrantInput, who: Acto
     const created = now();
     const r = await trx.insertInto('access_rights').values({ service_id: svc.id, client_subsystem_id: client.id, endpoint_id: endpoint?.id ?? 0, created_at: created })
       .returning('id').executeTakeFirstOrThrow();
-    const view: AccessRightView = { id: Number(r.id), serviceId: serviceId(svc.ref), clientId, endpoint, createdAt: created };
+    const view: AccessRightView = { kind: 'local', id: Number(r.id), serviceId: serviceId(svc.ref), clientId, endpoint, createdAt: created };
     return { result: view, after: view };
   });
 }
@@ -588,6 +593,7 @@ export async function listAccessRights(ctx: RegistryCtx, filter: { id?: number; 
   }
   const rows = await q.orderBy('a.id').execute();
   return rows.map((r) => ({
+    kind: 'local' as const,
     id: Number(r.id),
     serviceId: `${r.p_class}/${r.p_code}/${r.p_sub}/${r.service_code}`,
     clientId: `${r.c_class}/${r.c_code}/${r.c_sub}`,

@@ -48,6 +48,8 @@ export const registryCases: Case[] = [
   { name: 'GET /access-rights', req: async () => ({ method: 'GET', path: '/access-rights' }), expect: readAll(), sees: scopedList((r) => [r.serviceId, r.clientId]) },
   { name: 'POST /access-rights (on own service)', req: async (w) => { const client = `GOV/B/${w.fresh('c')}`; await w.admin('POST', '/subsystems', { id: client }); return { method: 'POST', path: '/access-rights', body: { service: 'GOV/A/app/svc', client } }; }, expect: ownWrite(201) },
   { name: 'DELETE /access-rights/{id}', req: async (w) => { const client = `GOV/B/${w.fresh('r')}`; await w.admin('POST', '/subsystems', { id: client }); const g = await w.admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client }); return { method: 'DELETE', path: `/access-rights/${g.id}` }; }, expect: ownWrite(204) },
+  // Rights of clients of peer instances (issue 17): numbered apart, revoked by the service's agency.
+  { name: 'DELETE /access-rights/foreign/{id}', req: async (w) => { const g = await w.admin('POST', '/access-rights', { service: 'GOV/A/app/svc', client: `VN-O/GOV/B/${w.fresh('f')}` }); return { method: 'DELETE', path: `/access-rights/foreign/${g.id}` }; }, expect: ownWrite(204) },
   // Agency admins see their own agency's keys only.
   { name: 'GET /keys', req: async () => ({ method: 'GET', path: '/keys' }), expect: readAll(), sees: scopedList((k) => [k.subsystemId]) },
   { name: 'POST /keys', req: async () => ({ method: 'POST', path: '/keys', body: { subsystem: 'GOV/A/app' } }), expect: ownWrite(201) },
@@ -58,6 +60,7 @@ export const registryCases: Case[] = [
   { name: 'DELETE /client-certificates/{id}', req: async (w) => { const c = await w.admin('POST', '/client-certificates', { subsystem: 'GOV/A/app', csr: await csr() }); return { method: 'DELETE', path: `/client-certificates/${c.id}` }; }, expect: ownWrite(200) },
   // Peers and outbound rules (issue 17): readable by every role; an agency admin sees its own clients' rules only.
   { name: 'GET /peers', req: async () => ({ method: 'GET', path: '/peers' }), expect: readAll() },
+  { name: 'GET /foreign-services', req: async () => ({ method: 'GET', path: '/foreign-services' }), expect: readAll() },
   { name: 'GET /outbound-rules', req: async () => ({ method: 'GET', path: '/outbound-rules' }), expect: readAll() },
   // Writes are the platform administrators' (the platform CA issues the certificate towards the peer).
   { name: 'POST /peers', req: async (w) => ({ method: 'POST', path: '/peers', body: { instance: w.fresh('VN-P'), url: 'https://127.0.0.1:9', fingerprint: 'ab'.repeat(32), directoryKeyOnFirstUse: true } }), expect: adminOnly(201) },

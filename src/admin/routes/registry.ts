@@ -7,7 +7,7 @@ import { authorize, visibleMember } from '../principal.js';
 import { idParam, intParam, memberOf } from '../params.js';
 import type { AdminDeps } from '../types.js';
 import { clientTrustRoots, issueClientCert, loadOrCreateCa, platformCaCertificate, platformPeerCert } from '../../pki/index.js';
-import { directoryStatus } from '../../federation/index.js';
+import { directoryStatus, foreignCatalogue } from '../../federation/index.js';
 import { VamcoError } from '../../core/errors.js';
 
 const who = (req: FastifyRequest) => ({ actor: req.principal!.actor, address: req.ip });
@@ -159,6 +159,13 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     authorize(req, 'read');
     return list((await reg.listServices(ctx, req.query)).map((x) => serviceFor(req, x)));
   });
+  // What trusted peers offer, from their kept signed directories (issue 17): every role that
+  // browses the catalogue sees it; a directory has no backend address to hide.
+  app.get('/foreign-services', { schema: { tags: ['federation'], summary: 'The services of trusted peer platforms, from their signed directories (kind: foreign, with the peer instance)' } }, async (req) => {
+    authorize(req, 'read');
+    const peers = (await reg.listPeers(ctx)).filter((p) => p.trusted).map((p) => p.instance);
+    return list(foreignCatalogue(peers, (i) => deps.directories?.content(i) ?? null));
+  });
   app.post<{ Body: reg.ServiceInput }>('/services', {
     schema: { tags: ['registry'], summary: 'Publish a service', body: Type.Composite([Type.Object({ id: Str(), url: Str() }), ServiceBody], { additionalProperties: false }) },
   }, async (req, reply) => {
@@ -212,7 +219,10 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
   }, async (req) => {
     authorize(req, 'read');
     const q = { service: req.query.service && idParam(req.query.service), client: req.query.client && idParam(req.query.client), member: visibleMember(req) };
-    return list(await reg.listAccessRights(ctx, q));
+    // Rights of clients of peer instances (issue 17) are listed with the local ones, typed
+    // kind: 'foreign'; a client written with its instance can only be foreign.
+    const local = q.client && reg.isForeignClient(q.client) ? [] : await reg.listAccessRights(ctx, q);
+    return list([...local, ...await reg.listForeignRights(ctx, q)]);
   });
   app.post<{ Body: reg.GrantInput }>('/access-rights', {
     schema: {
@@ -229,6 +239,13 @@ export const registryRoutes: FastifyPluginAsync<AdminDeps> = async (app, deps) =
     const right = await reg.getAccessRight(ctx, intParam(req.params.id));
     authorize(req, 'write', [memberOf(right.serviceId)]);
     await reg.revokeAccess(ctx, { id: right.id }, who(req));
+    reply.code(204);
+  });
+  // Foreign rights are numbered apart from local ones: their own path, as GET lists them (kind: 'foreign').
+  app.delete<IdP>('/access-rights/foreign/:id', { schema: { tags: ['access'], summary: 'Revoke a right given to a client of a peer instance', params: IdParams } }, async (req, reply) => {
+    const right = await reg.getForeignRight(ctx, intParam(req.params.id));
+    authorize(req, 'write', [memberOf(right.serviceId)]);
+    await reg.revokeForeign(ctx, { id: right.id }, who(req));
     reply.code(204);
   });
 
