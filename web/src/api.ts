@@ -73,7 +73,10 @@ export interface Subsystem { id: string; memberId: string; subsystemCode: string
 export interface Endpoint { id: number; method: string; path: string; operationId?: string | null }
 export interface CertificateInfo { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; sha256: string }
 export interface Service { id: string; providerId: string; memberId: string; serviceCode: string; type: string; url?: string; title: string | null; description: string | null; hasOpenApi: boolean; timeoutMs: number | null; connectTimeoutMs: number | null; rateLimit: string | null; logBodies: boolean; endpoints: Endpoint[]; createdAt: string; updatedAt: string; backendCa?: CertificateInfo[] | null; backendAuth?: BackendAuthView | null }
-export interface AccessRight { id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
+/** A service a trusted peer platform offers, from its signed directory (issue 17): no backend address, no settings. */
+export interface ForeignService { kind: 'foreign'; instance: string; id: string; memberId: string; memberName: string | null; subsystemId: string; subsystemName: string | null; serviceCode: string; type: string; title: string | null; description: string | null; endpoints: Array<{ method: string; path: string }>; generatedAt: string }
+/** kind 'foreign': the client is of a peer instance (`instance`), its right numbered apart (revoked at /access-rights/foreign/:id). */
+export interface AccessRight { kind: 'local' | 'foreign'; instance?: string; id: number; serviceId: string; clientId: string; endpoint: Endpoint | null; createdAt: string }
 export interface Key { id: number; subsystemId: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null; expiresAt: string | null; lastUsedAt: string | null; status: 'active' | 'expired' | 'revoked' }
 /** A TLS client certificate registered as a subsystem's credential (issue 8). */
 export interface ClientCert { id: number; subsystemId: string; fingerprint: string; serial: string; subject: string; issuer: string; notBefore: string; notAfter: string; label: string | null; createdAt: string; revokedAt: string | null }

@@ -21,6 +21,7 @@ export const federationVi: Dict = {
   'outbound.remove': 'Xóa', 'outbound.confirmRemove': 'Không cho {{client}} gọi {{service}} nữa?', 'outbound.removeDetails': 'Cổng từ chối các cuộc gọi này trong vòng một giây.',
   'outbound.addedNotice': 'Đã cho phép gọi {{service}}.', 'outbound.removedNotice': 'Đã xóa quy tắc gọi {{service}}.',
   'trailGroup.peer': 'Nền tảng liên thông', 'trailGroup.outbound': 'Quy tắc gọi ra',
+  'access.foreign': 'Nền tảng liên thông {{instance}}', 'services.foreign': 'Dịch vụ của nền tảng {{instance}}',
 };
 
 export const federationEn: Dict = {
@@ -43,4 +44,5 @@ export const federationEn: Dict = {
   'outbound.remove': 'Remove', 'outbound.confirmRemove': 'Stop {{client}} calling {{service}}?', 'outbound.removeDetails': 'The gateway refuses these calls within a second.',
   'outbound.addedNotice': 'Allowed calls to {{service}}.', 'outbound.removedNotice': 'Removed the rule for {{service}}.',
   'trailGroup.peer': 'Peer platforms', 'trailGroup.outbound': 'Outbound rules',
+  'access.foreign': 'Peer platform {{instance}}', 'services.foreign': 'Service of platform {{instance}}',
 };

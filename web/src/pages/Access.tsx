@@ -35,15 +35,24 @@ export function AccessPage() {
             <Table verticalSpacing="sm" highlightOnHover>
               <Table.Thead><Table.Tr><Table.Th>{t('access.service')}</Table.Th><Table.Th>{t('access.endpoint')}</Table.Th><Table.Th>{t('access.client')}</Table.Th><Table.Th>{t('common.created')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
               <Table.Tbody>
-                {data.items.map((r) => (
-                  <Table.Tr key={r.id} data-testid={`right-${r.id}`}>
+                {data.items.map((r) => {
+                  // Foreign rights are numbered apart from local ones: the kind keeps ids, test ids and the revoke path apart.
+                  const foreign = r.kind === 'foreign';
+                  const tid = foreign ? `foreign-${r.id}` : String(r.id);
+                  return (
+                  <Table.Tr key={`${r.kind}-${r.id}`} data-testid={`right-${tid}`}>
                     <Table.Td><Named id={r.serviceId} name={names.name(r.serviceId)} /></Table.Td>
                     <Table.Td>{r.endpoint ? <Group gap={6}><MethodBadge m={r.endpoint.method} /><Text ff="monospace" size="sm">{r.endpoint.path}</Text></Group> : <Badge variant="light" color="gray">{t('access.wholeService')}</Badge>}</Table.Td>
-                    <Table.Td><Named id={r.clientId} name={names.name(r.clientId)} /></Table.Td>
+                    <Table.Td>
+                      {foreign
+                        ? <Group gap={6} wrap="nowrap"><Badge variant="light" color="grape" data-testid="right-foreign">{t('access.foreign', { instance: r.instance })}</Badge><Text size="sm" translate="no">{r.clientId}</Text></Group>
+                        : <Named id={r.clientId} name={names.name(r.clientId)} />}
+                    </Table.Td>
                     <Table.Td>{dateTime(r.createdAt)}</Table.Td>
-                    <Table.Td ta="right">{canWrite(memberOf(r.serviceId)) && <ConfirmButton label={t('access.revoke')} testId={`revoke-${r.id}`} question={t('access.confirmRevoke', { client: r.clientId, service: r.serviceId })} details={t('access.revokeDetails')} onConfirm={() => void act.run(async () => { await del(`/access-rights/${r.id}`); await reload(); }, t('notice.revokedAccess', { client: r.clientId, service: r.serviceId }))} />}</Table.Td>
+                    <Table.Td ta="right">{canWrite(memberOf(r.serviceId)) && <ConfirmButton label={t('access.revoke')} testId={`revoke-${tid}`} question={t('access.confirmRevoke', { client: r.clientId, service: r.serviceId })} details={t('access.revokeDetails')} onConfirm={() => void act.run(async () => { await del(`/access-rights/${foreign ? 'foreign/' : ''}${r.id}`); await reload(); }, t('notice.revokedAccess', { client: r.clientId, service: r.serviceId }))} />}</Table.Td>
                   </Table.Tr>
-                ))}
+                  );
+                })}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>

@@ -4,7 +4,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Anchor, Badge, Button, Card, FileButton, Grid, Group, Modal, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { IconDownload, IconPlus, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { del, get, idPath, patch, post, qs, type AccessRight, type CertificateInfo, type List, type Member, type Service, type Subsystem } from '../api';
+import { del, get, idPath, patch, post, qs, type AccessRight, type CertificateInfo, type ForeignService, type List, type Member, type Service, type Subsystem } from '../api';
 import { Named, useNames } from '../components/Named';
 import { ConfirmButton, CopyField, EmptyState, ErrorAlert, Loading, PageHeader, linkTo, openRow, useAction, useLoad } from '../components/ui';
 import { BackendAuthCard } from '../components/BackendAuthCard';
@@ -38,8 +38,12 @@ export function ServicesPage() {
   const [adding, setAdding] = useState(false);
   const [query, setQuery] = useState('');
   const canAdd = isAdmin || role === 'agency_admin';
+  // Peers' services (issue 17) are no agency's here: shown with "all agencies" only.
+  const foreign = useLoad(() => get<List<ForeignService>>('/foreign-services'), []);
   const shown = (data?.items ?? []).filter((s) => matches(query, s.id, s.title, s.description, names.get(s.memberId), s.url, ...s.endpoints.map((e) => e.path)));
+  const shownForeign = agency === 'all' ? (foreign.data?.items ?? []).filter((s) => matches(query, s.id, s.title, s.description, s.memberName, s.instance, ...s.endpoints.map((e) => e.path))) : [];
   const seesUrl = shown.some((s) => s.url !== undefined);
+  const none = data && data.items.length === 0 && (agency !== 'all' || !foreign.data?.items.length);
   return (
     <>
       <PageHeader title={t('services.title')}>
@@ -50,9 +54,9 @@ export function ServicesPage() {
       </PageHeader>
       <ErrorAlert error={error} />
       {loading && !data && <Loading />}
-      {data && data.items.length === 0 && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t(agency === 'all' ? 'services.empty' : 'services.emptyAgency')}</EmptyState>}
-      {data && data.items.length > 0 && shown.length === 0 && <EmptyState>{t('common.noMatch', { q: query.trim() })}</EmptyState>}
-      {shown.length > 0 && (
+      {none && <EmptyState action={canAdd && <Button onClick={() => setAdding(true)}>{t('services.add')}</Button>}>{t(agency === 'all' ? 'services.empty' : 'services.emptyAgency')}</EmptyState>}
+      {data && !none && shown.length + shownForeign.length === 0 && <EmptyState>{t('common.noMatch', { q: query.trim() })}</EmptyState>}
+      {shown.length + shownForeign.length > 0 && (
         <Card withBorder radius="md" p={0}>
           <Table.ScrollContainer minWidth={700}>
             <Table highlightOnHover verticalSpacing="sm" layout="fixed">
@@ -70,6 +74,21 @@ export function ServicesPage() {
                     <Table.Td><Named id={s.memberId} name={names.get(s.memberId)} /></Table.Td>
                     <Table.Td><Text size="sm" lineClamp={2} translate="no" data-testid="service-description">{s.description ?? '—'}</Text></Table.Td>
                     {seesUrl && <Table.Td><Text size="sm" c="dimmed" truncate translate="no" data-testid="service-url-cell">{s.url ?? '—'}</Text></Table.Td>}
+                    <Table.Td>{s.endpoints.length || '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+                {shownForeign.map((s) => (
+                  <Table.Tr key={s.id} data-testid={`foreign-service-${s.id}`}>
+                    <Table.Td>
+                      <Text size="sm" fw={600} translate="no">{s.title ?? s.serviceCode}</Text>
+                      <Text size="xs" c="dimmed" translate="no">{s.id}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color="grape" data-testid="foreign-badge">{t('services.foreign', { instance: s.instance })}</Badge>
+                      <Text size="sm" translate="no">{s.memberName ?? s.memberId}</Text>
+                    </Table.Td>
+                    <Table.Td><Text size="sm" lineClamp={2} translate="no" data-testid="service-description">{s.description ?? '—'}</Text></Table.Td>
+                    {seesUrl && <Table.Td><Text size="sm" c="dimmed">—</Text></Table.Td>}
                     <Table.Td>{s.endpoints.length || '—'}</Table.Td>
                   </Table.Tr>
                 ))}
