@@ -9,6 +9,21 @@ import type { Exchange, StageFactory } from './context.js';
 
 const MESSAGE_ID = /^[\x21-\x7e]{1,255}$/;
 
+/**
+ * A UUID version 7 (RFC 9562 §5.7): the first 48 bits are the Unix time in milliseconds, the
+ * rest random. Hand-written because Node 20 has no v7: the random part is a v4 UUID's (whose
+ * variant bits are already right) with its time fields and version replaced. Why not v4: every
+ * record's message id goes into the store's message_log_message_id index, and random ids land
+ * anywhere in that b-tree — measured alone on the store's writer thread, a record's insert cost
+ * 18 µs with random ids and 12 µs with time-ordered ones (issue 15; more once the index no
+ * longer fits the page cache), while ids that grow with time are added at its right edge.
+ */
+export function uuidV7(now = Date.now()): string {
+  const u = crypto.randomUUID();
+  const t = now.toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${u.slice(15)}`;
+}
+
 export const parse: StageFactory = (deps) => ({
   name: 'parse',
   run(x: Exchange): void {
@@ -17,8 +32,9 @@ export const parse: StageFactory = (deps) => ({
       if (typeof givenId !== 'string' || !MESSAGE_ID.test(givenId)) throw new VamcoError('BAD_REQUEST', 'X-Road-Id must be 1-255 printable ASCII characters');
       x.messageId = givenId;
     } else {
-      // Generated as X-Road's client proxy does: {instance}-{uuid}, distinct from X-Road-Request-Id.
-      x.messageId = `${deps.config.instance}-${crypto.randomUUID()}`;
+      // Generated as X-Road's client proxy does: {instance}-{uuid}, distinct from X-Road-Request-Id;
+      // the UUID is time-ordered (uuidV7 below) where X-Road's is random.
+      x.messageId = `${deps.config.instance}-${uuidV7()}`;
       x.messageIdGenerated = true;
     }
     x.userId = optionalHeader(x.req.headers, 'x-road-userid', 'X-Road-UserId') ?? null;

@@ -19,6 +19,7 @@ import type { GatewayDeps } from '../types.js';
 import { createExchangeHandler } from '../exchange.js';
 import { AddressGuard } from '../../preauth/index.js';
 import { parse, identify, resolve, authorise, guard, limit, newExchange, createOutcome, type StageFactory, type Exchange } from './index.js';
+import { uuidV7 } from './parse.js';
 
 const KEY = 'k-motcua';
 const motcua: SnapSubsystem = { id: 2, key: 'GOV/H60/motcua', memberClass: 'GOV', memberCode: 'H60', subsystemCode: 'motcua', name: null };
@@ -298,13 +299,32 @@ describe('gateway stages: what parse, resolve and identify refuse or record', ()
   it('parse keeps a given X-Road-Id (1-255 printable ASCII) and otherwise generates {instance}-{uuid} (PR-REST §4.3)', () => {
     expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': 'id-1!~' })).toMatchObject({ messageId: 'id-1!~', messageIdGenerated: false });
     expect(runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': 'x'.repeat(255) }).messageId).toBe('x'.repeat(255));
+    const before = Date.now();
     const generated = runStages(snapshot('all'), [parse], url, headers);
+    const after = Date.now();
     expect(generated.messageIdGenerated).toBe(true);
-    expect(generated.messageId).toMatch(/^DEV-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A UUID version 7: its first 48 bits are the time it was made, in ms (time-ordered ids keep
+    // the store's message-id index appending at its end, issue 15).
+    expect(generated.messageId).toMatch(/^DEV-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const made = parseInt(generated.messageId.slice(4, 17).replace('-', ''), 16);
+    expect(made).toBeGreaterThanOrEqual(before);
+    expect(made).toBeLessThanOrEqual(after);
     expect(generated.messageId).not.toBe(`DEV-${generated.requestId}`);
     for (const bad of ['', 'x'.repeat(256), 'a b', 'é']) {
       refused(() => runStages(snapshot('all'), [parse], url, { ...headers, 'x-road-id': bad }), 'BAD_REQUEST', 'X-Road-Id must be 1-255 printable ASCII characters');
     }
+  });
+
+  it('uuidV7: the time in ms in the first 48 bits, 74 random bits, ids of later milliseconds sort after earlier ones (RFC 9562 §5.7)', () => {
+    const t = Date.UTC(2026, 10, 30, 8, 30, 0, 123);
+    const ids = [t, t + 1, t + 1000, 2 ** 48 - 1].map((ms) => uuidV7(ms));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids.map((id) => parseInt(id.slice(0, 13).replace('-', ''), 16))).toEqual([t, t + 1, t + 1000, 2 ** 48 - 1]);
+    expect([...ids].sort()).toEqual(ids);
+    expect(uuidV7(0).startsWith('00000000-0000-7')).toBe(true);
+    // The random part differs between ids of the same millisecond.
+    const same = new Set(Array.from({ length: 1000 }, () => uuidV7(t).slice(15)));
+    expect(same.size).toBe(1000);
   });
 
   it('parse records X-Road-UserId and X-Road-Issue, and checks the identifier headers\' parts (PR-REST §4.3, §4.8)', () => {
