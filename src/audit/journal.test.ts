@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach, vi } from 'vitest';
 import { tempDir } from '../store/testing.js';
 import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { exchange } from './fixtures.js';
-import { Journal, decodeRecords, encodeRecords, scanFrames, segmentName, type JournalOptions, type ReadCursor } from './journal.js';
+import { Journal, decodeRecords, encodeRecords, rowJson, scanFrames, segmentName, type JournalOptions, type ReadCursor } from './journal.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
@@ -22,6 +22,12 @@ function chain(head: { seq: number; hash: string }, n: number, from = head.seq +
   });
 }
 const base = { seq: 0, hash: GENESIS };
+/** Every column of a message-log row, in the order the journal writes them. */
+const rowTemplate: Record<keyof MessageRow, null> = {
+  node_id: null, seq: null, message_id: null, request_id: null, at: null, client: null, service: null, method: null, path: null,
+  status: null, duration_ms: null, request_size: null, response_size: null, request_digest: null, response_digest: null, user_id: null,
+  issue: null, error_code: null, request_body: null, response_body: null, upstream: null, credential: null, prev_hash: null, hash: null,
+};
 
 /** A journal in a new directory holding `batches` appended batches of `size` records each. */
 async function filled(opts: JournalOptions, batches: number, size: number) {
@@ -37,6 +43,25 @@ async function filled(opts: JournalOptions, batches: number, size: number) {
 }
 
 describe('journal', () => {
+  // encodeRecords writes rows with a hand-written encoder (issue 15): its bytes must be what
+  // JSON.stringify gives, escapes and all, or a frame could read back as another record.
+  it('encodes a row as JSON.stringify does, with every escape, and reads it back unchanged', () => {
+    const [plain] = chain(base, 1);
+    const awkward: MessageRow = {
+      ...plain, seq: 2, client: 'a"b\\c', service: 'line\nbreak\ttab\u0001\u001f\u007f', path: '/r1/Tiếng Việt/😀/\u2028\u2029',
+      issue: 'lone \ud800 high and \udfff low', user_id: 'C:\\only\\backslashes', method: '</script>', error_code: null, request_body: '{"x":[1,2]}', response_body: '\u0000',
+      upstream: '{"scheme":"oauth2","status":200,"durationMs":0.1,"attempts":1,"tokenId":null}', credential: null,
+      duration_ms: 0.1 + 0.2, request_size: 2 ** 53 - 1, response_size: 0, status: 0,
+    };
+    for (const row of [plain, awkward]) {
+      const ordered = Object.fromEntries(Object.keys(rowTemplate).map((k) => [k, row[k as keyof MessageRow]]));
+      expect(rowJson(row)).toBe(JSON.stringify(ordered));
+      const frames = encodeRecords([row]);
+      expect(frames.subarray(8).toString('utf8')).toBe(JSON.stringify(ordered));
+      expect(decodeRecords(frames).rows).toEqual([ordered]);
+    }
+  });
+
   // The journal is where an acknowledged record becomes durable (issue 13, item 1), so an append
   // may resolve only once a synchronised write of its segment returned. Neither a kill -9 nor a
   // read-back would notice a missing sync (the page cache survives a killed process): this checks
