@@ -2,6 +2,10 @@
 // after the other: what the issue-15 profile work was measured with.
 //   node dist/bench/cpu-split.js [BUILD_DIR ...]   (default: this checkout; each one built)
 //   CPU_SPLIT_SECONDS=15 CPU_SPLIT_PROF=DIR (each Vamco under --cpu-prof, profiles in DIR/<n>)
+//   CPU_SPLIT_RATE=N: the measured window is bench/paced.ts at N req/s instead of wrk. Every
+//   build then serves the same requests per second: with wrk a build that gets less of a busy
+//   machine serves fewer, and its fixed costs per second (timers, GC of a quiet heap) weigh
+//   more per exchange, which on a shared 2-core box moved the figure more than the builds did.
 // Threads: `main`; `store-writer` is the SQLite writer thread (the last thread created, the
 // shipper's inserts); `pool` libuv's four threads (file writes, fdatasync, stat); `v8` V8's
 // helpers (GC). Thread names come from the order Node creates them (Linux /proc).
@@ -9,12 +13,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, freePort, sleep } from './lib/proc.js';
-import { wrk } from './lib/wrk.js';
+import { wrk, paced } from './lib/wrk.js';
 import { startNginx } from './lib/nginx.js';
 import { setupVamco, startVamco, countRecords } from './lib/vamco.js';
 
 const seconds = Number(process.env.CPU_SPLIT_SECONDS || 15);
 const profDir = process.env.CPU_SPLIT_PROF || '';
+const rate = Number(process.env.CPU_SPLIT_RATE || 0);
 
 function threadTicks(pid: number): Map<number, { ticks: number; comm: string }> {
   const out = new Map<number, { ticks: number; comm: string }>();
@@ -44,7 +49,12 @@ async function main(): Promise<void> {
         await wrk({ url: v.url, headers: v.headers, connections: 50, threads: 2, seconds: 3 });
         const before = countRecords(setup.dataDir);
         const t0 = threadTicks(pid);
-        const r = await wrk({ url: v.url, headers: v.headers, connections: 50, threads: 2, seconds });
+        const r = rate > 0
+          ? await paced(v.url, v.headers, rate, seconds).then((p) => {
+            const q = p as { ok: number; errors: number; p50Ms: number; p99Ms: number };
+            return { rps: (q.ok + q.errors) / seconds, answered: q.ok + q.errors, p50Ms: q.p50Ms, p99Ms: q.p99Ms };
+          })
+          : await wrk({ url: v.url, headers: v.headers, connections: 50, threads: 2, seconds });
         const t1 = threadTicks(pid);
         // Records reach the store from the journal a shipper round later: count until it holds still.
         let records = -1;
@@ -66,7 +76,7 @@ async function main(): Promise<void> {
         const us = (x: number) => Math.round(x / Math.max(1, r.answered));
         const total = Object.values(split).reduce((a, b) => a + b, 0);
         process.stdout.write(JSON.stringify({
-          build, rps: Math.round(r.rps), answered: r.answered, missing: Math.max(0, r.answered - records),
+          build, rate: rate || null, rps: Math.round(r.rps), p50Ms: r.p50Ms, p99Ms: r.p99Ms, answered: r.answered, missing: Math.max(0, r.answered - records),
           cpuUsPerExchange: us(total), byThread: Object.fromEntries(Object.entries(split).map(([k, x]) => [k, us(x)])),
           loadAvg: os.loadavg().map((x) => Math.round(x * 10) / 10),
         }) + '\n');

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, CLI, freePort, mustRun, start, waitHttp, which, sleep } from './lib/proc.js';
-import { wrk, type LoadResult } from './lib/wrk.js';
+import { wrk, paced as pacedLoad, type LoadResult } from './lib/wrk.js';
 import { startNginx, makeBenchCert, BODY } from './lib/nginx.js';
 import { startEg } from './lib/eg.js';
 import { startKongStyle, kongStyleAvailable } from './lib/kong-style.js';
@@ -87,11 +87,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function loadAvg(): string { return os.loadavg().map((x) => x.toFixed(2)).join(' '); }
 
-async function paced(url: string, headers: Record<string, string>, rate: number): Promise<Record<string, unknown>> {
-  const args = [path.join(ROOT, 'dist/bench/paced.js'), '--url', url, '--rate', String(rate), '--seconds', String(S.rateSeconds)];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  return JSON.parse(await mustRun(process.execPath, args));
-}
+const paced = (url: string, headers: Record<string, string>, rate: number) => pacedLoad(url, headers, rate, S.rateSeconds);
 
 async function main(): Promise<void> {
   const missing = ['nginx', 'wrk'].filter((tool) => !which(tool));

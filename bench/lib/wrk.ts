@@ -1,6 +1,7 @@
 // Closed-loop load with wrk (C, cheap per request, so most of the two cores go to the server
 // under test). Latency percentiles come from wrk's --latency table.
-import { mustRun } from './proc.js';
+import path from 'node:path';
+import { ROOT, mustRun } from './proc.js';
 
 export interface LoadResult {
   rps: number;
@@ -49,4 +50,11 @@ export async function wrk(o: WrkOptions): Promise<LoadResult> {
   for (const [k, v] of Object.entries(o.headers)) args.push('-H', `${k}: ${v}`);
   args.push(o.url);
   return parseWrk(await mustRun('wrk', args));
+}
+
+/** The fixed-rate client (bench/paced.ts) in its own process: its JSON result. */
+export async function paced(url: string, headers: Record<string, string>, rate: number, seconds: number): Promise<Record<string, unknown>> {
+  const args = [path.join(ROOT, 'dist/bench/paced.js'), '--url', url, '--rate', String(rate), '--seconds', String(seconds)];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  return JSON.parse(await mustRun(process.execPath, args));
 }
