@@ -26,9 +26,13 @@ export interface Offline {
 export function openOffline(config: Readonly<Config>, store: Store, away: Error): Offline {
   const refuse = (why: string) => new VamcoError('STORE_UNAVAILABLE',
     `The central database is unreachable (${away.message}) and this node cannot start without it: ${why}. Start it when the database is reachable.`);
-  const cached = readSnapshotCache(path.join(config.dataDir, SNAPSHOT_CACHE_FILE));
-  if ('error' in cached) throw refuse(`it has no usable cached registry snapshot (${cached.error})`);
+  const cacheFile = path.join(config.dataDir, SNAPSHOT_CACHE_FILE);
+  const cached = readSnapshotCache(cacheFile);
   const nodeKey = readNodeKeyFile(config.dataDir);
+  // A fresh data dir (a new node, or one wiped): nothing to serve from and no identity to log
+  // under, so the operator is told it is the first start, not only that a file is missing.
+  if ('error' in cached && !nodeKey) throw refuse(`its data dir ${config.dataDir} holds neither a cached registry snapshot (${cacheFile}) nor a node key: a node's first start needs the database`);
+  if ('error' in cached) throw refuse(`it has no usable cached registry snapshot (${cached.error})`);
   if (!nodeKey) throw refuse(`there is no node key in ${config.dataDir}`);
   const ring = loadKeyring(config.secretKeyFile ?? path.join(config.dataDir, SECRET_KEY_FILE), { external: !!config.secretKeyFile });
   // Every reader of sealed values (snapshot, token keys, shared counters) opens them with the

@@ -16,7 +16,7 @@ import { Metrics } from '../monitoring/index.js';
 import { startDemoBackend, ensureDemo, DEMO_LOCAL_HOST } from '../demo/index.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import { forkGatewayWorkers } from './cluster.js';
-import { startPublicAdminWing, PUBLICADMIN_LOCAL_HOST } from './publicadmin.js';
+import { startPublicAdminWing, registerPublicAdmin, PUBLICADMIN_LOCAL_HOST } from './publicadmin.js';
 import { withStartLock } from './start-lock.js';
 import { openOffline, storeDetail, type Degraded } from './offline-start.js';
 import { publicAdminAdminPlugin } from './publicadmin-admin.js';
@@ -134,23 +134,27 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       cleanups.push(() => demoBackend.close());
       localBackends[DEMO_LOCAL_HOST] = demoBackend.url;
     }
-    // Built-in registrations one node at a time (several nodes may start on an empty database).
     let publicAdminMoved: Platform['publicAdminMoved'] = null;
+    if (config.publicAdmin) {
+      // Started with the database away too: its services then answer at once with 503
+      // STORE_UNAVAILABLE (their data is in that database) instead of failing to resolve or
+      // waiting on it, and serve again, on the same address, once the start-up is complete.
+      const wing = await startPublicAdminWing(ctx, () => degraded && `The public-administration data is in the platform's central database, which this node has not reached since ${degraded.since}; ask again later`);
+      cleanups.push(() => wing.close());
+      localBackends[PUBLICADMIN_LOCAL_HOST] = wing.url;
+      if (wing.moved) {
+        publicAdminMoved = { wanted: config.publicAdminPort, url: wing.url };
+        logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
+      }
+    }
+    // Built-in registrations one node at a time (several nodes may start on an empty database).
     const builtIns = () => withStartLock(store, async () => {
       // The platform CA is made by the first start (its key stays in this data dir).
       const ca = await loadOrCreateCa(store, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
       // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
       const firstAdmin = await ensureFirstAdmin(store);
       const demo = demoBackend ? await ensureDemo(ctx) : null;
-      if (config.publicAdmin) {
-        const wing = await startPublicAdminWing(ctx);
-        cleanups.push(() => wing.close());
-        localBackends[PUBLICADMIN_LOCAL_HOST] = wing.url;
-        if (wing.moved) {
-          publicAdminMoved = { wanted: config.publicAdminPort, url: wing.url };
-          logger.warn({ wanted: config.publicAdminPort, url: wing.url }, 'publicadmin backend: port taken, listening on another');
-        }
-      }
+      if (config.publicAdmin) await registerPublicAdmin(ctx);
       // Kept for a later start without the database: its HTTPS listener checks client certificates against it.
       keepPlatformCaCopy(config.dataDir, ca.certPem);
       return { firstAdmin, demo, ca };

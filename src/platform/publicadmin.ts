@@ -23,19 +23,33 @@ export interface PublicAdminWing {
   moved: boolean;
 }
 
-export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<PublicAdminWing> {
+/**
+ * Starts this node's publicadmin backend on loopback. Needs no database (a start without it
+ * starts the backend too, answering 503 STORE_UNAVAILABLE while `unavailable` says why), so the
+ * services resolve to it from the first snapshot on; registerPublicAdmin publishes them.
+ */
+export async function startPublicAdminWing(ctx: reg.RegistryCtx, unavailable?: () => string | null): Promise<PublicAdminWing> {
   const { store, config } = ctx;
-  await seedPublicAdmin(store, { demo: config.demo, unitsFile: config.unitsFile });
-  // Derived from the secret key file, so the database does not hold it (it changes with a key rotation).
-  const secret = (await store.keyring()).derive('vamco/publicadmin-backend').toString('base64url');
+  const sharedSecret = await backendSecret(ctx);
   let backend;
   let moved = false;
   try {
-    backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: config.publicAdminPort });
+    backend = await startPublicAdminBackend({ store, config, sharedSecret, unavailable, port: config.publicAdminPort });
   } catch {
-    backend = await startPublicAdminBackend({ store, config, sharedSecret: secret, port: 0 }); // fixed port taken
+    backend = await startPublicAdminBackend({ store, config, sharedSecret, unavailable, port: 0 }); // fixed port taken
     moved = config.publicAdminPort !== 0;
   }
+  return { close: () => backend.close(), url: backend.url, moved };
+}
+
+// Derived from the secret key file, so the database does not hold it (it changes with a key rotation).
+const backendSecret = async (ctx: reg.RegistryCtx) => (await ctx.store.keyring()).derive('vamco/publicadmin-backend').toString('base64url');
+
+/** Reference data seeded and the four services published under the operator's member (needs the database). */
+export async function registerPublicAdmin(ctx: reg.RegistryCtx): Promise<void> {
+  const { store, config } = ctx;
+  await seedPublicAdmin(store, { demo: config.demo, unitsFile: config.unitsFile });
+  const secret = await backendSecret(ctx);
   const op = parseMemberId(config.operatorMember);
   const memberId = `${op.memberClass}/${op.memberCode}`;
   if (!(await reg.listMembers(ctx)).some((m) => m.id === memberId)) {
@@ -57,5 +71,4 @@ export async function startPublicAdminWing(ctx: reg.RegistryCtx): Promise<Public
       await reg.updateService(ctx, id, input, actor, { trustedBackend: true });
     }
   }
-  return { close: () => backend.close(), url: backend.url, moved };
 }

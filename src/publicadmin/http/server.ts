@@ -9,6 +9,10 @@ import type { Store } from '../../store/index.js';
 import type { Actor } from '../dossiers/dossiers.js';
 import { SERVICE_ROUTES, type ServiceCode } from './routes.js';
 
+// The node retries its database with waits doubling to 30 s (platform.ts): a client asked to come
+// back in 5 s does not hammer it, and is not kept away long once the database is back.
+const RETRY_AFTER_S = 5;
+
 const sendProblem = (reply: FastifyReply, err: unknown, requestId?: string) => {
   const p = toProblem(err, requestId);
   if (err instanceof VamcoError && err.headers) reply.headers(err.headers);
@@ -39,7 +43,19 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => sendProblem(reply, new VamcoError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), header(req, 'x-road-id') ?? undefined));
 }
 
-export async function buildPublicAdminApp(deps: { store: Store; sharedSecret: string; logLevel?: string }): Promise<FastifyInstance> {
+export interface PublicAdminBackendDeps {
+  store: Store;
+  sharedSecret: string;
+  logLevel?: string;
+  /**
+   * Why the data cannot be read now (the node started without its central database, which holds
+   * it), or null. While set every call is answered at once with 503 STORE_UNAVAILABLE, never
+   * left waiting on a database that does not answer (issue 13, item 1).
+   */
+  unavailable?: () => string | null;
+}
+
+export async function buildPublicAdminApp(deps: PublicAdminBackendDeps): Promise<FastifyInstance> {
   if (!deps.sharedSecret) throw new VamcoError('VALIDATION_FAILED', 'publicadmin backend needs a shared secret');
   const app = Fastify({ logger: { level: deps.logLevel ?? 'warn' }, bodyLimit: 1024 * 1024 });
   installProblemHandlers(app);
@@ -49,6 +65,8 @@ export async function buildPublicAdminApp(deps: { store: Store; sharedSecret: st
     // Compare digests so the comparison takes the same time whatever the length.
     const ok = got !== null && crypto.timingSafeEqual(crypto.createHash('sha256').update(got).digest(), secret);
     if (!ok) return sendProblem(reply, new VamcoError('UNAUTHENTICATED', 'this backend only answers the Vamco gateway'), header(req, 'x-road-id') ?? undefined);
+    const why = deps.unavailable?.();
+    if (why) return sendProblem(reply, new VamcoError('STORE_UNAVAILABLE', why, { headers: { 'retry-after': String(RETRY_AFTER_S) } }), header(req, 'x-road-id') ?? undefined);
   });
   for (const code of Object.keys(SERVICE_ROUTES) as ServiceCode[]) {
     await app.register(async (svc) => {
@@ -67,10 +85,10 @@ export async function buildPublicAdminApp(deps: { store: Store; sharedSecret: st
   return app;
 }
 
-export async function startPublicAdminBackend(deps: { store: Store; config: Config; sharedSecret: string; port?: number }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPublicAdminBackend(deps: Omit<PublicAdminBackendDeps, 'logLevel'> & { config: Config; port?: number }): Promise<{ url: string; close(): Promise<void> }> {
   // The gateway logs every exchange already; this backend logs only its own troubles.
   const logLevel = ['debug', 'trace'].includes(deps.config.logLevel) ? deps.config.logLevel : 'warn';
-  const app = await buildPublicAdminApp({ store: deps.store, sharedSecret: deps.sharedSecret, logLevel });
+  const app = await buildPublicAdminApp({ store: deps.store, sharedSecret: deps.sharedSecret, logLevel, unavailable: deps.unavailable });
   // Loopback only: the gateway is the one way in.
   await app.listen({ host: '127.0.0.1', port: deps.port ?? 0 });
   const addr = app.server.address();
