@@ -8,10 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { consoleLogin, firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { consoleLogin, firstAdminLogin, startConsolePlatform, type ConsolePlatform, launchChromium, checkedAdmin, ensureConsoleBuilt, setConsoleLanguage } from './security/console-platform.js';
 import { csr } from './security/world.js';
 import { createDossier, type Actor } from '../src/publicadmin/dossiers/dossiers.js';
 import { DEMO_PROCEDURES } from '../src/publicadmin/procedures/demo-procedures.js';
@@ -34,18 +33,14 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
   const reports: Record<string, PageReport> = {};
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     expect((await loadEnglishWords()).has('password')).toBe(true);
     fs.mkdirSync(OUT, { recursive: true });
     // This file's screenshots from earlier runs go first (the other browser tests keep theirs).
     for (const f of fs.readdirSync(OUT)) if (f.startsWith('audit-')) fs.rmSync(path.join(OUT, f));
     backend = await startBackend();
     cp = await startConsolePlatform({ env: { VAMCO_PUBLICADMIN: '1' } });
-    const admin = async (method: string, url: string, body?: unknown) => {
-      const r = await cp.platform.admin(method, url, body);
-      expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-      return r.body;
-    };
+    const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
     // Data on every page: agencies, systems, a service with its OpenAPI document, a grant, a key,
     // traffic (a success and a refusal), a pending access request, a dossier, an agency admin.
     for (const [code, name, sub] of [[H59, 'Sở Tư pháp', 'hotich'], ['000.00.00.H60', 'Ủy ban nhân dân xã Tân Phú', 'motcua'], [H61, 'Sở Y tế', 'yte']]) {
@@ -116,7 +111,7 @@ describe('every console page: layout, language, accessibility, keyboard', () => 
     it(`walks every page as ${user === 'admin' ? 'the platform admin' : 'an agency admin'} in Vietnamese and English`, async () => {
       const page = await session(user);
       for (const lang of ['vi', 'en'] as const) {
-        await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+        await setConsoleLanguage(page, lang);
         const titles = new Set<string>();
         for (const [name, url] of pages()) {
           await page.goto(cp.url + url);

@@ -4,11 +4,8 @@
 // later without typing the secret again (the stored one is kept), and the national stand-in
 // still issues tokens for it. Checked against what the server holds and what the backends saw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, ensureConsoleBuilt, adminPage, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { startWso2, type Wso2StandIn } from './helpers/wso2.js';
 
@@ -40,7 +37,7 @@ describe('console: a service\'s backend credential', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     backend = await startBackend();
     ws = await startWso2();
     cp = await startConsolePlatform();
@@ -53,8 +50,7 @@ describe('console: a service\'s backend credential', () => {
     expect((await a('POST', '/api/v1/access-rights', { service: SERVICE, client: CLIENT })).status).toBe(201);
     key = (await a('POST', '/api/v1/keys', { subsystem: CLIENT })).body.key;
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

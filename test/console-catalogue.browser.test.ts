@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { firstAdminLogin, startConsolePlatform, type ConsolePlatform, launchChromium, checkedAdmin, ensureConsoleBuilt, setConsoleLanguage } from './security/console-platform.js';
 import { checkPage } from './helpers/page-audit.js';
 import { freshCodes } from './helpers/two-step.js';
 
@@ -43,14 +42,10 @@ const KHAISINH_DOC = {
 describe('console: the service catalogue', () => {
   let cp: ConsolePlatform;
   let browser: Browser;
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     cp = await startConsolePlatform({ env: { VAMCO_BACKEND_ALLOW: '10.0.0.0/8,127.0.0.1' } });
     for (const [id, name, sub, subName] of [[H59, 'Sở Tư pháp', 'hotich', 'Hộ tịch điện tử'], [H61, 'Sở Y tế', 'yte', 'Hệ thống y tế']]) {
@@ -71,9 +66,9 @@ describe('console: the service catalogue', () => {
   });
 
   async function open(lang: 'vi' | 'en', login: (page: Page) => Promise<void>): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN', acceptDownloads: true })).newPage();
+    const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
     await page.goto(cp.url + '/');
-    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+    await setConsoleLanguage(page, lang);
     await login(page);
     await page.locator('[data-testid="whoami"]').waitFor({ timeout: 60_000 });
     return page;

@@ -7,11 +7,10 @@ import 'reflect-metadata';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import * as x509 from '@peculiar/x509';
 import { Agent, request } from 'undici';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, checkedAdmin, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { issueWithKey } from '../src/pki/index.js';
 
@@ -35,11 +34,7 @@ describe('console: client certificates', () => {
   let page: Page;
   let backend: TestBackend;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
   const certsOf = async (subsystem: string) => (await admin('GET', `/api/v1/client-certificates?subsystem=${encodeURIComponent(subsystem)}`)).items as { id: number; fingerprint: string; subject: string; notBefore: string; notAfter: string; revokedAt: string | null }[];
 
   /** One call over HTTPS with the certificate and its key, no API key; the snapshot is refreshed first. */
@@ -69,11 +64,11 @@ describe('console: client certificates', () => {
   }
 
   async function setLang(lang: 'vi' | 'en') {
-    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+    await setConsoleLanguage(page, lang);
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     backend = await startBackend();
     cp = await startConsolePlatform();
     expect(cp.platform.gatewayTlsUrl, 'the test platform serves the gateway over HTTPS').toBeTruthy();
@@ -81,8 +76,7 @@ describe('console: client certificates', () => {
     await admin('POST', '/api/v1/subsystems', { id: PROVIDER });
     await admin('POST', '/api/v1/services', { id: SERVICE, url: `${backend.url}/api` });
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN', acceptDownloads: true })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

@@ -3,11 +3,8 @@
 // message log's "from" field is typed as dd/mm/yyyy HH:mm, picked from a calendar named in the
 // console's language, and searched as that moment in Vietnam time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, ensureConsoleBuilt, adminPage, launchChromium } from './security/console-platform.js';
 
 
 // Chromium is a prerequisite (.ci/run installs it): without it this test fails, never skips.
@@ -17,12 +14,11 @@ describe('date fields', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     cp = await startConsolePlatform();
-    browser = await launchChromium();
     // An American browser: the locale that makes native date inputs mm/dd/yyyy.
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'en-US', timezoneId: 'America/New_York' })).newPage();
-    await firstAdminLogin(page, cp);
+    browser = await launchChromium();
+    page = await adminPage(browser, cp, { locale: 'en-US', timezoneId: 'America/New_York' });
   }, 180_000);
 
   afterAll(async () => {

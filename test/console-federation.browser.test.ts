@@ -5,11 +5,8 @@
 // an outbound rule added and removed; no horizontal overflow at 1366x800 and no serious or
 // critical axe-core violation on either page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, checkedAdmin, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 import { makeCa } from './helpers/tls.js';
 import { checkPage } from './helpers/page-audit.js';
 
@@ -21,12 +18,8 @@ describe('console: peers and outbound rules', () => {
   let page: Page;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
   const notice = (text: string) => page.locator('[data-testid="notice"]').filter({ hasText: text }).first().waitFor({ timeout: 30_000 });
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
-  const setLang = (lang: 'vi' | 'en') => page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
+  const setLang = (lang: 'vi' | 'en') => setConsoleLanguage(page, lang);
 
   /** The page as it is now: no horizontal overflow at 1366 px, no English in the Vietnamese console, axe-core clean, every action reachable by keyboard. */
   async function fitsAndAccessible(lang: 'vi' | 'en'): Promise<void> {
@@ -34,13 +27,12 @@ describe('console: peers and outbound rules', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     cp = await startConsolePlatform();
     await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: '000.00.00.F01', name: 'UBND F01' });
     await admin('POST', '/api/v1/subsystems', { id: CLIENT, name: 'Một cửa F01' });
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

@@ -3,11 +3,8 @@
 // shows when the key expires and when it was last used (dd/mm/yyyy HH:mm, Vietnam time), and a
 // key past its expiry reads as expired, in Vietnamese and in English.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, checkedAdmin, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { until } from './helpers/wait.js';
 
@@ -22,12 +19,8 @@ describe('console: API key expiry and last use', () => {
   let page: Page;
   let backend: TestBackend;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
-  const setLang = (lang: 'vi' | 'en') => page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
+  const setLang = (lang: 'vi' | 'en') => setConsoleLanguage(page, lang);
   const cell = (id: number, what: string) => tid(`key-${id}`).locator(`[data-testid="${what}"]`);
   /** Reloads the keys page until the cell reads as wanted (the list is read when the page opens). */
   const cellBecomes = (id: number, what: string, want: RegExp) => until(`key ${id} ${what} to read ${want}`, async () => {
@@ -46,16 +39,15 @@ describe('console: API key expiry and last use', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     backend = await startBackend();
     cp = await startConsolePlatform();
     await admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: '000.00.00.H59', name: 'Sở Tư pháp' });
     await admin('POST', '/api/v1/subsystems', { id: PROVIDER });
     await admin('POST', '/api/v1/services', { id: SERVICE, url: backend.url });
-    browser = await launchChromium();
     // An American browser: the locale that would show mm/dd/yyyy in a native date field.
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'en-US' })).newPage();
-    await firstAdminLogin(page, cp);
+    browser = await launchChromium();
+    page = await adminPage(browser, cp, { locale: 'en-US' });
   }, 240_000);
 
   afterAll(async () => {

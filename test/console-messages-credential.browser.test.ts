@@ -2,12 +2,9 @@
 // 8's record field): its kind, and a certificate by the start of its SHA-256 with the whole on
 // hover; the filter by kind searches the server (?credential=), in Vietnamese and in English.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'undici';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, checkedAdmin, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { issueClientCert, loadOrCreateCa } from '../src/pki/index.js';
 
@@ -23,16 +20,12 @@ describe('console: the credential of each message', () => {
   let backend: TestBackend;
   let fingerprint = '';
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
-  const setLang = (lang: 'vi' | 'en') => page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  const admin = (method: string, url: string, body?: unknown) => checkedAdmin(cp)(method, url, body);
+  const setLang = (lang: 'vi' | 'en') => setConsoleLanguage(page, lang);
   const kinds = async () => (await page.locator('[data-testid="message-row"] [data-testid="message-credential"]').allInnerTexts()).map((s) => s.trim());
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     backend = await startBackend();
     cp = await startConsolePlatform();
     const p = cp.platform;
@@ -59,8 +52,7 @@ describe('console: the credential of each message', () => {
       await agent.close();
     }
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

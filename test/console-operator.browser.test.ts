@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 
 const OUT = path.resolve('test-output/console');
 const H59 = '000.00.00.H59';
@@ -35,11 +34,11 @@ describe('console: notices, confirmations and edits', () => {
     await page.locator('[data-testid="notice"]').filter({ hasText: text }).first().waitFor({ timeout: 30_000 });
   }
   async function setLang(lang: 'vi' | 'en') {
-    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+    await setConsoleLanguage(page, lang);
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     cp = await startConsolePlatform();
     for (const [code, name, sub] of [[H59, 'Sở Tư pháp', 'hotich'], [H60, 'UBND xã Tân Phú', 'motcua']]) {
@@ -64,8 +63,7 @@ describe('console: notices, confirmations and edits', () => {
     }
     await cp.platform.messageLog.flush();
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
 import jsQRModule from 'jsqr';
 import { type Browser, type Page } from 'playwright-core';
-import { startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, launchChromium, ensureConsoleBuilt } from './security/console-platform.js';
 import { freshCodes } from './helpers/two-step.js';
 
 // jsqr is CommonJS whose types declare an ES default export: the function is the module itself.
@@ -32,7 +31,7 @@ describe('console: two-step verification', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     cp = await startConsolePlatform();
     expect((await cp.platform.admin('POST', '/api/v1/members', { memberClass: 'GOV', memberCode: '000.00.00.H59', name: 'Sở Tư pháp' })).status).toBe(201);

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { startConsolePlatform, type ConsolePlatform, ensureConsoleBuilt, adminPage, setConsoleLanguage, launchChromium } from './security/console-platform.js';
 import { checkPage } from './helpers/page-audit.js';
 
 const OUT = path.resolve('test-output/console');
@@ -24,13 +23,12 @@ describe('console: the signed integrity report', () => {
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-report-ui-'));
     cp = await startConsolePlatform();
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN', acceptDownloads: true })).newPage();
-    await firstAdminLogin(page, cp);
+    page = await adminPage(browser, cp);
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
@@ -40,7 +38,7 @@ describe('console: the signed integrity report', () => {
 
   for (const [lang, checked, intact] of [['vi', 'Kiểm tra lúc', 'Nhật ký toàn vẹn'], ['en', 'Checked at', 'The log is intact']] as const) {
     it(`(${lang}) shows the time and key fingerprint, and the downloaded report verifies offline; a tampered copy does not`, async () => {
-      await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+      await setConsoleLanguage(page, lang);
       await page.goto(cp.url + '/messages');
       await tid('verify').click();
       await tid('verify-result').waitFor({ timeout: 60_000 });

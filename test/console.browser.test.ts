@@ -9,10 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from './helpers/backend.js';
-import { consoleLogin, startConsolePlatform, totpNow, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { consoleLogin, startConsolePlatform, totpNow, type ConsolePlatform, launchChromium, ensureConsoleBuilt, setConsoleLanguage } from './security/console-platform.js';
 
 const OUT = path.resolve('test-output/console');
 
@@ -44,7 +43,7 @@ describe('console in a browser', () => {
   };
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     // This file's screenshots from earlier runs go first: the count at the end is this run's.
     for (const f of fs.readdirSync(OUT)) if (f.endsWith('.png') && !f.startsWith('publicadmin-')) fs.rmSync(path.join(OUT, f));
@@ -283,8 +282,8 @@ describe('console in a browser', () => {
     await callThroughGateway();
     await api('POST', '/api/v1/access-requests', { service: 'GOV/000.00.00.H59/hotich/khaisinh', client: 'GOV/000.00.00.H61/yte', reason: 'Tra cứu thông tin khai sinh khi tiếp nhận hồ sơ khám chữa bệnh cho trẻ em' });
     const pages = ['/', '/members', '/services', '/services/' + encodeURIComponent('GOV/000.00.00.H59/hotich/khaisinh'), '/access', '/access-requests', '/keys', '/messages', '/trail', '/users', '/account'];
-    for (const lang of ['vi', 'en']) {
-      await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+    for (const lang of ['vi', 'en'] as const) {
+      await setConsoleLanguage(page, lang);
       for (const p of pages) {
         await page.goto(cp.url + p);
         await tid('whoami').waitFor();

@@ -3,6 +3,10 @@
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../helpers/platform.js';
 import { ensureFirstAdmin, base32Decode, totp } from '../../src/accounts/index.js';
 import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { WEB_DIST } from '../../src/admin/index.js';
 
 export { WEB_DIST } from '../../src/admin/index.js';
 
@@ -96,9 +100,12 @@ export function checkedAdmin(cp: ConsolePlatform): (method: string, url: string,
 export const setConsoleLanguage = (page: import('playwright-core').Page, lang: 'vi' | 'en'): Promise<void> =>
   page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
 
-/** A 1366×800 Vietnamese browser page with the first admin logged in (first login done). */
-export async function adminPage(browser: import('playwright-core').Browser, cp: ConsolePlatform): Promise<import('playwright-core').Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
+/**
+ * A browser page (1366×800, Vietnamese unless `opts` say otherwise) with the first admin logged in
+ * (first login done); downloads are kept for the test to read.
+ */
+export async function adminPage(browser: import('playwright-core').Browser, cp: ConsolePlatform, opts: { locale?: string; timezoneId?: string } = {}): Promise<import('playwright-core').Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: opts.locale ?? 'vi-VN', timezoneId: opts.timezoneId, acceptDownloads: true })).newPage();
   await firstAdminLogin(page, cp);
   return page;
 }
@@ -117,7 +124,10 @@ export function launchChromium(): Promise<import('playwright-core').Browser> {
  */
 export async function adminConsole(cp: ConsolePlatform): Promise<{ browser: import('playwright-core').Browser; page: import('playwright-core').Page }> {
   const browser = await launchChromium();
-  const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
-  await firstAdminLogin(page, cp);
-  return { browser, page };
+  return { browser, page: await adminPage(browser, cp) };
+}
+
+/** Builds the console when web/dist has none (npm test builds it first; a lone test file run may not have). */
+export function ensureConsoleBuilt(): void {
+  if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
 }
