@@ -55,6 +55,8 @@ export interface Config {
   demo: boolean;
   demoBackendPort: number;
   redisUrl?: string;
+  /** How long a Redis counter command may take before the node counts in memory instead. */
+  redisTimeoutMs: number;
   /** Gateway processes: 1 serves everything in one process; N > 1 forks N gateway workers. */
   workers: number;
   /** The platform operator's member ("CLASS/CODE"): provider of the publicadmin services. */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demo: env.VAMCO_DEMO !== '0',
     demoBackendPort: int(env, 'VAMCO_DEMO_BACKEND_PORT', 8090, 0, 65535),
     redisUrl: env.VAMCO_REDIS_URL || undefined,
+    redisTimeoutMs: dur(env, 'VAMCO_REDIS_TIMEOUT', '500ms'),
     operatorMember: env.VAMCO_OPERATOR_MEMBER || 'GOV/LGSP',
     serverCode: env.VAMCO_SERVER_CODE || 'vamco',
     memberClasses: memberClasses(env.VAMCO_MEMBER_CLASSES),

@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { SharedCounters } from './limiter.js';
 
-export async function connectSharedCounters(url: string, store: Store, instance: string, logger: Logger): Promise<SharedCounters & { close(): void }> {
+export async function connectSharedCounters(url: string, store: Store, instance: string, logger: Logger, commandTimeoutMs = 500): Promise<SharedCounters & { close(): void }> {
   const client = new Redis(url, {
-    enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500, connectTimeout: 2000,
+    enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs, connectTimeout: 2000,
     // Reconnect for ever, at most every 2 s.
     retryStrategy: (n) => Math.min(n * 200, 2000),
   });

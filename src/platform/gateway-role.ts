@@ -47,7 +47,7 @@ export async function startGatewayRole(a: {
   // The gateway's own port joins the policy once bound: a backend name that comes to point at it is refused too.
   const ownPorts: number[] = [];
   const upstreams = new Upstreams({ connectTimeoutMs: config.connectTimeoutMs, defaultTimeoutMs: config.defaultTimeoutMs, policy: { allow: config.backendAllow, ownPorts } });
-  const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger) : undefined;
+  const shared = config.redisUrl ? await connectSharedCounters(config.redisUrl, store, config.instance, a.logger, config.redisTimeoutMs) : undefined;
   // Shared budgets towards upstreams count in the same Redis as the rate limits, when there is one.
   const budgets = new UpstreamBudgets(shared);
   const backendAuth = new BackendAuthenticators({
