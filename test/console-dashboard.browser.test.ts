@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { adminConsole, startConsolePlatform, WEB_DIST, type ConsolePlatform } from './security/console-platform.js';
+import { adminConsole, checkedAdmin, ensureConsoleBuilt, setConsoleLanguage, startConsolePlatform, type ConsolePlatform } from './security/console-platform.js';
 import { deadPort, startBackend, type TestBackend } from './helpers/backend.js';
 import { checkPage } from './helpers/page-audit.js';
 
@@ -29,12 +28,7 @@ describe('console: the dashboard', () => {
   let inst = '';
   const full = (id: string) => `${inst}/${id}`;
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const admin = async (method: string, url: string, body?: unknown) => {
-    const r = await cp.platform.admin(method, url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
-  const setLang = (lang: 'vi' | 'en') => page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+  const setLang = (lang: 'vi' | 'en') => setConsoleLanguage(page, lang);
   const text = async (id: string) => (await tid(id).innerText()).trim();
   /** The rows of one table: key, shown name, owner line and counts. */
   const rows = (table: string) => page.locator(`[data-testid="${table}-row"]`).evaluateAll((trs) => trs.map((tr) => {
@@ -57,10 +51,11 @@ describe('console: the dashboard', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     backend = await startBackend();
     const dead = await deadPort();
     cp = await startConsolePlatform();
+    const admin = checkedAdmin(cp);
     const p = cp.platform;
     inst = p.instance;
     for (const [code, name] of [['000.00.00.H59', 'Sở Tư pháp'], ['000.00.00.H73', 'UBND huyện Mê Linh'], ['000.00.00.H74', 'Sở Y tế']]) {
