@@ -111,7 +111,7 @@ describe('an X-Road security server as a peer', () => {
   const headerValues = (x: Arrival, name: string) => x.headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
 
   it('is added with its type and listed with it', async () => {
-    expect((await a.cli(['peer', 'list'])).stdout).toBe(`NAT\t${ss.url}\tca CN=NAT security server root (SHA-256 ${new crypto.X509Certificate(ssRoot.cert).fingerprint256}), pinned ${sha(ssClient.cert)}\txroad as ${AS_MEMBER}\n`);
+    expect((await a.cli(['peer', 'list'])).stdout).toBe(`NAT\t${ss.url}\tca CN=NAT security server root (SHA-256 ${new crypto.X509Certificate(ssRoot.cert).fingerprint256}), pinned ${sha(ssClient.cert)}\txroad as ${AS_MEMBER}\ttrusted\n`);
     const peers = await a.admin('GET', '/api/v1/peers');
     expect(peers.body.items).toEqual([expect.objectContaining({ instance: 'NAT', type: 'xroad', xroadClient: AS_MEMBER, fingerprint: sha(ssClient.cert) })]);
     // Refused: no client id there, or one of another instance.
