@@ -98,8 +98,13 @@ describe('a peer\'s directory key pinned on first use', () => {
     await b.stop();
 
     // Refused, with a stable code and the signer named; the pin unchanged; the trusted directory still answers.
-    await a.directories.tick();
-    const refused = (await peerB()).directory;
+    // The first fetch after the switch may instead meet the idle keep-alive connection the old
+    // node closed (a network error, no code): fetch again until the new node's directory is judged.
+    const refused = await until('A to judge the new node\'s directory', async () => {
+      await a.directories.tick();
+      const d = (await peerB()).directory;
+      return d.code ? d : undefined;
+    });
     expect(refused).toMatchObject({ code: 'DIRECTORY_KEY_UNTRUSTED' });
     expect(refused.error).toContain(`signed by node ${b2.nodeKey.nodeId}, not with the key pinned for VN-B`);
     expect((await peerB()).directoryKeys).toEqual([b.nodeKey.nodeId]);
