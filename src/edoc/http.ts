@@ -136,7 +136,9 @@ export function createEdocHandler(d: EdocHttpDeps): (req: http.IncomingMessage, 
           bb.on('file', (_name, stream) => {
             seen = true;
             pending = pipeline(stream, counter(), sink());
-            pending.catch(() => { stream.resume(); });
+            // A copy stopped (size limit, disk) settles the upload at once: busboy may never
+            // emit 'finish' once its file stream is destroyed, and the caller would get no answer.
+            pending.catch((e: unknown) => { stream.resume(); req.unpipe(bb); reject(e); });
           });
           bb.on('field', (name, value) => { fields[name.toLowerCase()] = value; });
           bb.on('filesLimit', () => reject(new EdocError('EDOC_BAD_REQUEST', 'sendEdoc takes one file')));
