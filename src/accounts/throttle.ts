@@ -147,11 +147,15 @@ export async function admitAttempt(ctx: AccountsCtx, subject: Subject, meta: { a
     async failed(what) {
       // Every counted failure is in the trail (refused attempts never get here, so the throttle
       // bounds its growth). A name that is no account is not written: it may be a mistyped password.
+      // The failure and the lock it causes are one transaction: the trail never holds one without the other.
       const who = 'user' in subject ? `user:${subject.user.username}` : 'anonymous';
-      await ctx.trail(ctx.db as unknown as Kysely<Schema>, { actor: who, action: 'auth.failed', target: 'user' in subject ? who : 'user:(unknown)', address: meta.address ?? null, after: { reason: what, ...('user' in subject ? { failures: n } : {}) } });
-      if (!('user' in subject) || n !== ctx.policy.lockAfter) return;
-      const u = subject.user;
-      await ctx.trail(ctx.db as unknown as Kysely<Schema>, { actor: `user:${u.username}`, action: 'auth.locked', target: `user:${u.username}`, address: meta.address ?? null, after: { failures: n, reason: what } });
+      await ctx.db.transaction().execute(async (trx) => {
+        const db = trx as unknown as Kysely<Schema>;
+        await ctx.trail(db, { actor: who, action: 'auth.failed', target: 'user' in subject ? who : 'user:(unknown)', address: meta.address ?? null, after: { reason: what, ...('user' in subject ? { failures: n } : {}) } });
+        if ('user' in subject && n === ctx.policy.lockAfter) {
+          await ctx.trail(db, { actor: who, action: 'auth.locked', target: who, address: meta.address ?? null, after: { failures: n, reason: what } });
+        }
+      });
     },
   };
 }
