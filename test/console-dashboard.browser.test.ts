@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { adminConsole, checkedAdmin, ensureConsoleBuilt, setConsoleLanguage, startConsolePlatform, type ConsolePlatform } from './security/console-platform.js';
+import { adminPage, checkedAdmin, ensureConsoleBuilt, launchChromium, setConsoleLanguage, startConsolePlatform, type ConsolePlatform } from './security/console-platform.js';
 import { deadPort, startBackend, type TestBackend } from './helpers/backend.js';
 import { checkPage } from './helpers/page-audit.js';
 
@@ -83,7 +83,8 @@ describe('console: the dashboard', () => {
     expect(await call(CLIENT, key, `${PROVIDER}/listMethods`)).toBe(200);
     expect(await call(OUTSIDER, outsiderKey, `${LIVE}/a`)).toBeGreaterThanOrEqual(400);
     expect(await call(CLIENT, key, `${PROVIDER}/nope`)).toBeGreaterThanOrEqual(400);
-    ({ browser, page } = await adminConsole(cp));
+    browser = await launchChromium();
+    page = await adminPage(browser, cp);
   }, 240_000);
 
   afterAll(async () => {

@@ -118,15 +118,6 @@ export function launchChromium(): Promise<import('playwright-core').Browser> {
   });
 }
 
-/**
- * Chromium at 1366×800 in Vietnamese with the first admin logged in, as a console test begins;
- * close the browser when done.
- */
-export async function adminConsole(cp: ConsolePlatform): Promise<{ browser: import('playwright-core').Browser; page: import('playwright-core').Page }> {
-  const browser = await launchChromium();
-  return { browser, page: await adminPage(browser, cp) };
-}
-
 /** Builds the console when web/dist has none (npm test builds it first; a lone test file run may not have). */
 export function ensureConsoleBuilt(): void {
   if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
