@@ -93,6 +93,10 @@ describe.each(testEngines())('federation managed from either side (%s)', (engine
     ]);
     expect((await apiB('GET', `/access-rights?client=${OWN.replace(/\//g, ':')}`)).body.items.map(shape)).toEqual([`local - ${PROV}/records <- ${OWN}`]);
     expect((await apiB('GET', `/access-rights?service=${PROV.replace(/\//g, ':')}:births`)).body.items.map(shape)).toEqual([`foreign VN-A ${PROV}/births GET /open <- VN-A/${APP}`]);
+    // Both filters: the service is read as the local list reads it (padded, or malformed and refused).
+    expect((await apiB('GET', `/access-rights?client=${encodeURIComponent(`VN-A/${APP}`)}&service=${encodeURIComponent(` ${PROV}/births `)}`)).body.items.map(shape)).toEqual([`foreign VN-A ${PROV}/births GET /open <- VN-A/${APP}`]);
+    const malformed = await apiB('GET', `/access-rights?client=${encodeURIComponent(`VN-A/${APP}`)}&service=${encodeURIComponent(`${PROV}`)}`);
+    expect([malformed.status, malformed.body.code]).toEqual([400, 'INVALID_IDENTIFIER']);
 
     // Revoked by its id: gone from the listing, in the admin trail, and B refuses A's client from its next snapshot.
     const r = await apiB('DELETE', `/access-rights/foreign/${one.body.id}`);

@@ -276,12 +276,14 @@ export async function listForeignRights(ctx: RegistryCtx, filter: { id?: number;
     .select(['a.id', 'a.client', 'a.created_at', 'v.service_code', 's.subsystem_code', 'm.member_class', 'm.member_code', 'e.id as endpoint_id', 'e.method', 'e.path']);
   if (filter.id !== undefined) q = q.where('a.id', '=', filter.id);
   if (filter.client !== undefined) q = q.where('a.client', '=', filter.client.trim());
+  // Parsed as the local list parses it: a malformed id is refused even when only foreign rights are asked for.
+  const service = filter.service ? serviceId(parseServiceId(filter.service)) : undefined;
   const rows = await q.orderBy('a.id').execute();
   return rows.map((r) => ({
     kind: 'foreign' as const, instance: r.client.split('/')[0], id: Number(r.id),
     serviceId: `${r.member_class}/${r.member_code}/${r.subsystem_code}/${r.service_code}`, clientId: r.client,
     endpoint: r.endpoint_id != null ? { id: Number(r.endpoint_id), method: r.method!, path: r.path! } : null, createdAt: r.created_at,
-  })).filter((r) => (!filter.service || r.serviceId === filter.service) && (!filter.member || r.serviceId.startsWith(`${filter.member}/`)));
+  })).filter((r) => (!service || r.serviceId === service) && (!filter.member || r.serviceId.startsWith(`${filter.member}/`)));
 }
 
 export async function getForeignRight(ctx: RegistryCtx, id: number): Promise<ForeignRightView> {
