@@ -110,7 +110,10 @@ export function servicesOf(body: unknown, provider: { instance: string; memberCl
  */
 export function xroadClientLists(a: { upstreams: Upstreams; logger: Logger }): (peer: SnapPeer) => Promise<ClientList> {
   const lastGood = new Map<string, ClientList>();
-  return async (peer) => {
+  // listClients needs no credential: callers asking at the same time share one question to the
+  // security server, so a burst of them cannot take every connection of the peer's pool.
+  const asking = new Map<string, Promise<ClientList>>();
+  const ask = async (peer: SnapPeer): Promise<ClientList> => {
     // The pool of the peer's calls (one per peer: keyed by the peer, whatever the service).
     const svc = peerService(peer, { instance: peer.instance, memberClass: '-', memberCode: '-', subsystemCode: '-', serviceCode: 'listClients' });
     const path = `${new URL(peer.url).pathname.replace(/\/+$/, '')}/listClients?xRoadInstance=${encodeURIComponent(peer.instance)}`;
@@ -124,5 +127,13 @@ export function xroadClientLists(a: { upstreams: Upstreams; logger: Logger }): (
       a.logger.warn({ err: e, peer: peer.instance }, 'listClients of an X-Road instance not answered by its security server; the last list it gave is answered');
       return kept;
     }
+  };
+  return (peer) => {
+    let p = asking.get(peer.instance);
+    if (!p) {
+      p = ask(peer).finally(() => asking.delete(peer.instance));
+      asking.set(peer.instance, p);
+    }
+    return p;
   };
 }
