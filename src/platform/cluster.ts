@@ -140,6 +140,9 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
     const away = storeAway();
     const w = cluster.fork({ VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends), ...tlsEnv, ...(away ? { VAMCO_STORE_AWAY: JSON.stringify(away) } : {}) });
     serveLog(w, log);
+    // A worker still starting when the database came back missed the primary's word (a message
+    // before its listener is lost): once it listens (its listener is set by then) it is told again.
+    if (away) w.once('listening', () => { if (!storeAway() && w.isConnected()) w.send({ vamco: 'store-back' } satisfies StoreBackNote); });
     w.on('exit', (code, signal) => {
       if (stopping) return;
       logger.error({ pid: w.process.pid, code, signal }, 'gateway worker died; starting another');
