@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
-import { consoleLogin, firstAdminLogin, startConsolePlatform, WEB_DIST, type ConsolePlatform, launchChromium } from './security/console-platform.js';
+import { checkedAdmin, consoleLogin, ensureConsoleBuilt, firstAdminLogin, launchChromium, setConsoleLanguage, startConsolePlatform, type ConsolePlatform } from './security/console-platform.js';
 import { checkPage } from './helpers/page-audit.js';
 import { peerWith } from './helpers/federation.js';
 import { tempDir } from '../src/store/testing.js';
@@ -27,11 +26,7 @@ describe('console: foreign services and rights', () => {
   let b: ConsolePlatform;
   let browser: Browser;
   const dir = tempDir();
-  const ok = async (p: ConsolePlatform, method: string, url: string, body?: unknown) => {
-    const r = await p.platform.admin(method, '/api/v1' + url, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const ok = (p: ConsolePlatform, method: string, url: string, body?: unknown) => checkedAdmin(p)(method, '/api/v1' + url, body);
   const tid = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
   const clean = async (page: Page, name: string, lang: 'vi' | 'en') => {
     const report = await checkPage(page, lang);
@@ -41,12 +36,12 @@ describe('console: foreign services and rights', () => {
   async function open(lang: 'vi' | 'en', url: string): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'vi-VN' })).newPage();
     await page.goto(url + '/');
-    await page.evaluate((l) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vamco.lang', l), lang);
+    await setConsoleLanguage(page, lang);
     return page;
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npx', ['vite', 'build', 'web'], { stdio: 'ignore' });
+    ensureConsoleBuilt();
     fs.mkdirSync(OUT, { recursive: true });
     [a, b] = await Promise.all([
       startConsolePlatform({ env: { VAMCO_INSTANCE: 'VN-A', VAMCO_DIRECTORY_FETCH_INTERVAL: '300ms' } }),
