@@ -89,13 +89,20 @@ export function startPeerDirectories(a: {
     const r = await e.copy.fetch();
     if (r.error) {
       a.logger.warn({ peer: peer.instance, err: r.error, code: r.code }, 'peer directory not fetched; the last good copy stays in use');
+      // Reported once per refused key (the status file remembers the key once it is told), not at
+      // every fetch; a report that failed (the store away) is made again at the next fetch.
+      let told: string | null = null;
       if (r.refusedNodeId) {
-        // Reported once per refused key (the status file remembers it), not at every fetch.
-        let before: string | null = null;
-        try { before = (JSON.parse(fs.readFileSync(statusFile(dir, peer.instance), 'utf8')) as { refusedNodeId?: string | null }).refusedNodeId ?? null; } catch { before = null; }
-        if (before !== r.refusedNodeId) await a.refused?.(peer.instance, { nodeId: r.refusedNodeId, code: r.code!, error: r.error }).catch((err) => a.logger.error({ err }, 'a refused peer directory not recorded in the admin trail'));
+        try { told = (JSON.parse(fs.readFileSync(statusFile(dir, peer.instance), 'utf8')) as { refusedNodeId?: string | null }).refusedNodeId ?? null; } catch { told = null; }
+        if (told !== r.refusedNodeId) {
+          const nodeId = r.refusedNodeId;
+          told = await Promise.resolve(a.refused?.(peer.instance, { nodeId, code: r.code!, error: r.error })).then(() => nodeId, (err) => {
+            a.logger.error({ err }, 'a refused peer directory not recorded in the admin trail; told again at the next fetch');
+            return null;
+          });
+        }
       }
-      record(peer.instance, r.error, r.code ?? null, r.refusedNodeId ?? null);
+      record(peer.instance, r.error, r.code ?? null, told);
       return;
     }
     if (!trusted.length && r.signerKey) {
