@@ -245,6 +245,14 @@ describe('console: confirm before removing two-step, names in the message log, t
     }, 180_000);
   }
 
+  it('(en) an address whose fragment is not valid percent-encoding opens the page all the same', async () => {
+    await setLang('en');
+    await page.goto(`${cp.url}/account#%E0%A4%A`);
+    await tid('whoami').waitFor({ timeout: 30_000 });
+    // The account page itself, with its sections, not a blank one.
+    await page.locator('[id="password"]').waitFor({ timeout: 30_000 });
+  }, 120_000);
+
   it('(en) log out from the user menu ends the session', async () => {
     await setLang('en');
     await page.goto(`${cp.url}/`);

@@ -17,7 +17,10 @@ export function navigate(path: string): void {
  * appear only after a while: looked for on each frame, for at most ten seconds.
  */
 export function revealHash(): void {
-  const id = decodeURIComponent(location.hash.slice(1));
+  // A malformed escape in a hand-typed fragment names no section: nothing to reveal (decoding
+  // would throw inside the app's effect and leave a blank page).
+  let id: string;
+  try { id = decodeURIComponent(location.hash.slice(1)); } catch { return; }
   if (!id) return;
   const until = Date.now() + 10_000;
   const look = () => {
