@@ -31,3 +31,24 @@ describe('error reasons', () => {
     expect(missing).toEqual([]);
   });
 });
+
+// The admin trail names each action in the console's words (Trail.tsx: trailAction.<action, dots as
+// underscores>), else the raw English action name reaches a Vietnamese operator. Federation's
+// actions: every peer.* and outbound.* the server writes has a Vietnamese and an English label.
+describe('federation trail actions', () => {
+  const written = new Set<string>();
+  for (const f of ['src/registry/peers.ts', 'src/platform/federation.ts']) {
+    // Action names only: not the pki file names peer.key and peer.crt.
+    for (const m of fs.readFileSync(f, 'utf8').matchAll(/'((?:peer|outbound)\.[a-z-]+)'/g)) if (!/\.(key|crt)$/.test(m[1])) written.add(m[1]);
+  }
+  const catalogue = fs.readFileSync('web/src/i18n-federation.ts', 'utf8');
+
+  it('finds the actions the server writes', () => {
+    expect([...written].sort()).toEqual(['outbound.allow', 'outbound.deny', 'peer.add', 'peer.directory-key', 'peer.directory-refused', 'peer.remove', 'peer.trust', 'peer.withdraw']);
+  });
+
+  it('has a Vietnamese and an English label for each', () => {
+    const missing = [...written].filter((a) => (catalogue.match(new RegExp(`'trailAction\\.${a.replace(/\./g, '_')}':`, 'g')) ?? []).length !== 2);
+    expect(missing).toEqual([]);
+  });
+});

@@ -21,6 +21,9 @@ export const federationVi: Dict = {
   'outbound.remove': 'Xóa', 'outbound.confirmRemove': 'Không cho {{client}} gọi {{service}} nữa?', 'outbound.removeDetails': 'Cổng từ chối các cuộc gọi này trong vòng một giây.',
   'outbound.addedNotice': 'Đã cho phép gọi {{service}}.', 'outbound.removedNotice': 'Đã xóa quy tắc gọi {{service}}.',
   'trailGroup.peer': 'Nền tảng liên thông', 'trailGroup.outbound': 'Quy tắc gọi ra',
+  'trailAction.peer_add': 'Thêm nền tảng liên thông', 'trailAction.peer_remove': 'Xóa nền tảng liên thông', 'trailAction.peer_withdraw': 'Rút tin cậy nền tảng liên thông',
+  'trailAction.peer_trust': 'Tin cậy lại nền tảng liên thông', 'trailAction.peer_directory-key': 'Đổi khóa ký danh mục của nền tảng liên thông',
+  'trailAction.peer_directory-refused': 'Từ chối danh mục ký bằng khóa chưa ghim', 'trailAction.outbound_allow': 'Thêm quy tắc gọi ra', 'trailAction.outbound_deny': 'Xóa quy tắc gọi ra',
   'access.foreign': 'Nền tảng liên thông {{instance}}', 'services.foreign': 'Dịch vụ của nền tảng {{instance}}',
 };
 
@@ -44,5 +47,8 @@ export const federationEn: Dict = {
   'outbound.remove': 'Remove', 'outbound.confirmRemove': 'Stop {{client}} calling {{service}}?', 'outbound.removeDetails': 'The gateway refuses these calls within a second.',
   'outbound.addedNotice': 'Allowed calls to {{service}}.', 'outbound.removedNotice': 'Removed the rule for {{service}}.',
   'trailGroup.peer': 'Peer platforms', 'trailGroup.outbound': 'Outbound rules',
+  'trailAction.peer_add': 'Peer platform added', 'trailAction.peer_remove': 'Peer platform removed', 'trailAction.peer_withdraw': 'Trust in peer platform withdrawn',
+  'trailAction.peer_trust': 'Peer platform trusted again', 'trailAction.peer_directory-key': 'Peer platform\'s directory key changed',
+  'trailAction.peer_directory-refused': 'Peer directory refused: signed with a key not pinned', 'trailAction.outbound_allow': 'Outbound rule added', 'trailAction.outbound_deny': 'Outbound rule removed',
   'access.foreign': 'Peer platform {{instance}}', 'services.foreign': 'Service of platform {{instance}}',
 };
