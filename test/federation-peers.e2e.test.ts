@@ -110,6 +110,9 @@ describe('three instances exchanging over mutual TLS', () => {
     expect((await a.admin('GET', '/api/v1/outbound-rules')).body.items.map((r: { serviceId: string; clientId: string }) => `${r.serviceId} ${r.clientId}`))
       .toEqual([`VN-B/${PROV}/records ${APP}`, `VN-B/${PROV}/closed ${APP}`, `VN-N/${NAT}/citizens ${APP}`]);
     expect((await b.cli(['access', 'list', '--service', `${PROV}/records`])).stdout).toContain(`${PROV}/records\tVN-A/${APP}`);
+    // Filtered by the foreign client (written with its instance): its rights only, no local list asked for it.
+    const byClient = await b.cli(['access', 'list', '--client', `VN-A/${APP}`]);
+    expect([byClient.code, byClient.stdout]).toEqual([0, expect.stringContaining(`${PROV}/records\tVN-A/${APP}`)]);
   });
 
   it('A\'s client calls B\'s service: B\'s provider answers, both logs hold the exchange, A keeps B\'s verified receipt', async () => {

@@ -155,8 +155,7 @@ export function buildProgram(): Command {
       await reg.revokeAccess(ctx, { service, client, endpoint: parseEndpoint(o.endpoint) }, who());
     }));
   access.command('list').description('one access right per line: service [endpoint] and client').option('--service <id>', 'only the rights on this service').option('--client <id>', 'only the rights of this client subsystem').action((o: { service?: string; client?: string }) => withStore(async (ctx) => {
-    const foreignClient = o.client?.split('/').length === 4;
-    if (!foreignClient) for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
+    if (!(o.client && reg.isForeignClient(o.client))) for (const r of await reg.listAccessRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
     // Clients of peer instances (issue 17), written with their instance.
     for (const r of await reg.listForeignRights(ctx, o)) out(`${r.serviceId}${r.endpoint ? ` ${r.endpoint.method} ${r.endpoint.path}` : ''}\t${r.clientId}`);
   }));
