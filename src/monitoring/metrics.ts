@@ -8,6 +8,7 @@ export class Metrics {
   readonly logBatch: client.Histogram<string>;
   readonly preAuthRefused: client.Counter<'server'>;
   readonly preAuthBlocked: client.Counter<'server'>;
+  readonly registryNotifyFailures: client.Counter<string>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'vamco_process_' });
@@ -23,6 +24,10 @@ export class Metrics {
     this.logBatch = new client.Histogram({
       name: 'vamco_message_log_commit_seconds', help: 'Time requests waited for their message-log commit',
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [this.registry],
+    });
+    this.registryNotifyFailures = new client.Counter({
+      name: 'vamco_registry_notify_failures_total', help: 'Registry changes made on this node that Redis did not take to announce to the other nodes (they see them at their next poll)',
+      registers: [this.registry],
     });
     this.preAuthRefused = new client.Counter({
       name: 'vamco_preauth_refused_total', help: 'Requests refused unheard (429 ADDRESS_RATE_LIMITED) because their address failed to authenticate too often; not in the message log',

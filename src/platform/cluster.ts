@@ -28,6 +28,8 @@ interface LogAck { vamco: 'ack'; id: number; failed: { i: number; message: strin
 interface HealthNote { vamco: 'log-health'; health: LogHealth }
 /** The primary's central database came back: a worker started from the cached snapshot reads it again. */
 interface StoreBackNote { vamco: 'store-back' }
+/** A registry change was announced (notify.ts); null: announcements may have been missed. */
+interface RegistryNote { vamco: 'registry'; version: number | null }
 type Pending = { resolve(pos: LogPosition | undefined): void; reject(e: unknown): void };
 
 /** Worker side: `append` resolves once the primary has committed the record. */
@@ -107,6 +109,8 @@ export interface GatewayWorkers {
   port: number | null; tlsPort: number | null; drain(): void; stop(): Promise<void>;
   /** The central database answers again: workers leave degraded mode (and later forks start normally). */
   storeBack(): void;
+  /** Passes a registry change announcement on to the workers' snapshots. */
+  registryChanged(version: number | null): void;
 }
 
 /** A free port now, for listeners the workers must share: port 0 in every worker would share one handle for HTTP and HTTPS. */
@@ -169,6 +173,9 @@ export async function forkGatewayWorkers(config: Readonly<Config>, log: MessageL
     storeBack() {
       for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'store-back' } satisfies StoreBackNote);
     },
+    registryChanged(version) {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ vamco: 'registry', version } satisfies RegistryNote);
+    },
     async stop() {
       stopping = true;
       const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
@@ -197,8 +204,9 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   AggregatorRegistry.setRegistries([metrics.registry]);
   new AggregatorRegistry(); // answers the primary's metric requests
   let draining = false;
-  process.on('message', (m: { vamco?: string }) => {
+  process.on('message', (m: { vamco?: string } | RegistryNote) => {
     if (m?.vamco === 'drain') draining = true;
+    if (m?.vamco === 'registry') snapshots.heard((m as RegistryNote).version);
     if (m?.vamco === 'store-back' && degraded) {
       // The primary checked the key file against the database before saying so.
       offline?.restoreKeyring();

@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import path from 'node:path';
 import { openStore, migrate, storeUnreachable, isUnreachable, type Store } from '../store/index.js';
-import { SnapshotHolder, SNAPSHOT_CACHE_FILE } from '../registry/index.js';
+import { SnapshotHolder, SNAPSHOT_CACHE_FILE, announceThrough, localNotifier, redisNotifier, registryChannel } from '../registry/index.js';
 import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
 import { createAdminServer, webConsole, type AdminServerOptions } from '../admin/index.js';
@@ -125,6 +125,13 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     // Every node's series carry its id, so one Prometheus sees the cluster node by node.
     metrics.registry.setDefaultLabels({ node: nodeKey.nodeId });
     const ctx = { store, config };
+    // Registry changes made on this node are announced once committed: to this process, and
+    // with Redis to every node, which reload at once (the poll stays, for when Redis is away).
+    const notifier = config.redisUrl
+      ? await redisNotifier(config.redisUrl, await registryChannel(store, config.instance), { timeoutMs: config.redisTimeoutMs, logger, onPublishError: () => metrics.registryNotifyFailures.inc() })
+      : localNotifier();
+    announceThrough(store, notifier);
+    cleanups.push(() => { announceThrough(store, null); return notifier.close(); });
 
     // This node's own servers for the backends every node runs: registered under names that
     // resolve here (local-backends.ts), so no start re-points a service at its own ports.
@@ -203,6 +210,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     if (offline) snapshots.startFromCache(offline.cached, offline.ring);
     else await snapshots.start();
     cleanups.push(() => snapshots.stop());
+    notifier.listen((v) => snapshots.heard(v));
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
     const federation = startFederationWing({ store, config, nodeKey, snapshots, logger });
@@ -218,6 +226,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       // hear from this process when it is back.
       const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles, () => degraded);
       storeBack = () => workers.storeBack();
+      // The workers hear of registry changes from this process (one Redis subscription per node).
+      notifier.listen((v) => workers.registryChanged(v));
       drainWorkers = () => workers.drain();
       cleanups.push(() => workers.stop());
       gatewayPort = workers.port;

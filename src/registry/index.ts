@@ -1,5 +1,6 @@
 export * from './registry.js';
 export { buildSnapshot, isAllowed, peerService, xroadClientFor, type SnapPeer, apiKeyHolder, liveKey, type SnapKey, SnapshotHolder, type SnapshotHolderOptions, type RegistryRows, type Snapshot, type SnapService, type SnapSubsystem, type SnapEndpoint, type SnapClientCert } from './snapshot.js';
+export { localNotifier, redisNotifier, registryChannel, announceThrough, type RegistryNotifier } from './notify.js';
 export { SNAPSHOT_CACHE_FILE, readSnapshotCache, writeSnapshotCache, encodeSnapshotCache, decodeSnapshotCache, type CachedSnapshot } from './snapshot-cache.js';
 export { addClientCert, listClientCerts, getClientCert, revokeClientCert, type ClientCertView } from './client-certs.js';
 export { checkBackendUrl, isInternalAddress } from './backend-policy.js';

@@ -1,6 +1,7 @@
 // Members, subsystems, services, endpoints, access rights and API keys. Every change runs in
 // one transaction that also bumps the registry version (gateways poll it to reload their
-// snapshot) and appends the admin-trail record, so a change and its trail commit together.
+// snapshot, and hear it announced once committed: notify.ts) and appends the admin-trail
+// record, so a change and its trail commit together.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Store, Schema } from '../store/index.js';
@@ -12,6 +13,7 @@ import {
 } from '../core/ids.js';
 import { parseDuration, parseRateLimit, formatRateLimit } from '../core/duration.js';
 import { recordAdminAction } from '../audit/index.js';
+import { announceChange } from './notify.js';
 import { checkBackendUrl } from './backend-policy.js';
 import { parseWsdl } from '../soap/index.js';
 import { parseOpenApi, normaliseMethod, compilePathPattern, checkEndpointPath } from './openapi.js';
@@ -45,14 +47,19 @@ function isUniqueViolation(e: unknown): boolean {
 export async function mutate<T>(ctx: RegistryCtx, who: Actor, action: string, target: string,
   fn: (trx: Trx) => Promise<{ result: T; before?: unknown; after?: unknown }>): Promise<T> {
   try {
-    return await ctx.store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('registry_state').set({ version: sql`version + 1`, updated_at: now() }).where('id', '=', 1).execute();
+    let version = 0;
+    const result = await ctx.store.db.transaction().execute(async (trx) => {
+      const bumped = await trx.updateTable('registry_state').set({ version: sql`version + 1`, updated_at: now() }).where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
+      version = Number(bumped.version);
       const r = await fn(trx);
       await recordAdminAction(trx as unknown as Kysely<Schema>, ctx.store.engine, {
         actor: who.actor, action, target, address: who.address ?? null, before: r.before ?? null, after: r.after ?? null,
       });
       return r.result;
     });
+    // Committed: the nodes may reload now rather than at their next poll (notify.ts).
+    announceChange(ctx.store, version);
+    return result;
   } catch (e) {
     if (isUniqueViolation(e)) throw new VamcoError('ALREADY_EXISTS', `${target} already exists`, reason('already_exists', { what: target }));
     throw e;

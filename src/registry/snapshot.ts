@@ -347,7 +347,8 @@ export function isAllowed(snap: Snapshot, service: SnapService, clientSubsystemI
 /**
  * Holds the current snapshot and reloads it when the registry version moves. Polling one
  * integer every 250 ms costs nothing and works across processes on both engines; if the
- * database goes away the gateway keeps serving the last snapshot.
+ * database goes away the gateway keeps serving the last snapshot. A change announced
+ * (notify.ts: this process, or every node over Redis) is loaded at once through heard().
  */
 export interface SnapshotHolderOptions {
   /** `local`: this node's own servers for the backends every node runs (local-backends.ts). */
@@ -408,6 +409,32 @@ export class SnapshotHolder {
   }
 
   onChange(fn: (s: Snapshot) => void): void { this.listeners.push(fn); }
+
+  private heardVersion = 0;
+  private catchingUp = false;
+
+  /**
+   * A change was announced (notify.ts): reload now if it is newer than the snapshot in use;
+   * null (announcements may have been missed): check the version now. A burst of announcements
+   * costs one reload, not one each; an announcement the database does not bear out (a failed
+   * read, or nothing newer there) is left to the poll.
+   */
+  heard(version: number | null): void {
+    if (version !== null && version > this.heardVersion) this.heardVersion = version;
+    if (this.catchingUp || !this.current || (version !== null && version <= this.current.version)) return;
+    this.catchingUp = true;
+    void (async () => {
+      try {
+        for (;;) {
+          const before = this.current.version;
+          await this.poll();
+          if (this.lastError || this.current.version === before || this.current.version >= this.heardVersion) break;
+        }
+      } finally {
+        this.catchingUp = false;
+      }
+    })();
+  }
 
   /** Reloads if the registry moved. A call during a reload waits for it and then checks again, so a caller that just changed the registry sees its change. */
   async poll(): Promise<void> {
