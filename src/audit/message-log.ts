@@ -434,6 +434,20 @@ export class MessageLog {
    */
   async resume(): Promise<void> {
     await registerNode(this.store, this.key);
+    // Started without the store, the journal continued this node's chain from its own head. The
+    // store must not hold more of the chain than that head, nor a different record at it: it
+    // would if the data dir is an older copy (a backup restored, the empty journal of a first
+    // start included). Shipping would then store nothing of the records numbered again, since
+    // the store ignores a (node, seq) it holds, and prune them from the journal once "shipped".
+    if (this.recovery && !this.resumed) {
+      const from = this.recovery.head;
+      const stored = await readMessageHead(this.store, this.key.nodeId);
+      if (stored.seq > from.seq || (stored.seq === from.seq && stored.hash !== from.hash)) {
+        throw new VamcoError('JOURNAL_CONFLICT', `The central database holds this node's (${this.key.nodeId}) records up to seq ${stored.seq}, `
+          + `but its journal continued the chain after seq ${from.seq} while the database was away: the data dir is an older copy. `
+          + `Nothing of its journal was shipped: copy ${this.journal?.dir} away before starting this node again (a start with the database continues from the database's head and, in time, prunes the older segments)`);
+      }
+    }
     const cp = await this.store.db.selectFrom('log_checkpoints').select('seq')
       .where('chain', '=', 'message').where('node_id', '=', this.key.nodeId)
       .orderBy('seq', 'desc').limit(1).executeTakeFirst();

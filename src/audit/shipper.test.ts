@@ -111,6 +111,50 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
     }
   });
 
+  it('an older copy of the data dir started without the store stops at resume with JOURNAL_CONFLICT and ships nothing (the store would ignore the renumbered records)', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const at = (name: string) => ({ checkpointIntervalMs: 0, journal: { dir: path.join(t.dataDir, name) } });
+      const copy = (from: string, to: string) => fs.cpSync(path.join(t.dataDir, from), path.join(t.dataDir, to), { recursive: true });
+      const conflict = (storeSeq: number, fromSeq: number) => ({
+        code: 'JOURNAL_CONFLICT', message: expect.stringContaining(`records up to seq ${storeSeq}, but its journal continued the chain after seq ${fromSeq}`),
+      });
+      // The live node: a first start that logged nothing (the copy "empty" is a backup of that),
+      // then 3 exchanges (the copy "three"), then 2 more; everything shipped.
+      await (await MessageLog.open(t.store, key, at('journal'))).close();
+      copy('journal', 'empty');
+      const live = await MessageLog.open(t.store, key, at('journal'));
+      await Promise.all([1, 2, 3].map((i) => live.append(exchange(i))));
+      await live.flush();
+      copy('journal', 'three');
+      await Promise.all([4, 5].map((i) => live.append(exchange(i))));
+      await live.flush();
+      await live.close();
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3, 4, 5]);
+      // Each copy started while the store is away serves from its own head, then meets the store.
+      for (const [name, fromSeq] of [['empty', 0], ['three', 3]] as const) {
+        const log = await MessageLog.open(t.store, key, { ...at(name), offline: true });
+        await Promise.all([1, 2].map((i) => log.append(exchange(100 + i))));
+        await expect(log.resume()).rejects.toMatchObject(conflict(5, fromSeq));
+        await log.close();
+      }
+      // The same seq as the store's head with another record there: "empty" has since logged 2
+      // records of its own (seq 1, 2); a copy of the store's chain cut at 2 would need seq 2's hash.
+      await sql`delete from message_log where node_id = ${key.nodeId} and seq > 2`.execute(t.store.db);
+      const same = await MessageLog.open(t.store, key, { ...at('empty'), offline: true });
+      await expect(same.resume()).rejects.toMatchObject(conflict(2, 2));
+      await same.close();
+      // Nothing of the copies reached the store, and the copies' records are still in their journals.
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2]);
+      const { journal } = Journal.open(path.join(t.dataDir, 'three'), { seq: -1, hash: '' });
+      expect(journal.head.seq).toBe(5);
+      await journal.close();
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('ships a batch again after the store committed it but the shipper never heard (crash or lost connection): no duplicates, nothing missing', async () => {
     const t = await createTestStore(engine);
     try {
