@@ -39,9 +39,10 @@ async function main(): Promise<void> {
   const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length);
   try {
     for (const [i, build] of builds.entries()) {
-      const setup = await setupVamco(path.join(tmp, `v${i}`), ng.backendUrl);
+      const cli = path.join(build, 'dist/src/cli/main.js');
+      const setup = await setupVamco(path.join(tmp, `v${i}`), ng.backendUrl, {}, cli);
       const v = await startVamco(setup, {
-        gatewayPort: await freePort(), adminPort: await freePort(), cli: path.join(build, 'dist/src/cli/main.js'),
+        gatewayPort: await freePort(), adminPort: await freePort(), cli,
         cpuProfDir: profDir ? path.join(profDir, String(i)) : undefined,
       });
       try {

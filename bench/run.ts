@@ -145,10 +145,10 @@ async function main(): Promise<void> {
       log(`bench: Vamco (${w} worker${w > 1 ? 's' : ''}) ready in ${v.readyMs} ms`);
     }
     if (S.compare) {
-      // The same data dir layout and registration, run by the other build's CLI: the pair's
-      // ratio is the change's effect, measured under the same load minutes apart at most.
+      // The same data dir layout and registration, made and run by the other build's CLI: the
+      // pair's ratio is the change's effect, measured under the same load minutes apart at most.
       const cli = path.join(path.resolve(S.compare), 'dist/src/cli/main.js');
-      const setup = await setupVamco(path.join(tmp, 'vamco-compare'), ng.backendUrl);
+      const setup = await setupVamco(path.join(tmp, 'vamco-compare'), ng.backendUrl, {}, cli);
       const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), cli });
       stops.push(() => v.stop());
       const t: Target = { name: 'Vamco full pipeline (compare build)', url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };

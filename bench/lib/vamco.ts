@@ -11,22 +11,26 @@ export const CLIENT = 'GOV/000.00.00.B02/consumer';
 
 export interface VamcoSetup { dataDir: string; key: string; env: Record<string, string> }
 
-/** Registers provider, service (rate limit far above any load here), consumer, grant and key. */
-export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: Record<string, string> = {}): Promise<VamcoSetup> {
+/**
+ * Registers provider, service (rate limit far above any load here), consumer, grant and key.
+ * `cli`: another build's CLI, so that build's own migrations make its database (a build refuses a
+ * database migrated by a newer one).
+ */
+export async function setupVamco(dataDir: string, backendUrl: string, extraEnv: Record<string, string> = {}, cli = CLI): Promise<VamcoSetup> {
   fs.mkdirSync(dataDir, { recursive: true });
   const env: Record<string, string> = {
     ...process.env as Record<string, string>, VAMCO_DATA_DIR: dataDir, VAMCO_BACKEND_ALLOW: '127.0.0.1', VAMCO_LOG_LEVEL: 'warn', ...extraEnv,
   };
-  const cli = (...args: string[]) => mustRun(process.execPath, [CLI, ...args], { env });
+  const run = (...args: string[]) => mustRun(process.execPath, [cli, ...args], { env });
   // The CLI's registry commands need an existing database (they no longer create one).
-  await cli('migrate');
-  await cli('member', 'add', 'GOV', '000.00.00.B01', '--name', 'Bench provider');
-  await cli('subsystem', 'add', PROVIDER);
-  await cli('service', 'add', SERVICE, '--url', backendUrl, '--rate-limit', '100000000/s');
-  await cli('member', 'add', 'GOV', '000.00.00.B02', '--name', 'Bench consumer');
-  await cli('subsystem', 'add', CLIENT);
-  await cli('access', 'grant', SERVICE, CLIENT);
-  const key = (await cli('key', 'create', CLIENT)).trim();
+  await run('migrate');
+  await run('member', 'add', 'GOV', '000.00.00.B01', '--name', 'Bench provider');
+  await run('subsystem', 'add', PROVIDER);
+  await run('service', 'add', SERVICE, '--url', backendUrl, '--rate-limit', '100000000/s');
+  await run('member', 'add', 'GOV', '000.00.00.B02', '--name', 'Bench consumer');
+  await run('subsystem', 'add', CLIENT);
+  await run('access', 'grant', SERVICE, CLIENT);
+  const key = (await run('key', 'create', CLIENT)).trim();
   return { dataDir, key, env };
 }
 
