@@ -147,13 +147,16 @@ async function main(): Promise<void> {
     if (S.compare) {
       // The same data dir layout and registration, made and run by the other build's CLI: the
       // pair's ratio is the change's effect, measured under the same load minutes apart at most.
+      // With each worker count of the run, so a change to worker mode is measured A/B too.
       const cli = path.join(path.resolve(S.compare), 'dist/src/cli/main.js');
-      const setup = await setupVamco(path.join(tmp, 'vamco-compare'), ng.backendUrl, {}, cli);
-      const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), cli });
-      stops.push(() => v.stop());
-      const t: Target = { name: 'Vamco full pipeline (compare build)', url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };
-      targets.push(t);
-      vamcos.push(t);
+      for (const w of S.workers) {
+        const setup = await setupVamco(path.join(tmp, `vamco-compare-w${w}`), ng.backendUrl, {}, cli);
+        const v = await startVamco(setup, { gatewayPort: await freePort(), adminPort: await freePort(), workers: w, cli });
+        stops.push(() => v.stop());
+        const t: Target = { name: `Vamco full pipeline (compare build${w > 1 ? `, ${w} workers` : ''})`, url: v.url, headers: v.headers, pid: v.proc.child.pid!, vamco: { setup, proc: v } };
+        targets.push(t);
+        vamcos.push(t);
+      }
     }
     // All targets receive the same headers (harmless where unused), so request size is equal.
     const same = { 'x-road-client': vamcos[0]?.headers['x-road-client'] ?? 'DEV/GOV/x/y', 'x-api-key': vamcos[0]?.headers['x-api-key'] ?? 'x' };

@@ -1,6 +1,7 @@
-// Worker mode (VAMCO_WORKERS=2): two gateway processes serve the port, one message log. Every
-// answered exchange, whichever worker served it, is in the log, the chain verifies, and the
-// admin port's metrics count the exchanges of all workers.
+// Worker mode (VAMCO_WORKERS=2): two gateway processes serve the port, each with its own message
+// log (its own key, journal and chain in <data dir>/workers/<slot>: issue 15). Every answered
+// exchange, whichever worker served it, is in the store, every chain verifies, and the admin
+// port's metrics count the exchanges of all workers.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { Agent, request } from 'undici';
 import { URL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { readNodeKeyFile } from '../src/audit/index.js';
 import { tempDir } from '../src/store/testing.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { CLI, runCli } from './helpers/platform.js';
@@ -26,7 +29,7 @@ describe('worker mode', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('logs the exchanges of every worker in one chain that verifies', async () => {
+  it('logs the exchanges of every worker in its own chain, and every chain verifies', async () => {
     backend = await startBackend();
     dataDir = tempDir('vamco-workers-');
     const key = await register(dataDir, backend.url);
@@ -60,6 +63,22 @@ describe('worker mode', () => {
     expect(r.answered.filter((a) => !ids.has(a.id)).map((a) => a.id)).toEqual([]);
     const verify = await run(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, VAMCO_DATA_DIR: dataDir } });
     expect(verify.stdout).toContain(`OK: ${recordCount(dataDir)} records verified`);
+    // The exchanges were logged by the workers, each under its slot's key (not the primary's),
+    // both of them (each held connections), in chains numbered from 1 without a gap.
+    const slots = [1, 2].map((n) => readNodeKeyFile(path.join(dataDir, 'workers', String(n)))!.nodeId);
+    const primary = readNodeKeyFile(dataDir)!.nodeId;
+    const db = new Database(path.join(dataDir, 'vamco.db'), { readonly: true });
+    try {
+      const chains = db.prepare("select node_id, count(*) as n, min(seq) as lo, max(seq) as hi from message_log where message_id like 'w%' group by node_id order by node_id").all() as { node_id: string; n: number; lo: number; hi: number }[];
+      expect(chains.map((c) => c.node_id)).toEqual([...slots].sort());
+      expect(chains.map((c) => c.node_id)).not.toContain(primary);
+      for (const c of chains) {
+        const all = db.prepare('select count(*) as n, max(seq) as hi from message_log where node_id = ?').get(c.node_id) as { n: number; hi: number };
+        expect(all.n).toBe(all.hi);
+      }
+    } finally {
+      db.close();
+    }
   });
   it('serves mutual TLS from every worker, and a revoked certificate is refused by all of them (issue 8)', async () => {
     backend = await startBackend();

@@ -3,8 +3,8 @@ export type {
   ExchangeRecord, NodeKey, MessageLogOptions, MessageLogStats, AdminAction, VerifyResult, MessageQuery,
   LoggedMessage, LoggedMessageDetail, AdminTrailItem, UpstreamLeg, LogHealth, InterruptedExchange, LogPosition,
 } from './types.js';
-export { loadOrCreateNodeKey, readNodeKeyFile } from './node-key.js';
-export { MessageLog } from './message-log.js';
+export { loadOrCreateNodeKey, loadOrCreateNodeKeyFile, readNodeKeyFile } from './node-key.js';
+export { MessageLog, readMessageHead } from './message-log.js';
 export { recordAdminAction, listAdminTrail, type TrailQuery } from './admin-trail.js';
 export { verifyStore } from './verify.js';
 export { verifyReport, checkVerifyReport, keyFingerprint, REPORT_FORMAT, type VerifyReport } from './verify-report.js';

@@ -167,7 +167,7 @@ export class MessageLog {
     // continues the chain, and shipping waits for resume().
     const offline = !!opts.offline && !!opts.journal;
     if (!offline) await registerNode(store, key);
-    const head = offline ? { seq: -1, hash: '' } : await readMessageHead(store, key.nodeId);
+    const head = offline ? (opts.newKey ? { seq: 0, hash: GENESIS } : { seq: -1, hash: '' }) : await readMessageHead(store, key.nodeId);
     const cp = offline ? undefined : await store.db.selectFrom('log_checkpoints').select('seq')
       .where('chain', '=', 'message').where('node_id', '=', key.nodeId)
       .orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -200,8 +200,11 @@ export class MessageLog {
   /** What opening the journal found (null without a journal). */
   recovery: { head: JournalHead; truncatedBytes: number; segments: number } | null = null;
 
+  private adminCheckpoints = true;
+
   private started(opts: MessageLogOptions, store: Store): MessageLog {
     const log = this;
+    log.adminCheckpoints = opts.adminCheckpoints ?? true;
     const interval = opts.checkpointIntervalMs ?? 10_000;
     if (interval > 0) {
       log.timer = setInterval(() => { log.checkpoint().catch(() => { /* retried at the next tick */ }); }, interval);
@@ -473,7 +476,7 @@ export class MessageLog {
       await insertCheckpoint(this.store.db, this.key, { chain: 'message', seq, hash: head.hash });
       this.checkpointedSeq = seq;
     }
-    await checkpointAdminHead(this.store.db, this.key);
+    if (this.adminCheckpoints) await checkpointAdminHead(this.store.db, this.key);
   }
 
   /**

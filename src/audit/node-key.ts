@@ -51,12 +51,18 @@ export function readNodeKeyFile(dataDir: string): NodeKey | null {
   return { nodeId: nodeIdFor(publicKey), privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string };
 }
 
-export async function loadOrCreateNodeKey(store: Store, dataDir: string): Promise<NodeKey> {
-  fs.mkdirSync(dataDir, { recursive: true });
+/** The data dir's node key, made now if it has none (`created`); not registered anywhere yet. */
+export function loadOrCreateNodeKeyFile(dataDir: string): { key: NodeKey; created: boolean } {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, NODE_KEY_FILE);
-  const privateKey = fs.existsSync(file) ? readKey(file) : createKey(file);
+  const created = !fs.existsSync(file);
+  const privateKey = created ? createKey(file) : readKey(file);
   const publicKey = crypto.createPublicKey(privateKey);
-  const key: NodeKey = { nodeId: nodeIdFor(publicKey), privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string };
+  return { key: { nodeId: nodeIdFor(publicKey), privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string }, created };
+}
+
+export async function loadOrCreateNodeKey(store: Store, dataDir: string): Promise<NodeKey> {
+  const { key } = loadOrCreateNodeKeyFile(dataDir);
   await registerNode(store, key);
   return key;
 }

@@ -6,7 +6,7 @@ import { Journal, segmentName } from './journal.js';
 import { Shipper } from './shipper.js';
 import { readMessageHead, storeWriter, MessageLog } from './message-log.js';
 import { exchange } from './fixtures.js';
-import { loadOrCreateNodeKey, verifyStore } from './index.js';
+import { loadOrCreateNodeKey, loadOrCreateNodeKeyFile, verifyStore } from './index.js';
 import type { Store } from '../store/index.js';
 import { sql } from 'kysely';
 
@@ -19,6 +19,17 @@ const until = async (what: string, ok: () => Promise<boolean> | boolean) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** Three exchanges logged while the store is away (none stored), then resume: all three shipped, and the store verifies. */
+async function loggedOfflineThenShipped(store: Store, nodeId: string, log: MessageLog): Promise<void> {
+  await Promise.all([1, 2, 3].map((i) => log.append(exchange(i))));
+  expect(await stored(store, nodeId)).toEqual([]);
+  await log.resume();
+  await log.flush();
+  await log.close();
+  expect(await stored(store, nodeId)).toEqual([1, 2, 3]);
+  expect(await verifyStore(store)).toMatchObject({ ok: true, records: 3 });
+}
 
 describe.each(testEngines())('journal shipping into %s', (engine) => {
   it('answers appends from the journal and ships every record once, in order, into a store that verifies', async () => {
@@ -89,13 +100,7 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       // A start with the store and no exchange, then a start without it (issue 13: a node keeps serving).
       await (await MessageLog.open(t.store, key, at('journal'))).close();
       const log = await MessageLog.open(t.store, key, { ...at('journal'), offline: true });
-      await Promise.all([1, 2, 3].map((i) => log.append(exchange(i))));
-      expect(await stored(t.store, key.nodeId)).toEqual([]);
-      await log.resume();
-      await log.flush();
-      await log.close();
-      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3]);
-      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 3 });
+      await loggedOfflineThenShipped(t.store, key.nodeId, log);
       // No journal at all (removed), or one whose first write is damaged: where the chain stands is
       // unknown without the store, and guessing the genesis could reuse numbers the store holds.
       const torn = path.join(t.dataDir, 'torn');
@@ -106,6 +111,24 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
           code: 'STORE_UNAVAILABLE', message: expect.stringMatching(new RegExp(`^The journal in ${path.join(t.dataDir, name)} holds no record to continue this node's chain from`)),
         });
       }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a key made by this start (a new gateway worker slot) begins its chain at the genesis without the store, then registers and ships at resume', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const { key, created } = loadOrCreateNodeKeyFile(path.join(t.dataDir, 'workers', '1'));
+      expect(created).toBe(true);
+      const dir = path.join(t.dataDir, 'workers', '1', 'journal');
+      const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0, journal: { dir }, offline: true, newKey: true });
+      await loggedOfflineThenShipped(t.store, key.nodeId, log);
+      // The same key again is no longer new (it has a chain now): without newKey its empty
+      // journal elsewhere proves nothing, and the start without the store is refused.
+      expect(loadOrCreateNodeKeyFile(path.join(t.dataDir, 'workers', '1')).created).toBe(false);
+      await expect(MessageLog.open(t.store, key, { checkpointIntervalMs: 0, journal: { dir: path.join(t.dataDir, 'elsewhere') }, offline: true }))
+        .rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
       await t.cleanup();
     }

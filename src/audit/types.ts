@@ -85,6 +85,13 @@ export interface MessageLogOptions {
    * shipping waits for MessageLog.resume(). Needs a journal that holds records.
    */
   offline?: boolean;
+  /**
+   * The node's key was created by this start: no store can hold records of its chain, which
+   * begins at the genesis (a gateway worker's new slot may so start without the store).
+   */
+  newKey?: boolean;
+  /** Also sign the admin trail's head at each checkpoint (default true; a gateway worker leaves it to its primary). */
+  adminCheckpoints?: boolean;
   journal?: {
     /** Where the segment files live (the platform uses <data dir>/journal). */
     dir: string;

@@ -103,6 +103,8 @@ export interface Config {
    * that snapshot (offline-start.ts) instead of reading the database.
    */
   storeAway: Readonly<{ since: string; reason: string; snapshotSavedAt: number }> | null;
+  /** Set by a primary for each gateway worker: its slot (1..N), whose key and journal live in <data dir>/workers/<slot>. */
+  workerSlot: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     drainTimeoutMs: dur(env, 'VAMCO_DRAIN_TIMEOUT', '10s'),
     localBackends: Object.freeze(env.VAMCO_LOCAL_BACKENDS ? JSON.parse(env.VAMCO_LOCAL_BACKENDS) as Record<string, string> : {}),
     storeAway: env.VAMCO_STORE_AWAY ? Object.freeze(JSON.parse(env.VAMCO_STORE_AWAY) as Config['storeAway']) : null,
+    workerSlot: env.VAMCO_WORKER_SLOT ? int(env, 'VAMCO_WORKER_SLOT', 1, 1, 256) : null,
     workers: env.VAMCO_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'VAMCO_WORKERS', 1, 1, 256),
     ...overrides,
   };

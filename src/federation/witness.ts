@@ -152,15 +152,18 @@ export function federationHandler(a: { witness: Witness | null; directory: Direc
 }
 
 /** The sending side: after each tick, the newest checkpoints not yet acknowledged go to every witness. */
-export function startWitnessing(a: { store: Store; key: NodeKey; config: { instance: string; federation: FederationConfig }; logger: Logger }): { tick(): Promise<void>; stop(): void } {
+export function startWitnessing(a: { store: Store; key: NodeKey; config: { instance: string; federation: FederationConfig }; logger: Logger;
+  /** More message chains of this node (its gateway workers', each under its own key). */
+  localNodes?: () => string[] }): { tick(): Promise<void>; stop(): void } {
   const sent = new Map<string, number>();
   let running: Promise<void> | null = null;
   async function newest(): Promise<SubmittedCheckpoint[]> {
     const out: SubmittedCheckpoint[] = [];
-    const rows = [
-      await a.store.db.selectFrom('log_checkpoints').selectAll().where('chain', '=', 'message').where('node_id', '=', a.key.nodeId).orderBy('seq', 'desc').limit(1).executeTakeFirst(),
-      await a.store.db.selectFrom('log_checkpoints').selectAll().where('chain', '=', 'admin').orderBy('seq', 'desc').orderBy('node_id').limit(1).executeTakeFirst(),
-    ];
+    const rows = [];
+    for (const nodeId of [a.key.nodeId, ...(a.localNodes?.() ?? [])]) {
+      rows.push(await a.store.db.selectFrom('log_checkpoints').selectAll().where('chain', '=', 'message').where('node_id', '=', nodeId).orderBy('seq', 'desc').limit(1).executeTakeFirst());
+    }
+    rows.push(await a.store.db.selectFrom('log_checkpoints').selectAll().where('chain', '=', 'admin').orderBy('seq', 'desc').orderBy('node_id').limit(1).executeTakeFirst());
     for (const r of rows) {
       if (!r) continue;
       const signer = await a.store.db.selectFrom('nodes').select('public_key').where('node_id', '=', r.node_id).executeTakeFirst();

@@ -11,10 +11,12 @@ import { recordAdminAction } from '../audit/index.js';
 
 export interface FederationWing { mount(): GatewayMount; witnessing: { tick(): Promise<void> }; directories: PeerDirectories; stop(): void }
 
-export function startFederationWing(a: { store: Store; config: Readonly<Config>; nodeKey: NodeKey; snapshots: SnapshotHolder; logger: Logger }): FederationWing {
+export function startFederationWing(a: { store: Store; config: Readonly<Config>; nodeKey: NodeKey; snapshots: SnapshotHolder; logger: Logger;
+  /** This node's other chains (its gateway workers'), witnessed with its own. */
+  localNodes?: () => string[] }): FederationWing {
   const f = a.config.federation;
   const witness = f.witnessAccept.length ? new Witness({ store: a.store, key: a.nodeKey, instance: a.config.instance, accept: f.witnessAccept }) : null;
-  const witnessing = startWitnessing({ store: a.store, key: a.nodeKey, config: a.config, logger: a.logger });
+  const witnessing = startWitnessing({ store: a.store, key: a.nodeKey, config: a.config, logger: a.logger, localNodes: a.localNodes });
   const directory = f.directoryPublish ? directoryPublisher({ key: a.nodeKey, config: a.config, current: () => a.snapshots.current }) : null;
   const handle = federationHandler({ witness, directory, logger: a.logger });
   const directories = startPeerDirectories({

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import path from 'node:path';
 import { openStore, migrate, storeUnreachable, isUnreachable, type Store } from '../store/index.js';
 import { SnapshotHolder, SNAPSHOT_CACHE_FILE, announceThrough, localNotifier, redisNotifier, registryChannel } from '../registry/index.js';
-import { loadOrCreateNodeKey, MessageLog, type NodeKey } from '../audit/index.js';
+import { loadOrCreateNodeKey, type MessageLog, type NodeKey } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
 import { createAdminServer, webConsole, type AdminServerOptions } from '../admin/index.js';
 import { accountsAuthenticators, accountsPlugin, ensureFirstAdmin } from '../accounts/index.js';
@@ -15,7 +15,8 @@ import { dashboardPlugin } from '../dashboard/index.js';
 import { Metrics } from '../monitoring/index.js';
 import { startDemoBackend, ensureDemo, DEMO_LOCAL_HOST } from '../demo/index.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
-import { forkGatewayWorkers } from './cluster.js';
+import { forkGatewayWorkers, journalDetail, type WorkerLogs } from './cluster.js';
+import { openNodeLog, shipIdleSlots } from './node-log.js';
 import { startPublicAdminWing, registerPublicAdmin, PUBLICADMIN_LOCAL_HOST } from './publicadmin.js';
 import { withStartLock } from './start-lock.js';
 import { openOffline, storeDetail, type Degraded } from './offline-start.js';
@@ -190,18 +191,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     if (offline && config.gatewayTlsPort !== null && !keptCa) logger.warn(`gateway HTTPS off until the next start: it was started without the central database and ${path.join(config.dataDir, PKI_DIR, CA_COPY_FILE)}, the platform CA it checks client certificates against, is not in the data dir`);
 
     // The log's durable point is this node's journal; the shipper copies it into the store.
-    const messageLog = await MessageLog.open(store, nodeKey, {
-      offline: !!offline,
-      checkpointIntervalMs: config.checkpointIntervalMs,
-      health: { commitTimeoutMs: config.logCommitTimeoutMs, dataDir: config.dataDir },
-      journal: {
-        dir: path.join(config.dataDir, 'journal'), segmentBytes: config.journalSegmentBytes, retentionMs: config.journalRetentionMs,
-        onShipError: (e) => logger.warn({ err: (e as Error)?.message ?? String(e) }, 'message log: the store refuses the journal\'s records; they wait in the journal and are shipped when it is back'),
-        onShipRecover: () => logger.info('message log: shipping from the journal into the store again'),
-      },
-    });
+    const messageLog = await openNodeLog({ store, key: nodeKey, config, logger, dir: config.dataDir, offline: !!offline });
     if (messageLog.recovery?.truncatedBytes) logger.warn({ bytes: messageLog.recovery.truncatedBytes }, 'message log: the journal\'s torn last write was cut off (never acknowledged)');
     cleanups.push(() => messageLog.close());
+    // Worker slots left with records no worker will ship now (VAMCO_WORKERS lowered).
+    const idleSlots = () => shipIdleSlots(store, config, config.workers > 1 ? config.workers : 0, logger);
+    if (!offline) await idleSlots();
     metrics.watchJournal(() => { const s = messageLog.shipping; return s && { backlog: s.backlog, failing: s.error !== null }; });
     const snapshots = new SnapshotHolder(store, config.snapshotPollMs, {
       local: localBackends, cacheFile: path.join(config.dataDir, SNAPSHOT_CACHE_FILE),
@@ -213,18 +208,23 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     notifier.listen((v) => snapshots.heard(v));
     const edoc = startEdocWing({ store, config, log: messageLog, snapshots, logger });
     cleanups.push(() => edoc.stop());
-    const federation = startFederationWing({ store, config, nodeKey, snapshots, logger });
+    // In worker mode each worker's chain is witnessed too (their ids once they run).
+    let workerNodes: () => string[] = () => [];
+    const federation = startFederationWing({ store, config, nodeKey, snapshots, logger, localNodes: () => workerNodes() });
     cleanups.push(async () => federation.stop());
 
     let gatewayPort: number | null;
     let gatewayTlsPort: number | null;
     let isReady: () => boolean;
     let whyNotReady: () => string | null;
+    let workerLogs: WorkerLogs | null = null;
     if (config.workers > 1) {
-      // Worker mode: the gateways run in forked processes and log through this one (cluster.ts).
+      // Worker mode: the gateways run in forked processes, each with its own log (cluster.ts).
       // Started without the database, the workers start from the cached snapshot too and
       // hear from this process when it is back.
-      const workers = await forkGatewayWorkers(config, messageLog, logger, metrics, localBackends, tlsFiles, () => degraded);
+      const workers = await forkGatewayWorkers(config, logger, metrics, localBackends, tlsFiles, () => degraded, (e) => (opts.onFatal ?? defaultFatal)(e, logger, stop));
+      workerLogs = workers;
+      workerNodes = () => workers.nodeIds();
       storeBack = () => workers.storeBack();
       // The workers hear of registry changes from this process (one Redis subscription per node).
       notifier.listen((v) => workers.registryChanged(v));
@@ -236,6 +236,8 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
         if (!snapshots.current) return 'the registry snapshot is not loaded yet';
         const h = messageLog.health;
         if (!h.ok) return `the message log cannot commit since ${h.since}: ${h.reason}`;
+        const w = workers.unhealthy();
+        if (w) return w;
         if (draining) return 'draining (SIGTERM): this node stops shortly';
         return lease.held() ? null : 'this node\'s lease on its identity is not held';
       };
@@ -263,9 +265,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
       async (req: { headers: { authorization?: string } }) => (await clusterTokens.matches(bearerToken(req.headers.authorization)))
         ? { kind: 'admin-token' as const, actor: 'admin-token', name: 'Platform admin token (cluster)', role: 'platform_admin' as const } : null,
     ];
+    // The journals of this node: its own and, in worker mode, every worker's.
     const readyDetail = () => {
-      const s = messageLog.shipping;
-      return { ...(s ? { journal: { backlog: s.backlog, shipping: s.error ? `failing: ${s.error}` : 'ok' } } : {}), ...storeDetail(degraded) };
+      const own = messageLog.shipping;
+      const w = workerLogs?.journal();
+      const j = own && { backlog: own.backlog + (w?.backlog ?? 0), error: own.error ?? w?.error ?? null };
+      return { ...journalDetail(j), ...storeDetail(degraded) };
     };
     const adminTlsFiles = config.adminTls ? serverCert! : null;
     const adminApp: FastifyInstance = await createAdminServer({ config, store, nodeKey, metrics, adminToken: admin.token, isReady, whyNotReady, readyDetail, ownPorts, authenticators, logger, directories: federation.directories,
@@ -295,6 +300,7 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
         await registerAdminToken(store, nodeKey.nodeId, admin.token);
         await builtIns();
         await messageLog.resume();
+        await idleSlots();
         await snapshots.poll();
       };
       void (async () => {
