@@ -236,4 +236,41 @@ describe('a node started while the shared database is away', () => {
     expect(alive(a)).toBe(true);
     expect((await calls(a, key, 'a2', 1)).answered.map((x) => x.status)).toEqual([200]);
   });
+
+  it('worker mode: an older copy of the data dir started without the database stops the node with JOURNAL_CONFLICT once the database is back, and ships nothing of the copy (a worker\'s chain, not only the primary\'s)', { timeout: 900_000 }, async () => {
+    backend = await startBackend();
+    c = await startCluster({ nodes: 1, start: false, env: { VAMCO_WORKERS: '2' } });
+    const key = await c.registerExchange(backend.url);
+    proxy = await pgProxy(c.databaseUrl);
+    let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
+    await warm(n, key);
+    await c.registryLoaded();
+    expect(await c.stopNode(0, 'SIGTERM')).toBe(0);
+    // The backup: both worker slots' journals as they are now.
+    const old = path.join(c.dir, 'old-copy');
+    fs.cpSync(n.dataDir, old, { recursive: true });
+    // The live node logs on: its workers' chains in the database move past the copy's.
+    n = await c.startNode(0);
+    const live = await calls(n, key, 'live', 40);
+    expect(live.answered.filter((a) => a.status !== 200)).toEqual([]);
+    expect(await c.stopNode(0, 'SIGTERM')).toBe(0);
+    const [stored] = await c.query('select count(*) as n from message_log');
+    // The copy restored over the data dir and started while the database is away: it serves.
+    fs.rmSync(n.dataDir, { recursive: true, force: true });
+    fs.cpSync(old, n.dataDir, { recursive: true });
+    await proxy.cut();
+    n = await c.startNode(0);
+    expect(n.output()).toMatch(/DEGRADED/);
+    const away = await calls(n, key, 'copy', 20);
+    expect(away.answered.filter((a) => a.status !== 200)).toEqual([]);
+    await proxy.restore();
+    let t: NodeJS.Timeout | undefined;
+    const code = await Promise.race([n.exited, new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`the node did not stop in 120 s:\n${n.output()}`)), 120_000); })]);
+    clearTimeout(t);
+    expect(code).toBe(1);
+    expect(n.output()).toMatch(/error: The central database holds this node's \(node-\w+\) records up to seq \d+, but its journal continued the chain after seq \d+[\s\S]*workers\/\d\/journal[\s\S]*\(JOURNAL_CONFLICT\)/);
+    // Nothing of the copy's records reached the database.
+    expect((await c.query("select count(*) as n from message_log where message_id like 'copy%'"))[0]).toEqual({ n: 0 });
+    expect((await c.query('select count(*) as n from message_log'))[0]).toEqual(stored);
+  });
 });
