@@ -17,6 +17,7 @@ import { startKongStyle, kongStyleAvailable } from './lib/kong-style.js';
 import { setupVamco, startVamco, countRecords, auditVerify, type Vamco, type VamcoSetup } from './lib/vamco.js';
 import { logWriteSuite, type LogWriteResult } from './log-write.js';
 import { summarise } from './profile.js';
+import { timeToReady } from './lib/start-time.js';
 
 const env = (k: string, d: string) => process.env[k] || d;
 const S = {
@@ -326,22 +327,7 @@ async function main(): Promise<void> {
 
 /** Idle RSS and cold start of `vamco start` with the demo, as a new user runs it. */
 async function idleFootprint(dir: string): Promise<Record<string, unknown>> {
-  const port = await freePort();
-  const envFor = async () => ({
-    ...process.env, VAMCO_DATA_DIR: dir, VAMCO_GATEWAY_HOST: '127.0.0.1', VAMCO_GATEWAY_PORT: String(port),
-    VAMCO_ADMIN_PORT: String(await freePort()), VAMCO_DEMO_BACKEND_PORT: String(await freePort()), VAMCO_LOG_LEVEL: 'warn',
-  });
-  const ready = async () => {
-    const t0 = Date.now();
-    const p = start('vamco-demo', process.execPath, [CLI, 'start'], { env: await envFor() });
-    try {
-      await waitHttp(`http://127.0.0.1:${port}/readyz`, { proc: p });
-    } catch (e) {
-      await p.stop();
-      throw e;
-    }
-    return { p, ms: Date.now() - t0 };
-  };
+  const ready = () => timeToReady(dir);
   // The first start creates keys, migrates and registers the demo; a restart is the usual case.
   const first = await ready();
   await first.p.stop();

@@ -1,0 +1,42 @@
+// The start time alone (issue 15: cold start <= 2 s including the first run), repeated:
+//   node dist/bench/start.js                      this build, START_REPS=5 times
+//   START_CLIS=dist-base/src/cli/main.js,dist/src/cli/main.js node dist/bench/start.js
+// Each repetition: a first run on an empty data dir, stopped, then a restart on it. Several
+// builds are taken in turn within each repetition, so a busy moment of a shared machine falls
+// on all of them alike. Run it with another `node` to measure that Node (the CLI runs on it too).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI, ROOT } from './lib/proc.js';
+import { timeToReady } from './lib/start-time.js';
+
+const reps = Number(process.env.START_REPS || 5);
+const clis = (process.env.START_CLIS || CLI).split(',').map((c) => path.resolve(ROOT, c));
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2); };
+
+const times = clis.map(() => ({ first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] }));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-start-'));
+try {
+  for (let r = 0; r < reps; r++) {
+    for (const [i, cli] of clis.entries()) {
+      const dir = path.join(tmp, `${r}-${i}`);
+      // SIGINT: stop at once (SIGTERM would drain first); the stop is not timed.
+      const first = await timeToReady(dir, { cli });
+      await first.p.stop('SIGINT');
+      const again = await timeToReady(dir, { cli });
+      await again.p.stop('SIGINT');
+      times[i].first.push(first.ms);
+      times[i].restart.push(again.ms);
+      times[i].firstCpu.push(first.cpuMs);
+      times[i].restartCpu.push(again.cpuMs);
+      process.stderr.write(`${path.relative(ROOT, cli)}: first run ${first.ms} ms (CPU ${first.cpuMs}), restart ${again.ms} ms (CPU ${again.cpuMs})\n`);
+    }
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`Node ${process.versions.node}, ${reps} repetitions, median (all), ms to ready; CPU ms used by then`);
+for (const [i, cli] of clis.entries()) {
+  const t = times[i];
+  console.log(`${path.relative(ROOT, cli)}: first run ${median(t.first)} (${t.first.join(' ')}), restart ${median(t.restart)} (${t.restart.join(' ')}); CPU first run ${median(t.firstCpu)}, restart ${median(t.restartCpu)}`);
+}
