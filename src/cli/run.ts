@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// The `vamco` command line (the command tree is in program.ts).
+// The `vamco` command line, loaded by main.ts once the compile cache is on (the command tree is in program.ts).
 import { VamcoError } from '../core/errors.js';
 import { EdocError } from '../edoc/index.js';
 import { buildProgram } from './program.js';
