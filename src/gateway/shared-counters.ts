@@ -1,12 +1,13 @@
 // The Redis connection behind cluster-wide rate limits (VAMCO_REDIS_URL). Commands fail fast
 // (no offline queue, a short timeout) so a Redis outage costs an exchange microseconds, not a
 // stall: the limiter then counts in memory until Redis answers again.
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { SharedCounters } from './limiter.js';
 
 export async function connectSharedCounters(url: string, store: Store, instance: string, logger: Logger, commandTimeoutMs = 500): Promise<SharedCounters & { close(): void }> {
+  // Loaded here, not at the top: a node without VAMCO_REDIS_URL never reads its files (issue 15).
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs, connectTimeout: 2000,
     // Reconnect for ever, at most every 2 s.

@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, CompiledQuery, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig } from 'kysely';
 import type { Schema } from './schema.js';
 import { openStoreKeyring, secureDataDir, type DataDirReport, type Keyring } from '../secrets/index.js';
+import { loadPg } from './pg.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -24,10 +25,6 @@ export interface Store {
   keyring(): Promise<Keyring>;
   close(): Promise<void>;
 }
-
-// int8 (bigint) and numeric come back as strings from pg by default; our values fit in a double.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
 
 export interface OpenOptions {
   dataDir: string;
@@ -58,7 +55,7 @@ export function openStore(opts: OpenOptions): Store {
   // Nobody but this account may read the data dir: it holds keys, and with SQLite the database.
   const dataDir = secureDataDir(opts.dataDir);
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // A dropped connection must not crash the process; the next query gets a new one.
     pool.on('error', () => {});
     // pg-pool hears errors only on idle clients; a client checked out (Kysely holds one per

@@ -2,7 +2,7 @@
 // node that cannot reach it starts from its cached registry snapshot instead of waiting on
 // a pool with no connect timeout (issue 13, item 1). Only "not there" counts: a wrong
 // password or a missing database is a configuration error, and the start says so as before.
-import pg from 'pg';
+import { loadPg } from './pg.js';
 
 // Socket-level failures and PostgreSQL's "not accepting connections now" (starting up, shutting down).
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P03']);
@@ -16,7 +16,7 @@ export function isUnreachable(e: unknown): boolean {
 
 /** Null when PostgreSQL at `url` answers within `timeoutMs`; otherwise why it is unreachable. Other failures are thrown. */
 export async function storeUnreachable(url: string, timeoutMs = 10_000): Promise<Error | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  const client = new (loadPg().Client)({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on('error', () => {});
   try {
     await client.connect();
