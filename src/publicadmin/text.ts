@@ -30,3 +30,17 @@ export function foldKey(s: string): string {
 export function sameName(a: string, b: string): boolean {
   return toneKey(a) === toneKey(b);
 }
+
+/**
+ * `f` remembering its answers, for one pass over a data set whose names repeat (the same
+ * district and province names on thousands of rows): loading the units on a first start
+ * normalised the same few hundred names tens of thousands of times (issue 15).
+ */
+export function remembering(f: (s: string) => string): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) seen.set(s, (v = f(s)));
+    return v;
+  };
+}

