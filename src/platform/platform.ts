@@ -157,12 +157,17 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     }
     // Built-in registrations one node at a time (several nodes may start on an empty database).
     const builtIns = () => withStartLock(store, async () => {
-      // The platform CA is made by the first start (its key stays in this data dir).
-      const ca = await loadOrCreateCa(store, config.dataDir, { instance: config.instance, operatorName: config.operatorName });
-      // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
-      const firstAdmin = await ensureFirstAdmin(store);
-      const demo = demoBackend ? await ensureDemo(ctx) : null;
-      if (config.publicAdmin) await registerPublicAdmin(ctx);
+      // Independent of one another, so they run together: on a first start the CA's key and the
+      // first admin's password hash (scrypt) are made on libuv's threads while this thread loads
+      // the publicadmin reference data (issue 15). All settle before the start goes on or fails.
+      const [ca, firstAdmin, demo] = await allOf([
+        // The platform CA is made by the first start (its key stays in this data dir).
+        loadOrCreateCa(store, config.dataDir, { instance: config.instance, operatorName: config.operatorName }),
+        // Only the very first start creates the platform admin; its one-time password goes to this node's banner.
+        ensureFirstAdmin(store),
+        demoBackend ? ensureDemo(ctx) : null,
+        config.publicAdmin ? registerPublicAdmin(ctx) : null,
+      ] as const);
       // Kept for a later start without the database: its HTTPS listener checks client certificates against it.
       keepPlatformCaCopy(config.dataDir, ca.certPem);
       return { firstAdmin, demo, ca };
@@ -354,4 +359,15 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
     await stop().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Promise.all that waits for every step to settle before it fails: a failed start must not
+ * leave a sibling step still writing (keys, registrations) after the store is closed.
+ */
+async function allOf<T extends readonly unknown[]>(steps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
