@@ -7,6 +7,7 @@ import { VamcoError, toProblem } from '../core/errors.js';
 import { toOpenApi30 } from '../core/openapi-30.js';
 import { fromFrameworkError } from '../core/framework-errors.js';
 import { answerClientError } from '../core/client-error.js';
+import { lazyValidators } from '../core/lazy-validators.js';
 import { AddressGuard } from '../preauth/index.js';
 import type { Principal } from './principal.js';
 import type { AdminDeps } from './types.js';
@@ -61,6 +62,8 @@ export async function createAdminServer(deps: AdminDeps, opts: AdminServerOption
     // Over TLS Fastify makes an https server from these options alone: the same timeouts go along.
     ...(opts.https ? { https: { ...opts.https, headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1000 } as never } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // Each route's schema compiled at its first request, not all at start (issue 15).
+    schemaController: lazyValidators().schemaController,
     routerOptions: { ignoreTrailingSlash: true },
     // Behind a TLS-terminating proxy the client's scheme and address come from X-Forwarded-*:
     // session cookies are then Secure, and the admin trail holds the real address.

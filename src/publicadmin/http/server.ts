@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { toProblem, VamcoError } from '../../core/errors.js';
+import { lazyValidators } from '../../core/lazy-validators.js';
 import { fromFrameworkError } from '../../core/framework-errors.js';
 import type { Store } from '../../store/index.js';
 import type { Actor } from '../dossiers/dossiers.js';
@@ -57,7 +58,8 @@ export interface PublicAdminBackendDeps {
 
 export async function buildPublicAdminApp(deps: PublicAdminBackendDeps): Promise<FastifyInstance> {
   if (!deps.sharedSecret) throw new VamcoError('VALIDATION_FAILED', 'publicadmin backend needs a shared secret');
-  const app = Fastify({ logger: { level: deps.logLevel ?? 'warn' }, bodyLimit: 1024 * 1024 });
+  // Each route's schema compiled at its first request, not all at start (issue 15).
+  const app = Fastify({ logger: { level: deps.logLevel ?? 'warn' }, bodyLimit: 1024 * 1024, schemaController: lazyValidators().schemaController });
   installProblemHandlers(app);
   const secret = crypto.createHash('sha256').update(deps.sharedSecret).digest();
   app.addHook('onRequest', async (req, reply) => {
