@@ -4,6 +4,8 @@
 // Each repetition: a first run on an empty data dir, stopped, then a restart on it. Several
 // builds are taken in turn within each repetition, so a busy moment of a shared machine falls
 // on all of them alike. Run it with another `node` to measure that Node (the CLI runs on it too).
+// START_FRESH_COMPILE_CACHE=1: each first run starts with an empty compile cache of its own
+// (NODE_COMPILE_CACHE, Node >= 22.1), as on a new install, and its restart finds what it left.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { timeToReady } from './lib/start-time.js';
 
 const reps = Number(process.env.START_REPS || 5);
 const clis = (process.env.START_CLIS || CLI).split(',').map((c) => path.resolve(ROOT, c));
+const freshCache = process.env.START_FRESH_COMPILE_CACHE === '1';
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2); };
 
 const times = clis.map(() => ({ first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] }));
@@ -21,9 +24,10 @@ try {
     for (const [i, cli] of clis.entries()) {
       const dir = path.join(tmp, `${r}-${i}`);
       // SIGINT: stop at once (SIGTERM would drain first); the stop is not timed.
-      const first = await timeToReady(dir, { cli });
+      const env: Record<string, string> = freshCache ? { NODE_COMPILE_CACHE: path.join(tmp, `${r}-${i}-compile-cache`) } : {};
+      const first = await timeToReady(dir, { cli, env });
       await first.p.stop('SIGINT');
-      const again = await timeToReady(dir, { cli });
+      const again = await timeToReady(dir, { cli, env });
       await again.p.stop('SIGINT');
       times[i].first.push(first.ms);
       times[i].restart.push(again.ms);
@@ -35,7 +39,7 @@ try {
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`Node ${process.versions.node}, ${reps} repetitions, median (all), ms to ready; CPU ms used by then`);
+console.log(`Node ${process.versions.node}${freshCache ? ', a fresh compile cache per first run' : ''}, ${reps} repetitions, median (all), ms to ready; CPU ms used by then`);
 for (const [i, cli] of clis.entries()) {
   const t = times[i];
   console.log(`${path.relative(ROOT, cli)}: first run ${median(t.first)} (${t.first.join(' ')}), restart ${median(t.restart)} (${t.restart.join(' ')}); CPU first run ${median(t.firstCpu)}, restart ${median(t.restartCpu)}`);
