@@ -1,7 +1,7 @@
 // The hash chain's bytes: how a message-log row, an admin-trail row and a checkpoint are
 // serialised before hashing or signing. Changing anything here breaks every existing chain.
 import crypto from 'node:crypto';
-import { VamcoError } from '../core/index.js';
+import { VamcoError, isRecentIsoNow } from '../core/index.js';
 import type { AdminAuditTable, MessageLogTable } from '../store/index.js';
 import type { AdminAction, CredentialUsed, ExchangeRecord, UpstreamLeg } from './types.js';
 
@@ -161,6 +161,8 @@ function int(v: unknown, field: string, min = 0, max = Number.MAX_SAFE_INTEGER):
 }
 
 export function isoTime(v: unknown, field: string): string {
+  // The gateway's own stamps (core/clock.ts) are already in this form: no parse needed.
+  if (typeof v === 'string' && isRecentIsoNow(v)) return v;
   const d = typeof v === 'string' ? new Date(v) : undefined;
   if (!d || Number.isNaN(d.getTime())) throw new VamcoError('BAD_REQUEST', `${field} is not a valid time: ${String(v)}`);
   // One format everywhere so text order is time order on both engines.

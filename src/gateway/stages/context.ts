@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { isoNow } from '../../core/index.js';
 import type { Snapshot, SnapPeer, SnapService, SnapSubsystem } from '../../registry/index.js';
 import type { NormalisedPath } from '../path.js';
 import type { Meter } from '../meter.js';
@@ -110,7 +111,7 @@ export type StageFactory = (deps: GatewayDeps, outcome: Outcome) => Stage;
 export function newExchange(req: IncomingMessage, res: ServerResponse, t0: number, snap: Snapshot): Exchange {
   const requestId = crypto.randomUUID();
   return {
-    req, res, t0, at: new Date().toISOString(), requestId, method: req.method ?? 'GET', snap,
+    req, res, t0, at: isoNow(), requestId, method: req.method ?? 'GET', snap,
     messageId: requestId, messageIdGenerated: false, authorizationConsumed: false, target: req.url ?? '/',
     path: '', query: '', segments: [], ref: null, userId: null, issue: null, securityServer: null,
     client: null, clientSub: null, credential: null, fromPeer: null, certFingerprint: null,
