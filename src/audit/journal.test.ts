@@ -62,6 +62,27 @@ describe('journal', () => {
     }
   });
 
+  // Batches are written into one reused scratch buffer and copied into slices of a shared slab
+  // (issue 15): a batch handed out must keep its bytes while later ones are encoded, whatever
+  // their sizes (multi-byte text, a large logged body that takes the exactly sized path).
+  it('keeps every encoded batch intact while later ones reuse the scratch buffer and fill slab after slab', () => {
+    const rows = chain(base, 300);
+    rows[7] = { ...rows[7], path: '/r1/Tiếng Việt/😀/\ud800' };
+    rows[11] = { ...rows[11], response_body: 'x'.repeat(2 * 1024 * 1024) };
+    const kept: { buf: Buffer; rows: MessageRow[]; text: string }[] = [];
+    for (let i = 0, size = 1; i < rows.length; i += size, size = (size % 5) + 1) {
+      const batch = rows.slice(i, i + size);
+      const buf = encodeRecords(batch);
+      kept.push({ buf, rows: batch, text: buf.toString('latin1') });
+    }
+    for (const k of kept) {
+      expect(k.buf.toString('latin1')).toBe(k.text);
+      const texts = k.rows.map(rowJson);
+      expect(k.buf.length).toBe(texts.reduce((n, t) => n + 8 + Buffer.byteLength(t, 'utf8'), 0));
+      expect(decodeRecords(k.buf).rows.map((r) => rowJson(r as MessageRow))).toEqual(texts.map((t) => rowJson(JSON.parse(t) as MessageRow)));
+    }
+  });
+
   // The journal is where an acknowledged record becomes durable (issue 13, item 1), so an append
   // may resolve only once a synchronised write of its segment returned. Neither a kill -9 nor a
   // read-back would notice a missing sync (the page cache survives a killed process): this checks
