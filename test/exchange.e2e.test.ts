@@ -3,6 +3,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
@@ -17,7 +19,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
   let p: TestPlatform;
   let backend: TestBackend;
   let key: string;
-  const call = (svcPath: string, opts: { method?: string; headers?: Record<string, string>; body?: any; key?: string | null } = {}) =>
+  const call = (svcPath: string, opts: { method?: string; headers?: Record<string, string>; body?: any; key?: string | null; signal?: AbortSignal } = {}) =>
     request(`${p.gatewayUrl}/r1/${p.instance}/${P}/${svcPath}`, {
       method: (opts.method ?? 'GET') as 'GET',
       headers: {
@@ -26,6 +28,7 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
         ...opts.headers,
       },
       body: opts.body,
+      signal: opts.signal,
     });
 
   beforeAll(async () => {
@@ -148,6 +151,40 @@ describe.each(testEngines())('exchange core end to end (%s)', (engine) => {
     const res = await call('slowsvc/slow/3000');
     const body = await res.body.json() as { code: string };
     expect([res.statusCode, body.code]).toEqual([500, 'UPSTREAM_TIMEOUT']);
+  });
+
+  // One listener on the consumer's connection marks the exchange and cancels the backend call
+  // (issue 15 merged two): a consumer that goes away frees the backend's connection long before
+  // the service's timeout, and the record says so.
+  it('cancels the backend call when the consumer goes away, and records 499 CLIENT_CLOSED', async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((r) => { arrived = r; });
+    let closed!: () => void;
+    const freed = new Promise<void>((r) => { closed = r; });
+    const hanging = http.createServer((req, res) => { res.on('close', closed); arrived(); });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    try {
+      const port = (hanging.address() as AddressInfo).port;
+      await p.cli(['service', 'add', `${P}/hangs`, '--url', `http://127.0.0.1:${port}`, '--timeout', '120s']);
+      await p.cli(['access', 'grant', `${P}/hangs`, C]);
+      await p.snapshots.poll();
+      const ac = new AbortController();
+      const pending = call('hangs/x', { headers: { 'x-road-id': 'consumer-leaves' }, signal: ac.signal }).catch((e: Error) => e);
+      await reached;
+      ac.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      const deadline = new Promise<string>((r) => { const t = setTimeout(() => r('still open'), 30_000); t.unref(); });
+      expect(await Promise.race([freed.then(() => 'freed'), deadline])).toBe('freed');
+      let rows: { status: number; error_code: string | null }[] = [];
+      for (const until = Date.now() + 30_000; Date.now() < until && rows.length < 2; await new Promise((r) => setTimeout(r, 100))) {
+        await p.messageLog.flush();
+        rows = await p.store.db.selectFrom('message_log').select(['status', 'error_code']).where('message_id', '=', 'consumer-leaves').orderBy('seq').execute();
+      }
+      expect(rows).toEqual([{ status: 0, error_code: null }, { status: 499, error_code: 'CLIENT_CLOSED' }]);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
   });
 
   it('answers 500 NetworkError when the backend is down, then 500 ServiceUnavailable once the circuit opens (PR-REST §4.6 category 2)', async () => {

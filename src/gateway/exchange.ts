@@ -21,7 +21,13 @@ export function createExchangeHandler(deps: GatewayDeps, factories: readonly Sta
 
   return async function exchange(req: IncomingMessage, res: ServerResponse, t0: number): Promise<void> {
     const x = newExchange(req, res, t0, deps.snapshots.current);
-    res.once('close', () => { if (!res.writableFinished) x.clientGone = true; });
+    // The one listener for the consumer's connection: it also cancels the call to the backend
+    // once forward has started it (a second listener per exchange cost its own bookkeeping).
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      x.clientGone = true;
+      x.abort?.abort();
+    });
     try {
       for (let i = 0; i < n && !x.finished; i++) {
         // Most stages are synchronous: awaiting only what returns a promise saves a

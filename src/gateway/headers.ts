@@ -19,6 +19,8 @@ const PLATFORM_SET = new Set(['x-road-client', 'x-road-service', 'x-road-id', 'x
 function connectionListed(h: IncomingHttpHeaders | Record<string, unknown>): Set<string> | null {
   const c = h['connection'];
   if (!c || typeof c !== 'string') return null;
+  // What nearly every peer sends lists no other header: no split for it (issue 15).
+  if (c.length <= 10 && /^(?:keep-alive|close)$/i.test(c)) return null;
   const listed = c.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s && s !== 'close' && s !== 'keep-alive');
   return listed.length ? new Set(listed) : null;
 }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { errors as undiciErrors } from 'undici';
 import { VamcoError, reason, type ErrorCode } from '../../core/errors.js';
 import { tlsFailure } from '../../backend-auth/index.js';
-import { upstreamHeaders } from '../headers.js';
+import { upstreamHeaders, type UpstreamHeaderInput } from '../headers.js';
 import { Meter } from '../meter.js';
 import type { GatewayDeps } from '../types.js';
 import type { Readable } from 'node:stream';
@@ -33,7 +33,8 @@ export class UpstreamAbort extends EventEmitter {
 export const forward: StageFactory = (deps, outcome) => ({
   name: 'forward',
   async run(x: Exchange): Promise<void> {
-    const { req, res, config } = { req: x.req, res: x.res, config: deps.config };
+    const { req } = x;
+    const { config } = deps;
     const svc = x.svc!;
     const spec = svc.backendAuth;
     const auth = spec && spec.scheme !== 'none' ? deps.backendAuth.get({ credential: svc.backendCredential!, spec }) : null;
@@ -58,16 +59,16 @@ export const forward: StageFactory = (deps, outcome) => ({
     if (x.clientGone) throw new VamcoError('BAD_REQUEST', 'The client closed the connection');
     const ac = (x.abort = new UpstreamAbort());
     x.timer = setTimeout(() => { x.timedOut = true; ac.abort(); }, deps.upstreams.timeoutMs(svc));
-    res.once('close', () => { if (!res.writableFinished) ac.abort(); });
+    // The consumer gone from here on: the exchange's close listener aborts `ac` (exchange.ts).
 
     const base = svc.url.pathname === '/' ? '' : svc.url.pathname;
     // The service URL's own query stays; the consumer's is appended to it.
     const fixed = svc.url.search;
     const q = !x.query || x.query === '?' ? fixed : fixed ? `${fixed}&${x.query.slice(1)}` : x.query;
     let path = (base + x.servicePath!.encoded || '/') + q;
-    const headerInput = {
+    const headerInput: UpstreamHeaderInput = {
       client: x.client!, messageId: x.messageId, requestId: x.requestId, authorizationConsumed: x.authorizationConsumed,
-      userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!,
+      userId: x.userId ?? undefined, issue: x.issue ?? undefined, service: x.service!, backendAuth: null,
     };
     let body: Buffer | Readable | null = x.meter;
     let replaced: Record<string, string> | null = null;
@@ -79,7 +80,8 @@ export const forward: StageFactory = (deps, outcome) => ({
       path = (base || '/') + q; // the SOAP endpoint itself: the operation is in the envelope
     }
     const headersWith = (auth: Record<string, string> | null) => {
-      const h = upstreamHeaders(req.headers, { ...headerInput, backendAuth: auth });
+      headerInput.backendAuth = auth;
+      const h = upstreamHeaders(req.headers, headerInput);
       // A security server peer is called as one of its information systems, as this platform's client there (issue 17, item 6).
       if (x.peer?.type === 'xroad') asXroadRequest(h, xroadClientFor(x.peer, x.clientSub!));
       // A peer platform always signs what it answers (issue 17): relay checks and keeps the receipt.

@@ -20,9 +20,15 @@ export const identify: StageFactory = (deps) => ({
   run(x: Exchange): void {
     const { req, snap } = x;
     // Several X-Road-Client headers: the last one names the client (PR-REST §4.3). Node joins
-    // repeated unknown headers with ", ", so the distinct values are read instead.
-    const all = req.headersDistinct['x-road-client'];
-    const header = all?.[all.length - 1];
+    // repeated unknown headers with ", ", so a value with a comma is read again from the
+    // distinct values; one without is the only header of that name (headersDistinct builds an
+    // array for every header of the request: ~1% of the main thread, issue 15).
+    const joined = req.headers['x-road-client'];
+    let header = typeof joined === 'string' ? joined : undefined;
+    if (header?.includes(',')) {
+      const all = req.headersDistinct['x-road-client'];
+      header = all?.[all.length - 1];
+    }
     if (!header) throw new VamcoError('MISSING_CLIENT', 'The X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
     let ref;
     try {

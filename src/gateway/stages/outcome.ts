@@ -39,17 +39,19 @@ const HASH_SKIPPED = new Set(['transfer-encoding', 'keep-alive', 'proxy-authenti
   'upgrade', 'connection', 'user-agent', 'host', 'content-length', 'server', 'expect', 'x-road-request-id', 'x-road-request-hash']);
 
 export function createOutcome(deps: GatewayDeps): Outcome {
+  // Set field by field: three object spreads per record were a measurable share of the
+  // gateway's allocations (two records per exchange, issue 15).
   function record(x: Exchange, status: number, extra?: Partial<ExchangeRecord>): ExchangeRecord {
-    return {
+    const r: ExchangeRecord = {
       messageId: x.messageId, requestId: x.requestId, at: x.at, client: x.client, service: x.service,
       method: x.method, path: x.target, status, durationMs: performance.now() - x.t0,
       requestSize: x.meter?.size ?? 0,
       requestDigest: x.meter ? x.meter.digest() : EMPTY_SHA256,
       responseSize: 0, responseDigest: null, userId: x.userId, issue: x.issue, errorCode: null,
-      ...(x.upstreamLeg ? { upstream: x.upstreamLeg } : null),
-      ...(x.credential ? { credential: x.credential === 'certificate' ? { kind: 'certificate', fingerprint: x.certFingerprint! } : { kind: x.credential } } : null),
-      ...extra,
     };
+    if (x.upstreamLeg) r.upstream = x.upstreamLeg;
+    if (x.credential) r.credential = x.credential === 'certificate' ? { kind: 'certificate', fingerprint: x.certFingerprint! } : { kind: x.credential };
+    return extra ? Object.assign(r, extra) : r;
   }
 
   /**
