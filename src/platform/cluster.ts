@@ -17,7 +17,7 @@ import pino, { type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { VamcoError, type ErrorCode } from '../core/errors.js';
-import { openStore } from '../store/index.js';
+import { openStore, isUnreachable } from '../store/index.js';
 import { SnapshotHolder } from '../registry/index.js';
 import { loadOrCreateNodeKeyFile, type ExchangeRecord, type LogHealth, type MessageLog } from '../audit/index.js';
 import { startGatewayRole } from './gateway-role.js';
@@ -29,7 +29,7 @@ import { openOffline, storeDetail, type Degraded } from './offline-start.js';
 import { openNodeLog, workerDir } from './node-log.js';
 
 /** A worker's message log as it stands: for the primary's /readyz (health) and its journal backlog. */
-interface LogNote { vamco: 'log-state'; nodeId: string; health: LogHealth; backlog: number; shippingError: string | null }
+interface LogNote { vamco: 'log-state'; nodeId: string; health: LogHealth; backlog: number | null; shippingError: string | null }
 /** A worker that must not be replaced by another on its slot (its journal conflicts with the store): the primary stops. */
 interface FatalNote { vamco: 'fatal'; message: string; code: ErrorCode }
 /** The primary's central database came back: a worker started from the cached snapshot reads it again. */
@@ -98,7 +98,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
     w.on('exit', (code, signal) => {
       if (stopping || fatal.has(slot)) return;
       logger.error({ slot, pid: w.process.pid, code, signal }, 'gateway worker died; starting another on its slot');
-      setTimeout(() => fork(slot), 500).unref();
+      setTimeout(() => { if (!stopping && !fatal.has(slot)) fork(slot); }, 500).unref();
     });
     return w;
   };
@@ -124,7 +124,13 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
     journal() {
       let backlog = 0;
       let error: string | null = null;
-      for (const n of logs.values()) { backlog += n.backlog; error ??= n.shippingError; }
+      for (let slot = 1; slot <= config.workers; slot++) {
+        const n = logs.get(slot);
+        // A worker (re)started and not yet told where its journal stands may hold records the store has not.
+        if (!n || n.backlog === null) { error ??= `gateway worker ${slot} has not yet told how much of its journal is in the store`; continue; }
+        backlog += n.backlog;
+        error ??= n.shippingError;
+      }
       return { backlog, error };
     },
     unhealthy() {
@@ -171,8 +177,10 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   const report = () => {
     if (!process.connected) return;
     const s = log.shipping;
-    toldBacklog = s?.backlog ?? 0;
-    process.send!({ vamco: 'log-state', nodeId: key.nodeId, health: log.health, backlog: toldBacklog, shippingError: s?.error ?? null } satisfies LogNote);
+    // Until the shipper has asked the store where this chain stands, the backlog is not known (not 0).
+    const known = !s || s.shippedSeq !== null || s.error !== null;
+    toldBacklog = known ? s?.backlog ?? 0 : -1;
+    process.send!({ vamco: 'log-state', nodeId: key.nodeId, health: log.health, backlog: known ? toldBacklog : null, shippingError: s?.error ?? null } satisfies LogNote);
   };
   report();
   log.onHealth(report);
@@ -192,17 +200,35 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
     if (m?.vamco === 'store-back' && degraded) {
       // The primary checked the key file against the database before saying so.
       offline?.restoreKeyring();
-      degraded = null;
-      // This worker's chain, continued in its journal meanwhile, is registered and shipped now.
-      log.resume().catch((e: unknown) => {
-        const err = e instanceof VamcoError ? e : new VamcoError('INTERNAL', String((e as Error)?.message ?? e));
-        logger.fatal({ slot: config.workerSlot, err: err.message }, 'gateway worker: the central database refuses this worker\'s journal');
-        // A replacement would start from the database's head and leave the journal's records behind: the primary stops instead.
-        if (process.connected) process.send!({ vamco: 'fatal', message: err.message, code: err.code } satisfies FatalNote, undefined, undefined, () => process.exit(1));
-        else process.exit(1);
-      });
+      void resumeLog();
     }
   });
+  // This worker's chain, continued in its journal meanwhile, is registered and shipped now. The
+  // database away again (a failover, a flapping link) is retried, as the primary's own store-back
+  // is; a refusal (the journal conflicts with the database) stops the node.
+  let resuming = false;
+  const resumeLog = async () => {
+    if (resuming) return;
+    resuming = true;
+    for (let wait = 1000; ; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        await log.resume();
+        degraded = null;
+        return;
+      } catch (e) {
+        if (isUnreachable(e) || !(e instanceof VamcoError)) {
+          logger.warn({ slot: config.workerSlot, err: (e as Error)?.message ?? String(e) }, 'gateway worker: the central database is away again; registering its chain later');
+          await new Promise((r) => setTimeout(r, wait).unref());
+          continue;
+        }
+        logger.fatal({ slot: config.workerSlot, err: e.message }, 'gateway worker: the central database refuses this worker\'s journal');
+        // A replacement would start from the database's head and leave the journal's records behind: the primary stops instead.
+        if (process.connected) process.send!({ vamco: 'fatal', message: e.message, code: e.code } satisfies FatalNote, undefined, undefined, () => process.exit(1));
+        else process.exit(1);
+        return;
+      }
+    }
+  };
   // Peers' directories: the primary fetches them into the data dir; workers read the kept copies (issue 17).
   const directories = keptPeerDirectories({ dataDir: config.dataDir, snapshots, logger });
   const gateway = await startGatewayRole({

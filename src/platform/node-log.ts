@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import { MessageLog, readMessageHead, readNodeKeyFile, type NodeKey } from '../audit/index.js';
+import { lockDataDir, type DataDirLock } from '../node-identity/index.js';
 
 export const WORKERS_DIR = 'workers';
 
@@ -56,10 +57,27 @@ export function workerSlots(dataDir: string): Array<{ slot: number; dir: string;
 export async function shipIdleSlots(store: Store, config: Readonly<Config>, running: number, logger: Logger): Promise<void> {
   for (const s of workerSlots(config.dataDir)) {
     if (s.slot <= running || !fs.existsSync(path.join(s.dir, 'journal'))) continue;
-    const stored = await readMessageHead(store, s.key.nodeId);
-    const log = await openNodeLog({ store, key: s.key, config, logger, dir: s.dir, adminCheckpoints: false });
-    const backlog = log.stats.lastSeq - stored.seq;
-    await log.close();
-    if (backlog > 0) logger.info({ slot: s.slot, node: s.key.nodeId, records: backlog }, 'message log: shipped the journal of a worker slot not running now');
+    // The slot's own lock, as its worker takes it: a worker of a primary killed a moment ago may still be finishing a write.
+    let lock: DataDirLock;
+    try { lock = lockDataDir(s.dir); } catch (e) {
+      logger.warn({ slot: s.slot, err: (e as Error)?.message ?? String(e) }, 'message log: a worker slot not running now is still in use; its journal is shipped at a later start');
+      continue;
+    }
+    try {
+      const stored = await readMessageHead(store, s.key.nodeId);
+      const log = await openNodeLog({ store, key: s.key, config, logger, dir: s.dir, adminCheckpoints: false });
+      const backlog = log.stats.lastSeq - stored.seq;
+      try {
+        // Shipped, or said not to be (close() alone keeps quiet about a store that refuses).
+        await log.flush();
+        if (backlog > 0) logger.info({ slot: s.slot, node: s.key.nodeId, records: backlog }, 'message log: shipped the journal of a worker slot not running now');
+      } catch (e) {
+        logger.warn({ slot: s.slot, node: s.key.nodeId, err: (e as Error)?.message ?? String(e) }, 'message log: the journal of a worker slot not running now could not be shipped; it stays in the journal and is shipped at a later start');
+      } finally {
+        await log.close();
+      }
+    } finally {
+      lock.release();
+    }
   }
 }

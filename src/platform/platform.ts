@@ -94,9 +94,12 @@ export async function startPlatform(config: Readonly<Config>, opts: StartOptions
   let draining = false;
   let drainWorkers = () => {};
   let storeBack = () => {};
-  const stop = async () => {
-    for (const c of cleanups.reverse()) await c();
-  };
+  // Once, whoever asks (a signal, a fatal report from each of several workers): a second run
+  // would close the store and release the data dir's lock under the first.
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    for (const c of [...cleanups].reverse()) await c();
+  })());
   try {
     // Before anything is opened or registered: a second start on this data dir stops here.
     const lock = lockDataDir(config.dataDir);
