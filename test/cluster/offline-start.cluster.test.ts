@@ -48,6 +48,12 @@ async function storedOnce(c: Cluster, like: string, answeredIds: string[]) {
   expect(rows.filter((r) => r.status === 0).map((r) => r.message_id).sort()).toEqual(answeredIds);
 }
 
+/** One node in worker mode (2 workers), its database reached through a proxy the test can cut. */
+async function workerNodeThroughProxy(): Promise<{ c: Cluster; proxy: PgProxy }> {
+  const c = await startCluster({ nodes: 1, start: false, env: { VAMCO_WORKERS: '2' } });
+  return { c, proxy: await pgProxy(c.databaseUrl) };
+}
+
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -134,9 +140,8 @@ describe('a node started while the shared database is away', () => {
 
   it('worker mode (VAMCO_WORKERS=2) starts degraded too: every worker serves from the cached snapshot (HTTP and mutual TLS), their records wait in the journal, admin API 503; once the database is back every record is stored exactly once', { timeout: 900_000 }, async () => {
     backend = await startBackend();
-    c = await startCluster({ nodes: 1, start: false, env: { VAMCO_WORKERS: '2' } });
+    ({ c, proxy } = await workerNodeThroughProxy());
     const key = await c.registerExchange(backend.url);
-    proxy = await pgProxy(c.databaseUrl);
     let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
     await warm(n, key);
     const cert = await clientCert(c);
@@ -239,9 +244,8 @@ describe('a node started while the shared database is away', () => {
 
   it('worker mode: an older copy of the data dir started without the database stops the node with JOURNAL_CONFLICT once the database is back, and ships nothing of the copy (a worker\'s chain, not only the primary\'s)', { timeout: 900_000 }, async () => {
     backend = await startBackend();
-    c = await startCluster({ nodes: 1, start: false, env: { VAMCO_WORKERS: '2' } });
+    ({ c, proxy } = await workerNodeThroughProxy());
     const key = await c.registerExchange(backend.url);
-    proxy = await pgProxy(c.databaseUrl);
     let n = await c.startNode(0, { VAMCO_DATABASE_URL: proxy.url });
     await warm(n, key);
     await c.registryLoaded();
