@@ -3,7 +3,9 @@
 // written, and shipped into the store after), and every call the provider saw its request record. A real process,
 // a bounded number of requests, generous timeouts: it must hold on a loaded two-core machine.
 // In worker mode each worker has its own journal (<data dir>/workers/<slot>): restarted with
-// fewer workers, the node ships what the slots no worker runs on now still hold.
+// fewer workers, the node ships what the slots no worker runs on now still hold. The store
+// refuses the message log's records from before the load until after the kill, so none of the
+// load's records is in the store at the kill: the restart alone must ship every one of them.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
@@ -11,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../src/store/testing.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { CLI } from './helpers/platform.js';
-import { register, startVamco, load, loggedIds, recordCount, requestRecordIds, childPids, type VamcoProcess } from './helpers/vamco-process.js';
+import { register, startVamco, load, loggedIds, recordCount, requestRecordIds, childPids, refuseMessageLog, loggingNodes, type VamcoProcess } from './helpers/vamco-process.js';
 
 const run = promisify(execFile);
 
@@ -19,8 +21,11 @@ describe.each([[1, 1], [2, 2], [2, 1]])('kill -9 of the gateway during load (VAM
   let backend: TestBackend | undefined;
   let procs: VamcoProcess[] = [];
   let dataDir = '';
+  let stopRefusing = () => {};
   afterEach(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    stopRefusing();
+    stopRefusing = () => {};
     await backend?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     procs = [];
@@ -36,6 +41,9 @@ describe.each([[1, 1], [2, 2], [2, 1]])('kill -9 of the gateway during load (VAM
     const workerPids = workers > 1 ? childPids(v.child.pid!) : [];
     expect(workerPids.length).toBe(workers > 1 ? workers : 0);
 
+    // Shipping would land a round every 200 ms, so what is in the store at the kill would be
+    // down to timing: the store refuses the records instead until the restart.
+    stopRefusing = refuseMessageLog(dataDir);
     // Kill while 16 requests are in flight; those answered before death must be logged.
     let killed = false;
     const r = await load(v.gatewayUrl, key, {
@@ -55,9 +63,11 @@ describe.each([[1, 1], [2, 2], [2, 1]])('kill -9 of the gateway during load (VAM
     expect(r.errors.filter((e) => !e.afterStop)).toEqual([]);
     expect(r.answered.filter((a) => a.status !== 200)).toEqual([]);
 
-    // The newest answered records are usually in the journal only at the kill (shipping runs
-    // every 200 ms), so the restart must ship them; not always (a round can land between the
-    // last answer and the kill on a slow machine), so that is not asserted here.
+    // At the kill every record of the load is in a journal only: none answered is in the store.
+    const atKill = loggedIds(dataDir);
+    expect(r.answered.filter((a) => atKill.has(a.id)).map((a) => a.id)).toEqual([]);
+    expect([...requestRecordIds(dataDir)].filter((id) => id.startsWith(`kill${workers}-`))).toEqual([]);
+    stopRefusing();
 
     // Restart on the same data: the chain resumes from the durable head and serves again.
     const v2 = await startVamco(dataDir, { VAMCO_WORKERS: String(restartWith) });
@@ -71,6 +81,8 @@ describe.each([[1, 1], [2, 2], [2, 1]])('kill -9 of the gateway during load (VAM
     const ids = loggedIds(dataDir);
     const missing = [...r.answered, ...after.answered].filter((a) => !ids.has(a.id)).map((a) => a.id);
     expect(missing).toEqual([]);
+    // Each worker answered some: every slot's journal held answered records the restart shipped.
+    expect(loggingNodes(dataDir, `kill${workers}-`).size).toBe(workers);
     // No provider call without a record: every request the backend saw has its request record
     // (made durable in the journal before the call, shipped into the store after the restart).
     const requested = requestRecordIds(dataDir);

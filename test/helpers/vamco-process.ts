@@ -158,6 +158,40 @@ export function requestRecordIds(dataDir: string): Set<string> {
   }
 }
 
+/**
+ * Makes the store refuse every message-log record (a trigger aborts the insert) until the
+ * returned function is called: what the journals hold then stays there, whatever the shipping's
+ * timing, and the node keeps answering (it retries shipping). Holding SQLite's write lock instead
+ * stalls the node: its main-thread writes (API key last use, lease, checkpoints) wait out the
+ * busy timeout, long enough to trip the journal's health probe. Releasing twice is harmless.
+ */
+export function refuseMessageLog(dataDir: string): () => void {
+  const file = path.join(dataDir, 'vamco.db');
+  const open = () => new Database(file, { timeout: 60_000 });
+  const db = open();
+  try {
+    db.exec("create trigger test_refuse_message_log before insert on message_log begin select raise(abort, 'refused by the test'); end");
+  } finally {
+    db.close();
+  }
+  return () => {
+    if (!fs.existsSync(file)) return;
+    const d = open();
+    try { d.exec('drop trigger if exists test_refuse_message_log'); } finally { d.close(); }
+  };
+}
+
+/** The nodes (chains) that logged outcome records whose message id starts with `prefix`. */
+export function loggingNodes(dataDir: string, prefix: string): Set<string> {
+  const db = new Database(path.join(dataDir, 'vamco.db'));
+  try {
+    const rows = db.prepare("select distinct node_id from message_log where status > 0 and substr(message_id, 1, length(?)) = ?").all(prefix, prefix) as { node_id: string }[];
+    return new Set(rows.map((r) => r.node_id));
+  } finally {
+    db.close();
+  }
+}
+
 /** Every record of the message log, request records included: what audit verify counts. */
 export function recordCount(dataDir: string): number {
   const db = new Database(path.join(dataDir, 'vamco.db'));
