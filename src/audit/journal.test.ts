@@ -464,6 +464,29 @@ describe('journal promises', () => {
     }
   });
 
+  it('tells the hash it holds for a seq: the record\'s own, the next record\'s prev_hash when its segment is gone, else nothing', async () => {
+    const d = dir();
+    const rows = chain(base, 9);
+    // A segment per batch of three.
+    const { journal } = Journal.open(d, base, { segmentBytes: 1 });
+    for (let i = 0; i < 9; i += 3) await journal.append(rows.slice(i, i + 3));
+    await journal.close();
+    expect(segmentFirsts(journal)).toEqual([1, 4, 7]);
+    // Every record, the first and last of a segment included; seq 0 is the genesis the first record chains on.
+    for (const r of rows) expect(Journal.hashAt(d, r.seq)).toBe(r.hash);
+    expect(Journal.hashAt(d, 0)).toBe(GENESIS);
+    expect(Journal.hashAt(d, 10)).toBeNull();
+    // Segment 4..6 pruned: seq 6 still known from seq 7's link, 5 not at all.
+    fs.rmSync(path.join(d, segmentName(4)));
+    expect(Journal.hashAt(d, 6)).toBe(rows[5].hash);
+    expect(Journal.hashAt(d, 5)).toBeNull();
+    // A segment whose records do not begin at its name's seq is still searched whole.
+    const odd = dir();
+    fs.mkdirSync(odd, { recursive: true });
+    fs.writeFileSync(path.join(odd, segmentName(1)), encodeRecords(rows.slice(2, 5)));
+    expect(Journal.hashAt(odd, 4)).toBe(rows[3].hash);
+  });
+
   it('ignores files in its directory that are not segments', async () => {
     const d = dir();
     const rows = chain(base, 2);

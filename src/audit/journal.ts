@@ -160,6 +160,9 @@ export function decodeRecords(buf: Buffer, max = Infinity): { rows: MessageRow[]
   return { rows, end: off };
 }
 
+/** The journal's own head (null: no record) and the bytes of a torn tail recovery cut off. */
+export interface JournalFound { head: JournalHead | null; truncatedBytes: number }
+
 /** What opening found: the head, and the bytes of a torn tail that recovery cut off. */
 export interface JournalRecovery { head: JournalHead; truncatedBytes: number; segments: number }
 
@@ -189,10 +192,10 @@ export class Journal {
   ) {}
 
   /**
-   * Opens (creates) the journal in `dir`, truncating a torn tail. `base` is the head the store
-   * already holds for this node: a journal behind it (new, or wiped) starts after it.
+   * The journal in `dir` as it stands (created if missing), a torn tail cut off: its own head,
+   * before open() continues it. null: it holds no record.
    */
-  static open(dir: string, base: JournalHead, opts: JournalOptions = {}): { journal: Journal; recovery: JournalRecovery } {
+  static recover(dir: string): JournalFound {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const segs = listSegments(dir);
     let head: JournalHead | null = null;
@@ -214,9 +217,47 @@ export class Journal {
     // chain was ever acknowledged, so its head is the genesis. A node that never logged an
     // exchange can then start without the store that would tell it so (issue 13).
     if (!head && !truncatedBytes && segs.length === 1 && segs[0] === 1) head = { seq: 0, hash: GENESIS };
+    return { head, truncatedBytes };
+  }
+
+  /**
+   * The hash the journal in `dir` holds for record `seq`: the record's own, or the prev_hash of
+   * the record after it (seq's segment pruned); null when it holds neither. Reads one segment,
+   * two when seq ends one, and parses only the frames it looks at.
+   */
+  static hashAt(dir: string, seq: number): string | null {
+    const segs = listSegments(dir);
+    const at = segs.findLastIndex((s) => s <= seq);
+    const look = (rows: MessageRow[]) => {
+      for (const r of rows) {
+        if (Number(r.seq) === seq) return r.hash;
+        if (Number(r.seq) === seq + 1) return r.prev_hash;
+      }
+      return null;
+    };
+    for (let i = Math.max(0, at); i <= at + 1 && i < segs.length; i++) {
+      const buf = fs.readFileSync(path.join(dir, segmentName(segs[i])));
+      // A segment's records are numbered on from its first: seq's frame is found without parsing those before it.
+      const skip = scanFrames(buf, Math.max(0, seq - segs[i])).end;
+      const hash = look(decodeRecords(buf.subarray(skip), 2).rows) ?? (skip ? look(decodeRecords(buf).rows) : null);
+      if (hash !== null) return hash;
+    }
+    return null;
+  }
+
+  /**
+   * Opens (creates) the journal in `dir`, truncating a torn tail. `base` is the head the store
+   * already holds for this node: a journal behind it (new, or wiped) starts after it. `found` is
+   * what recover() said of this dir, when the caller asked first.
+   */
+  static open(dir: string, base: JournalHead, opts: JournalOptions = {}, found: JournalFound = Journal.recover(dir)): { journal: Journal; recovery: JournalRecovery } {
+    const segs = listSegments(dir);
+    let head = found.head;
+    const truncatedBytes = found.truncatedBytes;
     let first: number;
     if (!head || head.seq < base.seq) {
-      // Nothing here the store does not have: continue the store's chain in a fresh segment.
+      // Nothing here the store does not have (with the store reachable, MessageLog.open checked
+      // that it holds this head's record): continue the store's chain in a fresh segment.
       head = { ...base };
       first = base.seq + 1;
       const last = segs[segs.length - 1];

@@ -114,6 +114,36 @@ export async function readMessageHead(store: Store, nodeId: string): Promise<{ s
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
 }
 
+/** The hash of this node's record `seq` in the store (null: not there): one look-up by the primary key. */
+export async function readMessageHash(store: Store, nodeId: string, seq: number): Promise<string | null> {
+  const row = await store.db.selectFrom('message_log').select('hash').where('node_id', '=', nodeId).where('seq', '=', seq).executeTakeFirst();
+  return row ? row.hash : null;
+}
+
+/**
+ * Where the journal in `dir` (own head `own`) and the store (head `stored`) hold different
+ * records of this node's chain: the seq of the first record seen to differ, or null when they
+ * agree. A journal behind the store is only behind when the store holds its head's record;
+ * a journal at or ahead of the store must hold the store's head record. Either way one record
+ * is compared (a chain's hash covers everything before it). Without the comparison, an older
+ * copy of the data dir that continued the chain on its own (started without the store) and is
+ * started with it would be discarded for the store's head, its records never shipped.
+ */
+async function journalConflict(store: Store, nodeId: string, dir: string, own: JournalHead | null, stored: JournalHead): Promise<number | null> {
+  // No record, or the genesis of a journal never written: nothing acknowledged to lose.
+  if (!own || own.seq <= 0) return null;
+  if (own.seq < stored.seq) return (await readMessageHash(store, nodeId, own.seq)) === own.hash ? null : own.seq;
+  if (stored.seq <= 0) return null;
+  const mine = own.seq === stored.seq ? own.hash : Journal.hashAt(dir, stored.seq);
+  // null: the journal lost those records (a segment removed by hand); what it holds ships as before.
+  return mine === null || mine === stored.hash ? null : stored.seq;
+}
+
+/** What an operator reads when the store refuses this node's journal: nothing was shipped, and what to do. */
+function conflictAdvice(dir: string | undefined): string {
+  return `Nothing of its journal was shipped: move ${dir} elsewhere (keep it: it holds records the database has not) before starting this node again (a start with the database then begins a new journal from the database's head)`;
+}
+
 export class MessageLog {
   private readonly queue: Waiter[] = [];
   private inFlight: Promise<void> | null = null;
@@ -174,7 +204,14 @@ export class MessageLog {
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
     if (opts.journal) {
       const j = opts.journal;
-      const { journal, recovery } = Journal.open(j.dir, head, { segmentBytes: j.segmentBytes });
+      const found = Journal.recover(j.dir);
+      const at = offline ? null : await journalConflict(store, key.nodeId, j.dir, found.head, head);
+      if (at !== null) {
+        throw new VamcoError('JOURNAL_CONFLICT', `The central database holds this node's (${key.nodeId}) records up to seq ${head.seq}, `
+          + `and its record at seq ${at} is not the one in the journal, which holds the chain up to seq ${found.head!.seq}: the data dir is an older copy that continued the chain on its own (or journal and database diverged). `
+          + conflictAdvice(j.dir));
+      }
+      const { journal, recovery } = Journal.open(j.dir, head, { segmentBytes: j.segmentBytes }, found);
       if (recovery.head.seq < 0) {
         await journal.close();
         throw new VamcoError('STORE_UNAVAILABLE', `The journal in ${j.dir} holds no record to continue this node's chain from, and the store that knows its head is unreachable`);
@@ -448,7 +485,7 @@ export class MessageLog {
       if (stored.seq > from.seq || (stored.seq === from.seq && stored.hash !== from.hash)) {
         throw new VamcoError('JOURNAL_CONFLICT', `The central database holds this node's (${this.key.nodeId}) records up to seq ${stored.seq}, `
           + `but its journal continued the chain after seq ${from.seq} while the database was away: the data dir is an older copy. `
-          + `Nothing of its journal was shipped: copy ${this.journal?.dir} away before starting this node again (a start with the database continues from the database's head and, in time, prunes the older segments)`);
+          + conflictAdvice(this.journal?.dir));
       }
     }
     const cp = await this.store.db.selectFrom('log_checkpoints').select('seq')

@@ -8,6 +8,7 @@ import { readMessageHead, storeWriter, MessageLog } from './message-log.js';
 import { exchange } from './fixtures.js';
 import { loadOrCreateNodeKey, loadOrCreateNodeKeyFile, verifyStore } from './index.js';
 import type { Store } from '../store/index.js';
+import type { NodeKey } from './types.js';
 import { sql } from 'kysely';
 
 const stored = async (store: Store, nodeId: string) => (await store.db.selectFrom('message_log').select(['seq', 'message_id'])
@@ -29,6 +30,27 @@ async function loggedOfflineThenShipped(store: Store, nodeId: string, log: Messa
   await log.close();
   expect(await stored(store, nodeId)).toEqual([1, 2, 3]);
   expect(await verifyStore(store)).toMatchObject({ ok: true, records: 3 });
+}
+
+/** Journal options for a dir in the test's data dir, and copies of such dirs (a data dir's backup). */
+function dirs(dataDir: string) {
+  return {
+    at: (name: string) => ({ checkpointIntervalMs: 0, journal: { dir: path.join(dataDir, name) } }),
+    copy: (from: string, to: string) => fs.cpSync(path.join(dataDir, from), path.join(dataDir, to), { recursive: true }),
+  };
+}
+
+/** The live node's journal ("journal") logs 3 exchanges, backed up then as "three", and 2 more: all 5 shipped. */
+async function liveWithBackup(store: Store, key: NodeKey, dataDir: string): Promise<void> {
+  const { at, copy } = dirs(dataDir);
+  const live = await MessageLog.open(store, key, at('journal'));
+  await Promise.all([1, 2, 3].map((i) => live.append(exchange(i))));
+  await live.flush();
+  copy('journal', 'three');
+  await Promise.all([4, 5].map((i) => live.append(exchange(i))));
+  await live.flush();
+  await live.close();
+  expect(await stored(store, key.nodeId)).toEqual([1, 2, 3, 4, 5]);
 }
 
 describe.each(testEngines())('journal shipping into %s', (engine) => {
@@ -138,8 +160,7 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
     const t = await createTestStore(engine);
     try {
       const key = await loadOrCreateNodeKey(t.store, t.dataDir);
-      const at = (name: string) => ({ checkpointIntervalMs: 0, journal: { dir: path.join(t.dataDir, name) } });
-      const copy = (from: string, to: string) => fs.cpSync(path.join(t.dataDir, from), path.join(t.dataDir, to), { recursive: true });
+      const { at, copy } = dirs(t.dataDir);
       const conflict = (storeSeq: number, fromSeq: number) => ({
         code: 'JOURNAL_CONFLICT', message: expect.stringContaining(`records up to seq ${storeSeq}, but its journal continued the chain after seq ${fromSeq}`),
       });
@@ -147,14 +168,7 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       // then 3 exchanges (the copy "three"), then 2 more; everything shipped.
       await (await MessageLog.open(t.store, key, at('journal'))).close();
       copy('journal', 'empty');
-      const live = await MessageLog.open(t.store, key, at('journal'));
-      await Promise.all([1, 2, 3].map((i) => live.append(exchange(i))));
-      await live.flush();
-      copy('journal', 'three');
-      await Promise.all([4, 5].map((i) => live.append(exchange(i))));
-      await live.flush();
-      await live.close();
-      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3, 4, 5]);
+      await liveWithBackup(t.store, key, t.dataDir);
       // Each copy started while the store is away serves from its own head, then meets the store.
       for (const [name, fromSeq] of [['empty', 0], ['three', 3]] as const) {
         const log = await MessageLog.open(t.store, key, { ...at(name), offline: true });
@@ -173,6 +187,55 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       const { journal } = Journal.open(path.join(t.dataDir, 'three'), { seq: -1, hash: '' });
       expect(journal.head.seq).toBe(5);
       await journal.close();
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('an older copy of the data dir that continued the chain on its own, started with the store, is refused (JOURNAL_CONFLICT) whether behind, at or ahead of the store, and kept; a journal merely behind, or ahead on the same chain, opens', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const { at, copy } = dirs(t.dataDir);
+      const hashes = async () => (await t.store.db.selectFrom('message_log').select(['seq', 'hash']).where('node_id', '=', key.nodeId).orderBy('seq').execute())
+        .map((r) => `${Number(r.seq)}:${r.hash}`);
+      const files = (name: string) => fs.readdirSync(path.join(t.dataDir, name)).sort().map((f) => [f, fs.readFileSync(path.join(t.dataDir, name, f)).toString('base64')]);
+      await liveWithBackup(t.store, key, t.dataDir);
+      const before = await hashes();
+      // Copies of the backup each started without the store and logging 1, 2 or 3 exchanges of their
+      // own: their heads (4, 5, 6) are behind, at and ahead of the store's (5), on another chain.
+      for (const [name, own] of [['behind', 1], ['at', 2], ['ahead', 3]] as const) {
+        copy('three', name);
+        const log = await MessageLog.open(t.store, key, { ...at(name), offline: true });
+        await Promise.all(Array.from({ length: own }, (_, i) => log.append(exchange(100 + i))));
+        await log.close();
+        const kept = files(name);
+        await expect(MessageLog.open(t.store, key, at(name))).rejects.toMatchObject({
+          code: 'JOURNAL_CONFLICT',
+          message: expect.stringMatching(new RegExp(`records up to seq 5, and its record at seq ${Math.min(3 + own, 5)} is not the one in the journal, which holds the chain up to seq ${3 + own}[\\s\\S]*Nothing of its journal was shipped: move ${path.join(t.dataDir, name)} elsewhere`)),
+        });
+        // Nothing of the copy stored, nothing of it removed (not even a new segment begun).
+        expect(await hashes()).toEqual(before);
+        expect(files(name)).toEqual(kept);
+      }
+      // The live journal, ahead of the store on the same chain (2 records logged without it): ships them.
+      const offline = await MessageLog.open(t.store, key, { ...at('journal'), offline: true });
+      await Promise.all([6, 7].map((i) => offline.append(exchange(i))));
+      await offline.close();
+      const ahead = await MessageLog.open(t.store, key, at('journal'));
+      expect(ahead.stats.lastSeq).toBe(7);
+      await ahead.flush();
+      await ahead.close();
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect((await hashes()).slice(0, 5)).toEqual(before);
+      // The backup itself, merely behind (every record of it is in the store): continues from the store's head.
+      const behind = await MessageLog.open(t.store, key, at('three'));
+      expect(behind.stats.lastSeq).toBe(7);
+      await behind.append(exchange(8));
+      await behind.flush();
+      await behind.close();
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 8 });
     } finally {
       await t.cleanup();
     }

@@ -30,9 +30,9 @@ export const ERRORS = {
   CONFLICT:               { status: 409, title: 'Conflict', xroad: 'Client.Conflict' },
   ALREADY_EXISTS:         { status: 409, title: 'Already exists', xroad: 'Client.Conflict' },
   NODE_ALREADY_RUNNING:   { status: 409, title: 'This node is already running', xroad: 'Client.Conflict' },
-  // A node started without the database continued its chain from its journal, and the database
-  // holds records of the same chain past that point (an older copy of the data dir restored):
-  // shipping would have the store ignore the new records as duplicates of the old numbers.
+  // A node's journal continued its chain without the database, and the database holds other
+  // records of the same chain at those numbers (an older copy of the data dir restored): shipping
+  // would have the store ignore them as duplicates, and a start with the database discard them.
   JOURNAL_CONFLICT:       { status: 409, title: "This node's journal conflicts with the central database", xroad: 'Server.NotReady' },
   INVALID_TRANSITION:     { status: 409, title: 'Status transition not allowed', xroad: 'Client.Conflict' },
   PAYLOAD_TOO_LARGE:      { status: 413, title: 'Payload too large', xroad: 'Client.PayloadTooLarge' },
