@@ -83,14 +83,21 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
   let port: number | null = null;
   // Each slot's last word on its log; kept while its worker is replaced (its journal waits on disk).
   const logs = new Map<number, LogNote>();
-  const fatal = new Set<number>();
+  // Slots whose worker refused to go on (never replaced), and why.
+  const fatal = new Map<number, VamcoError>();
+  // Until every first worker listens, a refusal fails the start itself (startPlatform throws it).
+  let started = false;
   const fork = (slot: number): Worker => {
     // The primary's own demo and publicadmin servers, for the workers' snapshots.
     const away = storeAway();
     const w = cluster.fork({ VAMCO_WORKER_SLOT: String(slot), VAMCO_LOCAL_BACKENDS: JSON.stringify(localBackends), ...tlsEnv, ...(away ? { VAMCO_STORE_AWAY: JSON.stringify(away) } : {}) });
     w.on('message', (m: LogNote | FatalNote) => {
       if (m?.vamco === 'log-state') logs.set(slot, m);
-      if (m?.vamco === 'fatal') { fatal.add(slot); onFatal(new VamcoError(m.code, m.message)); }
+      if (m?.vamco === 'fatal') {
+        const e = new VamcoError(m.code, m.message);
+        fatal.set(slot, e);
+        if (started) onFatal(e);
+      }
     });
     // A worker still starting when the database came back missed the primary's word (a message
     // before its listener is lost): once it listens (its listener is set by then) it is told again.
@@ -103,7 +110,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
     return w;
   };
   const workers = Array.from({ length: config.workers }, (_, i) => fork(i + 1));
-  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+  await Promise.all(workers.map((w, i) => new Promise<void>((resolve, reject) => {
     // HTTP first (when on), then HTTPS: a worker is up once its last listener is.
     const want = (config.gatewayHttp ? 1 : 0) + (tlsPort !== null ? 1 : 0);
     let seen = 0;
@@ -111,8 +118,9 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
       if (addr.port !== tlsPort) port = addr.port;
       if (++seen === want) resolve();
     });
-    w.once('exit', (code) => reject(new Error(`gateway worker exited (${code}) before listening`)));
+    w.once('exit', (code) => reject(fatal.get(i + 1) ?? new Error(`gateway worker exited (${code}) before listening`)));
   })));
+  started = true;
   const tell = (m: StoreBackNote | RegistryNote | { vamco: 'drain' }) => {
     for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(m);
   };
@@ -168,7 +176,17 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
   else await snapshots.start();
   // A key made now begins its chain at the genesis: such a slot may start without the store too.
   const { key, created } = loadOrCreateNodeKeyFile(dir);
-  const log: MessageLog = await openNodeLog({ store, key, config, logger, dir, offline: !!offline, newKey: created, adminCheckpoints: false });
+  /** A refusal a replacement on this slot would meet again (its journal conflicts with the database): the primary stops instead. */
+  const refuse = (e: VamcoError): Promise<never> => {
+    logger.fatal({ slot: config.workerSlot, err: e.message }, 'gateway worker: the central database refuses this worker\'s journal');
+    if (process.connected) process.send!({ vamco: 'fatal', message: e.message, code: e.code } satisfies FatalNote, undefined, undefined, () => process.exit(1));
+    else process.exit(1);
+    return new Promise<never>(() => {});
+  };
+  // Opened with the database (a replacement forked after it came back included), an older
+  // journal that continued the chain on its own is refused here rather than at resume().
+  const log: MessageLog = await openNodeLog({ store, key, config, logger, dir, offline: !!offline, newKey: created, adminCheckpoints: false })
+    .catch((e: unknown) => (e instanceof VamcoError && e.code === 'JOURNAL_CONFLICT' ? refuse(e) : Promise.reject(e)));
   const metrics = new Metrics();
   metrics.watchJournal(() => { const s = log.shipping; return s && { backlog: s.backlog, failing: s.error !== null }; });
   AggregatorRegistry.setRegistries([metrics.registry]);
@@ -221,11 +239,7 @@ export async function startGatewayWorker(config: Readonly<Config>, logger: Logge
           await new Promise((r) => setTimeout(r, wait).unref());
           continue;
         }
-        logger.fatal({ slot: config.workerSlot, err: e.message }, 'gateway worker: the central database refuses this worker\'s journal');
-        // A replacement would start from the database's head and leave the journal's records behind: the primary stops instead.
-        if (process.connected) process.send!({ vamco: 'fatal', message: e.message, code: e.code } satisfies FatalNote, undefined, undefined, () => process.exit(1));
-        else process.exit(1);
-        return;
+        await refuse(e);
       }
     }
   };

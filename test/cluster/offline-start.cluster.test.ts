@@ -276,5 +276,15 @@ describe('a node started while the shared database is away', () => {
     // Nothing of the copy's records reached the database.
     expect((await c.query("select count(*) as n from message_log where message_id like 'copy%'"))[0]).toEqual({ n: 0 });
     expect((await c.query('select count(*) as n from message_log'))[0]).toEqual(stored);
+    // Started again, now with the database: each worker opens its journal with the database there
+    // (as a worker replaced on its slot after the database came back does). The copy's chains are
+    // refused at once, not discarded for the database's head; the journals stay as they were.
+    const journals = () => fs.readdirSync(path.join(n.dataDir, 'workers'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.seg')).sort()
+      .map((f) => `${f}:${fs.readFileSync(path.join(n.dataDir, 'workers', f)).toString('base64')}`);
+    const kept = journals();
+    await expect(c.startNode(0)).rejects.toThrow(/exited \(2\) before starting:[\s\S]*error: The central database holds this node's \(node-\w+\) records up to seq \d+, and its record at seq \d+ is not the one in the journal[\s\S]*workers\/\d\/journal[\s\S]*\(JOURNAL_CONFLICT\)/);
+    expect(journals()).toEqual(kept);
+    expect((await c.query("select count(*) as n from message_log where message_id like 'copy%'"))[0]).toEqual({ n: 0 });
+    expect((await c.query('select count(*) as n from message_log'))[0]).toEqual(stored);
   });
 });
