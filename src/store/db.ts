@@ -91,7 +91,7 @@ export function openStore(opts: OpenOptions): Store {
  * Transactions begin IMMEDIATE: a deferred one that reads and then writes fails at once with
  * "database is locked" (SQLITE_BUSY, busy_timeout not applied) when another connection — the
  * message log's writer thread shipping the journal — committed in between; IMMEDIATE takes the
- * write lock first and waits for it under busy_timeout.
+ * write lock first and waits for it (LockWaitingConnection).
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   private wrapped?: { inner: DatabaseConnection; outer: DatabaseConnection };

@@ -162,8 +162,8 @@ export function requestRecordIds(dataDir: string): Set<string> {
  * Makes the store refuse every message-log record (a trigger aborts the insert) until the
  * returned function is called: what the journals hold then stays there, whatever the shipping's
  * timing, and the node keeps answering (it retries shipping). Holding SQLite's write lock instead
- * stalls the node: its main-thread writes (API key last use, lease, checkpoints) wait out the
- * busy timeout, long enough to trip the journal's health probe. Releasing twice is harmless.
+ * would also make the node's own main-thread writes (API key last use, lease, checkpoints) fail
+ * after their 5 s wait. Releasing twice is harmless.
  */
 export function refuseMessageLog(dataDir: string): () => void {
   const file = path.join(dataDir, 'vamco.db');
