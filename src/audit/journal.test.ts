@@ -487,6 +487,22 @@ describe('journal promises', () => {
     expect(Journal.hashAt(odd, 4)).toBe(rows[3].hash);
   });
 
+  it('answers hashAt for the records recover() just read from memory, and the others from the disk as before', async () => {
+    const d = dir();
+    const rows = chain(base, 9);
+    const { journal } = Journal.open(d, base, { segmentBytes: 1 });
+    for (let i = 0; i < 9; i += 3) await journal.append(rows.slice(i, i + 3));
+    await journal.close();
+    const found = Journal.recover(d);
+    expect(found).toMatchObject({ head: { seq: 9, hash: rows[8].hash }, nodeId: rows[8].node_id, tail: { from: 7 } });
+    // The last segment gone from the disk: its records are still answered, from what recover() kept.
+    fs.rmSync(path.join(d, segmentName(7)));
+    for (const r of rows.slice(6)) expect(Journal.hashAt(d, r.seq, found)).toBe(r.hash);
+    expect(Journal.hashAt(d, 9)).toBeNull();
+    expect(Journal.hashAt(d, 5, found)).toBe(rows[4].hash);
+    expect(Journal.hashAt(d, 10, found)).toBeNull();
+  });
+
   it('ignores files in its directory that are not segments', async () => {
     const d = dir();
     const rows = chain(base, 2);

@@ -160,8 +160,18 @@ export function decodeRecords(buf: Buffer, max = Infinity): { rows: MessageRow[]
   return { rows, end: off };
 }
 
-/** The journal's own head (null: no record) and the bytes of a torn tail recovery cut off. */
-export interface JournalFound { head: JournalHead | null; truncatedBytes: number }
+/**
+ * The journal's own head (null: no record) and the bytes of a torn tail recovery cut off.
+ * `nodeId`: the node_id of the head record (whose chain the journal holds). `tail`: the hashes
+ * of the records recovery read to find the head, `from` on, so hashAt answers for them without
+ * reading the segment again (the store's head is almost always among them).
+ */
+export interface JournalFound {
+  head: JournalHead | null;
+  truncatedBytes: number;
+  nodeId?: string;
+  tail?: { from: number; hashes: string[] };
+}
 
 /** What opening found: the head, and the bytes of a torn tail that recovery cut off. */
 export interface JournalRecovery { head: JournalHead; truncatedBytes: number; segments: number }
@@ -200,6 +210,8 @@ export class Journal {
     const segs = listSegments(dir);
     let head: JournalHead | null = null;
     let truncatedBytes = 0;
+    let nodeId: string | undefined;
+    let tail: JournalFound['tail'];
     for (let i = segs.length - 1; i >= 0 && !head; i--) {
       const file = path.join(dir, segmentName(segs[i]));
       const buf = fs.readFileSync(file);
@@ -210,22 +222,32 @@ export class Journal {
         const fd = fs.openSync(file, 'r+');
         try { fs.ftruncateSync(fd, end); fs.fdatasyncSync(fd); } finally { fs.closeSync(fd); }
       }
-      if (rows.length) head = { seq: Number(rows[rows.length - 1].seq), hash: rows[rows.length - 1].hash };
+      if (rows.length) {
+        const last = rows[rows.length - 1];
+        head = { seq: Number(last.seq), hash: last.hash };
+        nodeId = last.node_id;
+        const from = Number(rows[0].seq);
+        // Only a run numbered on without a gap can be looked up by position.
+        if (head.seq - from === rows.length - 1) tail = { from, hashes: rows.map((r) => r.hash) };
+      }
     }
     // Begun at the chain's very start (its one segment is the first) and never written to (not
     // even a torn write, which could be damage rather than a write cut short): nothing of this
     // chain was ever acknowledged, so its head is the genesis. A node that never logged an
     // exchange can then start without the store that would tell it so (issue 13).
     if (!head && !truncatedBytes && segs.length === 1 && segs[0] === 1) head = { seq: 0, hash: GENESIS };
-    return { head, truncatedBytes };
+    return { head, truncatedBytes, nodeId, tail };
   }
 
   /**
    * The hash the journal in `dir` holds for record `seq`: the record's own, or the prev_hash of
-   * the record after it (seq's segment pruned); null when it holds neither. Reads one segment,
-   * two when seq ends one, and parses only the frames it looks at.
+   * the record after it (seq's segment pruned); null when it holds neither. `found` (what
+   * recover() just said of `dir`) answers for the records it read without touching the disk;
+   * otherwise this reads one segment, two when seq ends one, and parses only the frames it looks at.
    */
-  static hashAt(dir: string, seq: number): string | null {
+  static hashAt(dir: string, seq: number, found?: JournalFound): string | null {
+    const t = found?.tail;
+    if (t && seq >= t.from && seq < t.from + t.hashes.length) return t.hashes[seq - t.from];
     const segs = listSegments(dir);
     const at = segs.findLastIndex((s) => s <= seq);
     const look = (rows: MessageRow[]) => {
@@ -238,8 +260,12 @@ export class Journal {
     for (let i = Math.max(0, at); i <= at + 1 && i < segs.length; i++) {
       const buf = fs.readFileSync(path.join(dir, segmentName(segs[i])));
       // A segment's records are numbered on from its first: seq's frame is found without parsing those before it.
-      const skip = scanFrames(buf, Math.max(0, seq - segs[i])).end;
-      const hash = look(decodeRecords(buf.subarray(skip), 2).rows) ?? (skip ? look(decodeRecords(buf).rows) : null);
+      const { end: skip, count } = scanFrames(buf, Math.max(0, seq - segs[i]));
+      const rows = decodeRecords(buf.subarray(skip), 2).rows;
+      let hash = look(rows);
+      // Nothing where seq should be: the segment ends before it when its last record is below
+      // seq (no need to parse it all); else its records are not numbered from its name.
+      if (hash === null && skip && (rows.length || lastSeq(buf, count) >= seq)) hash = look(decodeRecords(buf).rows);
       if (hash !== null) return hash;
     }
     return null;
@@ -498,6 +524,13 @@ export class Journal {
 }
 
 export interface ReadCursor { first: number; offset: number }
+
+/** The seq of frame `count` (1-based) of `buf`, whose first `count` frames scanFrames checked: found by their lengths alone. */
+function lastSeq(buf: Buffer, count: number): number {
+  let off = 0;
+  for (let i = 1; i < count; i++) off += HEADER + buf.readUInt32LE(off);
+  return Number(decodeRecords(buf.subarray(off), 1).rows[0]?.seq);
+}
 
 function listSegments(dir: string): number[] {
   const out: number[] = [];

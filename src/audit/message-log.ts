@@ -14,7 +14,7 @@ import { GENESIS, hashMessage, toRowFields, type MessageRow } from './chain.js';
 import { checkpointAdminHead, insertCheckpoint } from './checkpoints.js';
 import { registerNode } from './node-key.js';
 import { sqliteThreadWriter, type FramesWritten, type SqliteDurability } from './sqlite-writer.js';
-import { Journal, type JournalHead } from './journal.js';
+import { Journal, type JournalFound, type JournalHead } from './journal.js';
 import { Shipper } from './shipper.js';
 import type { ExchangeRecord, LogHealth, LogPosition, MessageLogOptions, MessageLogStats, NodeKey } from './types.js';
 
@@ -129,14 +129,44 @@ export async function readMessageHash(store: Store, nodeId: string, seq: number)
  * copy of the data dir that continued the chain on its own (started without the store) and is
  * started with it would be discarded for the store's head, its records never shipped.
  */
-async function journalConflict(store: Store, nodeId: string, dir: string, own: JournalHead | null, stored: JournalHead): Promise<number | null> {
+async function journalConflict(store: Store, nodeId: string, dir: string, found: JournalFound, stored: JournalHead): Promise<number | null> {
+  const own = found.head;
   // No record, or the genesis of a journal never written: nothing acknowledged to lose.
   if (!own || own.seq <= 0) return null;
   if (own.seq < stored.seq) return (await readMessageHash(store, nodeId, own.seq)) === own.hash ? null : own.seq;
   if (stored.seq <= 0) return null;
-  const mine = own.seq === stored.seq ? own.hash : Journal.hashAt(dir, stored.seq);
+  const mine = own.seq === stored.seq ? own.hash : Journal.hashAt(dir, stored.seq, found);
   // null: the journal lost those records (a segment removed by hand); what it holds ships as before.
   return mine === null || mine === stored.hash ? null : stored.seq;
+}
+
+/**
+ * The journal in `dir` holds node `found.nodeId`'s chain, not this node's (`nodeId`): when the
+ * store holds that chain's head record (so, shipped in order, all of it) the journal is renamed
+ * to a sibling named for that node, kept for inspection, and where it went is returned. Else
+ * (records not in the store, or no store to ask: `store` null) JOURNAL_CONFLICT, nothing moved.
+ * Shipping them under this key is not offered: the shipper reads one chain's head from the
+ * store by this node's id, and the other node may never have registered its key there.
+ */
+async function setAsideForeignJournal(store: Store | null, nodeId: string, dir: string, found: JournalFound): Promise<string> {
+  const other = found.nodeId!;
+  const head = found.head!;
+  if (!store || (await readMessageHash(store, other, head.seq)) !== head.hash) {
+    throw new VamcoError('JOURNAL_CONFLICT', `The journal in ${dir} holds node ${other}'s records up to seq ${head.seq}, `
+      + (store ? 'not all of them in the central database' : 'and without the central database it cannot be told whether they are all there')
+      + `, but this node's key (node-key.pem) is node ${nodeId}'s. Nothing was moved. Restore node ${other}'s node-key.pem and start with the database reachable: the journal then ships. `
+      + (store ? '' : 'If the database already holds them, a start with it reachable sets the journal aside and begins this key\'s chain. ')
+      + `Moving ${dir} elsewhere also lets this key begin its chain, but those records then reach the database only from that copy with node ${other}'s key.`);
+  }
+  // A name not taken yet: the same node's journal may have been set aside before.
+  const safe = /^[A-Za-z0-9_-]+$/.test(other) ? other : 'other-node';
+  let movedTo = `${dir}.${safe}`;
+  for (let n = 2; fs.existsSync(movedTo); n++) movedTo = `${dir}.${safe}.${n}`;
+  fs.renameSync(dir, movedTo);
+  // The rename must survive a crash, or the next start would find the old journal in place again.
+  const fd = fs.openSync(path.dirname(dir), 'r');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  return movedTo;
 }
 
 /** What an operator reads when the store refuses this node's journal: nothing was shipped, and what to do. */
@@ -204,8 +234,16 @@ export class MessageLog {
     const maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 256, MAX_BATCH));
     if (opts.journal) {
       const j = opts.journal;
-      const found = Journal.recover(j.dir);
-      const at = offline ? null : await journalConflict(store, key.nodeId, j.dir, found.head, head);
+      let found = Journal.recover(j.dir);
+      if (found.nodeId !== undefined && found.nodeId !== key.nodeId && found.head && found.head.seq > 0) {
+        // Another node's chain (its key lost and a new one made: a new node id): continued under
+        // this key it would number this node's records on from that chain's head, a gap the store
+        // fails to verify. Shipped whole, it is kept aside and this node begins its own chain.
+        const movedTo = await setAsideForeignJournal(offline ? null : store, key.nodeId, j.dir, found);
+        j.onSetAside?.({ nodeId: found.nodeId, ownNodeId: key.nodeId, seq: found.head.seq, movedTo });
+        found = Journal.recover(j.dir);
+      }
+      const at = offline ? null : await journalConflict(store, key.nodeId, j.dir, found, head);
       if (at !== null) {
         throw new VamcoError('JOURNAL_CONFLICT', `The central database holds this node's (${key.nodeId}) records up to seq ${head.seq}, `
           + `and its record at seq ${at} is not the one in the journal, which holds the chain up to seq ${found.head!.seq}: the data dir is an older copy that continued the chain on its own (or journal and database diverged). `

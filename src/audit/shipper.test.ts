@@ -53,6 +53,18 @@ async function liveWithBackup(store: Store, key: NodeKey, dataDir: string): Prom
   expect(await stored(store, key.nodeId)).toEqual([1, 2, 3, 4, 5]);
 }
 
+/** The data dir's key logs 3 exchanges into "journal", all shipped: the old node of a key replacement. */
+async function shippedThree(store: Store, dataDir: string): Promise<{ journalDir: string; old: NodeKey }> {
+  const journalDir = path.join(dataDir, 'journal');
+  const old = await loadOrCreateNodeKey(store, dataDir);
+  const log = await MessageLog.open(store, old, dirs(dataDir).at('journal'));
+  await Promise.all([1, 2, 3].map((i) => log.append(exchange(i))));
+  await log.flush();
+  await log.close();
+  expect(await stored(store, old.nodeId)).toEqual([1, 2, 3]);
+  return { journalDir, old };
+}
+
 describe.each(testEngines())('journal shipping into %s', (engine) => {
   it('answers appends from the journal and ships every record once, in order, into a store that verifies', async () => {
     const t = await createTestStore(engine);
@@ -310,6 +322,63 @@ describe.each(testEngines())('journal shipping into %s', (engine) => {
       await journal.close();
       await real.close?.();
       expect(fs.existsSync(dir)).toBe(true);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a replaced node key (node-key.pem lost, the journal kept) begins its own chain at seq 1: the old chain, all shipped, is set aside; one not all in the store is refused and left in place', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const { journalDir, old } = await shippedThree(t.store, t.dataDir);
+      fs.rmSync(path.join(t.dataDir, 'node-key.pem'));
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      expect(key.nodeId).not.toBe(old.nodeId);
+      const asides: unknown[] = [];
+      const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0, journal: { dir: journalDir, onSetAside: (e) => asides.push(e) } });
+      await Promise.all([1, 2].map((i) => log.append(exchange(i))));
+      await log.flush();
+      await log.close();
+      expect(await stored(t.store, key.nodeId)).toEqual([1, 2]);
+      expect(await stored(t.store, old.nodeId)).toEqual([1, 2, 3]);
+      expect(await verifyStore(t.store)).toMatchObject({ ok: true, records: 5 });
+      const movedTo = `${journalDir}.${old.nodeId}`;
+      expect(asides).toEqual([{ nodeId: old.nodeId, ownNodeId: key.nodeId, seq: 3, movedTo }]);
+      expect(Journal.recover(movedTo)).toMatchObject({ head: { seq: 3 }, nodeId: old.nodeId });
+      expect(Journal.recover(journalDir)).toMatchObject({ head: { seq: 2 }, nodeId: key.nodeId });
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a replaced node key refuses (JOURNAL_CONFLICT) a journal of the old chain with records not in the store, or any old chain when started without the store, and moves nothing', async () => {
+    const t = await createTestStore(engine);
+    try {
+      const { at } = dirs(t.dataDir);
+      const { journalDir, old } = await shippedThree(t.store, t.dataDir);
+      const listing = () => fs.readdirSync(t.dataDir).filter((f) => f.startsWith('journal')).sort().map((f) => [f, fs.statSync(path.join(t.dataDir, f)).isDirectory() ? fs.readdirSync(path.join(t.dataDir, f)).map((s) => fs.readFileSync(path.join(t.dataDir, f, s)).toString('base64')) : []]);
+      // A new key made by a start without the store: whether the old chain is all stored cannot be told.
+      const fresh = loadOrCreateNodeKeyFile(path.join(t.dataDir, 'other'));
+      const before = listing();
+      await expect(MessageLog.open(t.store, fresh.key, { ...at('journal'), offline: true, newKey: true })).rejects.toMatchObject({
+        code: 'JOURNAL_CONFLICT', message: expect.stringContaining(`holds node ${old.nodeId}'s records up to seq 3, and without the central database`),
+      });
+      expect(listing()).toEqual(before);
+      // Two more records the store has not (logged without it), then the key replaced.
+      const offline = await MessageLog.open(t.store, old, { ...at('journal'), offline: true });
+      await Promise.all([4, 5].map((i) => offline.append(exchange(i))));
+      await offline.close();
+      expect(await stored(t.store, old.nodeId)).toEqual([1, 2, 3]);
+      fs.rmSync(path.join(t.dataDir, 'node-key.pem'));
+      const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+      const kept = listing();
+      await expect(MessageLog.open(t.store, key, at('journal'))).rejects.toMatchObject({
+        code: 'JOURNAL_CONFLICT',
+        message: expect.stringContaining(`holds node ${old.nodeId}'s records up to seq 5, not all of them in the central database, but this node's key (node-key.pem) is node ${key.nodeId}'s`),
+      });
+      expect(listing()).toEqual(kept);
+      expect(Journal.recover(journalDir)).toMatchObject({ head: { seq: 5 }, nodeId: old.nodeId });
+      expect(await stored(t.store, key.nodeId)).toEqual([]);
     } finally {
       await t.cleanup();
     }

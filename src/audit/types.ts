@@ -103,6 +103,8 @@ export interface MessageLogOptions {
     retryMs?: number;
     onShipError?: (e: unknown) => void;
     onShipRecover?: () => void;
+    /** The journal held another node's chain, all of it in the store (the node key was replaced): it was moved to `movedTo`. */
+    onSetAside?: (e: { nodeId: string; ownNodeId: string; seq: number; movedTo: string }) => void;
   };
   /** Health monitoring (off when absent): refuse appends while the log cannot commit. */
   health?: {

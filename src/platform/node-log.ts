@@ -33,6 +33,7 @@ export function openNodeLog(a: {
       dir: path.join(a.dir, 'journal'), segmentBytes: config.journalSegmentBytes, retentionMs: config.journalRetentionMs,
       onShipError: (e) => logger.warn({ node: a.key.nodeId, err: (e as Error)?.message ?? String(e) }, 'message log: the store refuses the journal\'s records; they wait in the journal and are shipped when it is back'),
       onShipRecover: () => logger.info({ node: a.key.nodeId }, 'message log: shipping from the journal into the store again'),
+      onSetAside: (e) => logger.warn({ node: e.ownNodeId, journalNode: e.nodeId, seq: e.seq, movedTo: e.movedTo }, 'message log: the journal held another node\'s chain (the node key was replaced), all of it in the store: set aside, this node begins its own chain'),
     },
   });
 }
