@@ -109,17 +109,38 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
     });
     return w;
   };
+  // SIGTERM: each worker drains (a worker still starting has no handler yet and just ends); SIGKILL after a generous bound.
+  const stopWorkers = async () => {
+    stopping = true;
+    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+    await Promise.all(live.map((w) => new Promise<void>((resolve) => {
+      w.once('exit', () => resolve());
+      // The worker drains: stops accepting, lets its exchanges finish and be logged, ships its journal, exits.
+      w.process.kill('SIGTERM');
+      setTimeout(() => w.process.kill('SIGKILL'), config.requestTimeoutMs + 5000).unref();
+    })));
+  };
   const workers = Array.from({ length: config.workers }, (_, i) => fork(i + 1));
-  await Promise.all(workers.map((w, i) => new Promise<void>((resolve, reject) => {
-    // HTTP first (when on), then HTTPS: a worker is up once its last listener is.
-    const want = (config.gatewayHttp ? 1 : 0) + (tlsPort !== null ? 1 : 0);
-    let seen = 0;
-    w.on('listening', (addr) => {
-      if (addr.port !== tlsPort) port = addr.port;
-      if (++seen === want) resolve();
-    });
-    w.once('exit', (code) => reject(fatal.get(i + 1) ?? new Error(`gateway worker exited (${code}) before listening`)));
-  })));
+  try {
+    await Promise.all(workers.map((w, i) => new Promise<void>((resolve, reject) => {
+      // HTTP first (when on), then HTTPS: a worker is up once its last listener is.
+      const want = (config.gatewayHttp ? 1 : 0) + (tlsPort !== null ? 1 : 0);
+      let seen = 0;
+      w.on('listening', (addr) => {
+        if (addr.port !== tlsPort) port = addr.port;
+        if (++seen === want) resolve();
+      });
+      w.once('exit', (code) => reject(fatal.get(i + 1) ?? new Error(`gateway worker exited (${code}) before listening`)));
+    })));
+    // A refusal from a worker that already listened, while others still started, went to no onFatal.
+    const refused = fatal.values().next().value;
+    if (refused) throw refused;
+  } catch (e) {
+    // The caller gets no stop() from a failed start: the healthy workers would go on serving the
+    // port (and a dead one be re-forked) until this process exits.
+    await stopWorkers();
+    throw e;
+  }
   started = true;
   const tell = (m: StoreBackNote | RegistryNote | { vamco: 'drain' }) => {
     for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(m);
@@ -146,16 +167,7 @@ export async function forkGatewayWorkers(config: Readonly<Config>, logger: Logge
       return null;
     },
     nodeIds: () => [...logs.values()].map((n) => n.nodeId),
-    async stop() {
-      stopping = true;
-      const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
-      await Promise.all(live.map((w) => new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
-        // The worker drains: stops accepting, lets its exchanges finish and be logged, ships its journal, exits.
-        w.process.kill('SIGTERM');
-        setTimeout(() => w.process.kill('SIGKILL'), config.requestTimeoutMs + 5000).unref();
-      })));
-    },
+    stop: stopWorkers,
   };
 }
 
