@@ -3,9 +3,12 @@
 // written, and shipped into the store after), and every call the provider saw its request record. A real process,
 // a bounded number of requests, generous timeouts: it must hold on a loaded two-core machine.
 // In worker mode each worker has its own journal (<data dir>/workers/<slot>): restarted with
-// fewer workers, the node ships what the slots no worker runs on now still hold. The store
-// refuses the message log's records from before the load until after the kill, so none of the
-// load's records is in the store at the kill: the restart alone must ship every one of them.
+// fewer workers, the node ships what the slots no worker runs on now still hold. A warm-up's
+// records reach the store first; then the store refuses the message log's records from before
+// the load until after the kill, so none of the load's records is in the store at the kill: the
+// restart alone must ship every one of them, from journals whose head is ahead of a store head
+// mid-journal (each chain's check against the store at open meets a real record, as after a
+// real kill -9).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
@@ -13,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../src/store/testing.js';
 import { startBackend, type TestBackend } from './helpers/backend.js';
 import { CLI } from './helpers/platform.js';
+import { until } from './helpers/wait.js';
 import { register, startVamco, load, loggedIds, recordCount, requestRecordIds, childPids, refuseMessageLog, loggingNodes, type VamcoProcess } from './helpers/vamco-process.js';
 
 const run = promisify(execFile);
@@ -40,6 +44,16 @@ describe.each([[1, 1], [2, 2], [2, 1]])('kill -9 of the gateway during load (VAM
     procs.push(v);
     const workerPids = workers > 1 ? childPids(v.child.pid!) : [];
     expect(workerPids.length).toBe(workers > 1 ? workers : 0);
+
+    // A warm-up on every worker, shipped: each chain's head in the store is a record, not nothing.
+    const warm = await load(v.gatewayUrl, key, { connections: 2 * workers, prefix: `warm${workers}`, stop: (n) => n >= 20 });
+    expect(warm.errors).toEqual([]);
+    expect(warm.answered.filter((a) => a.status !== 200)).toEqual([]);
+    await until('the warm-up\'s records in the store', async () => {
+      const ids = loggedIds(dataDir);
+      return warm.answered.every((a) => ids.has(a.id)) || undefined;
+    }, 120_000);
+    expect(loggingNodes(dataDir, `warm${workers}-`).size).toBe(workers);
 
     // Shipping would land a round every 200 ms, so what is in the store at the kill would be
     // down to timing: the store refuses the records instead until the restart.
