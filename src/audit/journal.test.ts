@@ -268,7 +268,7 @@ describe('journal promises', () => {
     const { journal } = Journal.open(d, base);
     const rows = chain(base, 30);
     const heads: number[] = [];
-    // Ten batches of 3 handed over at once: the journal must write them one after the other.
+    // Ten batches of 3 handed over at once: each at the offset after the one before, acknowledged in order.
     await Promise.all(Array.from({ length: 10 }, (_, i) => journal.append(rows.slice(i * 3, i * 3 + 3)).then(() => heads.push(journal.head.seq))));
     expect(heads).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
     expect(journal.head).toEqual({ seq: 30, hash: rows[29].hash });
@@ -318,6 +318,181 @@ describe('journal promises', () => {
     await again.journal.append(next);
     expect((await again.journal.read(0, 10)).rows).toEqual([...acked, ...next]);
     await again.journal.close();
+  });
+
+  // Overlapping batches (issue 15): a batch is written while the one before is still in flight,
+  // and acknowledged only once every batch before it is.
+  type WriteCall = { fd: number; buf: Buffer; off: number; len: number; pos: number; cb: (e: NodeJS.ErrnoException | null, n: number) => void };
+  /** Holds every write until the test lets it go (to the disk, or failed as EIO). */
+  function holdWrites() {
+    const held: WriteCall[] = [];
+    const real = fs.write;
+    const spy = interceptWrites((_real, [fd, buf, off, len, pos, cb]) => { held.push({ fd, buf, off, len, pos, cb }); });
+    const land = (w: WriteCall) => new Promise<void>((resolve) => real(w.fd, w.buf, w.off, w.len, w.pos, (e, n) => { w.cb(e, n); resolve(); }));
+    const fail = (w: WriteCall) => w.cb(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }), 0);
+    return { held, land, fail, restore: () => spy.mockRestore() };
+  }
+  const settledState = async (p: Promise<unknown>) => Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('pending'), 50))]);
+
+  it('writes a batch while the one before is still in flight, at the offset after it, and acknowledges them in order', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const a = chain(base, 2);
+    const b = chain({ seq: 2, hash: a[1].hash }, 3);
+    const w = holdWrites();
+    let first: Promise<void>, second: Promise<void>;
+    try {
+      first = journal.append(a);
+      second = journal.append(b);
+      // Both handed to the disk before either returned: one write at a time would hold the second back.
+      expect(w.held.map((x) => x.pos)).toEqual([0, encodeRecords(a).length]);
+      // The second lands first: it is durable, but not acknowledged before the first is.
+      await w.land(w.held[1]);
+      expect(await settledState(second)).toBe('pending');
+      expect(journal.head).toEqual(base);
+      await w.land(w.held[0]);
+    } finally { w.restore(); }
+    await first!;
+    expect(journal.head.seq).toBeGreaterThanOrEqual(2);
+    await second!;
+    expect(journal.head).toEqual({ seq: 5, hash: b[2].hash });
+    expect(fs.readFileSync(path.join(d, segmentName(1))).equals(encodeRecords([...a, ...b]))).toBe(true);
+    await journal.close();
+    expect(Journal.open(d, base).recovery).toEqual({ head: { seq: 5, hash: b[2].hash }, truncatedBytes: 0, segments: 1 });
+  });
+
+  it('fails every batch appended after a failed one, even one already durable, and cuts the segment back to the failed one', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const acked = chain(base, 2);
+    await journal.append(acked);
+    const failed = chain(journal.head, 2);
+    const after = chain({ seq: 4, hash: failed[1].hash }, 2);
+    let notified = 0;
+    journal.onAppend(() => { notified++; });
+    const w = holdWrites();
+    let p1: Promise<void>, p2: Promise<void>;
+    try {
+      p1 = journal.append(failed);
+      p2 = journal.append(after);
+      expect(w.held).toHaveLength(2);
+      // The earlier batch fails while the later one is still being written: the later one's
+      // records chain on records that are not there, so it must not be kept either, and the cut
+      // waits for its write (made after the cut, it would leave it on disk past the end).
+      w.fail(w.held[0]);
+      expect(await settledState(p1!)).toBe('pending');
+      expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(acked).length);
+      await w.land(w.held[1]);
+      expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords([...acked, ...failed, ...after]).length);
+      await expect(p1!).rejects.toThrow(/EIO/);
+      await expect(p2!).rejects.toThrow(/earlier batch of the journal failed/);
+    } finally { w.restore(); }
+    expect(notified).toBe(0);
+    expect(journal.head).toEqual({ seq: 2, hash: acked[1].hash });
+    expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(acked).length);
+    // A batch numbered on from the failed ones is refused before it is written; from the head, it is kept.
+    await expect(journal.append(chain({ seq: 6, hash: after[1].hash }, 1))).rejects.toThrow(/does not continue the journal's chain/);
+    const next = chain(journal.head, 1);
+    await journal.append(next);
+    expect((await journal.read(0, 10)).rows).toEqual([...acked, ...next]);
+    await journal.close();
+    expect(Journal.open(d, base).recovery).toEqual({ head: { seq: 3, hash: next[0].hash }, truncatedBytes: 0, segments: 1 });
+  });
+
+  it('recovers only up to a batch that never reached the disk when a later one did (a crash between them)', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const acked = chain(base, 2);
+    await journal.append(acked);
+    const lost = chain(journal.head, 2);
+    const landed = chain({ seq: 4, hash: lost[1].hash }, 2);
+    const w = holdWrites();
+    let lostAppend: Promise<void>, landedAppend: Promise<void>;
+    try {
+      lostAppend = journal.append(lost);
+      landedAppend = journal.append(landed);
+      await w.land(w.held[1]);
+      // The process dies here: the file holds the acknowledged batch, a hole, and the later batch.
+      const size = fs.statSync(path.join(d, segmentName(1))).size;
+      expect(size).toBe(encodeRecords([...acked, ...lost, ...landed]).length);
+      expect(journal.head).toEqual({ seq: 2, hash: acked[1].hash });
+      const found = Journal.recover(d);
+      expect(found.head).toEqual({ seq: 2, hash: acked[1].hash });
+      expect(found.truncatedBytes).toBe(size - encodeRecords(acked).length);
+      w.fail(w.held[0]);
+    } finally { w.restore(); }
+    await expect(lostAppend!).rejects.toThrow(/EIO/);
+    await expect(landedAppend!).rejects.toThrow(/earlier batch/);
+    await journal.close();
+  });
+
+  it('gives a batch appended while the segment rotates the offset after the rotating one, not the same one', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base, { segmentBytes: 1 });
+    const a = chain(base, 1);
+    const s2 = chain({ seq: 1, hash: a[0].hash }, 2);
+    const c = chain({ seq: 3, hash: s2[1].hash }, 1);
+    // A full segment: the second batch waits for its offset and rotates. Another append arrives
+    // in the middle of that rotation (a microtask queued while the new segment is opened).
+    let pc: Promise<void> | undefined;
+    const realOpen = fs.openSync;
+    const spy = vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) => {
+      if (String(file).endsWith(segmentName(2)) && !pc) queueMicrotask(() => { pc = journal.append(c); });
+      return (realOpen as (...x: unknown[]) => number)(file, ...rest);
+    }) as typeof fs.openSync);
+    try {
+      await Promise.all([journal.append(a), journal.append(s2)]);
+      await new Promise((r) => setImmediate(r));
+      expect(pc).toBeDefined();
+      await pc;
+    } finally { spy.mockRestore(); }
+    expect(journal.head).toEqual({ seq: 4, hash: c[0].hash });
+    expect(fs.readFileSync(path.join(d, segmentName(2))).equals(encodeRecords([...s2]))).toBe(true);
+    expect((await journal.read(0, 10)).rows).toEqual([...a, ...s2, ...c]);
+    await journal.close();
+    expect(Journal.open(d, base, { segmentBytes: 1 }).recovery.head).toEqual({ seq: 4, hash: c[0].hash });
+  });
+
+  it('cuts a failed batch back before writing anything more, when the first cut failed too', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    const acked = chain(base, 2);
+    await journal.append(acked);
+    const failed = chain(journal.head, 3);
+    // The first frame reaches the disk, the write then fails, and so does the cut back.
+    const spy = interceptWrites((real, [fd, buf, off, , pos, cb]) =>
+      real(fd, buf, off, frameLength(failed[0]), pos, (e) => cb(e ?? Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }), 0)));
+    let cuts = 0;
+    const realCut = fs.ftruncateSync;
+    const cut = vi.spyOn(fs, 'ftruncateSync').mockImplementation(((fd: number, len?: number) => {
+      if (++cuts <= 2) throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
+      return realCut(fd, len);
+    }) as typeof fs.ftruncateSync);
+    try {
+      await expect(journal.append(failed)).rejects.toThrow(/EIO/);
+      spy.mockRestore();
+      // Still failing: nothing is written after the failed batch's leftovers.
+      await expect(journal.append(chain(journal.head, 1))).rejects.toThrow(/ftruncate/);
+      expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(acked).length + frameLength(failed[0]));
+      const next = chain(journal.head, 1);
+      await journal.append(next);
+      expect(cuts).toBe(3);
+      expect(fs.readFileSync(path.join(d, segmentName(1))).equals(encodeRecords([...acked, ...next]))).toBe(true);
+    } finally { spy.mockRestore(); cut.mockRestore(); }
+    await journal.close();
+  });
+
+  it('refuses a batch that does not continue its chain, and writes nothing of it', async () => {
+    const d = dir();
+    const { journal } = Journal.open(d, base);
+    await journal.append(chain(base, 2));
+    const head = journal.head;
+    await expect(journal.append(chain(head, 1, 4))).rejects.toThrow(/starts at seq 4, the journal is at seq 2/);
+    await expect(journal.append(chain({ seq: 2, hash: 'f'.repeat(64) }, 1))).rejects.toThrow(/does not continue/);
+    expect(fs.statSync(path.join(d, segmentName(1))).size).toBe(encodeRecords(chain(base, 2)).length);
+    await journal.append(chain(head, 1));
+    expect(journal.head.seq).toBe(3);
+    await journal.close();
   });
 
   it('tells its listeners after each durable batch, not for an empty one', async () => {

@@ -1,4 +1,6 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { createTestStore, tempDir, testEngines } from '../store/testing.js';
 import { openStore, type Store } from '../store/index.js';
@@ -255,6 +257,91 @@ describe('message log durability on SQLite', () => {
       await log.close();
     } finally {
       await t.cleanup();
+    }
+  });
+});
+
+// With a journal, batches overlap (issue 15): a record arriving while a batch is written goes to
+// the disk at once instead of waiting for that write, acknowledged in order all the same.
+describe('message log on a journal', () => {
+  type Held = { fd: number; buf: Buffer; off: number; len: number; pos: number; cb: (e: NodeJS.ErrnoException | null, n: number) => void };
+  async function heldJournalLog() {
+    const t = await createTestStore('sqlite');
+    const key = await loadOrCreateNodeKey(t.store, t.dataDir);
+    const log = await MessageLog.open(t.store, key, { checkpointIntervalMs: 0, journal: { dir: path.join(t.dataDir, 'journal') } });
+    const held: Held[] = [];
+    const real = fs.write;
+    const spy = vi.spyOn(fs, 'write').mockImplementation(((fd: number, buf: Buffer, off: number, len: number, pos: number, cb: Held['cb']) => {
+      held.push({ fd, buf, off, len, pos, cb });
+    }) as unknown as typeof fs.write);
+    const land = (w: Held) => new Promise<void>((resolve) => real(w.fd, w.buf, w.off, w.len, w.pos, (e, n) => { w.cb(e, n); resolve(); }));
+    const writes = async (n: number) => {
+      const deadline = Date.now() + 30_000;
+      while (held.length < n) {
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${n} journal writes (saw ${held.length})`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    return { t, key, log, held, land, writes, restore: () => spy.mockRestore() };
+  }
+  const state = (p: Promise<unknown>) => Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('pending'), 100))]);
+
+  it('writes a record arriving during a write at once, at most two batches in flight, acknowledged in chain order', async () => {
+    const h = await heldJournalLog();
+    try {
+      const first = h.log.append(exchange(1));
+      await h.writes(1);
+      const second = h.log.append(exchange(2));
+      await h.writes(2);
+      // Two in flight: the third waits for one of them.
+      const third = h.log.append(exchange(3));
+      expect(await state(third)).toBe('pending');
+      expect(h.held).toHaveLength(2);
+      await h.land(h.held[1]);
+      expect(await state(second)).toBe('pending');
+      await h.land(h.held[0]);
+      expect(await first).toMatchObject({ seq: 1 });
+      expect(await second).toMatchObject({ seq: 2 });
+      await h.writes(3);
+      await h.land(h.held[2]);
+      expect(await third).toMatchObject({ seq: 3 });
+      h.restore();
+      await h.log.flush();
+      expect((await rows(h.t.store, h.key.nodeId)).map((r) => Number(r.seq))).toEqual([1, 2, 3]);
+      expect(await verifyStore(h.t.store)).toMatchObject({ ok: true, records: 3 });
+      await h.log.close();
+    } finally {
+      h.restore();
+      await h.t.cleanup();
+    }
+  });
+
+  it('refuses the records of every batch in flight after a failed one, then continues the chain from the durable head', async () => {
+    const h = await heldJournalLog();
+    try {
+      const ok = h.log.append(exchange(1));
+      await h.writes(1);
+      await h.land(h.held[0]);
+      expect(await ok).toMatchObject({ seq: 1 });
+      const failed = h.log.append(exchange(2));
+      await h.writes(2);
+      const after = h.log.append(exchange(3));
+      await h.writes(3);
+      // The later batch reaches the disk; the earlier one fails.
+      await h.land(h.held[2]);
+      h.held[1].cb(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }), 0);
+      await expect(failed).rejects.toMatchObject({ code: 'NOT_READY' });
+      await expect(after).rejects.toMatchObject({ code: 'NOT_READY' });
+      h.restore();
+      expect(await h.log.append(exchange(4))).toMatchObject({ seq: 2 });
+      await h.log.flush();
+      const stored = await rows(h.t.store, h.key.nodeId);
+      expect(stored.map((r) => r.message_id)).toEqual([exchange(1).messageId, exchange(4).messageId]);
+      expect(await verifyStore(h.t.store)).toMatchObject({ ok: true, records: 2 });
+      await h.log.close();
+    } finally {
+      h.restore();
+      await h.t.cleanup();
     }
   });
 });

@@ -24,10 +24,15 @@ const COLUMNS = [
   'error_code', 'request_body', 'response_body', 'upstream', 'credential', 'prev_hash', 'hash',
 ] as const satisfies readonly (keyof MessageRow)[];
 
+// Batches the journal may have in flight at once (issue 15): measured in docs/performance.md.
+const JOURNAL_PIPELINE = 2;
+
 // PostgreSQL allows 65,535 bind parameters per statement.
 const MAX_BATCH = Math.floor(65535 / COLUMNS.length);
 
 type Fields = ReturnType<typeof toRowFields>;
+/** A batch handed to the writer; `abandoned` once the commit timeout gave up on it (it still counts until it settles). */
+interface Flight { batch: Waiter[]; started: number; abandoned?: boolean }
 interface Waiter { fields: Fields; resolve(pos: LogPosition): void; reject(e: unknown): void; done?: boolean }
 type Writer = ((rows: MessageRow[]) => Promise<void>) & {
   close?(): Promise<void>; durability?(): Promise<SqliteDurability>;
@@ -176,7 +181,10 @@ function conflictAdvice(dir: string | undefined): string {
 
 export class MessageLog {
   private readonly queue: Waiter[] = [];
-  private inFlight: Promise<void> | null = null;
+  /** Batches handed to the writer and not settled yet, oldest first. */
+  private flights: Flight[] = [];
+  /** How many batches may be in flight at once: the journal overlaps them (journal.ts), the store takes one at a time. */
+  private pipeline = 1;
   private scheduled = false;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
@@ -184,6 +192,9 @@ export class MessageLog {
   // committed, so a failed commit cannot leave memory ahead of the database.
   private headSeq: number;
   private headHash: string;
+  // Where the next batch continues the chain: the head plus every batch in flight.
+  private nextSeq: number;
+  private nextHash: string;
   private resync = false;
   private checkpointedSeq: number;
   private checkpointing: Promise<void> = Promise.resolve();
@@ -198,8 +209,6 @@ export class MessageLog {
   private monitor: NodeJS.Timeout | null = null;
   private unhealthy: { reason: string; since: string; at: number } | null = null;
   private readonly healthListeners: Array<(h: LogHealth) => void> = [];
-  private batchStarted = 0;
-  private inFlightBatch: Waiter[] | null = null;
   private probing = false;
   private lastProbe = 0;
   private commitTimeoutMs = 5000;
@@ -217,8 +226,8 @@ export class MessageLog {
     head: { seq: number; hash: string },
     checkpointedSeq: number,
   ) {
-    this.headSeq = head.seq;
-    this.headHash = head.hash;
+    this.headSeq = this.nextSeq = head.seq;
+    this.headHash = this.nextHash = head.hash;
     this.checkpointedSeq = checkpointedSeq;
   }
 
@@ -258,6 +267,7 @@ export class MessageLog {
       const write: Writer = Object.assign((rows: MessageRow[]) => journal.append(rows), { probe: () => journal.probe(), close: () => journal.close() });
       const log = new MessageLog(store, key, write, maxBatch, recovery.head, cp ? Number(cp.seq) : 0);
       log.journal = journal;
+      log.pipeline = JOURNAL_PIPELINE;
       log.shipWriter = shipWriter;
       log.shipper = new Shipper(journal, shipWriter, () => readMessageHead(store, key.nodeId), {
         retentionMs: j.retentionMs, retryMs: j.retryMs, onError: j.onShipError, onRecover: j.onShipRecover,
@@ -318,15 +328,18 @@ export class MessageLog {
     const now = performance.now();
     // A commit slower than the timeout: its exchanges are refused now (their records may still
     // land; verify then reports them as interrupted), and so is everything queued behind it.
-    if (this.inFlightBatch && now - this.batchStarted > this.commitTimeoutMs) {
-      const stuck = this.inFlightBatch;
-      this.inFlightBatch = null;
+    const oldest = this.flights.find((f) => !f.abandoned);
+    if (oldest && now - oldest.started > this.commitTimeoutMs) {
+      // Given up on but left in `flights` until they settle: nothing new is started beside them
+      // (after a resync the head is read again only once they have).
+      const stuck = this.flights.filter((f) => !f.abandoned);
+      for (const f of stuck) f.abandoned = true;
       this.resync = true;
       this.trip(`a message-log commit has taken longer than ${this.commitTimeoutMs} ms`);
       const err = new VamcoError('NOT_READY', `The message log could not commit within ${this.commitTimeoutMs} ms`);
       this.failedBatches++;
       this.lastFailure = err;
-      this.settle(stuck, err);
+      for (const f of stuck) this.settle(f.batch, err);
       this.settle(this.queue.splice(0), err);
     }
     if (this.probing || now - this.lastProbe < every) return;
@@ -414,40 +427,46 @@ export class MessageLog {
   }
 
   private schedule(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.flights.length >= this.pipeline) return;
     if (this.queue.length >= this.maxBatch) { this.startBatch(); return; }
     if (this.scheduled) return;
     this.scheduled = true;
     // setImmediate lets every append made in this turn of the event loop join the batch.
-    setImmediate(() => { this.scheduled = false; if (!this.inFlight) this.startBatch(); });
+    setImmediate(() => { this.scheduled = false; this.startBatch(); });
   }
 
   private startBatch(): void {
-    if (this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    this.inFlightBatch = batch;
-    this.batchStarted = performance.now();
-    this.inFlight = this.commit(batch).then(() => {
-      this.inFlight = null;
-      if (this.inFlightBatch === batch) this.inFlightBatch = null;
+    if (this.queue.length === 0 || this.flights.length >= this.pipeline) return;
+    // After a failure the head is read again once every batch in flight has settled.
+    if (this.resync && this.flights.length) return;
+    const flight: Flight = { batch: this.queue.splice(0, this.maxBatch), started: performance.now() };
+    this.flights.push(flight);
+    void this.commit(flight).then(() => {
+      const i = this.flights.indexOf(flight);
+      if (i >= 0) this.flights.splice(i, 1);
       this.schedule();
     });
   }
 
-  /** Never rejects: the outcome goes to each waiter, after the counters say what happened. */
-  private async commit(batch: Waiter[]): Promise<void> {
+  /**
+   * Never rejects: the outcome goes to each waiter, after the counters say what happened. Without
+   * a resync the batch is numbered and handed to the writer before the first await, so batches
+   * reach the writer in the order they were started (the journal acknowledges them in that order).
+   */
+  private async commit(flight: Flight): Promise<void> {
+    const { batch } = flight;
     let error: VamcoError | undefined;
     try {
       if (this.resync) {
         // After a failure the outcome may be unknown (connection lost during commit): take the
         // head from where records become durable, which is the only truth.
         const head = this.journal ? await this.journal.settled().then(() => this.journal!.head) : await readMessageHead(this.store, this.key.nodeId);
-        this.headSeq = head.seq;
-        this.headHash = head.hash;
+        this.headSeq = this.nextSeq = head.seq;
+        this.headHash = this.nextHash = head.hash;
         this.resync = false;
       }
-      let seq = this.headSeq;
-      let prev = this.headHash;
+      let seq = this.nextSeq;
+      let prev = this.nextHash;
       const nodeId = this.key.nodeId;
       const rows: MessageRow[] = batch.map((w) => {
         // Filled in place: the fields belong to this waiter alone, and copying them with a
@@ -460,18 +479,21 @@ export class MessageLog {
         prev = row.hash;
         return row;
       });
+      this.nextSeq = seq;
+      this.nextHash = prev;
       await this.write(rows);
       this.committed += rows.length;
       this.batchCount++;
       // Given up on by the commit timeout: the head is re-read before the next batch.
-      if (this.inFlightBatch !== batch) return;
+      if (flight.abandoned) return;
       this.headSeq = seq;
       this.headHash = prev;
     } catch (e) {
+      // Every batch in flight after this one chains on it and fails with it (the journal undoes them).
       this.resync = true;
       error = new VamcoError('NOT_READY', 'The message log could not be written', { cause: e });
       if (this.monitor) this.trip(`a message-log commit failed: ${(e as Error)?.message ?? String(e)}`);
-      if (this.inFlightBatch !== batch) return;
+      if (flight.abandoned) return;
       this.failedBatches++;
       this.lastFailure = error;
     }
@@ -492,7 +514,7 @@ export class MessageLog {
     const failedBefore = this.failedBatches;
     await new Promise<void>((resolve) => {
       this.settledWaiters.push({ target, resolve });
-      if (!this.inFlight) this.startBatch();
+      this.startBatch();
     });
     if (this.failedBatches > failedBefore) throw this.lastFailure;
   }
