@@ -11,7 +11,7 @@ import { ROOT, freePort } from './lib/proc.js';
 import { paced } from './lib/wrk.js';
 import { startNginx } from './lib/nginx.js';
 import { setupVamco, startVamco } from './lib/vamco.js';
-import { fdatasyncFloor, preallocatedFloor } from './lib/disk.js';
+import { fdatasyncFloor, pacedFloor, preallocatedFloor } from './lib/disk.js';
 
 const rates = (process.env.LATENCY_RATES || '500,2000').split(',').map(Number).filter((n) => n > 0);
 const seconds = Number(process.env.LATENCY_SECONDS || 10);
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
         for (const rate of rates) {
           const floor = fdatasyncFloor(setup.dataDir, 300);
           const prealloc = preallocatedFloor(setup.dataDir, 300);
+          const asleep = await pacedFloor(setup.dataDir, 300, 1);
           const direct = await paced(ng.backendUrl + '/item/1', {}, rate, seconds) as { p50Ms: number; p99Ms: number };
           await trace();
           const c0 = await commitSeconds(adminUrl);
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
           const inside = await trace();
           const c1 = await commitSeconds(adminUrl);
           const commitMeanMs = Math.round(((c1.sum - c0.sum) / Math.max(1, c1.count - c0.count)) * 1e6) / 1000;
-          rows.push({ round, rate, seconds, loadAvg: os.loadavg().map((x) => Math.round(x * 10) / 10), floor, prealloc, direct, client, inside, commitMeanMs });
+          rows.push({ round, rate, seconds, loadAvg: os.loadavg().map((x) => Math.round(x * 10) / 10), floor, prealloc, paced: asleep, direct, client, inside, commitMeanMs });
           print(rows[rows.length - 1] as never);
         }
       }
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   }
 }
 
-function print(r: { rate: number; round: number; loadAvg: number[]; floor: { p50Ms: number; p99Ms: number }; prealloc: { p50Ms: number; p99Ms: number }; direct: { p50Ms: number; p99Ms: number }; client: { p50Ms: number; p99Ms: number; errors: number }; inside: Trace; commitMeanMs: number }): void {
+function print(r: { rate: number; round: number; loadAvg: number[]; floor: { p50Ms: number; p99Ms: number }; prealloc: { p50Ms: number; p99Ms: number }; paced: { p50Ms: number; p90Ms: number; p99Ms: number }; direct: { p50Ms: number; p99Ms: number }; client: { p50Ms: number; p99Ms: number; errors: number }; inside: Trace; commitMeanMs: number }): void {
   const i = r.inside;
   const s = (x: Summary) => `p50 ${x.p50Ms} p90 ${x.p90Ms} p99 ${x.p99Ms} mean ${x.meanMs} (n ${x.n})`;
   const r2 = (x: number) => Math.round(x * 1000) / 1000;
@@ -86,6 +87,7 @@ function print(r: { rate: number; round: number; loadAvg: number[]; floor: { p50
     `          backend call ${s(i.backend)}`,
     `          journal write (pool trip + O_DSYNC) ${s(i.journalWrite)}; writes per exchange ${r2(i.journalWrite.n / Math.max(1, i.exchange.n))}`,
     `          commit wait per record, mean ${r.commitMeanMs}; disk floor (write + fdatasync in a loop) p50 ${r.floor.p50Ms} p99 ${r.floor.p99Ms}; into a preallocated file p50 ${r.prealloc.p50Ms} p99 ${r.prealloc.p99Ms}`,
+    `          the same, one write every 1 ms with the process asleep between: p50 ${r.paced.p50Ms} p90 ${r.paced.p90Ms} p99 ${r.paced.p99Ms}`,
     `          event loop delay p50 ${i.eventLoopDelay.p50Ms} p99 ${i.eventLoopDelay.p99Ms} max ${i.eventLoopDelay.maxMs}`,
     `          mean split: backend ${i.backend.meanMs} + 2 commits ${r2(2 * r.commitMeanMs)} + the rest ${r2(i.exchange.meanMs - i.backend.meanMs - 2 * r.commitMeanMs)} = exchange ${i.exchange.meanMs}`,
   ].join('\n'));
