@@ -36,10 +36,7 @@ export async function pacedFloor(dir: string, n = 500, gapMs = 1): Promise<DiskF
   try {
     for (let i = 0; i < n; i++) {
       await new Promise((r) => setTimeout(r, gapMs));
-      const t0 = process.hrtime.bigint();
-      fs.writeSync(fd, buf, 0, buf.length, i * buf.length);
-      fs.fdatasyncSync(fd);
-      t[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+      t[i] = timedWrite(fd, buf, i);
     }
   } finally {
     fs.closeSync(fd);
@@ -59,17 +56,20 @@ function timedWrites(dir: string, n: number, preallocated: boolean): DiskFloor {
   const fd = fs.openSync(file, preallocated ? 'r+' : 'w');
   const t = new Float64Array(n);
   try {
-    for (let i = 0; i < n; i++) {
-      const t0 = process.hrtime.bigint();
-      fs.writeSync(fd, buf, 0, buf.length, i * buf.length);
-      fs.fdatasyncSync(fd);
-      t[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-    }
+    for (let i = 0; i < n; i++) t[i] = timedWrite(fd, buf, i);
   } finally {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
   }
   return percentiles(t);
+}
+
+/** Write `buf` into slot `i` of the file and fdatasync it: the time both took, in ms. */
+function timedWrite(fd: number, buf: Buffer, i: number): number {
+  const t0 = process.hrtime.bigint();
+  fs.writeSync(fd, buf, 0, buf.length, i * buf.length);
+  fs.fdatasyncSync(fd);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 function percentile(t: Float64Array, p: number): number {

@@ -476,7 +476,13 @@ export class Journal {
    * removed is an error until it is back.
    */
   async probe(): Promise<void> {
-    // Through the queue, later appends waiting behind it: no write may be in flight on a segment being swapped.
+    // Asked first without holding appends back (every 250 ms, and the file is almost always
+    // there); a segment to swap goes through the queue, later appends waiting behind it: no write
+    // may be in flight on a segment being swapped.
+    await this.settled();
+    const { file, ino } = this;
+    const st = await fs.promises.stat(file).catch(() => null);
+    if (st && st.ino === ino) return;
     await this.serially(() => this.reopenIfReplaced());
   }
 
