@@ -41,8 +41,8 @@ describe(`audit export of a log larger than a ${HEAP_MB} MB heap`, () => {
       await store.keyring();
       const key = await loadOrCreateNodeKey(store, dir);
       const log = await MessageLog.open(store, key, { checkpointIntervalMs: 0 });
-      // Long paths make a log of ~150 MB out of few records (few records: a quick test; the
-      // export reads 2,000 rows a page, so pages of these are ~14 MB, well inside the heap).
+      // Long paths make a log of ~150 MB out of few records (few records: a quick test; a page
+      // holds at most 4 MiB of them, src/audit/store-chains.ts PAGE_BYTES).
       const padding = 'p'.repeat(7000);
       for (let i = 0; i < RECORDS; i += 5000) {
         await Promise.all(Array.from({ length: 5000 }, (_, k) => log.append(exchange(i + k, { path: `/citizens/${i + k}/${padding}` }))));

@@ -14,6 +14,13 @@ import type { ChainName } from './checkpoints.js';
 export const BATCH = 2000;
 
 /**
+ * Bytes of a message page's large text (path and logged bodies) at most, whatever the rows'
+ * size: 2,000 records with bodies logged (up to VAMCO_LOG_BUFFER_BYTES each) would otherwise be
+ * gigabytes in one page. A page holds at least one record, however large.
+ */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
  * Runs one read with `?` placeholders and returns its rows as arrays, columns in the order
  * selected: the drivers build arrays at a fraction of the cost of objects (better-sqlite3 spent
  * four times as long building a 23-column row object as reading the row).
@@ -83,12 +90,24 @@ async function* pages<R>(query: ChainQuery, text: string, fixed: readonly unknow
   let next = first;
   for (;;) {
     const rows = await query(text, [...fixed, ...next, BATCH]);
+    const n = rows.length;
     let last: R | undefined;
-    for (const a of rows) { last = row(a); yield last; }
-    if (rows.length < BATCH) return;
+    for (const a of drain(rows)) { last = row(a); yield last; }
+    if (n < BATCH) return;
     next = after(last!);
   }
 }
+
+/**
+ * Hands out a page's rows, letting go of each as it goes: a generator's frame can keep the
+ * array it read alive while it awaits the next page, and a page of large rows held twice is
+ * what ran an export in a 64 MB heap out of memory (test/audit-export-memory.test.ts).
+ */
+function* drain(rows: unknown[][]): Generator<unknown[]> {
+  for (let i = 0; i < rows.length; i++) { const a = rows[i]!; rows[i] = EMPTY; yield a; }
+  rows.length = 0;
+}
+const EMPTY: unknown[] = [];
 
 const columns = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
 
@@ -117,8 +136,38 @@ const checkpointRow = (a: unknown[]): CheckpointTable => ({
   node_id: a[0] as string, chain: a[1] as string, seq: Number(a[2]), hash: a[3] as string, at: a[4] as string, signature: a[5] as string, prev: a[6] as string | null,
 });
 
-const messageRows = (query: ChainQuery, nodeId: string): AsyncGenerator<MessageRow> =>
-  pages(query, `select ${MESSAGE_COLUMNS} from message_log where node_id = ? and seq > ? order by seq limit ?`, [nodeId], [0], messageRow, (r) => [r.seq]);
+// octet_length reads a value's size without its content on both engines (SQLite 3.43+ from the
+// record header, PostgreSQL from the TOAST header): sizing a page costs little next to reading it.
+const MESSAGE_SIZES = `select seq, octet_length(path) + coalesce(octet_length(request_body), 0) + coalesce(octet_length(response_body), 0)
+  from message_log where node_id = ? and seq > ? order by seq limit ?`;
+const MESSAGE_PAGE = `select ${MESSAGE_COLUMNS} from message_log where node_id = ? and seq > ? and seq <= ? order by seq`;
+
+/** The last seq of a page: the rows that fit in PAGE_BYTES, at least one. */
+function pageEnd(sizes: unknown[][]): number {
+  let bytes = 0;
+  let end = Number(sizes[0]![0]);
+  for (const [seq, size] of sizes) {
+    bytes += Number(size);
+    if (bytes > PAGE_BYTES) break;
+    end = Number(seq);
+  }
+  return end;
+}
+
+/** Pages of at most BATCH records and PAGE_BYTES of text: each page sized first, then read up to its end. */
+async function* messageRows(query: ChainQuery, nodeId: string): AsyncGenerator<MessageRow> {
+  let after = 0;
+  for (;;) {
+    const sizes = await query(MESSAGE_SIZES, [nodeId, after, BATCH]);
+    if (sizes.length === 0) return;
+    const end = pageEnd(sizes);
+    // Whole when the sizes were fewer than BATCH and all fit: the chain's end as it was then.
+    const whole = sizes.length < BATCH && end === Number(sizes[sizes.length - 1]![0]);
+    for (const a of drain(await query(MESSAGE_PAGE, [nodeId, after, end]))) yield messageRow(a);
+    if (whole) return;
+    after = end;
+  }
+}
 
 const adminRows = (query: ChainQuery): AsyncGenerator<AdminRow> =>
   pages(query, `select ${ADMIN_COLUMNS} from admin_audit where seq > ? order by seq limit ?`, [], [0], adminRow, (r) => [r.seq]);
