@@ -9,27 +9,29 @@ import { localDate } from '../calendar/working-days.js';
 import { padb, insertChunked, type PaDb } from '../tables.js';
 import { foldKey } from '../text.js';
 import { buildUnits, packageVersion, readUnitsFile, PACKAGE_NAME } from './dataset.js';
+import { readPrebuilt } from './prebuilt.js';
 
 /** Bump when the way rows are built changes, so every store reloads once. */
 const LOADER_VERSION = 'units-2'; // 2: package rows repaired as `vamco units check` reports
 
 /** Loads units and mappings unless the inputs are the ones already loaded. */
-export async function loadUnits(store: Store, unitsFile?: string): Promise<{ loaded: boolean; units: number; mappings: number }> {
+export async function loadUnits(store: Store, unitsFile?: string, o: { prebuiltFile?: string } = {}): Promise<{ loaded: boolean; units: number; mappings: number }> {
   const fileText = unitsFile ? fs.readFileSync(unitsFile, 'utf8') : '';
   const fingerprint = crypto.createHash('sha256')
     .update(`${LOADER_VERSION}\n${PACKAGE_NAME}@${packageVersion()}\n${fileText}`).digest('hex');
   const db = padb(store);
   const have = await db.selectFrom('publicadmin_meta').select('value').where('key', '=', 'units_fingerprint').executeTakeFirst();
   if (have?.value === fingerprint) return { loaded: false, units: 0, mappings: 0 };
-  const built = buildUnits(unitsFile ? readUnitsFile(unitsFile) : undefined);
+  // Without an operator file the rows are the package's alone: the build made them already.
+  const built = unitsFile ? buildUnits(readUnitsFile(unitsFile)) : readPrebuilt(o.prebuiltFile) ?? buildUnits();
   await db.transaction().execute(async (trx) => {
     if (store.engine === 'postgres') await sql`select pg_advisory_xact_lock(727275)`.execute(trx);
     const again = await trx.selectFrom('publicadmin_meta').select('value').where('key', '=', 'units_fingerprint').executeTakeFirst();
     if (again?.value === fingerprint) return;
     await trx.deleteFrom('publicadmin_units').execute();
     await trx.deleteFrom('publicadmin_unit_mappings').execute();
-    await insertChunked(trx, 'publicadmin_units', built.units);
-    await insertChunked(trx, 'publicadmin_unit_mappings', built.mappings);
+    await insertChunked(trx, store, 'publicadmin_units', built.units);
+    await insertChunked(trx, store, 'publicadmin_unit_mappings', built.mappings);
     await trx.deleteFrom('publicadmin_meta').where('key', '=', 'units_fingerprint').execute();
     await trx.insertInto('publicadmin_meta').values({ key: 'units_fingerprint', value: fingerprint }).execute();
   });

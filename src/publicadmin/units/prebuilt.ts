@@ -1,0 +1,54 @@
+// The package's administrative units built once, when the platform is built (scripts/build.mjs),
+// so that a first start reads ~24,000 finished rows instead of building them: building them was
+// about half a second of a first start's main thread (issue 15, cold start including the first
+// run). The file lies beside this module in dist/ and is used only when its key matches: the
+// address package's version and the bytes of the code that builds the rows, so a package update
+// without a rebuild, or `tsc` alone after an edit of that code, falls back to building them.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildUnits, packageVersion, PACKAGE_NAME, type BuiltUnits, type MappingRow, type UnitRow } from './dataset.js';
+
+const FORMAT = 'vamco-units-prebuilt-1';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const EXT = path.extname(fileURLToPath(import.meta.url));
+export const PREBUILT_FILE = path.join(HERE, 'units-prebuilt.json');
+
+// Columns by position: the file is half the size of rows as objects and parses in half the time.
+const UNIT_COLS = ['code', 'level', 'type', 'name', 'short_name', 'province_code', 'province_name', 'district_name', 'valid_from', 'valid_to', 'search_key', 'source'] as const satisfies ReadonlyArray<keyof UnitRow>;
+const MAPPING_COLS = ['old_code', 'old_name', 'old_district_name', 'old_province_name', 'old_province_code', 'new_code', 'new_name', 'new_province_code', 'kind', 'effective_from', 'source'] as const satisfies ReadonlyArray<keyof MappingRow>;
+
+interface PrebuiltFile { format: string; key: string; units: unknown[][]; mappings: unknown[][]; skippedMappings: number }
+
+/** The package's version and the builder's own code: this folder's modules and the text helpers they use. */
+export function prebuiltKey(): string {
+  const h = crypto.createHash('sha256').update(`${FORMAT}\n${PACKAGE_NAME}@${packageVersion()}\n`);
+  const files = fs.readdirSync(HERE).filter((f) => f.endsWith(EXT) && !f.includes('.test.')).sort().map((f) => path.join(HERE, f));
+  for (const f of [...files, path.join(HERE, '..', `text${EXT}`)]) h.update(`${path.basename(f)}\n`).update(fs.readFileSync(f));
+  return h.digest('hex');
+}
+
+const toColumns = <R>(rows: readonly R[], cols: ReadonlyArray<keyof R>): unknown[][] => rows.map((r) => cols.map((c) => r[c]));
+const fromColumns = <R>(rows: unknown[][], cols: ReadonlyArray<keyof R>): R[] =>
+  rows.map((a) => { const r = {} as Record<keyof R, unknown>; cols.forEach((c, i) => { r[c] = a[i]; }); return r as R; });
+
+/** Builds the package's units (no operator file) and writes them where readPrebuilt looks. */
+export function writePrebuilt(file = PREBUILT_FILE): { units: number; mappings: number } {
+  const built = buildUnits();
+  const out: PrebuiltFile = { format: FORMAT, key: prebuiltKey(), units: toColumns(built.units, UNIT_COLS), mappings: toColumns(built.mappings, MAPPING_COLS), skippedMappings: built.skippedMappings };
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(out));
+  fs.renameSync(tmp, file);
+  return { units: built.units.length, mappings: built.mappings.length };
+}
+
+/** The prebuilt units, or undefined when there is no file or it was built from other inputs or code. */
+export function readPrebuilt(file = PREBUILT_FILE): BuiltUnits | undefined {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  let f: PrebuiltFile;
+  try { f = JSON.parse(text) as PrebuiltFile; } catch { return undefined; }
+  if (f?.format !== FORMAT || f.key !== prebuiltKey() || !Array.isArray(f.units) || !Array.isArray(f.mappings)) return undefined;
+  return { units: fromColumns<UnitRow>(f.units, UNIT_COLS), mappings: fromColumns<MappingRow>(f.mappings, MAPPING_COLS), skippedMappings: f.skippedMappings };
+}
