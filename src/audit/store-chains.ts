@@ -14,7 +14,7 @@ import type { ChainName } from './checkpoints.js';
 export const BATCH = 2000;
 
 /**
- * Bytes of a message page's large text (path and logged bodies) at most, whatever the rows'
+ * Bytes (as stored, UTF-8) of a message page's large text (path and logged bodies) at most, whatever the rows'
  * size: 2,000 records with bodies logged (up to VAMCO_LOG_BUFFER_BYTES each) would otherwise be
  * gigabytes in one page. A page holds at least one record, however large.
  */
@@ -138,7 +138,8 @@ const checkpointRow = (a: unknown[]): CheckpointTable => ({
 
 // octet_length reads a value's size without its content on both engines (SQLite 3.43+ from the
 // record header, PostgreSQL from the TOAST header): sizing a page costs little next to reading it.
-const MESSAGE_SIZES = `select seq, octet_length(path) + coalesce(octet_length(request_body), 0) + coalesce(octet_length(response_body), 0)
+// Summed as bigint: three int4 lengths on PostgreSQL could pass int4's range.
+const MESSAGE_SIZES = `select seq, cast(octet_length(path) as bigint) + coalesce(octet_length(request_body), 0) + coalesce(octet_length(response_body), 0)
   from message_log where node_id = ? and seq > ? order by seq limit ?`;
 const MESSAGE_PAGE = `select ${MESSAGE_COLUMNS} from message_log where node_id = ? and seq > ? and seq <= ? order by seq`;
 

@@ -52,16 +52,18 @@ export type PublicAdminTables = {
 export type PaDb = Kysely<Schema & PublicAdminTables>;
 export const padb = (store: Store): PaDb => store.db.withTables<PublicAdminTables>();
 
-/** Inserts rows in chunks small enough for either engine's bound-parameter limit. */
 /**
  * Inserts many rows inside the transaction `db`. On SQLite through one prepared statement run per
  * row on the store's connection (the one the transaction is on: the store has a single SQLite
  * connection): the units' 24,000 rows in less than half the time of 500-row inserts built by
- * Kysely, on a first start's path. On PostgreSQL 500-row inserts: one round trip per chunk.
+ * Kysely, on a first start's path. On PostgreSQL 500-row inserts (one round trip per chunk, within
+ * the bound-parameter limit). Every row must have the same columns.
  */
 export async function insertChunked<T extends keyof PublicAdminTables>(db: PaDb, store: Store, table: T, rows: readonly object[], size = 500): Promise<void> {
   if (rows.length === 0) return;
   if (store.sqlite) {
+    // Outside a transaction each row would be a transaction (and a sync) of its own.
+    if (!store.sqlite.inTransaction) throw new Error(`insertChunked(${table}) on SQLite must run inside a transaction`);
     const cols = Object.keys(rows[0]!);
     const insert = store.sqlite.prepare(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
     for (const r of rows) insert.run(cols.map((c) => (r as Record<string, unknown>)[c] ?? null));

@@ -21,11 +21,14 @@ const MAPPING_COLS = ['old_code', 'old_name', 'old_district_name', 'old_province
 
 interface PrebuiltFile { format: string; key: string; units: unknown[][]; mappings: unknown[][]; skippedMappings: number }
 
-/** The package's version and the builder's own code: this folder's modules and the text helpers they use. */
-export function prebuiltKey(): string {
-  const h = crypto.createHash('sha256').update(`${FORMAT}\n${PACKAGE_NAME}@${packageVersion()}\n`);
-  const files = fs.readdirSync(HERE).filter((f) => f.endsWith(EXT) && !f.includes('.test.')).sort().map((f) => path.join(HERE, f));
-  for (const f of [...files, path.join(HERE, '..', `text${EXT}`)]) h.update(`${path.basename(f)}\n`).update(fs.readFileSync(f));
+/**
+ * The package's version, the builder's own code (the modules of `dir`, this folder, and the text
+ * helpers they use) and the Unicode version of the running Node (the names' NFC and folding).
+ */
+export function prebuiltKey(dir = HERE): string {
+  const h = crypto.createHash('sha256').update(`${FORMAT}\n${PACKAGE_NAME}@${packageVersion()}\nunicode ${process.versions.unicode}\n`);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(EXT) && !f.includes('.test.')).sort().map((f) => path.join(dir, f));
+  for (const f of [...files, path.join(dir, '..', `text${EXT}`)]) h.update(`${path.basename(f)}\n`).update(fs.readFileSync(f));
   return h.digest('hex');
 }
 
