@@ -52,25 +52,34 @@ export type PublicAdminTables = {
 export type PaDb = Kysely<Schema & PublicAdminTables>;
 export const padb = (store: Store): PaDb => store.db.withTables<PublicAdminTables>();
 
+/** Rows as arrays of values in the order of `cols` (null for a missing value). */
+export interface ColumnRows { cols: readonly string[]; rows: readonly unknown[][] }
+
 /**
  * Inserts many rows inside the transaction `db`. On SQLite through one prepared statement run per
  * row on the store's connection (the one the transaction is on: the store has a single SQLite
- * connection): the units' 24,000 rows in less than half the time of 500-row inserts built by
- * Kysely, on a first start's path. On PostgreSQL 500-row inserts (one round trip per chunk, within
- * the bound-parameter limit). Every row must have the same columns.
+ * connection), each row's array bound as it is: the units' 24,000 rows in less than half the time
+ * of 500-row inserts built by Kysely, on a first start's path. On PostgreSQL 500-row inserts (one
+ * round trip per chunk, within the bound-parameter limit).
  */
-export async function insertChunked<T extends keyof PublicAdminTables>(db: PaDb, store: Store, table: T, rows: readonly object[], size = 500): Promise<void> {
+export async function insertRows<T extends keyof PublicAdminTables>(db: PaDb, store: Store, table: T, { cols, rows }: ColumnRows, size = 500): Promise<void> {
   if (rows.length === 0) return;
   if (store.sqlite) {
     // Outside a transaction each row would be a transaction (and a sync) of its own.
-    if (!store.sqlite.inTransaction) throw new Error(`insertChunked(${table}) on SQLite must run inside a transaction`);
-    const cols = Object.keys(rows[0]!);
+    if (!store.sqlite.inTransaction) throw new Error(`insertRows(${table}) on SQLite must run inside a transaction`);
     const insert = store.sqlite.prepare(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
-    for (const r of rows) insert.run(cols.map((c) => (r as Record<string, unknown>)[c] ?? null));
+    for (const r of rows) {
+      if (r.length !== cols.length) throw new Error(`insertRows(${table}): a row has ${r.length} values for ${cols.length} columns`);
+      insert.run(r);
+    }
     return;
   }
   for (let i = 0; i < rows.length; i += size) {
-    await db.insertInto(table).values(rows.slice(i, i + size) as any).execute();
+    const chunk = rows.slice(i, i + size).map((r) => {
+      if (r.length !== cols.length) throw new Error(`insertRows(${table}): a row has ${r.length} values for ${cols.length} columns`);
+      return Object.fromEntries(cols.map((c, k) => [c, r[k] ?? null]));
+    });
+    await db.insertInto(table).values(chunk as any).execute();
   }
 }
 

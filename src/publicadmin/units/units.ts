@@ -6,10 +6,10 @@ import { sql } from 'kysely';
 import { VamcoError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
 import { localDate } from '../calendar/working-days.js';
-import { padb, insertChunked, type PaDb } from '../tables.js';
+import { padb, insertRows, type PaDb } from '../tables.js';
 import { foldKey } from '../text.js';
 import { buildUnits, packageVersion, readUnitsFile, PACKAGE_NAME } from './dataset.js';
-import { readPrebuilt } from './prebuilt.js';
+import { readPrebuiltColumns, toUnitColumns } from './prebuilt.js';
 
 /** Bump when the way rows are built changes, so every store reloads once. */
 const LOADER_VERSION = 'units-2'; // 2: package rows repaired as `vamco units check` reports
@@ -23,19 +23,19 @@ export async function loadUnits(store: Store, unitsFile?: string, o: { prebuiltF
   const have = await db.selectFrom('publicadmin_meta').select('value').where('key', '=', 'units_fingerprint').executeTakeFirst();
   if (have?.value === fingerprint) return { loaded: false, units: 0, mappings: 0 };
   // Without an operator file the rows are the package's alone: the build made them already.
-  const built = unitsFile ? buildUnits(readUnitsFile(unitsFile)) : readPrebuilt(o.prebuiltFile) ?? buildUnits();
+  const built = unitsFile ? toUnitColumns(buildUnits(readUnitsFile(unitsFile))) : readPrebuiltColumns(o.prebuiltFile) ?? toUnitColumns(buildUnits());
   await db.transaction().execute(async (trx) => {
     if (store.engine === 'postgres') await sql`select pg_advisory_xact_lock(727275)`.execute(trx);
     const again = await trx.selectFrom('publicadmin_meta').select('value').where('key', '=', 'units_fingerprint').executeTakeFirst();
     if (again?.value === fingerprint) return;
     await trx.deleteFrom('publicadmin_units').execute();
     await trx.deleteFrom('publicadmin_unit_mappings').execute();
-    await insertChunked(trx, store, 'publicadmin_units', built.units);
-    await insertChunked(trx, store, 'publicadmin_unit_mappings', built.mappings);
+    await insertRows(trx, store, 'publicadmin_units', built.units);
+    await insertRows(trx, store, 'publicadmin_unit_mappings', built.mappings);
     await trx.deleteFrom('publicadmin_meta').where('key', '=', 'units_fingerprint').execute();
     await trx.insertInto('publicadmin_meta').values({ key: 'units_fingerprint', value: fingerprint }).execute();
   });
-  return { loaded: true, units: built.units.length, mappings: built.mappings.length };
+  return { loaded: true, units: built.units.rows.length, mappings: built.mappings.rows.length };
 }
 
 export interface Unit {
