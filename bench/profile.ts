@@ -46,10 +46,59 @@ export function summarise(file: string, top = 25, skipMs = 0): { totalMs: number
   return { totalMs: Math.round(total / 1000), idlePct: Math.round((idle / total) * 1000) / 10, hot, byArea };
 }
 
+/**
+ * Busy time of a gateway profile by what it is for, from each sample's whole stack (self time
+ * says where the CPU is spent, this says on whose behalf): the message log, metrics, digests
+ * and the stages' own code are the pipeline's; the HTTP server, undici and the socket writes
+ * are what any Node proxy does, the bare one included. Percent of busy time.
+ */
+export function byRole(file: string, skipMs = 0): Record<string, number> {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, string>();
+  const role = (id: number): string => {
+    let r = memo.get(id);
+    if (r) return r;
+    const leaf = byId.get(id)!.callFrame;
+    const stack: Node['callFrame'][] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur)!.callFrame);
+    const any = (f: (c: Node['callFrame']) => boolean) => stack.some(f);
+    if (leaf.functionName === '(idle)') r = 'idle';
+    else if (leaf.functionName === '(garbage collector)' || leaf.functionName === '(program)') r = 'GC and V8 (program)';
+    else if (any((c) => c.url.includes('/prom-client/'))) r = 'pipeline: metrics (prom-client)';
+    else if (any((c) => c.url.includes('/dist/src/audit/'))) r = 'pipeline: message log on the main thread (records, chain, journal, shipper)';
+    else if (leaf.functionName === 'hash' || any((c) => ['requestHash', 'digest', 'digest512'].includes(c.functionName))) r = 'pipeline: digests (SHA-256 of bodies, X-Road-Request-Hash)';
+    else if (any((c) => c.url.includes('/rate-limiter-flexible/') || c.url.includes('/gateway/limiter'))) r = 'pipeline: rate limit';
+    else if (leaf.url.includes('/dist/src/')) r = 'pipeline: stages, own code (self time)';
+    else if (['writev', 'writeLatin1String', 'writeBuffer', 'writeUtf8String'].includes(leaf.functionName)) r = 'proxy: socket writes (system calls)';
+    else r = 'proxy: HTTP server, undici, streams, events, buffers (Node and undici internals)';
+    memo.set(id, r);
+    return r;
+  };
+  const out: Record<string, number> = {};
+  let at = 0;
+  let busy = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const t = p.timeDeltas[i] ?? 0;
+    at += t;
+    if (at < skipMs * 1000) continue;
+    const r = role(p.samples[i]);
+    if (r === 'idle') continue;
+    out[r] = (out[r] ?? 0) + t;
+    busy += t;
+  }
+  for (const k of Object.keys(out)) out[k] = Math.round((out[k] / busy) * 1000) / 10;
+  return out;
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   const s = summarise(process.argv[2], Number(process.argv[3] ?? 30), Number(process.argv[4] ?? 0));
   process.stdout.write(`profile ${process.argv[2]}: ${s.totalMs} ms, idle ${s.idlePct}%\n\nself time of busy CPU, by area:\n`);
   for (const [k, v] of Object.entries(s.byArea).sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
   process.stdout.write('\nhottest functions (self):\n');
   for (const h of s.hot) process.stdout.write(`  ${String(h.selfPct).padStart(5)}%  ${h.fn}  ${h.where}\n`);
+  process.stdout.write('\nbusy time by what it is for (whole stacks):\n');
+  for (const [k, v] of Object.entries(byRole(process.argv[2], Number(process.argv[4] ?? 0))).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
 }
