@@ -47,10 +47,12 @@ export function summarise(file: string, top = 25, skipMs = 0): { totalMs: number
 }
 
 /**
- * Busy time of a gateway profile by what it is for, from each sample's whole stack (self time
- * says where the CPU is spent, this says on whose behalf): the message log, metrics, digests
- * and the stages' own code are the pipeline's; the HTTP server, undici and the socket writes
- * are what any Node proxy does, the bare one included. Percent of busy time.
+ * Busy time of a gateway profile by what it is for (self time says where the CPU is spent, this
+ * says on whose behalf, coarsely). A sample with the message log, metrics or the rate limiter
+ * anywhere on its stack, or a digest, is the pipeline's; so is the stages' own code, but by its
+ * self time only: Node internals a stage calls for its own ends (buffers, `res.end`, promise
+ * jobs) fall under the proxy's HTTP server, undici and socket writes, which are thus an upper
+ * bound of what any Node proxy does. Percent of busy time.
  */
 export function byRole(file: string, skipMs = 0): Record<string, number> {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
@@ -99,6 +101,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   for (const [k, v] of Object.entries(s.byArea).sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
   process.stdout.write('\nhottest functions (self):\n');
   for (const h of s.hot) process.stdout.write(`  ${String(h.selfPct).padStart(5)}%  ${h.fn}  ${h.where}\n`);
-  process.stdout.write('\nbusy time by what it is for (whole stacks):\n');
+  process.stdout.write('\nbusy time by what it is for (proxy figures are upper bounds):\n');
   for (const [k, v] of Object.entries(byRole(process.argv[2], Number(process.argv[4] ?? 0))).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
 }

@@ -49,7 +49,8 @@ function serve(shape: Shape, port: number, origin: string): void {
       const chunks: Buffer[] = [];
       let status = 0;
       let type = '';
-      // The legacy callbacks, onConnect included: without it undici 7 never starts the request.
+      // undici 7's legacy callbacks (deprecated there; the newer onResponse* ones are adapted to
+      // these through one more layer of calls). onConnect is required: the request calls it.
       const handler: Dispatcher.DispatchHandler = {
         onConnect() { /* no cancellation here */ },
         onHeaders(statusCode, raw) {
@@ -83,7 +84,8 @@ async function drive(): Promise<void> {
   const rounds = Number(process.env.SHAPES_ROUNDS || 3);
   const seconds = Number(process.env.SHAPES_SECONDS || 8);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-shapes-'));
-  const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length);
+  const ng = await startNginx(path.join(tmp, 'nginx'), await freePort(), await freePort(), os.cpus().length)
+    .catch((e: unknown) => { fs.rmSync(tmp, { recursive: true, force: true }); throw e; });
   const results = Object.fromEntries(SHAPES.map((s) => [s, [] as Array<{ rps: number; us: number }>])) as Record<Shape, Array<{ rps: number; us: number }>>;
   try {
     for (let r = 0; r < rounds; r++) {
@@ -96,6 +98,8 @@ async function drive(): Promise<void> {
           await wrk({ url, headers: {}, connections: 50, threads: 2, seconds: 2 });
           const t0 = cpuUs(p.child.pid!);
           const w = await wrk({ url, headers: {}, connections: 50, threads: 2, seconds });
+          // A failing shape answers 502 fast and cheaply: it would look like the best one.
+          if (w.non2xx + w.socketErrors > 0) throw new Error(`${shape}: ${w.non2xx} non-2xx answers and ${w.socketErrors} socket errors\n${p.output()}`);
           const us = Math.round((cpuUs(p.child.pid!) - t0) / Math.max(1, w.answered));
           results[shape].push({ rps: Math.round(w.rps), us });
           process.stderr.write(`round ${r + 1}/${rounds} ${shape}: ${Math.round(w.rps)} req/s, ${us} µs CPU per request (load ${os.loadavg()[0].toFixed(1)})\n`);

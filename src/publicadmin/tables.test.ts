@@ -3,7 +3,8 @@ import { createTestStore, testEngines, type TestStore } from '../store/testing.j
 import { insertRows, padb } from './tables.js';
 
 const cols = ['old_code', 'old_name', 'new_code', 'new_name', 'kind', 'effective_from', 'source'] as const;
-const row = (i: number): unknown[] => [String(i).padStart(5, '0'), i % 2 ? null : `Xã ${i}`, '00001', 'Phường Mới', 'merged', '2025-07-01', 'test'];
+// Nulls, empty strings and text: each must come back as it went in (an empty string is not null).
+const row = (i: number): unknown[] => [String(i).padStart(5, '0'), i % 2 ? null : `Xã ${i}`, '00001', i % 3 ? 'Phường Mới' : '', 'merged', '2025-07-01', 'test'];
 
 describe.each(testEngines())('insertRows on %s', (engine) => {
   let t: TestStore;
@@ -11,9 +12,9 @@ describe.each(testEngines())('insertRows on %s', (engine) => {
   afterAll(async () => { await t.cleanup(); });
   const db = () => padb(t.store);
 
-  it('stores each value of each row in its column, nulls included, across chunks', async () => {
-    // 1,203 rows: more than two of PostgreSQL's 500-row chunks and a partial one.
-    const rows = Array.from({ length: 1203 }, (_, i) => row(i + 1));
+  // 1,000 rows: exactly two of PostgreSQL's 500-row chunks; 1,203: two and a partial one.
+  it.each([1000, 1203])('stores each value of each of %i rows in its column, nulls and empty strings included', async (n) => {
+    const rows = Array.from({ length: n }, (_, i) => row(i + 1));
     await db().transaction().execute(async (trx) => {
       await trx.deleteFrom('publicadmin_unit_mappings').execute();
       await insertRows(trx, t.store, 'publicadmin_unit_mappings', { cols, rows });

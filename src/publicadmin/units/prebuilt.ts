@@ -17,8 +17,8 @@ const EXT = path.extname(fileURLToPath(import.meta.url));
 export const PREBUILT_FILE = path.join(HERE, 'units-prebuilt.json');
 
 // Columns by position: the file is half the size of rows as objects and parses in half the time.
-export const UNIT_COLS = ['code', 'level', 'type', 'name', 'short_name', 'province_code', 'province_name', 'district_name', 'valid_from', 'valid_to', 'search_key', 'source'] as const satisfies ReadonlyArray<keyof UnitRow>;
-export const MAPPING_COLS = ['old_code', 'old_name', 'old_district_name', 'old_province_name', 'old_province_code', 'new_code', 'new_name', 'new_province_code', 'kind', 'effective_from', 'source'] as const satisfies ReadonlyArray<keyof MappingRow>;
+const UNIT_COLS = ['code', 'level', 'type', 'name', 'short_name', 'province_code', 'province_name', 'district_name', 'valid_from', 'valid_to', 'search_key', 'source'] as const satisfies ReadonlyArray<keyof UnitRow>;
+const MAPPING_COLS = ['old_code', 'old_name', 'old_district_name', 'old_province_name', 'old_province_code', 'new_code', 'new_name', 'new_province_code', 'kind', 'effective_from', 'source'] as const satisfies ReadonlyArray<keyof MappingRow>;
 
 /** The units and mappings as the load inserts them. */
 export interface UnitColumns { units: ColumnRows; mappings: ColumnRows; skippedMappings: number }
@@ -41,7 +41,7 @@ const toColumns = <R>(rows: readonly R[], cols: ReadonlyArray<keyof R>): unknown
 const fromColumns = <R>(rows: readonly unknown[][], cols: ReadonlyArray<keyof R>): R[] =>
   rows.map((a) => { const r = {} as Record<keyof R, unknown>; cols.forEach((c, i) => { r[c] = a[i]; }); return r as R; });
 
-/** Builds the package's units (no operator file) and writes them where readPrebuilt looks. */
+/** Builds the package's units (no operator file) and writes them where readPrebuiltColumns looks. */
 export function writePrebuilt(file = PREBUILT_FILE): { units: number; mappings: number } {
   const built = buildUnits();
   const out: PrebuiltFile = { format: FORMAT, key: prebuiltKey(), units: toColumns(built.units, UNIT_COLS), mappings: toColumns(built.mappings, MAPPING_COLS), skippedMappings: built.skippedMappings };
@@ -52,9 +52,10 @@ export function writePrebuilt(file = PREBUILT_FILE): { units: number; mappings: 
 }
 
 /**
- * The prebuilt rows as the file holds them, column arrays, or undefined when there is no file or
- * it was built from other inputs or code. A first start inserts these arrays as they are: making
- * 24,000 objects of them first, then arrays again for the insert, was ~50 ms of it, and garbage.
+ * The prebuilt rows as the file holds them, column arrays, or undefined when there is no file, it
+ * was built from other inputs or code, or a row is not an array of its table's columns (the load
+ * then builds the rows instead of failing the start). A first start inserts these arrays as they
+ * are: making 24,000 objects of them first, then arrays again for the insert, was ~50 ms of it.
  */
 export function readPrebuiltColumns(file = PREBUILT_FILE): UnitColumns | undefined {
   let text: string;
@@ -62,6 +63,8 @@ export function readPrebuiltColumns(file = PREBUILT_FILE): UnitColumns | undefin
   let f: PrebuiltFile;
   try { f = JSON.parse(text) as PrebuiltFile; } catch { return undefined; }
   if (f?.format !== FORMAT || f.key !== prebuiltKey() || !Array.isArray(f.units) || !Array.isArray(f.mappings)) return undefined;
+  const shaped = (rows: unknown[], n: number) => rows.every((r) => Array.isArray(r) && r.length === n);
+  if (!shaped(f.units, UNIT_COLS.length) || !shaped(f.mappings, MAPPING_COLS.length)) return undefined;
   return { units: { cols: UNIT_COLS, rows: f.units }, mappings: { cols: MAPPING_COLS, rows: f.mappings }, skippedMappings: f.skippedMappings };
 }
 
@@ -70,7 +73,7 @@ export function toUnitColumns(built: BuiltUnits): UnitColumns {
   return { units: { cols: UNIT_COLS, rows: toColumns(built.units, UNIT_COLS) }, mappings: { cols: MAPPING_COLS, rows: toColumns(built.mappings, MAPPING_COLS) }, skippedMappings: built.skippedMappings };
 }
 
-/** The prebuilt units as rows (objects), or undefined as readPrebuiltColumns. */
+/** The prebuilt units as rows (objects), or undefined as readPrebuiltColumns: what the tests compare with buildUnits(). */
 export function readPrebuilt(file = PREBUILT_FILE): BuiltUnits | undefined {
   const c = readPrebuiltColumns(file);
   return c && { units: fromColumns<UnitRow>(c.units.rows, UNIT_COLS), mappings: fromColumns<MappingRow>(c.mappings.rows, MAPPING_COLS), skippedMappings: c.skippedMappings };
