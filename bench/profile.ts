@@ -4,13 +4,15 @@
 import fs from 'node:fs';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+export interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 export interface Hot { fn: string; where: string; selfPct: number }
 
+const load = (profile: string | Profile): Profile => (typeof profile === 'string' ? JSON.parse(fs.readFileSync(profile, 'utf8')) as Profile : profile);
+
 /** `skipMs`: leave out the first milliseconds (start-up: module loading, migrations, demo). */
-export function summarise(file: string, top = 25, skipMs = 0): { totalMs: number; idlePct: number; hot: Hot[]; byArea: Record<string, number> } {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+export function summarise(profile: string | Profile, top = 25, skipMs = 0): { totalMs: number; idlePct: number; hot: Hot[]; byArea: Record<string, number> } {
+  const p = load(profile);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let at = 0;
@@ -54,8 +56,8 @@ export function summarise(file: string, top = 25, skipMs = 0): { totalMs: number
  * jobs) fall under the proxy's HTTP server, undici and socket writes, which are thus an upper
  * bound of what any Node proxy does. Percent of busy time.
  */
-export function byRole(file: string, skipMs = 0): Record<string, number> {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+export function byRole(profile: string | Profile, skipMs = 0): Record<string, number> {
+  const p = load(profile);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -96,11 +98,12 @@ export function byRole(file: string, skipMs = 0): Record<string, number> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const s = summarise(process.argv[2], Number(process.argv[3] ?? 30), Number(process.argv[4] ?? 0));
+  const prof = load(process.argv[2]);
+  const s = summarise(prof, Number(process.argv[3] ?? 30), Number(process.argv[4] ?? 0));
   process.stdout.write(`profile ${process.argv[2]}: ${s.totalMs} ms, idle ${s.idlePct}%\n\nself time of busy CPU, by area:\n`);
   for (const [k, v] of Object.entries(s.byArea).sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
   process.stdout.write('\nhottest functions (self):\n');
   for (const h of s.hot) process.stdout.write(`  ${String(h.selfPct).padStart(5)}%  ${h.fn}  ${h.where}\n`);
   process.stdout.write('\nbusy time by what it is for (proxy figures are upper bounds):\n');
-  for (const [k, v] of Object.entries(byRole(process.argv[2], Number(process.argv[4] ?? 0))).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
+  for (const [k, v] of Object.entries(byRole(prof, Number(process.argv[4] ?? 0))).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(v).padStart(5)}%  ${k}\n`);
 }

@@ -10,12 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, ROOT } from './lib/proc.js';
-import { timeToReady } from './lib/start-time.js';
+import { median, timeToReady } from './lib/start-time.js';
 
 const reps = Number(process.env.START_REPS || 5);
 const clis = (process.env.START_CLIS || CLI).split(',').map((c) => path.resolve(ROOT, c));
 const freshCache = process.env.START_FRESH_COMPILE_CACHE === '1';
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2); };
 
 const times = clis.map(() => ({ first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] }));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vamco-start-'));

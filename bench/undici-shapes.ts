@@ -16,6 +16,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { freePort, start, waitHttp } from './lib/proc.js';
 import { startNginx } from './lib/nginx.js';
 import { wrk } from './lib/wrk.js';
+import { cpuUsOf, median } from './lib/start-time.js';
 
 const SHAPES = ['stream', 'request', 'dispatch'] as const;
 type Shape = typeof SHAPES[number];
@@ -73,13 +74,6 @@ function serve(shape: Shape, port: number, origin: string): void {
   http.createServer(h).listen(port, '127.0.0.1');
 }
 
-/** CPU time (user + system) of a process so far, µs. */
-function cpuUs(pid: number): number {
-  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 1e4; // USER_HZ 100
-}
-
 async function drive(): Promise<void> {
   const rounds = Number(process.env.SHAPES_ROUNDS || 3);
   const seconds = Number(process.env.SHAPES_SECONDS || 8);
@@ -96,11 +90,11 @@ async function drive(): Promise<void> {
           const url = `http://127.0.0.1:${port}/item/1`;
           await waitHttp(url, { proc: p, timeoutMs: 15_000 });
           await wrk({ url, headers: {}, connections: 50, threads: 2, seconds: 2 });
-          const t0 = cpuUs(p.child.pid!);
+          const t0 = cpuUsOf(p.child.pid!);
           const w = await wrk({ url, headers: {}, connections: 50, threads: 2, seconds });
           // A failing shape answers 502 fast and cheaply: it would look like the best one.
           if (w.non2xx + w.socketErrors > 0) throw new Error(`${shape}: ${w.non2xx} non-2xx answers and ${w.socketErrors} socket errors\n${p.output()}`);
-          const us = Math.round((cpuUs(p.child.pid!) - t0) / Math.max(1, w.answered));
+          const us = Math.round((cpuUsOf(p.child.pid!) - t0) / Math.max(1, w.answered));
           results[shape].push({ rps: Math.round(w.rps), us });
           process.stderr.write(`round ${r + 1}/${rounds} ${shape}: ${Math.round(w.rps)} req/s, ${us} µs CPU per request (load ${os.loadavg()[0].toFixed(1)})\n`);
         } finally {
@@ -112,7 +106,6 @@ async function drive(): Promise<void> {
     await ng.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2); };
   const base = median(results.stream.map((x) => x.us));
   console.log(`Node ${process.versions.node}, wrk -t2 -c50 -d${seconds}s, ${rounds} rounds interleaved, median; CPU µs per request of the proxy process`);
   for (const shape of SHAPES) {

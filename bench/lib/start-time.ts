@@ -26,12 +26,15 @@ export async function timeToReady(dataDir: string, o: { cli?: string; node?: str
     throw e;
   }
   const ms = Date.now() - t0;
-  return { p, ms, cpuMs: cpuMsOf(p.child.pid!) };
+  return { p, ms, cpuMs: Math.round(cpuUsOf(p.child.pid!) / 1000) };
 }
 
-/** User + system CPU time of a process so far (Linux /proc; USER_HZ is 100). */
-function cpuMsOf(pid: number): number {
+/** User + system CPU time of a process so far, all its threads, µs (Linux /proc; USER_HZ is 100). */
+export function cpuUsOf(pid: number): number {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  return (Number(f[11]) + Number(f[12])) * 1e4;
 }
+
+/** The median; of an even count, the mean of the middle two, rounded. */
+export const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : Math.round((s[m - 1] + s[m]) / 2); };

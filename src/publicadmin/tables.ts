@@ -64,21 +64,19 @@ export interface ColumnRows { cols: readonly string[]; rows: readonly unknown[][
  */
 export async function insertRows<T extends keyof PublicAdminTables>(db: PaDb, store: Store, table: T, { cols, rows }: ColumnRows, size = 500): Promise<void> {
   if (rows.length === 0) return;
+  const checked = (r: readonly unknown[]) => {
+    if (r.length !== cols.length) throw new Error(`insertRows(${table}): a row has ${r.length} values for ${cols.length} columns`);
+    return r;
+  };
   if (store.sqlite) {
     // Outside a transaction each row would be a transaction (and a sync) of its own.
     if (!store.sqlite.inTransaction) throw new Error(`insertRows(${table}) on SQLite must run inside a transaction`);
     const insert = store.sqlite.prepare(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
-    for (const r of rows) {
-      if (r.length !== cols.length) throw new Error(`insertRows(${table}): a row has ${r.length} values for ${cols.length} columns`);
-      insert.run(r);
-    }
+    for (const r of rows) insert.run(checked(r));
     return;
   }
   for (let i = 0; i < rows.length; i += size) {
-    const chunk = rows.slice(i, i + size).map((r) => {
-      if (r.length !== cols.length) throw new Error(`insertRows(${table}): a row has ${r.length} values for ${cols.length} columns`);
-      return Object.fromEntries(cols.map((c, k) => [c, r[k] ?? null]));
-    });
+    const chunk = rows.slice(i, i + size).map((r) => { const v = checked(r); return Object.fromEntries(cols.map((c, k) => [c, v[k] ?? null])); });
     await db.insertInto(table).values(chunk as any).execute();
   }
 }

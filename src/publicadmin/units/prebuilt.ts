@@ -23,7 +23,7 @@ const MAPPING_COLS = ['old_code', 'old_name', 'old_district_name', 'old_province
 /** The units and mappings as the load inserts them. */
 export interface UnitColumns { units: ColumnRows; mappings: ColumnRows; skippedMappings: number }
 
-interface PrebuiltFile { format: string; key: string; units: unknown[][]; mappings: unknown[][]; skippedMappings: number }
+interface PrebuiltFile { format: string; key: string; units: readonly unknown[][]; mappings: readonly unknown[][]; skippedMappings: number }
 
 /**
  * The package's version, the builder's own code (the modules of `dir`, this folder, and the text
@@ -43,12 +43,12 @@ const fromColumns = <R>(rows: readonly unknown[][], cols: ReadonlyArray<keyof R>
 
 /** Builds the package's units (no operator file) and writes them where readPrebuiltColumns looks. */
 export function writePrebuilt(file = PREBUILT_FILE): { units: number; mappings: number } {
-  const built = buildUnits();
-  const out: PrebuiltFile = { format: FORMAT, key: prebuiltKey(), units: toColumns(built.units, UNIT_COLS), mappings: toColumns(built.mappings, MAPPING_COLS), skippedMappings: built.skippedMappings };
+  const c = toUnitColumns(buildUnits());
+  const out: PrebuiltFile = { format: FORMAT, key: prebuiltKey(), units: c.units.rows, mappings: c.mappings.rows, skippedMappings: c.skippedMappings };
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(out));
   fs.renameSync(tmp, file);
-  return { units: built.units.length, mappings: built.mappings.length };
+  return { units: c.units.rows.length, mappings: c.mappings.rows.length };
 }
 
 /**
@@ -63,7 +63,7 @@ export function readPrebuiltColumns(file = PREBUILT_FILE): UnitColumns | undefin
   let f: PrebuiltFile;
   try { f = JSON.parse(text) as PrebuiltFile; } catch { return undefined; }
   if (f?.format !== FORMAT || f.key !== prebuiltKey() || !Array.isArray(f.units) || !Array.isArray(f.mappings)) return undefined;
-  const shaped = (rows: unknown[], n: number) => rows.every((r) => Array.isArray(r) && r.length === n);
+  const shaped = (rows: readonly unknown[], n: number) => rows.every((r) => Array.isArray(r) && r.length === n);
   if (!shaped(f.units, UNIT_COLS.length) || !shaped(f.mappings, MAPPING_COLS.length)) return undefined;
   return { units: { cols: UNIT_COLS, rows: f.units }, mappings: { cols: MAPPING_COLS, rows: f.mappings }, skippedMappings: f.skippedMappings };
 }
